@@ -1,0 +1,52 @@
+/* match.h: running a ruleset over records.
+ *
+ * The ruleset's literals form one Aho-Corasick automaton: a record is scanned once, and only the
+ * rules whose literal occurs in it (plus rules with no literal) run their PCRE2 regex, JIT-compiled.
+ * The ruleset is shared and immutable; a matcher holds the per-thread scratch (match data,
+ * candidate list) and per-rule match counters.
+ */
+#ifndef TRAINMON_MATCH_H
+#define TRAINMON_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trainmon/rules.h"
+
+struct tm_hit {
+	const struct tm_rule *rule;   /* borrowed from the ruleset */
+	const char *subj;             /* borrowed record text */
+	size_t len;
+	const size_t *ov;             /* borrowed ovector: pairs of offsets, valid during the callback */
+	uint32_t npairs;
+};
+
+typedef int (*tm_hit_fn)(void *ctx, const struct tm_hit *h);
+
+struct tm_matcher {
+	const struct tm_ruleset *rs;  /* borrowed; must outlive the matcher */
+	void *md;                     /* owned pcre2_match_data * for rule regexes */
+	void *md_sub;                 /* owned pcre2_match_data * for `fields:` sub-regexes */
+	uint32_t *seen;               /* owned, nrules: generation stamp per rule */
+	uint32_t gen;
+	uint32_t *cand;               /* owned, nrules: candidate rule ids of the current record */
+	uint64_t *matches;            /* owned, nrules: matches per rule */
+	uint64_t regex_runs;          /* regexes run (prefilter passed) */
+	int skip_detect;              /* set by the caller once a run's framework is known */
+};
+
+void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);
+void tm_matcher_release(struct tm_matcher *m);
+
+/* Runs every candidate rule on the record, in rule order; calls fn per match. Returns 0 or the
+ * callback's non-zero value. */
+int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx);
+
+/* Runs a sub-regex (a rule's `fields:` entry) on subj; returns 1 with group g's slice, else 0. */
+int tm_match_sub(struct tm_matcher *m, const void *re, const char *subj, size_t len, uint32_t g,
+		 const char **out, size_t *outlen);
+
+/* Group g's slice of a hit; 0 when the group did not participate. */
+int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,24 @@
+/* report.h: rendering summaries as text, JSON and CSV. Shared by `analyze` and `watch` (its JSON
+ * lines summaries carry the same keys as analyze's runs). Writes only to the FILE it is given. */
+#ifndef TRAINMON_REPORT_H
+#define TRAINMON_REPORT_H
+
+#include <stdio.h>
+
+#include "trainmon/json.h"
+#include "trainmon/run.h"
+#include "trainmon/summary.h"
+
+/* One run as a JSON object (key NULL inside an array). */
+void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summary *s,
+			const struct tm_run *r);
+/* One run as readable text. */
+void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r);
+/* The per-step series; header once when header is set. */
+void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header);
+
+/* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */
+void tm_fmt_si(char *buf, size_t n, double v, const char *unit);
+void tm_fmt_duration(char *buf, size_t n, double seconds);
+
+#endif

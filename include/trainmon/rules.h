@@ -1,0 +1,137 @@
+/* rules.h: rule packs (the YAML files in patterns/) loaded, validated and compiled into one immutable ruleset.
+ *
+ * A pack names a framework (or is generic: slurm, failures), may give a `detect:` regex, and lists
+ * rules. A rule is a PCRE2 regex (JIT-compiled) with a literal prefilter and says what a match
+ * yields: a step record, job parameters, or an event of a fixed kind. Named groups carry the
+ * values; their names are a fixed vocabulary (tm_field / tm_param below), checked at load time, as
+ * are every rule's `samples:`. The format is documented in docs/rules.md (trainmon-rules(5)).
+ *
+ * Ownership: the ruleset owns everything in it; it is never edited after tm_ruleset_finish() and
+ * is replaced whole on reload. Errors go to a struct tm_diag, located in the YAML file.
+ */
+#ifndef TRAINMON_RULES_H
+#define TRAINMON_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trainmon/diag.h"
+
+enum tm_rec { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_DETECT };
+
+/* Values a step record carries (after unit scaling: seconds, fractions). */
+enum tm_field {
+	TM_F_STEP, TM_F_TOTAL_STEPS, TM_F_STEP_TIME, TM_F_LOSS, TM_F_CONSUMED_SAMPLES,
+	TM_F_CONSUMED_TOKENS, TM_F_GLOBAL_BATCH, TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S,
+	TM_F_TOKENS_PER_S_PER_GPU, TM_F_SAMPLES_PER_S, TM_F_LR, TM_F_GRAD_NORM, TM_F_SKIPPED,
+	TM_F_NAN_ITERS, TM_F_N
+};
+
+/* Job parameters a log can print. Numeric ones are doubles; TM_P_DTYPE.. are strings. */
+enum tm_param {
+	TM_P_LAYERS, TM_P_HIDDEN, TM_P_HEADS, TM_P_KV_HEADS, TM_P_HEAD_DIM, TM_P_FFN, TM_P_VOCAB,
+	TM_P_SEQ_LEN, TM_P_GLOBAL_BATCH, TM_P_MICRO_BATCH, TM_P_GPUS, TM_P_NODES, TM_P_GPUS_PER_NODE,
+	TM_P_TRAIN_ITERS, TM_P_TRAIN_SAMPLES, TM_P_LOG_INTERVAL, TM_P_TP, TM_P_PP, TM_P_DP,
+	TM_P_NUM_STRINGS_FROM_HERE,
+	TM_P_DTYPE = TM_P_NUM_STRINGS_FROM_HERE, TM_P_GPU, TM_P_SLURM_JOB_ID, TM_P_MLP, TM_P_N
+};
+
+enum tm_event_kind {
+	TM_EV_NCCL_TIMEOUT, TM_EV_NCCL_ERROR, TM_EV_CUDA_OOM, TM_EV_HOST_OOM, TM_EV_SLURM_TIME_LIMIT,
+	TM_EV_SLURM_CANCELLED, TM_EV_SLURM_NODE_FAIL, TM_EV_SLURM_PREEMPTED, TM_EV_TASK_FAILED,
+	TM_EV_EXCEPTION, TM_EV_NAN_LOSS, TM_EV_SKIPPED_STEP, TM_EV_ECC_ERROR, TM_EV_XID, TM_EV_GPU_LOST,
+	TM_EV_SEGFAULT, TM_EV_FATAL_SIGNAL, TM_EV_CHILD_FAILED, TM_EV_DATALOADER_DIED, TM_EV_N
+};
+
+enum tm_ev_severity { TM_EVS_INFO, TM_EVS_WARNING, TM_EVS_ERROR, TM_EVS_CRITICAL };
+
+const char *tm_field_name(enum tm_field f);
+const char *tm_param_name(enum tm_param p);
+const char *tm_event_kind_name(enum tm_event_kind k);
+const char *tm_ev_severity_name(enum tm_ev_severity s);
+int tm_param_lookup(const char *name, size_t len);      /* -1 if unknown */
+int tm_event_kind_lookup(const char *name);             /* -1 if unknown */
+
+/* Where a named group's value goes. */
+enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE };
+
+struct tm_capture {
+	uint32_t group;            /* PCRE2 group number */
+	enum tm_cap_kind kind;
+	int target;                /* enum tm_field or tm_param */
+	double scale;              /* unit factor: step_time_ms -> 1e-3, mfu_pct -> 1e-2 */
+};
+
+/* An extra regex run on a matched line to pick one more value (`fields:` in YAML). */
+struct tm_subfield {
+	void *re;                  /* owned pcre2_code * */
+	struct tm_capture cap;     /* group 1 (or the only group) */
+};
+
+/* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured
+ * value is true ("bf16: dtype=bf16"). */
+struct tm_keymap {
+	char *key;                 /* owned */
+	int param;
+	char *when_true;           /* owned or NULL */
+};
+
+struct tm_rule {
+	char *name;                /* owned */
+	unsigned pack;             /* index into ruleset->packs */
+	enum tm_rec rec;
+	void *re;                  /* owned pcre2_code * (JIT-compiled when the JIT is there) */
+	char *literal;             /* owned; NULL = no prefilter, the regex runs on every record */
+	size_t literal_len;
+	struct tm_capture *caps;   /* owned */
+	size_t ncaps;
+	struct tm_subfield *fields;/* owned */
+	size_t nfields;
+	struct tm_keymap *keys;    /* owned */
+	size_t nkeys;
+	enum tm_event_kind kind;   /* events */
+	enum tm_ev_severity severity;
+	int step_base;             /* steps: number of the first step (0 or 1) */
+	unsigned line;             /* 1-based line of the rule in its YAML file */
+};
+
+struct tm_pack {
+	char *name;                /* owned: `framework:` */
+	char *file;                /* owned: path it was loaded from */
+	char *description;         /* owned or NULL */
+	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
+};
+
+struct tm_ac;                  /* the literal prefilter automaton, match.c */
+
+struct tm_ruleset {
+	struct tm_pack *packs;     /* owned */
+	size_t npacks, cappacks;
+	struct tm_rule *rules;     /* owned */
+	size_t nrules, caprules;
+	struct tm_ac *ac;          /* owned; built by tm_ruleset_finish() */
+	uint32_t max_groups;       /* largest capture count of any regex, for match data */
+	int jit;                   /* 1 when PCRE2's JIT compiled every regex */
+};
+
+void tm_ruleset_init(struct tm_ruleset *rs);
+void tm_ruleset_release(struct tm_ruleset *rs);
+
+/* Loads one pack file, or every .yaml file in a directory (sorted by name). Each error is added to d
+ * and loading goes on with the next rule and file; returns the number of errors added (0 = ok) or
+ * -errno when the path cannot be read (also added to d). */
+int tm_ruleset_load(struct tm_ruleset *rs, const char *path, struct tm_diag *d);
+/* Loads from a buffer (tests, fuzzing). */
+int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf, size_t len,
+			struct tm_diag *d);
+/* Builds the prefilter; call once after loading. Returns 0, or -1 with an error in d. */
+int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d);
+
+/* The default pack directory: $TRAINMON_PATTERNS, else the source tree's patterns/ when running
+ * from a build tree, else the one installed beside the binary (../share/trainmon/patterns), else
+ * the configured install path. Returns buf, the env value or a static string. */
+const char *tm_default_patterns_dir(char *buf, size_t n);
+
+const struct tm_pack *tm_pack_find(const struct tm_ruleset *rs, const char *name);
+
+#endif

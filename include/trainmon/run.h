@@ -1,0 +1,79 @@
+/* run.h: what one log (one run) has said so far: its step records, job parameters and events.
+ *
+ * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
+ * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
+ * every rank prints is kept once. Memory grows with the number of distinct steps (48 bytes each)
+ * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
+ */
+#ifndef TRAINMON_RUN_H
+#define TRAINMON_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trainmon/match.h"
+#include "trainmon/rules.h"
+
+struct tm_step {
+	double   step;           /* framework step number */
+	double   time_s;         /* seconds per step (interval mean for Megatron); NAN unknown */
+	double   consumed;       /* consumed samples so far, NAN unknown */
+	float    loss;           /* NAN unknown */
+	float    global_batch;   /* sequences per step, NAN unknown */
+	float    tflops;         /* logged TFLOP/s per GPU, NAN when not printed */
+	float    mfu;            /* logged MFU fraction, NAN when not printed */
+	float    tokens_per_s_per_gpu; /* logged, NAN when not printed */
+	uint32_t line;           /* 1-based line of the record (saturates) */
+};
+
+struct tm_event {
+	uint64_t line, last_line;  /* first and last line of a run of the same kind */
+	uint64_t count;            /* events folded into this entry */
+	enum tm_event_kind kind;
+	enum tm_ev_severity severity;
+	char message[240];         /* first message, cut to fit */
+};
+
+#define TM_RUN_EVENTS_MAX 200
+
+struct tm_run {
+	char *file;                  /* owned */
+	int framework;               /* pack index, -1 unknown */
+	int framework_forced;        /* set by --framework: detectors and other packs' steps ignored */
+	int step_base;               /* of the rule that gave the steps */
+	struct tm_step *steps;       /* owned, in arrival order */
+	size_t nsteps, capsteps;
+	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
+	double consumed_tokens;      /* last logged consumed tokens, NAN unknown */
+	double params[TM_P_N];       /* NAN unknown (numeric params) */
+	char *sparams[TM_P_N];       /* owned strings for TM_P_DTYPE.. ; NULL unknown */
+	uint64_t param_line[TM_P_N]; /* line that gave each param */
+	struct tm_event events[TM_RUN_EVENTS_MAX];
+	size_t nevents;
+	uint64_t events_dropped;     /* events not listed (counts stay exact) */
+	uint64_t event_counts[TM_EV_N];
+	struct tm_matcher *m;        /* borrowed, for `fields:` sub-regexes */
+	uint64_t line;               /* line of the record being matched */
+	const struct tm_ruleset *rs; /* borrowed */
+};
+
+void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m);
+void tm_run_release(struct tm_run *r);
+/* Pins the framework (pack name); returns -1 if no such pack. */
+int tm_run_force_framework(struct tm_run *r, const char *pack);
+
+/* tm_hit_fn: ctx is the struct tm_run. Set r->line before matching each record. */
+int tm_run_hit(void *ctx, const struct tm_hit *h);
+
+/* Adds an event that did not come from a rule (e.g. a NaN loss value). */
+void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
+		  const char *msg, size_t len);
+
+/* Sets a string parameter if the log has not (the file name's Slurm job id). */
+#define TM_SRC_PARAM_FILENAME 1
+void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_filename);
+
+/* Parses a number as logs print it: 1.5, 1.249e+03, 1,541,366, nan, inf, -12.71. NAN on failure. */
+double tm_parse_num(const char *p, size_t n);
+
+#endif

@@ -1,0 +1,100 @@
+/* summary.h: the numbers of one run: step-time statistics, tokens/s, MFU, tokens done, ETA.
+ *
+ * Inputs are the run (what the log said) and the job (what flags and config said). Each job value
+ * is resolved with its source: flag > config > log > preset > default, and the source is kept for
+ * the output. A value whose inputs are unknown stays NAN with `needs` naming the flag that would
+ * supply it: never a guessed number. Formulas: REFERENCE.md §1.1 (tokens/s, MFU), §1.3 (ETA, days),
+ * §2 via model.h (FLOPs per sequence).
+ */
+#ifndef TRAINMON_SUMMARY_H
+#define TRAINMON_SUMMARY_H
+
+#include <stddef.h>
+
+#include "trainmon/gpu.h"
+#include "trainmon/model.h"
+#include "trainmon/run.h"
+
+enum tm_src_kind { TM_SRC_NONE = 0, TM_SRC_DEFAULT, TM_SRC_PRESET, TM_SRC_LOG, TM_SRC_FILENAME,
+	TM_SRC_CONFIG, TM_SRC_FLAG, TM_SRC_COMPUTED };
+const char *tm_src_name(enum tm_src_kind s);
+
+enum tm_basis { TM_BASIS_MEDIAN = 0, TM_BASIS_LAST, TM_BASIS_MEAN };
+int tm_basis_parse(const char *s, enum tm_basis *out);
+const char *tm_basis_name(enum tm_basis b);
+
+/* What the user said about the job, from flags and a config file; applies to every run. */
+struct tm_job {
+	double params[TM_P_N];            /* numeric params, NAN = not given */
+	enum tm_src_kind src[TM_P_N];     /* TM_SRC_FLAG or TM_SRC_CONFIG for given ones */
+	const struct tm_arch *preset;     /* borrowed static preset, or NULL */
+	enum tm_src_kind preset_src;
+	enum tm_mlp mlp;                  /* TM_MLP_UNKNOWN = not given */
+	enum tm_src_kind mlp_src;
+	double model_flops;               /* per sequence (--model-flops), NAN = not given */
+	enum tm_src_kind model_flops_src;
+	struct tm_flops_opts fo;
+	const struct tm_gpu *gpu;         /* borrowed, or NULL */
+	enum tm_src_kind gpu_src;
+	enum tm_dtype dtype;
+	enum tm_src_kind dtype_src;       /* TM_SRC_NONE = not given */
+	double peak_tflops;               /* explicit peak, NAN = from the table */
+	enum tm_src_kind peak_src;
+	double target_tokens;             /* NAN = not given */
+	enum tm_src_kind target_src;
+	enum tm_basis basis;
+	double warmup;                    /* steps to skip, NAN = automatic */
+};
+
+void tm_job_init(struct tm_job *j);
+
+/* A resolved number with where it came from; v is NAN when unknown, then needs names the flag. */
+struct tm_val {
+	double v;
+	enum tm_src_kind src;
+	const char *needs;                /* static string, e.g. "--gpus" */
+};
+
+struct tm_stats {
+	size_t n;                         /* steps in the statistics (after warm-up) */
+	double last, median, mean, min, max, p10, p90;
+};
+
+struct tm_logged {                        /* the framework's own figures (steady state) */
+	double tflops_median, tflops_last;
+	double mfu_median, mfu_last;
+	double tokens_per_s_per_gpu_median;
+};
+
+struct tm_summary {
+	const char *file;                 /* borrowed from the run */
+	const char *framework;            /* borrowed pack name or NULL */
+	size_t steps;                     /* distinct step records */
+	double first_step, last_step;     /* framework step numbers, NAN if no steps */
+	double warmup_steps;              /* steps excluded from the statistics */
+	int warmup_auto;                  /* 1: chosen automatically */
+	size_t warmup_records;
+	struct tm_stats st;               /* step time, seconds */
+	enum tm_basis basis;
+	struct tm_val step_time;          /* the basis value */
+	struct tm_val layers, hidden, heads, kv_heads, ffn, vocab, mlp_gated;
+	struct tm_val seq_len, global_batch, gpus;
+	struct tm_val tokens_per_step, tokens_per_s, tokens_per_s_per_gpu;
+	struct tm_val model_flops_per_seq, model_flops_per_step, tflops_per_gpu;
+	struct tm_val peak_tflops, mfu, tokens_done, target_tokens, eta_s, days_to_target;
+	struct tm_logged logged;
+	double ratio_tflops;              /* ours / logged, NAN when either is unknown */
+	char convention[320];             /* FLOPs convention used, "" when none */
+	const char *gpu_name;             /* borrowed or NULL */
+	const char *dtype_name;           /* static or NULL */
+	const char *slurm_job_id;         /* borrowed from the run or NULL */
+	enum tm_mlp mlp;
+};
+
+/* Computes everything; allocates only a temporary sorted copy of the step times. */
+void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s);
+
+/* Quantile q in [0,1] of sorted v[0..n) with linear interpolation (numpy's default). */
+double tm_quantile(const double *v, size_t n, double q);
+
+#endif

@@ -1,0 +1,290 @@
+/* cmd_rules.c: `trainmon rules check|list|test`: the rule author's tools.
+ *
+ * `check` loads packs with the same loader `analyze` and `watch` use and prints every diagnostic
+ * in compiler form; `test` shows what each rule of a pack extracts from a log, record by record;
+ * `list` shows packs, rules and the event vocabulary.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trainmon/cmd.h"
+#include "trainmon/engine.h"
+#include "trainmon/rules.h"
+#include "banned.h"
+
+const char *cmd_rules_help(void)
+{
+	return
+	"usage: trainmon rules check [--rules PATH]... [FILE...]\n"
+	"       trainmon rules list [--rules PATH]...\n"
+	"       trainmon rules test PACK.yaml LOG\n"
+	"\n"
+	"  check   load packs (default: the installed patterns directory and every --rules PATH) and\n"
+	"          report every error as FILE:LINE:COL: error: ..., each rule's samples included\n"
+	"  list    packs, their rules (record kind, prefilter literal) and the event kinds\n"
+	"  test    run one pack over a log and print, per matching line, the rule and what it yields\n"
+	"\n"
+	"  --rules PATH          a pack file or a directory of .yaml packs (repeatable)\n"
+	"  --no-default-rules    do not load the installed packs\n"
+	"Exit status: 0 all packs valid / the test matched something, 1 errors, 2 usage, 3 I/O.\n";
+}
+
+struct rules_opts {
+	const char *paths[32];
+	size_t npaths;
+	int no_default;
+};
+
+static int parse_opts(int argc, char **argv, struct rules_opts *o)
+{
+	static const struct option lo[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "no-default-rules", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+r:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (o->npaths == 32) {
+				fprintf(stderr, "trainmon rules: too many --rules (at most 32)\n");
+				return -1;
+			}
+			o->paths[o->npaths++] = optarg;
+			break;
+		case 'N':
+			o->no_default = 1;
+			break;
+		case 'h':
+			fputs(cmd_rules_help(), stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Loads the default packs (unless disabled), the --rules paths and extra paths; prints diagnostics. */
+static int load_all(struct tm_ruleset *rs, const struct rules_opts *o, char **extra, int nextra,
+		    int use_default, struct tm_diag *d)
+{
+	char buf[4096];
+	int errors = 0, sys = 0;
+	if (use_default && !o->no_default) {
+		int rc = tm_ruleset_load(rs, tm_default_patterns_dir(buf, sizeof(buf)), d);
+		errors += rc < 0 ? 1 : rc;
+		sys |= rc < 0;
+	}
+	for (size_t i = 0; i < o->npaths; i++) {
+		int rc = tm_ruleset_load(rs, o->paths[i], d);
+		errors += rc < 0 ? 1 : rc;
+		sys |= rc < 0;
+	}
+	for (int i = 0; i < nextra; i++) {
+		int rc = tm_ruleset_load(rs, extra[i], d);
+		errors += rc < 0 ? 1 : rc;
+		sys |= rc < 0;
+	}
+	if (!errors)
+		tm_ruleset_finish(rs, d);
+	return sys ? -1 : errors;
+}
+
+static int rules_check(int argc, char **argv, const struct rules_opts *o)
+{
+	struct tm_ruleset rs;
+	struct tm_diag d;
+	tm_ruleset_init(&rs);
+	tm_diag_init(&d);
+	int rc = load_all(&rs, o, argv, argc, argc == 0, &d);
+	tm_diag_print(&d, stderr);
+	size_t nrules = 0;
+	for (size_t i = 0; i < rs.nrules; i++)
+		nrules += rs.rules[i].rec != TM_REC_DETECT;
+	int status;
+	if (rc < 0) {
+		status = TM_EXIT_SYSTEM;
+	} else if (d.errors) {
+		fprintf(stderr, "%zu error%s\n", d.errors, d.errors == 1 ? "" : "s");
+		status = TM_EXIT_INPUT;
+	} else {
+		printf("ok: %zu packs, %zu rules, samples checked%s\n", rs.npacks, nrules,
+		       rs.jit ? ", JIT on" : ", JIT unavailable (interpreted)");
+		status = TM_EXIT_OK;
+	}
+	tm_diag_release(&d);
+	tm_ruleset_release(&rs);
+	return status;
+}
+
+static const char *rec_name(enum tm_rec r)
+{
+	return r == TM_REC_STEP ? "step" : r == TM_REC_PARAM ? "param" : r == TM_REC_EVENT ? "event" : "detect";
+}
+
+static int rules_list(const struct rules_opts *o)
+{
+	struct tm_ruleset rs;
+	struct tm_diag d;
+	tm_ruleset_init(&rs);
+	tm_diag_init(&d);
+	int rc = load_all(&rs, o, NULL, 0, 1, &d);
+	tm_diag_print(&d, stderr);
+	for (size_t p = 0; p < rs.npacks; p++) {
+		const struct tm_pack *pk = &rs.packs[p];
+		printf("%s%s  (%s)\n", pk->name, pk->generic ? " [generic]" : "", pk->file);
+		if (pk->description)
+			printf("  %s\n", pk->description);
+		for (size_t i = 0; i < rs.nrules; i++) {
+			const struct tm_rule *r = &rs.rules[i];
+			if (r->pack != p)
+				continue;
+			printf("  %-28s %-6s", r->name, rec_name(r->rec));
+			if (r->rec == TM_REC_EVENT)
+				printf(" %s/%s", tm_event_kind_name(r->kind), tm_ev_severity_name(r->severity));
+			if (r->literal)
+				printf("  literal '%s'", r->literal);
+			else
+				printf("  (no literal: runs on every line)");
+			putchar('\n');
+		}
+	}
+	printf("event kinds:");
+	for (int k = 0; k < TM_EV_N; k++)
+		printf(" %s", tm_event_kind_name(k));
+	putchar('\n');
+	int status = rc < 0 ? TM_EXIT_SYSTEM : d.errors ? TM_EXIT_INPUT : TM_EXIT_OK;
+	tm_diag_release(&d);
+	tm_ruleset_release(&rs);
+	return status;
+}
+
+struct test_ctx {
+	struct tm_matcher m;
+	uint64_t line;
+	uint64_t hits;
+};
+
+static int test_hit(void *vctx, const struct tm_hit *h)
+{
+	struct test_ctx *t = vctx;
+	const struct tm_rule *r = h->rule;
+	t->hits++;
+	printf("%llu: %s (%s)", (unsigned long long)t->line, r->name, rec_name(r->rec));
+	if (r->rec == TM_REC_EVENT)
+		printf(" %s", tm_event_kind_name(r->kind));
+	for (size_t i = 0; i < r->ncaps; i++) {
+		const char *p;
+		size_t n;
+		if (!tm_hit_group(h, r->caps[i].group, &p, &n))
+			continue;
+		const struct tm_capture *c = &r->caps[i];
+		const char *name = c->kind == TM_CAP_FIELD ? tm_field_name(c->target) :
+				   c->kind == TM_CAP_PARAM ? tm_param_name(c->target) :
+				   c->kind == TM_CAP_MSG ? "msg" : c->kind == TM_CAP_KEY ? "key" : "value";
+		printf(" %s=%.*s", name, (int)(n > 80 ? 80 : n), p);
+	}
+	for (size_t i = 0; i < r->nfields; i++) {
+		const char *p;
+		size_t n;
+		const struct tm_capture *c = &r->fields[i].cap;
+		if (tm_match_sub(&t->m, r->fields[i].re, h->subj, h->len, c->group, &p, &n))
+			printf(" %s=%.*s", c->kind == TM_CAP_FIELD ? tm_field_name(c->target) : tm_param_name(c->target),
+			       (int)(n > 80 ? 80 : n), p);
+	}
+	putchar('\n');
+	return 0;
+}
+
+static int test_record(void *vctx, const struct tm_record *rec)
+{
+	struct test_ctx *t = vctx;
+	t->line = rec->line;
+	return tm_match_record(&t->m, rec->p, rec->len, test_hit, t);
+}
+
+static int rules_test(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: trainmon rules test PACK.yaml LOG\n");
+		return TM_EXIT_USAGE;
+	}
+	struct tm_ruleset rs;
+	struct tm_diag d;
+	tm_ruleset_init(&rs);
+	tm_diag_init(&d);
+	int rc = tm_ruleset_load(&rs, argv[0], &d);
+	if (rc == 0)
+		tm_ruleset_finish(&rs, &d);
+	tm_diag_print(&d, stderr);
+	if (rc != 0) {
+		tm_diag_release(&d);
+		tm_ruleset_release(&rs);
+		return rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
+	}
+	int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "trainmon rules test: %s: %s\n", argv[1], strerror(errno));
+		tm_diag_release(&d);
+		tm_ruleset_release(&rs);
+		return TM_EXIT_SYSTEM;
+	}
+	struct test_ctx t = { .line = 0 };
+	struct tm_lines l;
+	tm_matcher_init(&t.m, &rs);
+	tm_lines_init(&l, 0);
+	int status = TM_EXIT_OK;
+	for (;;) {
+		ssize_t n = tm_lines_read(&l, fd);
+		if (n < 0) {
+			fprintf(stderr, "trainmon rules test: %s: %s\n", argv[1], strerror((int)-n));
+			status = TM_EXIT_SYSTEM;
+			break;
+		}
+		if (n == 0)
+			break;
+		tm_lines_drain(&l, test_record, &t);
+	}
+	tm_lines_finish(&l, test_record, &t);
+	close(fd);
+	printf("%llu matches in %llu lines\n", (unsigned long long)t.hits, (unsigned long long)l.lines);
+	if (status == TM_EXIT_OK && t.hits == 0)
+		status = TM_EXIT_INPUT;
+	tm_lines_release(&l);
+	tm_matcher_release(&t.m);
+	tm_diag_release(&d);
+	tm_ruleset_release(&rs);
+	return status;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(cmd_rules_help(), argc < 2 ? stderr : stdout);
+		return argc < 2 ? TM_EXIT_USAGE : TM_EXIT_OK;
+	}
+	const char *sub = argv[1];
+	struct rules_opts o = { .npaths = 0 };
+	int rc = parse_opts(argc - 1, argv + 1, &o);
+	if (rc)
+		return rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
+	int rest = argc - 1 - optind;
+	char **args = argv + 1 + optind;
+	if (strcmp(sub, "check") == 0)
+		return rules_check(rest, args, &o);
+	if (strcmp(sub, "list") == 0)
+		return rules_list(&o);
+	if (strcmp(sub, "test") == 0)
+		return rules_test(rest, args);
+	fprintf(stderr, "trainmon rules: unknown subcommand '%s' (check, list or test)\n", sub);
+	return TM_EXIT_USAGE;
+}

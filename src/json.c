@@ -1,0 +1,146 @@
+/* json.c: the streaming JSON writer (see json.h). Output only; trainmon never parses JSON. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/json.h"
+#include "banned.h"
+
+void tm_json_init(struct tm_json *j, FILE *f, int pretty)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	j->pretty = pretty;
+	j->first[0] = 1;
+}
+
+void tm_fmt_num(char *buf, size_t n, double v)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, n, "null");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+		snprintf(buf, n, "%.0f", v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, n, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static void put_escaped(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned char c = *p;
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			p++;
+		} else if (c < 0x80) {
+			fputc(c, f);
+			p++;
+		} else {
+			/* pass a well-formed UTF-8 sequence, replace anything else */
+			size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+			if (c >= 0xe0 && c < 0xf0)
+				len = 3;
+			int ok = len && (size_t)(end - p) >= len;
+			for (size_t i = 1; ok && i < len; i++)
+				ok = (p[i] & 0xc0) == 0x80;
+			if (ok) {
+				fwrite(p, 1, len, f);
+				p += len;
+			} else {
+				fputc('?', f);
+				p++;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+static void item(struct tm_json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = 0;
+	if (j->pretty && j->depth > 0) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	if (key) {
+		put_escaped(j->f, key, strlen(key));
+		fputs(j->pretty ? ": " : ":", j->f);
+	}
+}
+
+static void open_c(struct tm_json *j, const char *key, char c)
+{
+	item(j, key);
+	fputc(c, j->f);
+	if (j->depth + 1 < TM_JSON_DEPTH)
+		j->depth++;
+	j->first[j->depth] = 1;
+}
+
+void tm_json_obj(struct tm_json *j, const char *key) { open_c(j, key, '{'); }
+void tm_json_arr(struct tm_json *j, const char *key) { open_c(j, key, '['); }
+
+void tm_json_end(struct tm_json *j, char close)
+{
+	int empty = j->first[j->depth];
+	if (j->depth > 0)
+		j->depth--;
+	if (j->pretty && !empty) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	fputc(close, j->f);
+	if (j->depth == 0)
+		j->first[0] = 1;
+}
+
+void tm_json_strn(struct tm_json *j, const char *key, const char *v, size_t n)
+{
+	item(j, key);
+	put_escaped(j->f, v, n);
+}
+
+void tm_json_str(struct tm_json *j, const char *key, const char *v)
+{
+	if (!v) {
+		tm_json_null(j, key);
+		return;
+	}
+	tm_json_strn(j, key, v, strlen(v));
+}
+
+void tm_json_num(struct tm_json *j, const char *key, double v)
+{
+	char buf[40];
+	item(j, key);
+	tm_fmt_num(buf, sizeof(buf), v);
+	fputs(buf, j->f);
+}
+
+void tm_json_bool(struct tm_json *j, const char *key, int v)
+{
+	item(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void tm_json_null(struct tm_json *j, const char *key)
+{
+	item(j, key);
+	fputs("null", j->f);
+}

@@ -1,0 +1,350 @@
+/* report.c: text, JSON and CSV renderings of a run summary (see report.h).
+ *
+ * The JSON keys are an interface (documented in docs/analyze.md and tested by golden files):
+ * add keys, never rename them. Unknown values are null in JSON and "unknown (needs FLAG)" in text.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "trainmon/report.h"
+#include "banned.h"
+
+void tm_fmt_si(char *buf, size_t n, double v, const char *unit)
+{
+	static const char *const pre[] = { "", " k", " M", " G", " T", " P", " E" };
+	if (isnan(v)) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	int i = 0;
+	double a = fabs(v);
+	while (a >= 1000 && i < 6)
+		a /= 1000, v /= 1000, i++;
+	snprintf(buf, n, "%.4g%s%s%s", v, pre[i], *pre[i] || !*unit ? "" : " ", unit);
+	if (!*pre[i] && *unit) {
+		/* "%.4g" then " unit" */
+		snprintf(buf, n, "%.4g %s", v, unit);
+	} else if (*pre[i]) {
+		snprintf(buf, n, "%.4g%s%s", v, pre[i], unit);
+	}
+}
+
+void tm_fmt_duration(char *buf, size_t n, double s)
+{
+	if (isnan(s)) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	if (s < 60) {
+		snprintf(buf, n, "%.1fs", s);
+		return;
+	}
+	double d = floor(s / 86400);
+	s -= d * 86400;
+	double h = floor(s / 3600);
+	s -= h * 3600;
+	double m = floor(s / 60);
+	if (d > 0)
+		snprintf(buf, n, "%.0fd %02.0fh %02.0fm", d, h, m);
+	else
+		snprintf(buf, n, "%.0fh %02.0fm", h, m);
+}
+
+static void json_val(struct tm_json *j, const char *key, const struct tm_val *v)
+{
+	tm_json_num(j, key, v->v);
+}
+
+static void json_source(struct tm_json *j, const char *key, const struct tm_val *v)
+{
+	if (isnan(v->v))
+		tm_json_null(j, key);
+	else
+		tm_json_str(j, key, tm_src_name(v->src));
+}
+
+static const char *mlp_name(enum tm_mlp m)
+{
+	switch (m) {
+	case TM_MLP_GELU: return "gelu";
+	case TM_MLP_RELU2: return "relu2";
+	case TM_MLP_SWIGLU: return "swiglu";
+	case TM_MLP_GEGLU: return "geglu";
+	default: return NULL;
+	}
+}
+
+void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summary *s,
+			const struct tm_run *r)
+{
+	tm_json_obj(j, key);
+	tm_json_str(j, "file", s->file);
+	tm_json_str(j, "framework", s->framework);
+	tm_json_str(j, "slurm_job_id", s->slurm_job_id);
+	tm_json_num(j, "steps", (double)s->steps);
+	tm_json_num(j, "duplicate_step_records", (double)r->dup_steps);
+	tm_json_num(j, "first_step", s->first_step);
+	tm_json_num(j, "last_step", s->last_step);
+	tm_json_num(j, "warmup_steps", s->warmup_steps);
+	tm_json_bool(j, "warmup_auto", s->warmup_auto);
+	tm_json_str(j, "basis", tm_basis_name(s->basis));
+	tm_json_obj(j, "step_time_s");
+	tm_json_num(j, "last", s->st.last);
+	tm_json_num(j, "median", s->st.median);
+	tm_json_num(j, "mean", s->st.mean);
+	tm_json_num(j, "min", s->st.min);
+	tm_json_num(j, "max", s->st.max);
+	tm_json_num(j, "p10", s->st.p10);
+	tm_json_num(j, "p90", s->st.p90);
+	tm_json_num(j, "n", (double)s->st.n);
+	tm_json_end(j, '}');
+	json_val(j, "seq_len", &s->seq_len);
+	json_val(j, "global_batch_size", &s->global_batch);
+	json_val(j, "gpus", &s->gpus);
+	json_val(j, "tokens_per_step", &s->tokens_per_step);
+	json_val(j, "tokens_per_s", &s->tokens_per_s);
+	json_val(j, "tokens_per_s_per_gpu", &s->tokens_per_s_per_gpu);
+	json_val(j, "model_flops_per_seq", &s->model_flops_per_seq);
+	json_val(j, "model_flops_per_step", &s->model_flops_per_step);
+	json_val(j, "tflops_per_gpu", &s->tflops_per_gpu);
+	json_val(j, "peak_tflops", &s->peak_tflops);
+	json_val(j, "mfu", &s->mfu);
+	json_val(j, "tokens_done", &s->tokens_done);
+	json_val(j, "target_tokens", &s->target_tokens);
+	json_val(j, "eta_s", &s->eta_s);
+	json_val(j, "days_to_target", &s->days_to_target);
+	tm_json_str(j, "flops_convention", s->convention[0] ? s->convention : NULL);
+	tm_json_str(j, "gpu", s->gpu_name);
+	tm_json_str(j, "dtype", s->dtype_name);
+	tm_json_obj(j, "model");
+	json_val(j, "layers", &s->layers);
+	json_val(j, "hidden", &s->hidden);
+	json_val(j, "heads", &s->heads);
+	json_val(j, "kv_heads", &s->kv_heads);
+	json_val(j, "ffn", &s->ffn);
+	json_val(j, "vocab", &s->vocab);
+	tm_json_str(j, "mlp", mlp_name(s->mlp));
+	tm_json_end(j, '}');
+	tm_json_obj(j, "sources");
+	json_source(j, "seq_len", &s->seq_len);
+	json_source(j, "global_batch_size", &s->global_batch);
+	json_source(j, "gpus", &s->gpus);
+	json_source(j, "layers", &s->layers);
+	json_source(j, "hidden", &s->hidden);
+	json_source(j, "heads", &s->heads);
+	json_source(j, "kv_heads", &s->kv_heads);
+	json_source(j, "ffn", &s->ffn);
+	json_source(j, "vocab", &s->vocab);
+	json_source(j, "model_flops_per_seq", &s->model_flops_per_seq);
+	json_source(j, "peak_tflops", &s->peak_tflops);
+	json_source(j, "target_tokens", &s->target_tokens);
+	tm_json_end(j, '}');
+	tm_json_obj(j, "unknown");   /* value -> the flag that would supply it */
+	const struct { const char *k; const struct tm_val *v; } u[] = {
+		{ "step_time_s", &s->step_time }, { "seq_len", &s->seq_len },
+		{ "global_batch_size", &s->global_batch }, { "gpus", &s->gpus },
+		{ "model_flops_per_seq", &s->model_flops_per_seq }, { "peak_tflops", &s->peak_tflops },
+		{ "target_tokens", &s->target_tokens }, { "tokens_done", &s->tokens_done },
+	};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (isnan(u[i].v->v))
+			tm_json_str(j, u[i].k, u[i].v->needs ? u[i].v->needs : "");
+	tm_json_end(j, '}');
+	tm_json_obj(j, "logged");
+	tm_json_num(j, "tflops_per_gpu", s->logged.tflops_median);
+	tm_json_num(j, "tflops_per_gpu_last", s->logged.tflops_last);
+	tm_json_num(j, "mfu", s->logged.mfu_median);
+	tm_json_num(j, "mfu_last", s->logged.mfu_last);
+	tm_json_num(j, "tokens_per_s_per_gpu", s->logged.tokens_per_s_per_gpu_median);
+	tm_json_num(j, "ratio_tflops", s->ratio_tflops);
+	tm_json_end(j, '}');
+	tm_json_obj(j, "params");    /* every job parameter the log printed */
+	for (int p = 0; p < TM_P_N; p++) {
+		if (p < TM_P_NUM_STRINGS_FROM_HERE && !isnan(r->params[p]))
+			tm_json_num(j, tm_param_name(p), r->params[p]);
+		else if (p >= TM_P_NUM_STRINGS_FROM_HERE && r->sparams[p])
+			tm_json_str(j, tm_param_name(p), r->sparams[p]);
+	}
+	tm_json_end(j, '}');
+	tm_json_obj(j, "event_counts");
+	for (int k = 0; k < TM_EV_N; k++)
+		if (r->event_counts[k])
+			tm_json_num(j, tm_event_kind_name(k), (double)r->event_counts[k]);
+	tm_json_end(j, '}');
+	tm_json_arr(j, "events");
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct tm_event *e = &r->events[i];
+		tm_json_obj(j, NULL);
+		tm_json_num(j, "line", (double)e->line);
+		tm_json_str(j, "kind", tm_event_kind_name(e->kind));
+		tm_json_str(j, "severity", tm_ev_severity_name(e->severity));
+		tm_json_str(j, "message", e->message);
+		tm_json_num(j, "count", (double)e->count);
+		tm_json_num(j, "last_line", (double)e->last_line);
+		tm_json_end(j, '}');
+	}
+	tm_json_end(j, ']');
+	tm_json_num(j, "events_not_listed", (double)r->events_dropped);
+	tm_json_end(j, '}');
+}
+
+/* "123.4 (log)" or "unknown (needs --gpus)" */
+static void val_text(char *buf, size_t n, const struct tm_val *v, const char *fmt_unit, int src)
+{
+	if (isnan(v->v)) {
+		snprintf(buf, n, "unknown (needs %s)", v->needs ? v->needs : "more input");
+		return;
+	}
+	char num[64];
+	tm_fmt_si(num, sizeof(num), v->v, fmt_unit);
+	if (src && v->src != TM_SRC_COMPUTED)
+		snprintf(buf, n, "%s (%s)", num, tm_src_name(v->src));
+	else
+		snprintf(buf, n, "%s", num);
+}
+
+static void plain(char *buf, size_t n, const struct tm_val *v)
+{
+	if (isnan(v->v))
+		snprintf(buf, n, "unknown (needs %s)", v->needs ? v->needs : "more input");
+	else if (v->src != TM_SRC_COMPUTED)
+		snprintf(buf, n, "%.10g (%s)", v->v, tm_src_name(v->src));
+	else
+		snprintf(buf, n, "%.10g", v->v);
+}
+
+void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
+{
+	char a[128], b[128], c[128], d[128];
+	fprintf(f, "%s\n", s->file);
+	fprintf(f, "  framework     %s", s->framework ? s->framework : "unknown (no rule pack matched; try --framework)");
+	if (s->slurm_job_id)
+		fprintf(f, ", slurm job %s", s->slurm_job_id);
+	fputc('\n', f);
+	if (s->steps)
+		fprintf(f, "  steps         %zu step records, steps %.0f..%.0f; warm-up %.0f steps (%s)\n",
+			s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
+	else
+		fprintf(f, "  steps         none found\n");
+	if (s->st.n)
+		fprintf(f, "  step time     %.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)\n",
+			s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
+			s->st.max, s->st.p10, s->st.p90);
+	else
+		fprintf(f, "  step time     unknown (no timed step records)\n");
+	plain(a, sizeof(a), &s->seq_len);
+	plain(b, sizeof(b), &s->global_batch);
+	plain(c, sizeof(c), &s->gpus);
+	fprintf(f, "  job           seq_len %s, global batch %s, GPUs %s\n", a, b, c);
+	if (!isnan(s->layers.v) || !isnan(s->hidden.v)) {
+		plain(a, sizeof(a), &s->layers);
+		plain(b, sizeof(b), &s->hidden);
+		plain(c, sizeof(c), &s->heads);
+		plain(d, sizeof(d), &s->vocab);
+		fprintf(f, "  model         layers %s, hidden %s, heads %s, vocab %s\n", a, b, c, d);
+		plain(a, sizeof(a), &s->kv_heads);
+		plain(b, sizeof(b), &s->ffn);
+		fprintf(f, "                kv_heads %s, ffn %s, mlp %s\n", a, b, mlp_name(s->mlp) ? mlp_name(s->mlp) : "?");
+	}
+	val_text(a, sizeof(a), &s->tokens_per_s, "tokens/s", 0);
+	val_text(b, sizeof(b), &s->tokens_per_s_per_gpu, "tokens/s/GPU", 0);
+	fprintf(f, "  throughput    %s, %s\n", a, b);
+	val_text(a, sizeof(a), &s->model_flops_per_seq, "FLOP/sequence", 1);
+	fprintf(f, "  model FLOPs   %s\n", a);
+	if (s->convention[0])
+		fprintf(f, "                convention: %s\n", s->convention);
+	val_text(a, sizeof(a), &s->tflops_per_gpu, "", 0);
+	fprintf(f, "  achieved      %s TFLOP/s/GPU\n", a);
+	if (isnan(s->mfu.v)) {
+		fprintf(f, "  MFU           unknown (needs %s)\n", s->mfu.needs ? s->mfu.needs : "more input");
+	} else {
+		fprintf(f, "  MFU           %.2f%% of %.6g TFLOP/s (%s %s)\n", 100 * s->mfu.v, s->peak_tflops.v,
+			s->gpu_name ? s->gpu_name : "--peak-tflops", s->dtype_name ? s->dtype_name : "");
+	}
+	if (!isnan(s->logged.tflops_median) || !isnan(s->logged.mfu_median)) {
+		fprintf(f, "  logged        ");
+		if (!isnan(s->logged.tflops_median))
+			fprintf(f, "%.6g TFLOP/s/GPU (median)", s->logged.tflops_median);
+		if (!isnan(s->ratio_tflops))
+			fprintf(f, ", ours/logged %.4f", s->ratio_tflops);
+		if (!isnan(s->logged.mfu_median))
+			fprintf(f, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ", 100 * s->logged.mfu_median);
+		fputc('\n', f);
+	}
+	val_text(a, sizeof(a), &s->tokens_done, "tokens", 0);
+	fprintf(f, "  tokens done   %s\n", a);
+	if (!isnan(s->target_tokens.v)) {
+		tm_fmt_si(a, sizeof(a), s->target_tokens.v, "tokens");
+		tm_fmt_duration(b, sizeof(b), s->eta_s.v);
+		fprintf(f, "  target        %s (%s): ETA %s, %.4g days for the whole target\n", a,
+			tm_src_name(s->target_tokens.src), b, s->days_to_target.v);
+	} else {
+		fprintf(f, "  target        unknown (needs --target-tokens)\n");
+	}
+	if (r->nevents == 0) {
+		fprintf(f, "  events        none\n");
+		return;
+	}
+	fprintf(f, "  events\n");
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct tm_event *e = &r->events[i];
+		fprintf(f, "    line %-7llu %-8s %-16s", (unsigned long long)e->line,
+			tm_ev_severity_name(e->severity), tm_event_kind_name(e->kind));
+		if (e->count > 1)
+			fprintf(f, " x%llu (to line %llu)", (unsigned long long)e->count, (unsigned long long)e->last_line);
+		fprintf(f, " %.160s\n", e->message);
+	}
+	if (r->events_dropped)
+		fprintf(f, "    (%llu more events not listed)\n", (unsigned long long)r->events_dropped);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	char buf[40];
+	if (isnan(v))
+		buf[0] = '\0';
+	else
+		tm_fmt_num(buf, sizeof(buf), v);
+	fputs(buf, f);
+}
+
+void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header)
+{
+	if (header)
+		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
+		      "logged_tflops_per_gpu,logged_mfu,warmup\n", f);
+	double seq = s->seq_len.v;
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct tm_step *st = &r->steps[i];
+		/* file names with commas or quotes are quoted, RFC 4180 */
+		if (strpbrk(s->file, ",\"\n")) {
+			fputc('"', f);
+			for (const char *p = s->file; *p; p++) {
+				if (*p == '"')
+					fputc('"', f);
+				fputc(*p, f);
+			}
+			fputc('"', f);
+		} else {
+			fputs(s->file, f);
+		}
+		fputc(',', f);
+		csv_num(f, st->step);
+		fprintf(f, ",%u,", st->line);
+		csv_num(f, st->time_s);
+		fputc(',', f);
+		double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
+		csv_num(f, st->time_s > 0 ? b * seq / st->time_s : NAN);
+		fputc(',', f);
+		csv_num(f, st->loss);
+		fputc(',', f);
+		csv_num(f, st->consumed);
+		fputc(',', f);
+		csv_num(f, st->global_batch);
+		fputc(',', f);
+		csv_num(f, st->tflops);
+		fputc(',', f);
+		csv_num(f, st->mfu);
+		fprintf(f, ",%d\n", st->step < s->first_step + s->warmup_steps && s->warmup_steps > 0 ? 1 : 0);
+	}
+}

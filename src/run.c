@@ -1,0 +1,263 @@
+/* run.c: folding rule hits into a run's record (see run.h).
+ *
+ * Steps: a hit with a step number not above the highest seen is a duplicate (another rank, or a
+ * progress-bar redraw) and is counted, not kept. A step rule without a step number (Paxml's
+ * "train_step() took") numbers its records itself. Step records are accepted only from the run's
+ * framework pack; the first step hit or detector match fixes that framework. Events of the same
+ * kind in a row fold into one entry with a count and line range.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/run.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = tm_xstrdup(file);
+	r->framework = -1;
+	r->step_base = 1;
+	r->consumed_tokens = NAN;
+	for (int i = 0; i < TM_P_N; i++)
+		r->params[i] = NAN;
+	r->rs = rs;
+	r->m = m;
+}
+
+void tm_run_release(struct tm_run *r)
+{
+	free(r->file);
+	free(r->steps);
+	for (int i = 0; i < TM_P_N; i++)
+		free(r->sparams[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+int tm_run_force_framework(struct tm_run *r, const char *pack)
+{
+	for (size_t i = 0; i < r->rs->npacks; i++)
+		if (strcmp(r->rs->packs[i].name, pack) == 0) {
+			r->framework = (int)i;
+			r->framework_forced = 1;
+			if (r->m)
+				r->m->skip_detect = 1;
+			return 0;
+		}
+	return -1;
+}
+
+double tm_parse_num(const char *p, size_t n)
+{
+	char buf[64];
+	size_t k = 0;
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	for (size_t i = 0; i < n && k < sizeof(buf) - 1; i++)
+		if (p[i] != ',' && p[i] != '_')
+			buf[k++] = p[i];
+	buf[k] = '\0';
+	if (k == 0)
+		return NAN;
+	char *end;
+	double v = strtod(buf, &end);
+	if (end == buf)
+		return NAN;
+	while (*end == ' ' || *end == '%')
+		end++;
+	return *end ? NAN : v;
+}
+
+static int truthy(const char *p, size_t n)
+{
+	return (n == 4 && (memcmp(p, "True", 4) == 0 || memcmp(p, "true", 4) == 0)) ||
+	       (n == 1 && p[0] == '1');
+}
+
+static void set_param(struct tm_run *r, int param, const char *p, size_t n)
+{
+	if (param < 0 || param >= TM_P_N)
+		return;
+	if (param >= TM_P_NUM_STRINGS_FROM_HERE) {
+		if (r->sparams[param] || n == 0 || (n == 4 && memcmp(p, "None", 4) == 0))
+			return;
+		r->sparams[param] = tm_xstrndup(p, n > 120 ? 120 : n);
+		r->param_line[param] = r->line;
+		return;
+	}
+	if (!isnan(r->params[param]))
+		return;                 /* the first value printed wins */
+	double v = tm_parse_num(p, n);
+	if (isnan(v))
+		return;             /* "None" and other non-numbers leave it unknown */
+	r->params[param] = v;
+	r->param_line[param] = r->line;
+}
+
+void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_filename)
+{
+	if (param < TM_P_NUM_STRINGS_FROM_HERE || param >= TM_P_N || r->sparams[param])
+		return;
+	r->sparams[param] = tm_xstrdup(v);
+	r->param_line[param] = from_filename ? 0 : r->line;
+}
+
+void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
+		  const char *msg, size_t len)
+{
+	r->event_counts[k]++;
+	if (r->nevents && r->events[r->nevents - 1].kind == k) {
+		struct tm_event *e = &r->events[r->nevents - 1];
+		e->count++;
+		e->last_line = line;
+		if (s > e->severity)
+			e->severity = s;
+		return;
+	}
+	if (r->nevents == TM_RUN_EVENTS_MAX) {
+		r->events_dropped++;
+		return;
+	}
+	struct tm_event *e = &r->events[r->nevents++];
+	e->line = e->last_line = line;
+	e->count = 1;
+	e->kind = k;
+	e->severity = s;
+	while (len && (msg[len - 1] == ' ' || msg[len - 1] == '\t'))
+		len--;
+	while (len && (*msg == ' ' || *msg == '\t'))
+		msg++, len--;
+	size_t c = len < sizeof(e->message) - 1 ? len : sizeof(e->message) - 1;
+	memcpy(e->message, msg, c);
+	e->message[c] = '\0';
+	/* control bytes would break terminals and JSON consumers that skip escaping */
+	for (size_t i = 0; i < c; i++)
+		if ((unsigned char)e->message[i] < 0x20)
+			e->message[i] = ' ';
+}
+
+static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n,
+			  double *fields)
+{
+	if (c->kind == TM_CAP_FIELD) {
+		double v = tm_parse_num(p, n);
+		fields[c->target] = v * c->scale;
+	} else if (c->kind == TM_CAP_PARAM) {
+		set_param(r, c->target, p, n);
+	}
+}
+
+static void on_step(struct tm_run *r, const struct tm_hit *h, double *f)
+{
+	const struct tm_rule *rule = h->rule;
+	if (r->framework < 0)
+		r->framework = (int)rule->pack;
+	else if ((unsigned)r->framework != rule->pack)
+		return;                  /* another framework's step line: not this run's steps */
+	if (r->m)
+		r->m->skip_detect = 1;
+	r->step_base = rule->step_base;
+	double step = f[TM_F_STEP];
+	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
+	if (isnan(step)) {
+		step = r->nsteps ? last + 1 : rule->step_base;
+	} else if (r->nsteps && step <= last) {
+		r->dup_steps++;
+		return;
+	}
+	tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
+	struct tm_step *s = &r->steps[r->nsteps++];
+	s->step = step;
+	s->time_s = f[TM_F_STEP_TIME];
+	s->consumed = f[TM_F_CONSUMED_SAMPLES];
+	s->loss = (float)f[TM_F_LOSS];
+	s->global_batch = (float)f[TM_F_GLOBAL_BATCH];
+	s->tflops = (float)f[TM_F_TFLOPS];
+	s->mfu = (float)f[TM_F_MFU];
+	s->tokens_per_s_per_gpu = (float)f[TM_F_TOKENS_PER_S_PER_GPU];
+	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
+		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
+	if (!isnan(f[TM_F_TOTAL_STEPS]) && isnan(r->params[TM_P_TRAIN_ITERS])) {
+		r->params[TM_P_TRAIN_ITERS] = f[TM_F_TOTAL_STEPS];
+		r->param_line[TM_P_TRAIN_ITERS] = r->line;
+	}
+	if (isnan(s->loss) && !isnan(f[TM_F_LOSS]))
+		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
+	else if (isinf(f[TM_F_LOSS]))
+		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
+}
+
+int tm_run_hit(void *ctx, const struct tm_hit *h)
+{
+	struct tm_run *r = ctx;
+	const struct tm_rule *rule = h->rule;
+	if (rule->rec == TM_REC_DETECT) {
+		if (r->framework < 0)
+			r->framework = (int)rule->pack;
+		if (r->m)
+			r->m->skip_detect = 1;
+		return 0;
+	}
+	if (r->framework_forced && rule->rec == TM_REC_STEP && (unsigned)r->framework != rule->pack)
+		return 0;
+	double f[TM_F_N];
+	for (int i = 0; i < TM_F_N; i++)
+		f[i] = NAN;
+	const char *msg = NULL, *key = NULL, *val = NULL;
+	size_t msglen = 0, keylen = 0, vallen = 0;
+	for (size_t i = 0; i < rule->ncaps; i++) {
+		const struct tm_capture *c = &rule->caps[i];
+		const char *p;
+		size_t n;
+		if (!tm_hit_group(h, c->group, &p, &n))
+			continue;
+		if (c->kind == TM_CAP_MSG)
+			msg = p, msglen = n;
+		else if (c->kind == TM_CAP_KEY)
+			key = p, keylen = n;
+		else if (c->kind == TM_CAP_VALUE)
+			val = p, vallen = n;
+		else
+			apply_capture(r, c, p, n, f);
+	}
+	for (size_t i = 0; i < rule->nfields && r->m; i++) {
+		const char *p;
+		size_t n;
+		if (tm_match_sub(r->m, rule->fields[i].re, h->subj, h->len, rule->fields[i].cap.group, &p, &n))
+			apply_capture(r, &rule->fields[i].cap, p, n, f);
+	}
+	switch (rule->rec) {
+	case TM_REC_STEP:
+		on_step(r, h, f);
+		break;
+	case TM_REC_PARAM:
+		if (key && val) {
+			while (vallen && (val[vallen - 1] == ' ' || val[vallen - 1] == '\t'))
+				vallen--;
+			for (size_t i = 0; i < rule->nkeys; i++) {
+				const struct tm_keymap *km = &rule->keys[i];
+				if (strlen(km->key) != keylen || memcmp(km->key, key, keylen) != 0)
+					continue;
+				if (km->when_true) {
+					if (truthy(val, vallen))
+						set_param(r, km->param, km->when_true, strlen(km->when_true));
+				} else {
+					set_param(r, km->param, val, vallen);
+				}
+			}
+		}
+		break;
+	case TM_REC_EVENT:
+		if (msg)
+			tm_run_event(r, r->line, rule->kind, rule->severity, msg, msglen);
+		else
+			tm_run_event(r, r->line, rule->kind, rule->severity, h->subj, h->len);
+		break;
+	case TM_REC_DETECT:
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,390 @@
+/* summary.c: from a run and a job to the numbers (see summary.h).
+ *
+ * Key decisions: every value carries its source; missing inputs give NAN plus the flag to pass,
+ * never a default that changes a number silently (the defaults that do apply, MHA when no kv_heads,
+ * ffn = 4*hidden, GELU MLP, bf16 peak, are Megatron's own defaults and are shown with source
+ * "default"). Warm-up: explicit (--warmup N steps) or automatic: the leading records slower than
+ * 1.5x the median of the second half, at most half of the records.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/summary.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+static const char *const src_names[] = { "unknown", "default", "preset", "log", "file name",
+	"config", "flag", "computed" };
+
+const char *tm_src_name(enum tm_src_kind s)
+{
+	return s <= TM_SRC_COMPUTED ? src_names[s] : "?";
+}
+
+int tm_basis_parse(const char *s, enum tm_basis *out)
+{
+	if (strcmp(s, "median") == 0)
+		*out = TM_BASIS_MEDIAN;
+	else if (strcmp(s, "last") == 0)
+		*out = TM_BASIS_LAST;
+	else if (strcmp(s, "mean") == 0)
+		*out = TM_BASIS_MEAN;
+	else
+		return -1;
+	return 0;
+}
+
+const char *tm_basis_name(enum tm_basis b)
+{
+	return b == TM_BASIS_LAST ? "last" : b == TM_BASIS_MEAN ? "mean" : "median";
+}
+
+void tm_job_init(struct tm_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	for (int i = 0; i < TM_P_N; i++)
+		j->params[i] = NAN;
+	j->model_flops = NAN;
+	j->peak_tflops = NAN;
+	j->target_tokens = NAN;
+	j->warmup = NAN;
+	j->fo.formula = TM_FLOPS_MEGATRON;
+	j->fo.kappa = 1.0;
+	j->dtype = TM_DTYPE_BF16;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double tm_quantile(const double *v, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+	double frac = pos - (double)i;
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (v[i + 1] - v[i]) * frac;
+}
+
+static struct tm_val known(double v, enum tm_src_kind src)
+{
+	return (struct tm_val){ .v = v, .src = src };
+}
+
+static struct tm_val unknown(const char *needs)
+{
+	return (struct tm_val){ .v = NAN, .src = TM_SRC_NONE, .needs = needs };
+}
+
+static int have(double v)
+{
+	return !isnan(v) && v > 0;
+}
+
+/* flag/config value, else log value, else preset value. */
+static struct tm_val resolve(const struct tm_run *r, const struct tm_job *j, int p, double preset_v,
+			     int preset_first, const char *needs)
+{
+	int flag_preset = j->preset && j->preset_src == TM_SRC_FLAG && have(preset_v);
+	if (have(j->params[p]) && j->src[p] == TM_SRC_FLAG)
+		return known(j->params[p], TM_SRC_FLAG);
+	if (preset_first && flag_preset)
+		return known(preset_v, TM_SRC_PRESET);
+	if (have(j->params[p]))
+		return known(j->params[p], j->src[p] ? j->src[p] : TM_SRC_CONFIG);
+	if (preset_first && j->preset && have(preset_v))
+		return known(preset_v, TM_SRC_PRESET);
+	if (r && have(r->params[p]))
+		return known(r->params[p], TM_SRC_LOG);
+	if (j->preset && have(preset_v))
+		return known(preset_v, TM_SRC_PRESET);
+	return unknown(needs);
+}
+
+static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	size_t n = 0;
+	double *t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
+	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (isfinite(r->steps[i].time_s) && r->steps[i].time_s > 0) {
+			idx[n] = i;
+			t[n++] = r->steps[i].time_s;
+		}
+	size_t k = 0;                               /* warm-up records among the timed ones */
+	if (!isnan(j->warmup)) {
+		double first = r->nsteps ? r->steps[0].step : 0;
+		while (k < n && r->steps[idx[k]].step < first + j->warmup)
+			k++;
+		s->warmup_auto = 0;
+		s->warmup_steps = j->warmup;
+	} else {
+		s->warmup_auto = 1;
+		if (n >= 3) {
+			size_t h = n / 2;
+			double *tail = tm_xmalloc((n - h) * sizeof(*tail));
+			memcpy(tail, t + h, (n - h) * sizeof(*tail));
+			qsort(tail, n - h, sizeof(*tail), cmp_double);
+			double med = tm_quantile(tail, n - h, 0.5);
+			free(tail);
+			while (k < h && t[k] > 1.5 * med)
+				k++;
+		}
+		s->warmup_steps = k && k < n ? r->steps[idx[k]].step - r->steps[0].step : 0;
+	}
+	s->warmup_records = k;
+	size_t m = n - k;
+	s->st.n = m;
+	if (m == 0) {
+		s->st.last = s->st.median = s->st.mean = s->st.min = s->st.max = s->st.p10 = s->st.p90 = NAN;
+		free(t);
+		free(idx);
+		return;
+	}
+	double *v = t + k;
+	s->st.last = v[m - 1];
+	double sum = 0;
+	for (size_t i = 0; i < m; i++)
+		sum += v[i];
+	s->st.mean = sum / (double)m;
+	qsort(v, m, sizeof(*v), cmp_double);
+	s->st.min = v[0];
+	s->st.max = v[m - 1];
+	s->st.median = tm_quantile(v, m, 0.5);
+	s->st.p10 = tm_quantile(v, m, 0.1);
+	s->st.p90 = tm_quantile(v, m, 0.9);
+
+	/* the framework's own figures over the same steady records */
+	double *lg = tm_xmalloc((r->nsteps + 1) * sizeof(*lg));
+	size_t first_steady = idx[k];
+	for (int which = 0; which < 3; which++) {
+		size_t c = 0;
+		double last = NAN;
+		for (size_t i = first_steady; i < r->nsteps; i++) {
+			const struct tm_step *st = &r->steps[i];
+			float x = which == 0 ? st->tflops : which == 1 ? st->mfu : st->tokens_per_s_per_gpu;
+			if (isfinite(x))
+				lg[c++] = x, last = x;
+		}
+		qsort(lg, c, sizeof(*lg), cmp_double);
+		double med = tm_quantile(lg, c, 0.5);
+		if (which == 0)
+			s->logged.tflops_median = med, s->logged.tflops_last = last;
+		else if (which == 1)
+			s->logged.mfu_median = med, s->logged.mfu_last = last;
+		else
+			s->logged.tokens_per_s_per_gpu_median = med;
+	}
+	free(lg);
+	free(t);
+	free(idx);
+}
+
+static struct tm_val mul(struct tm_val a, struct tm_val b, const char *needs)
+{
+	if (isnan(a.v))
+		return unknown(a.needs);
+	if (isnan(b.v))
+		return unknown(b.needs ? b.needs : needs);
+	return known(a.v * b.v, TM_SRC_COMPUTED);
+}
+
+static struct tm_val divide(struct tm_val a, struct tm_val b)
+{
+	if (isnan(a.v))
+		return unknown(a.needs);
+	if (isnan(b.v) || b.v == 0)
+		return unknown(b.needs);
+	return known(a.v / b.v, TM_SRC_COMPUTED);
+}
+
+static const char *flag_for(const char *missing)
+{
+	if (!missing)
+		return "--model";
+	if (strcmp(missing, "layers") == 0) return "--layers or --model";
+	if (strcmp(missing, "hidden") == 0) return "--hidden or --model";
+	if (strcmp(missing, "heads") == 0) return "--heads or --model";
+	if (strcmp(missing, "ffn") == 0) return "--ffn or --model";
+	if (strcmp(missing, "vocab") == 0) return "--vocab or --model";
+	if (strcmp(missing, "seq-len") == 0) return "--seq-len";
+	return "--model";
+}
+
+static void model_flops(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	if (have(j->model_flops)) {
+		s->model_flops_per_seq = known(j->model_flops, j->model_flops_src);
+		snprintf(s->convention, sizeof(s->convention), "model FLOPs per sequence given (%s)",
+			 tm_src_name(j->model_flops_src));
+		return;
+	}
+	const struct tm_arch *p = j->preset;
+	struct tm_arch a;
+	if (p)
+		a = *p;
+	else
+		memset(&a, 0, sizeof(a)), a.tied = -1;
+	s->layers = resolve(r, j, TM_P_LAYERS, p ? p->layers : NAN, 1, "--layers or --model");
+	s->hidden = resolve(r, j, TM_P_HIDDEN, p ? p->hidden : NAN, 1, "--hidden or --model");
+	s->heads = resolve(r, j, TM_P_HEADS, p ? p->heads : NAN, 1, "--heads or --model");
+	s->kv_heads = resolve(r, j, TM_P_KV_HEADS, p ? (p->kv_heads ? p->kv_heads : p->heads) : NAN, 1, NULL);
+	if (isnan(s->kv_heads.v) && !isnan(s->heads.v))
+		s->kv_heads = known(s->heads.v, TM_SRC_DEFAULT);   /* MHA: Megatron's default */
+	s->ffn = resolve(r, j, TM_P_FFN, p ? p->ffn : NAN, 1, "--ffn or --model");
+	if (isnan(s->ffn.v) && !isnan(s->hidden.v))
+		s->ffn = known(4 * s->hidden.v, TM_SRC_DEFAULT);   /* Megatron's default 4*hidden */
+	s->vocab = resolve(r, j, TM_P_VOCAB, p ? p->vocab : NAN, 1, "--vocab or --model");
+	struct tm_val hd = resolve(r, j, TM_P_HEAD_DIM, p ? p->head_dim : NAN, 1, NULL);
+
+	/* MLP kind: flag/config, preset, log, default GELU */
+	enum tm_mlp mlp = TM_MLP_UNKNOWN;
+	if (j->mlp != TM_MLP_UNKNOWN)
+		mlp = j->mlp;
+	else if (p && p->mlp != TM_MLP_UNKNOWN)
+		mlp = p->mlp;
+	else if (r && r->sparams[TM_P_MLP])
+		mlp = strcmp(r->sparams[TM_P_MLP], "swiglu") == 0 ? TM_MLP_SWIGLU :
+		      strcmp(r->sparams[TM_P_MLP], "geglu") == 0 ? TM_MLP_GEGLU :
+		      strcmp(r->sparams[TM_P_MLP], "relu2") == 0 ? TM_MLP_RELU2 : TM_MLP_GELU;
+	else
+		mlp = TM_MLP_GELU;
+	s->mlp = mlp;
+
+	a.layers = s->layers.v;
+	a.hidden = s->hidden.v;
+	a.heads = s->heads.v;
+	a.kv_heads = s->kv_heads.v;
+	if (have(hd.v))
+		a.head_dim = hd.v;
+	else if (p && s->hidden.src == TM_SRC_PRESET && s->heads.src == TM_SRC_PRESET)
+		a.head_dim = p->head_dim;
+	else
+		a.head_dim = 0;                      /* hidden / heads */
+	a.ffn = s->ffn.v;
+	a.vocab = s->vocab.v;
+	a.seq_len = s->seq_len.v;
+	a.mlp = mlp;
+	double f = tm_flops_per_seq(&a, &j->fo);
+	if (isnan(f) || f <= 0) {
+		s->model_flops_per_seq = unknown(flag_for(tm_arch_missing(&a, &j->fo)));
+		s->convention[0] = '\0';
+		return;
+	}
+	s->model_flops_per_seq = known(f, TM_SRC_COMPUTED);
+	tm_flops_describe(&a, &j->fo, s->convention, sizeof(s->convention));
+}
+
+static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	enum tm_dtype dt = j->dtype;
+	int dtype_known = j->dtype_src != TM_SRC_NONE;
+	if (!dtype_known && r && r->sparams[TM_P_DTYPE] && tm_dtype_parse(r->sparams[TM_P_DTYPE], &dt) == 0)
+		dtype_known = 1;
+	if (!dtype_known)
+		dt = TM_DTYPE_BF16;
+	s->dtype_name = tm_dtype_name(dt);
+	if (have(j->peak_tflops)) {
+		s->peak_tflops = known(j->peak_tflops, j->peak_src);
+		return;
+	}
+	const struct tm_gpu *g = j->gpu;
+	if (!g && r && r->sparams[TM_P_GPU])
+		g = tm_gpu_find(r->sparams[TM_P_GPU]);
+	if (!g) {
+		s->peak_tflops = unknown("--gpu or --peak-tflops");
+		return;
+	}
+	s->gpu_name = g->name;
+	double pk = tm_gpu_peak_flops(g, dt);
+	if (pk <= 0) {
+		s->peak_tflops = unknown("--peak-tflops (no table figure for this dtype)");
+		return;
+	}
+	s->peak_tflops = known(pk / 1e12, j->gpu ? j->gpu_src : TM_SRC_LOG);
+}
+
+void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->file = r->file;
+	s->framework = r->framework >= 0 ? r->rs->packs[r->framework].name : NULL;
+	s->steps = r->nsteps;
+	s->first_step = r->nsteps ? r->steps[0].step : NAN;
+	s->last_step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
+	s->basis = j->basis;
+	s->slurm_job_id = r->sparams[TM_P_SLURM_JOB_ID];
+	s->logged.tflops_median = s->logged.tflops_last = NAN;
+	s->logged.mfu_median = s->logged.mfu_last = NAN;
+	s->logged.tokens_per_s_per_gpu_median = NAN;
+	step_stats(r, j, s);
+	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
+	s->step_time = isnan(t) ? unknown(r->nsteps ? "step times in the log" : "step records in the log")
+				: known(t, TM_SRC_COMPUTED);
+
+	const struct tm_arch *p = j->preset;
+	s->seq_len = resolve(r, j, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
+	/* global batch: flag/config, else the last step record's, else the log's arguments */
+	s->global_batch = resolve(r, j, TM_P_GLOBAL_BATCH, NAN, 0, "--global-batch");
+	if (s->global_batch.src != TM_SRC_FLAG && s->global_batch.src != TM_SRC_CONFIG && r->nsteps &&
+	    isfinite(r->steps[r->nsteps - 1].global_batch) && r->steps[r->nsteps - 1].global_batch > 0)
+		s->global_batch = known(r->steps[r->nsteps - 1].global_batch, TM_SRC_LOG);
+	s->gpus = resolve(r, j, TM_P_GPUS, NAN, 0, "--gpus");
+	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
+		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
+
+	s->tokens_per_step = mul(s->global_batch, s->seq_len, NULL);
+	s->tokens_per_s = divide(s->tokens_per_step, s->step_time);
+	s->tokens_per_s_per_gpu = divide(s->tokens_per_s, s->gpus);
+
+	model_flops(r, j, s);
+	s->model_flops_per_step = mul(s->model_flops_per_seq, s->global_batch, NULL);
+	struct tm_val per_s = divide(s->model_flops_per_step, s->step_time);
+	struct tm_val x = divide(per_s, s->gpus);
+	s->tflops_per_gpu = isnan(x.v) ? x : known(x.v / 1e12, TM_SRC_COMPUTED);
+	peak(r, j, s);
+	s->mfu = divide(s->tflops_per_gpu, s->peak_tflops);
+	s->ratio_tflops = have(s->logged.tflops_median) && !isnan(s->tflops_per_gpu.v)
+			  ? s->tflops_per_gpu.v / s->logged.tflops_median : NAN;
+
+	/* tokens done: logged consumed tokens, consumed samples x s, else steps x B x s */
+	double last_consumed = NAN;
+	for (size_t i = r->nsteps; i-- > 0;)
+		if (isfinite(r->steps[i].consumed)) {
+			last_consumed = r->steps[i].consumed;
+			break;
+		}
+	if (have(r->consumed_tokens))
+		s->tokens_done = known(r->consumed_tokens, TM_SRC_LOG);
+	else if (!isnan(last_consumed) && !isnan(s->seq_len.v))
+		s->tokens_done = known(last_consumed * s->seq_len.v, TM_SRC_COMPUTED);
+	else if (r->nsteps && !isnan(s->tokens_per_step.v))
+		s->tokens_done = known((s->last_step - r->step_base + 1) * s->tokens_per_step.v, TM_SRC_COMPUTED);
+	else
+		s->tokens_done = unknown(r->nsteps ? s->tokens_per_step.needs : "step records in the log");
+
+	/* target: flag/config, else train_iters x B x s or train_samples x s from the log */
+	if (have(j->target_tokens))
+		s->target_tokens = known(j->target_tokens, j->target_src);
+	else if (have(r->params[TM_P_TRAIN_ITERS]) && !isnan(s->tokens_per_step.v))
+		s->target_tokens = known(r->params[TM_P_TRAIN_ITERS] * s->tokens_per_step.v, TM_SRC_LOG);
+	else if (have(r->params[TM_P_TRAIN_SAMPLES]) && !isnan(s->seq_len.v))
+		s->target_tokens = known(r->params[TM_P_TRAIN_SAMPLES] * s->seq_len.v, TM_SRC_LOG);
+	else
+		s->target_tokens = unknown("--target-tokens");
+	struct tm_val days = divide(s->target_tokens, s->tokens_per_s);
+	s->days_to_target = isnan(days.v) ? days : known(days.v / 86400.0, TM_SRC_COMPUTED);
+	if (isnan(s->target_tokens.v) || isnan(s->tokens_per_s.v) || isnan(s->tokens_done.v)) {
+		s->eta_s = unknown(isnan(s->target_tokens.v) ? s->target_tokens.needs :
+				   isnan(s->tokens_per_s.v) ? s->tokens_per_s.needs : s->tokens_done.needs);
+	} else {
+		double left = s->target_tokens.v - s->tokens_done.v;
+		s->eta_s = known(left > 0 ? left / s->tokens_per_s.v : 0, TM_SRC_COMPUTED);
+	}
+}

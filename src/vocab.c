@@ -1,0 +1,148 @@
+/* vocab.c: the fixed vocabularies of rule packs: step fields (with unit-bearing group names),
+ * job parameters and event kinds. Names here are the public interface of the rule format
+ * (docs/rules.md); adding one is an API change, renaming one breaks user packs.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "trainmon/rules.h"
+#include "vocab.h"
+#include "banned.h"
+
+static const char *const field_names[TM_F_N] = {
+	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
+	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
+	"lr", "grad_norm", "skipped_iters", "nan_iters",
+};
+
+/* Group names a step rule may use; step_time and mfu carry their unit in the name. */
+static const struct tm_group_name group_names[] = {
+	{ "step", TM_F_STEP, 1 },
+	{ "total_steps", TM_F_TOTAL_STEPS, 1 },
+	{ "step_time_s", TM_F_STEP_TIME, 1 },
+	{ "step_time_ms", TM_F_STEP_TIME, 1e-3 },
+	{ "step_time_us", TM_F_STEP_TIME, 1e-6 },
+	{ "loss", TM_F_LOSS, 1 },
+	{ "consumed_samples", TM_F_CONSUMED_SAMPLES, 1 },
+	{ "consumed_tokens", TM_F_CONSUMED_TOKENS, 1 },
+	{ "global_batch", TM_F_GLOBAL_BATCH, 1 },
+	{ "tflops", TM_F_TFLOPS, 1 },
+	{ "mfu", TM_F_MFU, 1 },
+	{ "mfu_pct", TM_F_MFU, 1e-2 },
+	{ "tokens_per_s", TM_F_TOKENS_PER_S, 1 },
+	{ "tokens_per_s_per_gpu", TM_F_TOKENS_PER_S_PER_GPU, 1 },
+	{ "samples_per_s", TM_F_SAMPLES_PER_S, 1 },
+	{ "lr", TM_F_LR, 1 },
+	{ "grad_norm", TM_F_GRAD_NORM, 1 },
+	{ "skipped_iters", TM_F_SKIPPED, 1 },
+	{ "nan_iters", TM_F_NAN_ITERS, 1 },
+};
+
+static const char *const param_names[TM_P_N] = {
+	"layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab", "seq_len",
+	"global_batch", "micro_batch", "gpus", "nodes", "gpus_per_node", "train_iters",
+	"train_samples", "log_interval", "tp", "pp", "dp", "dtype", "gpu", "slurm_job_id", "mlp",
+};
+
+static const char *const event_names[TM_EV_N] = {
+	"nccl_timeout", "nccl_error", "cuda_oom", "host_oom", "slurm_time_limit", "slurm_cancelled",
+	"slurm_node_fail", "slurm_preempted", "task_failed", "exception", "nan_loss", "skipped_step",
+	"ecc_error", "xid", "gpu_lost", "segfault", "fatal_signal", "child_failed", "dataloader_died",
+};
+
+static const char *const severity_names[] = { "info", "warning", "error", "critical" };
+
+const char *tm_field_name(enum tm_field f) { return f < TM_F_N ? field_names[f] : "?"; }
+const char *tm_param_name(enum tm_param p) { return p < TM_P_N ? param_names[p] : "?"; }
+const char *tm_event_kind_name(enum tm_event_kind k) { return k < TM_EV_N ? event_names[k] : "?"; }
+const char *tm_ev_severity_name(enum tm_ev_severity s) { return s <= TM_EVS_CRITICAL ? severity_names[s] : "?"; }
+
+int tm_param_lookup(const char *name, size_t len)
+{
+	for (int i = 0; i < TM_P_N; i++)
+		if (strlen(param_names[i]) == len && memcmp(param_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+int tm_event_kind_lookup(const char *name)
+{
+	for (int i = 0; i < TM_EV_N; i++)
+		if (strcmp(event_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int tm_severity_lookup(const char *name)
+{
+	for (int i = 0; i <= TM_EVS_CRITICAL; i++)
+		if (strcmp(severity_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const struct tm_group_name *tm_group_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
+		if (strcmp(group_names[i].name, name) == 0)
+			return &group_names[i];
+	return NULL;
+}
+
+/* Levenshtein distance, capped: for "did you mean" hints on short names. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	size_t row[41];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *tm_did_you_mean(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	for (size_t i = 0; i < n; i++) {
+		if (!cands[i])
+			continue;
+		size_t d = edit_distance(word, cands[i]);
+		if (d < bestd)
+			bestd = d, best = cands[i];
+	}
+	return best;
+}
+
+const char *tm_group_suggest(const char *word, enum tm_rec rec)
+{
+	const char *c[TM_P_N + sizeof(group_names) / sizeof(group_names[0]) + 3];
+	size_t n = 0;
+	if (rec == TM_REC_STEP)
+		for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
+			c[n++] = group_names[i].name;
+	if (rec == TM_REC_PARAM)
+		for (size_t i = 0; i < TM_P_N; i++)
+			c[n++] = param_names[i];
+	c[n++] = "msg";
+	c[n++] = "key";
+	c[n++] = "value";
+	return tm_did_you_mean(word, c, n);
+}
+
+const char *tm_event_kind_suggest(const char *word)
+{
+	return tm_did_you_mean(word, (const char *const *)event_names, TM_EV_N);
+}
