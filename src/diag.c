@@ -96,6 +96,15 @@ void tm_diag_warn(struct tm_diag *d, const struct tm_src *src, unsigned line, un
 	va_end(ap);
 }
 
+void tm_diag_note(struct tm_diag *d, const struct tm_src *src, unsigned line, unsigned col,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, TM_SEV_NOTE, src, line, col, fmt, ap);
+	va_end(ap);
+}
+
 static const char *sev_name(enum tm_severity s)
 {
 	return s == TM_SEV_ERROR ? "error" : s == TM_SEV_WARNING ? "warning" : "note";

@@ -263,6 +263,45 @@ double tm_params_megatron(const struct tm_arch *a)
 	return 12 * L * h * h + 13 * L * h + (a->vocab + s) * h;
 }
 
+int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out)
+{
+	double total = tm_params_total(a);
+	if (isnan(total)) {
+		*out = (struct tm_params_parts){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+		return -1;
+	}
+	struct dims d = dims_of(a);
+	out->embedding = d.V * d.h;
+	out->position = d.pos * d.h;
+	out->attention = 2 * d.h * d.q + 2 * d.h * d.kv;
+	out->mlp = d.E * d.m * d.h * d.F;
+	if (a->biases) {
+		out->attention += (d.q + 2 * d.kv) + d.h;
+		out->mlp += d.E * ((d.m - 1) * d.F + d.h);
+	} else if (a->qkv_bias) {
+		out->attention += d.q + 2 * d.kv;
+	}
+	out->router = d.E > 1 ? d.h * d.E : 0;
+	out->norms = d.norms * d.norm_p;
+	out->layer = out->attention + out->mlp + out->router + out->norms;
+	out->layers = d.L * out->layer;
+	out->final_norm = a->params_form == TM_PARAMS_MEGATRON_P ? 0 : d.norm_p;
+	out->lm_head = a->tied ? 0 : d.V * d.h;
+	out->total = total;
+	return 0;
+}
+
+double tm_params_seed004(const struct tm_arch *a)
+{
+	/* §3 seed 004: V*h + s_ctx*h + L*(4h^2 + 2*h*F) + h*V, attention widths and m generalised */
+	if (!a || first_missing(a, params_needs(a) & ~(unsigned)NEED_TIED))
+		return NAN;
+	struct dims d = dims_of(a);
+	double ctx = known(a->max_pos) ? (known(d.s) ? d.s : d.pos) : 0;
+	return d.V * d.h + ctx * d.h + d.L * (2 * d.h * d.q + 2 * d.h * d.kv + d.E * d.m * d.h * d.F) +
+	       d.h * d.V;
+}
+
 /* N minus the input embedding (kept if tied) and the position table: PaLM/torchtitan's N (§2.6),
  * active parameters for MoE. */
 static double params_palm(const struct tm_arch *a, const struct dims *d)

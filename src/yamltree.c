@@ -84,6 +84,7 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 	while (!done && !failed) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			const yaml_mark_t *m = &parser.problem_mark;
+			const yaml_mark_t *c = &parser.context_mark;
 			if (parser.context)
 				tm_diag_error(d, src, (unsigned)m->line + 1, (unsigned)m->column + 1,
 					      "YAML: %s %s", parser.problem ? parser.problem : "syntax error",
@@ -91,6 +92,10 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 			else
 				tm_diag_error(d, src, (unsigned)m->line + 1, (unsigned)m->column + 1,
 					      "YAML: %s", parser.problem ? parser.problem : "syntax error");
+			if (parser.context && (c->line != m->line || c->column != m->column))
+				tm_diag_note(d, src, (unsigned)c->line + 1, (unsigned)c->column + 1,
+					     "%s started here", strncmp(parser.context, "while parsing ", 14) == 0 ?
+					     parser.context + 14 : parser.context);
 			failed = 1;
 			break;
 		}

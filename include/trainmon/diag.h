@@ -47,6 +47,9 @@ int tm_diag_error(struct tm_diag *d, const struct tm_src *src, unsigned line, un
 void tm_diag_warn(struct tm_diag *d, const struct tm_src *src, unsigned line, unsigned col,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+void tm_diag_note(struct tm_diag *d, const struct tm_src *src, unsigned line, unsigned col,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Renders every entry, then "N errors in FILE" style totals when any. */
 void tm_diag_print(const struct tm_diag *d, FILE *out);
 

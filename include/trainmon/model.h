@@ -153,4 +153,28 @@ double tm_params_megatron(const struct tm_arch *a);
  * unknown; not paxml), "tied" (tied = -1; palm and 6nd only). o NULL = defaults. */
 const char *tm_arch_missing(const struct tm_arch *a, const struct tm_flops_opts *o);
 
+/* Added (estimate): the §3 count split by component, for seed 004's per-component table. Fields
+ * are parameters; per-layer fields are for one layer (all experts). Sums to tm_params_total().
+ * Returns 0, or -1 with every field NAN when tm_params_total() is unknown. */
+struct tm_params_parts {
+	double embedding;     /* V*h token embedding (shared with the LM head when tied) */
+	double position;      /* max_pos*h learned position table, 0 with RoPE */
+	double attention;     /* per layer: q, k, v, o weights (n_h*d_h and g*d_h widths) + biases */
+	double mlp;           /* per layer: E experts' m matrices + biases */
+	double router;        /* per layer: h*E for MoE, else 0 */
+	double norms;         /* per layer: norms_per_layer norms */
+	double layer;         /* attention + mlp + router + norms */
+	double layers;        /* L*layer */
+	double final_norm;    /* 0 in the Megatron P form */
+	double lm_head;       /* V*h when untied, 0 when tied */
+	double total;         /* = tm_params_total(a) */
+};
+int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out);
+
+/* Added (estimate): seed 004's weights-only count (§3, TV-07): token embedding V*h, a position table
+ * of s*h (s = seq_len, only for models with a learned table, i.e. max_pos set), L*(attention + MLP
+ * weight matrices) and an untied LM head h*V whatever a->tied says; no biases, no norms. For
+ * GPT-2 XL: 1,637,020,800. NAN if an input is unknown. */
+double tm_params_seed004(const struct tm_arch *a);
+
 #endif

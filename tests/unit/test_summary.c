@@ -1,0 +1,115 @@
+/* test_summary.c: the numbers of a run (src/summary.c) against REFERENCE.md worked examples.
+ * Runs are built in memory through the real engine (rules + lines + matcher). */
+#include <math.h>
+
+#include "tm_test.h"
+#include "trainmon/engine.h"
+#include "trainmon/jobopts.h"
+#include "trainmon/summary.h"
+
+static const char pack[] =
+	"framework: pax\ndetect: 'PAX STATUS'\nrules:\n"
+	"  - name: took\n    record: step\n"
+	"    regex: 'train_step\\(\\) took (?<step_time_s>[0-9.]+) seconds'\n"
+	"    samples: {match: ['[PAX STATUS]: train_step() took 7.47 seconds.']}\n";
+
+static void run_log(const char *log, struct tm_job *job, struct tm_summary *s, struct tm_feed *f,
+		    struct tm_ruleset *rs)
+{
+	struct tm_diag d;
+	tm_ruleset_init(rs);
+	tm_diag_init(&d);
+	tm_ruleset_load_buf(rs, "pax.yaml", pack, sizeof(pack) - 1, &d);
+	tm_ruleset_finish(rs, &d);
+	tm_diag_release(&d);
+	tm_feed_init(f, "x.out", rs, 0);
+	tm_feed_bytes(f, log, strlen(log), 1);
+	tm_summarize(&f->run, job, s);
+}
+
+static void opt(struct tm_job *j, const char *name, const char *arg)
+{
+	const struct option *o = tm_job_longopts();
+	char err[256];
+	for (; o->name; o++)
+		if (strcmp(o->name, name) == 0) {
+			if (tm_job_option(j, o->val, arg, TM_SRC_FLAG, err, sizeof(err)))
+				fprintf(stderr, "%s\n", err);
+			return;
+		}
+	fprintf(stderr, "no option %s\n", name);
+}
+
+int main(void)
+{
+	struct tm_test_state st = { 0, 0 };
+	struct tm_ruleset rs;
+	struct tm_feed f;
+	struct tm_summary s;
+	struct tm_job job;
+
+	/* quantiles: numpy's linear interpolation */
+	double v[] = { 1, 2, 3, 4 };
+	TM_NEAR(&st, tm_quantile(v, 4, 0.5), 2.5, 1e-15);
+	TM_NEAR(&st, tm_quantile(v, 4, 0.1), 1.3, 1e-15);
+	TM_NEAR(&st, tm_quantile(v, 4, 0.9), 3.7, 1e-15);
+
+	/* TV-01 row 1 (seed 001): GPT-3 175B FP8 on 128 H100, B = 256, s = 2048, last step 7.47 s,
+	 * F_seq = 2.20e15 (the dgxc rounded constant), peak 1979e12.
+	 * tok/s = 2048*256/7.47 = 70185.809906; MFU = 256*2.20e15/7.47/128/1979e12 = 29.76366 %;
+	 * days(1T) = 1e12/70185.809906/86400 = 164.90618. Tolerance 1e-9 relative (exact arithmetic). */
+	tm_job_init(&job);
+	opt(&job, "model-flops", "2.20e15");
+	opt(&job, "gpus", "128");
+	opt(&job, "global-batch", "256");
+	opt(&job, "seq-len", "2048");
+	opt(&job, "gpu", "h100-sxm");
+	opt(&job, "dtype", "fp8");
+	opt(&job, "basis", "last");
+	opt(&job, "target-tokens", "1T");
+	run_log("I0411 15:03:10 programs.py:366] [PAX STATUS]: train_step() took 40.1 seconds.\n"
+		"[PAX STATUS]: train_step() took 7.52 seconds.\n"
+		"[PAX STATUS]: train_step() took 7.49 seconds.\n"
+		"[PAX STATUS]: train_step() took 7.47 seconds.\n", &job, &s, &f, &rs);
+	TM_CHECK(&st, s.steps == 4);
+	TM_CHECK(&st, s.warmup_records == 1);           /* 40.1 s > 1.5 x median of the second half */
+	TM_NEAR(&st, s.tokens_per_s.v, 70185.809906, 1e-9);
+	TM_NEAR(&st, s.mfu.v, 0.2976366, 1e-6);
+	TM_NEAR(&st, s.days_to_target.v, 164.90618, 1e-6);
+	TM_NEAR(&st, s.tflops_per_gpu.v, 256 * 2.20e15 / 7.47 / 128 / 1e12, 1e-12);
+	/* tokens done = 4 steps x 256 x 2048 (step_base 1) */
+	TM_NEAR(&st, s.tokens_done.v, 4.0 * 256 * 2048, 0);
+	TM_NEAR(&st, s.eta_s.v, (1e12 - 4.0 * 256 * 2048) / 70185.809906, 1e-9);
+	tm_feed_release(&f);
+	tm_ruleset_release(&rs);
+
+	/* unknowns are NAN with the flag that supplies them, never a guess */
+	tm_job_init(&job);
+	run_log("[PAX STATUS]: train_step() took 7.47 seconds.\n", &job, &s, &f, &rs);
+	TM_CHECK(&st, isnan(s.tokens_per_s.v));
+	TM_STREQ(&st, s.tokens_per_s.needs, "--global-batch");
+	TM_CHECK(&st, isnan(s.mfu.v));
+	TM_CHECK(&st, isnan(s.eta_s.v));
+	TM_STREQ(&st, s.peak_tflops.needs, "--gpu or --peak-tflops");
+	tm_feed_release(&f);
+	tm_ruleset_release(&rs);
+
+	/* TV-03 (seed 000) through a preset-less architecture: 18B GPT, l = 40, h = 6144, s = 1048,
+	 * V = 50257, B = 512, 16 A100, 32.09 s: model FLOPs (72-form = megatron kappa 1, MHA, 4h GELU)
+	 * X_model = 118.7813 TFLOP/s/GPU, MFU 38.0709 % (REFERENCE.md TV-03 last row). Tolerance 1e-6. */
+	tm_job_init(&job);
+	opt(&job, "layers", "40");
+	opt(&job, "hidden", "6144");
+	opt(&job, "heads", "48");
+	opt(&job, "vocab", "50257");
+	opt(&job, "seq-len", "1048");
+	opt(&job, "global-batch", "512");
+	opt(&job, "gpus", "16");
+	opt(&job, "gpu", "a100");
+	run_log("[PAX STATUS]: train_step() took 32.09 seconds.\n", &job, &s, &f, &rs);
+	TM_NEAR(&st, s.tflops_per_gpu.v, 118.7813, 1e-6);
+	TM_NEAR(&st, s.mfu.v, 0.380709, 1e-5);
+	tm_feed_release(&f);
+	tm_ruleset_release(&rs);
+	return tm_test_done(&st, "test_summary");
+}
