@@ -376,10 +376,10 @@ int tm_job_config_load(struct tm_job *j, const char *path, struct tm_diag *d)
 				errors += tm_job_config_apply(j, root->kids[i + 1], &src, d);
 			else if (k->type == TM_Y_SCALAR && (strcmp(k->str, "watch") == 0 ||
 				 strcmp(k->str, "alerts") == 0 || strcmp(k->str, "files") == 0 ||
-				 strcmp(k->str, "metrics") == 0))
-				continue;   /* read by `trainmon watch` */
+				 strcmp(k->str, "metrics") == 0 || strcmp(k->str, "estimate") == 0))
+				continue;   /* read by `trainmon watch`; estimate: by `trainmon estimate` */
 			else {
-				tm_diag_error(d, &src, k->line, k->col, "unknown top-level key '%s' (expected job, files, watch, alerts or metrics)",
+				tm_diag_error(d, &src, k->line, k->col, "unknown top-level key '%s' (expected job, files, watch, alerts, metrics or estimate)",
 					      k->type == TM_Y_SCALAR ? k->str : "?");
 				errors++;
 			}

@@ -299,7 +299,7 @@ static void map_groups(struct loader *L, struct tm_rule *r, pcre2_code *re, cons
 		PCRE2_SPTR e = table + i * esize;
 		uint32_t group = (uint32_t)((e[0] << 8) | e[1]);
 		const char *name = (const char *)(e + 2);
-		struct tm_capture c = { .group = group, .scale = 1, .target = -1 };
+		struct tm_capture c = { .group = group, .target = -1 };
 		const struct tm_group_name *g;
 		int p;
 		if (strcmp(name, "msg") == 0) {
@@ -311,7 +311,7 @@ static void map_groups(struct loader *L, struct tm_rule *r, pcre2_code *re, cons
 		} else if (r->rec == TM_REC_STEP && (g = tm_group_lookup(name))) {
 			c.kind = TM_CAP_FIELD;
 			c.target = (int)g->field;
-			c.scale = g->scale;
+			c.pow10 = g->pow10;
 		} else if ((r->rec == TM_REC_PARAM || r->rec == TM_REC_STEP) &&
 			   (p = tm_param_lookup(name, strlen(name))) >= 0) {
 			/* a step line may also print a job parameter (e.g. global batch) */
@@ -411,13 +411,13 @@ static void load_fields(struct loader *L, struct tm_rule *r, const struct tm_yno
 			err_at(L, k, "rule '%s': 'fields' entries are name: regex", r->name);
 			continue;
 		}
-		struct tm_capture c = { .group = 1, .scale = 1 };
+		struct tm_capture c = { .group = 1 };
 		const struct tm_group_name *g;
 		int p;
 		if (r->rec == TM_REC_STEP && (g = tm_group_lookup(k->str))) {
 			c.kind = TM_CAP_FIELD;
 			c.target = (int)g->field;
-			c.scale = g->scale;
+			c.pow10 = g->pow10;
 		} else if ((p = tm_param_lookup(k->str, k->len)) >= 0) {
 			c.kind = TM_CAP_PARAM;
 			c.target = p;

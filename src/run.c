@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "trainmon/run.h"
 #include "trainmon/xalloc.h"
@@ -49,25 +50,43 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
 	return -1;
 }
 
-double tm_parse_num(const char *p, size_t n)
+double tm_parse_num_pow10(const char *p, size_t n, int pow10)
 {
-	char buf[64];
+	char buf[80];
 	size_t k = 0;
 	while (n && (*p == ' ' || *p == '\t'))
 		p++, n--;
-	for (size_t i = 0; i < n && k < sizeof(buf) - 1; i++)
+	for (size_t i = 0; i < n && k < 63; i++)
 		if (p[i] != ',' && p[i] != '_')
 			buf[k++] = p[i];
+	while (k && (buf[k - 1] == ' ' || buf[k - 1] == '%'))
+		k--;
 	buf[k] = '\0';
 	if (k == 0)
 		return NAN;
+	if (pow10) {
+		/* scale in decimal: "1041.6" ms -> "1041.6e-3" s, correctly rounded by strtod */
+		char *e = strpbrk(buf, "eE");
+		long ex = 0;
+		if (e) {
+			char *end;
+			ex = strtol(e + 1, &end, 10);
+			if (*end)
+				return NAN;
+			k = (size_t)(e - buf);
+		}
+		snprintf(buf + k, sizeof(buf) - k, "e%ld", ex - pow10);
+	}
 	char *end;
 	double v = strtod(buf, &end);
-	if (end == buf)
+	if (end == buf || *end)
 		return NAN;
-	while (*end == ' ' || *end == '%')
-		end++;
-	return *end ? NAN : v;
+	return v;
+}
+
+double tm_parse_num(const char *p, size_t n)
+{
+	return tm_parse_num_pow10(p, n, 0);
 }
 
 static int truthy(const char *p, size_t n)
@@ -138,18 +157,27 @@ void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm
 			e->message[i] = ' ';
 }
 
+/* "nan", "inf", "-inf" as printed: a value that is there and is not a number */
+static int nonfinite_text(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '+' || *p == '-'))
+		p++, n--;
+	return n >= 3 && (strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0);
+}
+
 static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n,
-			  double *fields)
+			  double *fields, int *loss_nonfinite)
 {
 	if (c->kind == TM_CAP_FIELD) {
-		double v = tm_parse_num(p, n);
-		fields[c->target] = v * c->scale;
+		if (c->target == TM_F_LOSS && nonfinite_text(p, n))
+			*loss_nonfinite = 1;
+		fields[c->target] = tm_parse_num_pow10(p, n, c->pow10);
 	} else if (c->kind == TM_CAP_PARAM) {
 		set_param(r, c->target, p, n);
 	}
 }
 
-static void on_step(struct tm_run *r, const struct tm_hit *h, double *f)
+static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
 	if (r->framework < 0)
@@ -172,11 +200,11 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f)
 	s->step = step;
 	s->time_s = f[TM_F_STEP_TIME];
 	s->consumed = f[TM_F_CONSUMED_SAMPLES];
-	s->loss = (float)f[TM_F_LOSS];
-	s->global_batch = (float)f[TM_F_GLOBAL_BATCH];
-	s->tflops = (float)f[TM_F_TFLOPS];
-	s->mfu = (float)f[TM_F_MFU];
-	s->tokens_per_s_per_gpu = (float)f[TM_F_TOKENS_PER_S_PER_GPU];
+	s->loss = f[TM_F_LOSS];
+	s->global_batch = f[TM_F_GLOBAL_BATCH];
+	s->tflops = f[TM_F_TFLOPS];
+	s->mfu = f[TM_F_MFU];
+	s->tokens_per_s_per_gpu = f[TM_F_TOKENS_PER_S_PER_GPU];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
@@ -184,9 +212,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f)
 		r->params[TM_P_TRAIN_ITERS] = f[TM_F_TOTAL_STEPS];
 		r->param_line[TM_P_TRAIN_ITERS] = r->line;
 	}
-	if (isnan(s->loss) && !isnan(f[TM_F_LOSS]))
-		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
-	else if (isinf(f[TM_F_LOSS]))
+	if (loss_nonfinite)
 		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
 }
 
@@ -206,6 +232,7 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	double f[TM_F_N];
 	for (int i = 0; i < TM_F_N; i++)
 		f[i] = NAN;
+	int loss_nonfinite = 0;
 	const char *msg = NULL, *key = NULL, *val = NULL;
 	size_t msglen = 0, keylen = 0, vallen = 0;
 	for (size_t i = 0; i < rule->ncaps; i++) {
@@ -221,17 +248,17 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 		else if (c->kind == TM_CAP_VALUE)
 			val = p, vallen = n;
 		else
-			apply_capture(r, c, p, n, f);
+			apply_capture(r, c, p, n, f, &loss_nonfinite);
 	}
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
 		const char *p;
 		size_t n;
 		if (tm_match_sub(r->m, rule->fields[i].re, h->subj, h->len, rule->fields[i].cap.group, &p, &n))
-			apply_capture(r, &rule->fields[i].cap, p, n, f);
+			apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
 	}
 	switch (rule->rec) {
 	case TM_REC_STEP:
-		on_step(r, h, f);
+		on_step(r, h, f, loss_nonfinite);
 		break;
 	case TM_REC_PARAM:
 		if (key && val) {

@@ -168,7 +168,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 		double last = NAN;
 		for (size_t i = first_steady; i < r->nsteps; i++) {
 			const struct tm_step *st = &r->steps[i];
-			float x = which == 0 ? st->tflops : which == 1 ? st->mfu : st->tokens_per_s_per_gpu;
+			double x = which == 0 ? st->tflops : which == 1 ? st->mfu : st->tokens_per_s_per_gpu;
 			if (isfinite(x))
 				lg[c++] = x, last = x;
 		}

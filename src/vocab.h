@@ -10,7 +10,7 @@
 struct tm_group_name {
 	const char *name;
 	enum tm_field field;
-	double scale;          /* value * scale = seconds / fraction */
+	int pow10;             /* value * 10^-pow10 = seconds / fraction */
 };
 
 const struct tm_group_name *tm_group_lookup(const char *name);

@@ -59,7 +59,7 @@ struct tm_capture {
 	uint32_t group;            /* PCRE2 group number */
 	enum tm_cap_kind kind;
 	int target;                /* enum tm_field or tm_param */
-	double scale;              /* unit factor: step_time_ms -> 1e-3, mfu_pct -> 1e-2 */
+	int pow10;                 /* unit: value * 10^-pow10 (step_time_ms 3, mfu_pct 2) */
 };
 
 /* An extra regex run on a matched line to pick one more value (`fields:` in YAML). */

@@ -2,7 +2,7 @@
  *
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
- * every rank prints is kept once. Memory grows with the number of distinct steps (48 bytes each)
+ * every rank prints is kept once. Memory grows with the number of distinct steps (72 bytes each)
  * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
@@ -18,11 +18,11 @@ struct tm_step {
 	double   step;           /* framework step number */
 	double   time_s;         /* seconds per step (interval mean for Megatron); NAN unknown */
 	double   consumed;       /* consumed samples so far, NAN unknown */
-	float    loss;           /* NAN unknown */
-	float    global_batch;   /* sequences per step, NAN unknown */
-	float    tflops;         /* logged TFLOP/s per GPU, NAN when not printed */
-	float    mfu;            /* logged MFU fraction, NAN when not printed */
-	float    tokens_per_s_per_gpu; /* logged, NAN when not printed */
+	double   loss;           /* NAN unknown */
+	double   global_batch;   /* sequences per step, NAN unknown */
+	double   tflops;         /* logged TFLOP/s per GPU, NAN when not printed */
+	double   mfu;            /* logged MFU fraction, NAN when not printed */
+	double   tokens_per_s_per_gpu; /* logged, NAN when not printed */
 	uint32_t line;           /* 1-based line of the record (saturates) */
 };
 
@@ -75,5 +75,7 @@ void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_file
 
 /* Parses a number as logs print it: 1.5, 1.249e+03, 1,541,366, nan, inf, -12.71. NAN on failure. */
 double tm_parse_num(const char *p, size_t n);
+/* The same, times 10^-pow10 applied in decimal (so 1041.6 ms is the double nearest 1.0416 s). */
+double tm_parse_num_pow10(const char *p, size_t n, int pow10);
 
 #endif
