@@ -151,9 +151,9 @@ static int rules_list(const struct rules_opts *o)
 			printf("  %-28s %-6s", r->name, rec_name(r->rec));
 			if (r->rec == TM_REC_EVENT)
 				printf(" %s/%s", tm_event_kind_name(r->kind), tm_ev_severity_name(r->severity));
-			if (r->literal)
-				printf("  literal '%s'", r->literal);
-			else
+			for (size_t k = 0; k < r->nlits; k++)
+				printf("%s'%s'", k ? " | " : "  literal ", r->lits[k]);
+			if (!r->nlits)
 				printf("  (no literal: runs on every line)");
 			putchar('\n');
 		}

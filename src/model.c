@@ -291,15 +291,31 @@ int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out)
 	return 0;
 }
 
-double tm_params_seed004(const struct tm_arch *a)
+int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out)
 {
 	/* §3 seed 004: V*h + s_ctx*h + L*(4h^2 + 2*h*F) + h*V, attention widths and m generalised */
-	if (!a || first_missing(a, params_needs(a) & ~(unsigned)NEED_TIED))
-		return NAN;
+	if (!a || first_missing(a, params_needs(a) & ~(unsigned)NEED_TIED)) {
+		*out = (struct tm_params_parts){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+		return -1;
+	}
 	struct dims d = dims_of(a);
 	double ctx = known(a->max_pos) ? (known(d.s) ? d.s : d.pos) : 0;
-	return d.V * d.h + ctx * d.h + d.L * (2 * d.h * d.q + 2 * d.h * d.kv + d.E * d.m * d.h * d.F) +
-	       d.h * d.V;
+	out->embedding = d.V * d.h;
+	out->position = ctx * d.h;
+	out->attention = 2 * d.h * d.q + 2 * d.h * d.kv;
+	out->mlp = d.E * d.m * d.h * d.F;
+	out->router = out->norms = out->final_norm = 0;
+	out->layer = out->attention + out->mlp;
+	out->layers = d.L * out->layer;
+	out->lm_head = d.h * d.V;
+	out->total = out->embedding + out->position + out->layers + out->lm_head;
+	return 0;
+}
+
+double tm_params_seed004(const struct tm_arch *a)
+{
+	struct tm_params_parts p;
+	return tm_params_parts_seed004(a, &p) == 0 ? p.total : NAN;
 }
 
 /* N minus the input embedding (kept if tied) and the position table: PaLM/torchtitan's N (§2.6),

@@ -38,7 +38,10 @@ static void rule_release(struct tm_rule *r)
 {
 	free(r->name);
 	pcre2_code_free(r->re);
-	free(r->literal);
+	for (size_t i = 0; i < r->nlits; i++)
+		free(r->lits[i]);
+	free(r->lits);
+	free(r->lit_lens);
 	free(r->caps);
 	for (size_t i = 0; i < r->nfields; i++)
 		pcre2_code_free(r->fields[i].re);
@@ -376,11 +379,14 @@ static void check_samples(struct loader *L, struct tm_rule *r, const struct tm_y
 			if (got != want) {
 				err_at(L, s, want ? "rule '%s': sample does not match: '%s'"
 						  : "rule '%s': nomatch sample matches: '%s'", r->name, s->str);
-			} else if (want && r->literal && !memmem(s->str, s->len, r->literal, r->literal_len)) {
-				L->errors++;
-				tm_diag_error(L->d, L->src, s->line, s->col,
-					      "rule '%s': sample matches but lacks the prefilter literal '%s'",
-					      r->name, r->literal);
+			} else if (want && r->nlits) {
+				size_t k;
+				for (k = 0; k < r->nlits; k++)
+					if (memmem(s->str, s->len, r->lits[k], r->lit_lens[k]))
+						break;
+				if (k == r->nlits)
+					err_at(L, s, "rule '%s': sample matches but holds no prefilter literal ('%s'%s)",
+					       r->name, r->lits[0], r->nlits > 1 ? ", ..." : "");
 			}
 		}
 	}
@@ -487,6 +493,38 @@ static void load_keys(struct loader *L, struct tm_rule *r, const struct tm_ynode
 	}
 }
 
+static void add_literal(struct tm_rule *r, char *lit)
+{
+	if (!lit)
+		return;
+	r->lits = tm_xrealloc(r->lits, (r->nlits + 1) * sizeof(*r->lits));
+	r->lit_lens = tm_xrealloc(r->lit_lens, (r->nlits + 1) * sizeof(*r->lit_lens));
+	r->lits[r->nlits] = lit;
+	r->lit_lens[r->nlits++] = strlen(lit);
+}
+
+/* `literal:` is one string or a list of strings (any of them admits the record); '' = none. */
+static void load_literals(struct loader *L, struct tm_rule *r, const struct tm_ynode *n)
+{
+	if (n->type == TM_Y_SCALAR) {
+		if (n->len)
+			add_literal(r, tm_xstrndup(n->str, n->len));
+		return;
+	}
+	if (n->type != TM_Y_SEQ) {
+		err_at(L, n, "rule '%s': 'literal' must be a string or a list of strings, not %s", r->name,
+		       tm_ytype_name(n->type));
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct tm_ynode *k = n->kids[i];
+		if (k->type != TM_Y_SCALAR || k->len == 0 || memchr(k->str, 0, k->len))
+			err_at(L, k, "rule '%s': each literal must be a non-empty string", r->name);
+		else
+			add_literal(r, tm_xstrndup(k->str, k->len));
+	}
+}
+
 static const char *const rule_keys[] = { "name", "record", "regex", "literal", "fields", "keys", "kind",
 	"severity", "step_base", "samples", "description" };
 
@@ -533,14 +571,10 @@ static void load_rule(struct loader *L, const struct tm_ynode *rn)
 		map_groups(L, &r, r.re, ren);
 
 	const struct tm_ynode *lit = tm_ymap_get(rn, "literal");
-	if (lit && scalar(L, lit, "literal")) {
-		if (lit->len) {
-			r.literal = tm_xstrndup(lit->str, lit->len);
-			r.literal_len = lit->len;
-		}
-	} else if (ren && ren->type == TM_Y_SCALAR) {
-		r.literal = derive_literal(ren->str, ren->len, &r.literal_len);
-	}
+	if (lit)
+		load_literals(L, &r, lit);
+	else if (ren && ren->type == TM_Y_SCALAR)
+		add_literal(&r, derive_literal(ren->str, ren->len, &(size_t){ 0 }));
 	const struct tm_ynode *fn = tm_ymap_get(rn, "fields");
 	if (fn)
 		load_fields(L, &r, fn);
@@ -655,7 +689,7 @@ int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf
 		struct tm_rule r = { .pack = L.pack, .rec = TM_REC_DETECT, .line = det->line };
 		r.name = tm_xstrdup("detect");
 		r.re = compile(&L, det, "detect", "detect");
-		r.literal = derive_literal(det->str, det->len, &r.literal_len);
+		add_literal(&r, derive_literal(det->str, det->len, &(size_t){ 0 }));
 		if (r.re) {
 			tm_xgrow((void **)&rs->rules, &rs->caprules, rs->nrules + 1, sizeof(*rs->rules));
 			rs->rules[rs->nrules++] = r;

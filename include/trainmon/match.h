@@ -32,6 +32,8 @@ struct tm_matcher {
 	uint32_t *cand;               /* owned, nrules: candidate rule ids of the current record */
 	uint64_t *matches;            /* owned, nrules: matches per rule */
 	uint64_t regex_runs;          /* regexes run (prefilter passed) */
+	uint64_t records;             /* records matched */
+	uint64_t dfa_records;         /* records that passed the n-gram filter into the DFA */
 	int skip_detect;              /* set by the caller once a run's framework is known */
 };
 

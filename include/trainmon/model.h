@@ -176,5 +176,7 @@ int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out);
  * weight matrices) and an untied LM head h*V whatever a->tied says; no biases, no norms. For
  * GPT-2 XL: 1,637,020,800. NAN if an input is unknown. */
 double tm_params_seed004(const struct tm_arch *a);
+/* The same count split like tm_params_parts (biases, norms, router 0; lm_head = V*h). */
+int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out);
 
 #endif

@@ -81,8 +81,9 @@ struct tm_rule {
 	unsigned pack;             /* index into ruleset->packs */
 	enum tm_rec rec;
 	void *re;                  /* owned pcre2_code * (JIT-compiled when the JIT is there) */
-	char *literal;             /* owned; NULL = no prefilter, the regex runs on every record */
-	size_t literal_len;
+	char **lits;               /* owned literals; the regex runs only on records holding one */
+	size_t *lit_lens;          /* owned, nlits */
+	size_t nlits;              /* 0 = no prefilter: the regex runs on every record */
 	struct tm_capture *caps;   /* owned */
 	size_t ncaps;
 	struct tm_subfield *fields;/* owned */

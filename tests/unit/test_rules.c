@@ -107,9 +107,9 @@ int main(void)
 	TM_CHECK(&st, rc == 0);
 	TM_CHECK(&st, rs.nrules == 3);
 	if (rs.nrules == 3) {
-		TM_STREQ(&st, rs.rules[0].literal, "CUDA out of memory. ");
-		TM_STREQ(&st, rs.rules[1].literal, "NCCL ");
-		TM_CHECK(&st, rs.rules[2].literal == NULL);    /* top-level alternation: no prefilter */
+		TM_STREQ(&st, rs.rules[0].nlits ? rs.rules[0].lits[0] : NULL, "CUDA out of memory. ");
+		TM_STREQ(&st, rs.rules[1].nlits ? rs.rules[1].lits[0] : NULL, "NCCL ");
+		TM_CHECK(&st, rs.rules[2].nlits == 0);    /* top-level alternation: no prefilter */
 		struct tm_matcher m;
 		tm_matcher_init(&m, &rs);
 		int hits = 0;
