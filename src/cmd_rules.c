@@ -197,7 +197,7 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 		const char *p;
 		size_t n;
 		const struct tm_capture *c = &r->fields[i].cap;
-		if (tm_match_sub(&t->m, r->fields[i].re, h->subj, h->len, c->group, &p, &n))
+		if (tm_match_sub(&t->m, &r->fields[i], h->subj, h->len, &p, &n))
 			printf(" %s=%.*s", c->kind == TM_CAP_FIELD ? tm_field_name(c->target) : tm_param_name(c->target),
 			       (int)(n > 80 ? 80 : n), p);
 	}

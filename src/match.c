@@ -1,8 +1,11 @@
-/* match.c: literal prefilter automaton and the per-record matcher (see match.h).
+/* match.c: the literal prefilter and the per-record matcher (see match.h).
  *
- * The automaton is a dense DFA over byte classes (bytes that occur in no literal share one
- * class), so the scan is one table load per byte with no failure-link chasing. Outputs per state
- * already include those of its suffix states. Built once per ruleset; never changed after.
+ * Prefilter: every distinct rule literal is represented by one of its 4-byte windows (the one
+ * most likely to be rare: it crosses a word boundary), hashed into a 2^18-bit set. A record is
+ * scanned once, four windows per 8-byte load; a set bit is verified exactly with memcmp against
+ * the few literals in that hash bucket, so a record yields exactly the rules whose literal it
+ * holds, and most log lines cost one hash per byte and nothing else. No automaton, no per-record
+ * allocation. Built once per ruleset; never changed after.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -14,26 +17,29 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-#define TM_GRAM_LOG2 18             /* 2^18-bit filter: 32 KiB, stays in L1/L2 */
+#define TM_GRAM_LOG2 18                  /* 2^18-bit set: 32 KiB */
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
-#define TM_AC_OUT 0x80000000u     /* delta entry flag: the target state has outputs */
+#define TM_HASH_MUL 2654435761u          /* Knuth's multiplicative hash */
+
+struct tm_lit {                          /* one distinct literal */
+	const char *p;                   /* borrowed from a rule of the ruleset */
+	size_t len;
+	size_t off;                      /* offset of the hashed window in the literal */
+	uint32_t hash;                   /* of that window */
+	uint32_t *rules;                 /* owned: rules that use this literal */
+	size_t nrules;
+};
 
 struct tm_ac {
-	uint8_t cls[256];        /* byte -> class */
-	uint32_t ncls;
-	uint32_t nstates;
-	uint32_t *delta;         /* nstates * ncls: next state * ncls, | TM_AC_OUT */
-	uint32_t *out_start;     /* nstates + 1: outputs of state s are out[out_start[s] .. out_start[s+1]) */
-	uint32_t *out;           /* rule ids */
-	uint32_t *always;        /* rules with no literal */
-	uint32_t nalways;
-	/* sampled n-gram filter (FDR-like): every literal puts STRIDE consecutive GRAM-byte windows
-	 * of itself in a hashed bit set; a record is scanned at every STRIDE-th position only, which
-	 * must land on one of those windows if the literal occurs. Records with no hit skip the DFA. */
 	uint64_t grams[TM_GRAM_BITS / 64];
-	unsigned gram, stride;   /* window bytes (2..4) and sampling step (1..4) */
-	int no_filter;           /* a one-byte literal: every record goes to the DFA */
-	size_t minlen;           /* shortest literal: shorter records cannot hold one */
+	unsigned gram;                   /* window bytes: 4, or the shortest literal (2, 3) */
+	int all_records;                 /* a one-byte literal: every record runs its rules */
+	struct tm_lit *lits;             /* owned, sorted by hash */
+	size_t nlits;
+	uint32_t *always;                /* owned: rules with no literal, run on every record */
+	uint32_t nalways;
+	uint32_t *onebyte;               /* owned: rules with a one-byte literal (all_records) */
+	uint32_t nonebyte;
 };
 
 void tm_ac_free(struct tm_ac *ac);
@@ -42,238 +48,170 @@ void tm_ac_free(struct tm_ac *ac)
 {
 	if (!ac)
 		return;
-	free(ac->delta);
-	free(ac->out_start);
-	free(ac->out);
+	for (size_t i = 0; i < ac->nlits; i++)
+		free(ac->lits[i].rules);
+	free(ac->lits);
 	free(ac->always);
+	free(ac->onebyte);
 	free(ac);
 }
 
-/* Choosing a literal's window: mid-word grams ("tion", "memo") are common in any text, so a
- * window that crosses a word boundary (letter <-> space or punctuation) scores higher, then
- * upper case and punctuation over lower case and spaces. */
+/* Mid-word windows ("tion", "memo") are common in any text; a window that crosses a word
+ * boundary (letter <-> space or punctuation) is likelier to be rare, then upper case and
+ * punctuation beat lower case and spaces. */
 static int byte_class(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') ? 0 : (c >= 'A' && c <= 'Z') ? 1 : (c >= '0' && c <= '9') ? 2 : c == ' ' ? 3 : 4;
 }
 
-static int byte_rarity(unsigned char c)
-{
-	static const int r[5] = { 1, 2, 1, 0, 2 };
-	return r[byte_class(c)];
-}
-
-static unsigned gram_hash(const unsigned char *p, unsigned gram)
+static uint32_t gram_hash(const unsigned char *p, unsigned gram)
 {
 	uint32_t x = 0;
 	for (unsigned k = 0; k < gram; k++)
 		x |= (uint32_t)p[k] << (8 * k);
-	return (x * 2654435761u) >> (32 - TM_GRAM_LOG2);
+	return (x * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 }
 
-static void add_grams(struct tm_ac *ac, const char *lit, size_t n)
+static size_t best_window(const unsigned char *u, size_t n, unsigned gram)
 {
-	const unsigned char *u = (const unsigned char *)lit;
-	size_t win = ac->gram + ac->stride - 1, best = 0;
+	static const int rarity[5] = { 1, 2, 1, 0, 2 };
+	size_t best = 0;
 	int bestscore = -1;
-	for (size_t j = 0; j + win <= n; j++) {
+	for (size_t j = 0; j + gram <= n; j++) {
 		int sc = 0;
-		for (size_t k = 0; k < win; k++) {
-			sc += byte_rarity(u[j + k]);
+		for (size_t k = 0; k < gram; k++) {
+			sc += rarity[byte_class(u[j + k])];
 			if (k && byte_class(u[j + k]) != byte_class(u[j + k - 1]))
 				sc += 4;
 		}
 		if (sc > bestscore)
 			bestscore = sc, best = j;
 	}
-	for (unsigned k = 0; k < ac->stride; k++) {
-		unsigned h = gram_hash(u + best + k, ac->gram);
-		ac->grams[h >> 6] |= 1ull << (h & 63);
-	}
+	return best;
 }
 
-/* 1 when the record may hold a literal. */
-static int gram_hit(const struct tm_ac *ac, const unsigned char *p, size_t n)
+static int cmp_lit_hash(const void *a, const void *b)
 {
-	if (ac->no_filter)
-		return 1;
-	if (n < ac->minlen)
-		return 0;
-	const unsigned g = ac->gram, st = ac->stride;
-	if (g == 4 && st == 1) {
-		/* four windows per 8-byte load, one branch: independent lookups keep the core busy */
-		const uint64_t *gr = ac->grams;
-		size_t i = 0;
-		for (; i + 8 <= n; i += 4) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			uint32_t h0 = ((uint32_t)w * 2654435761u) >> (32 - TM_GRAM_LOG2);
-			uint32_t h1 = ((uint32_t)(w >> 8) * 2654435761u) >> (32 - TM_GRAM_LOG2);
-			uint32_t h2 = ((uint32_t)(w >> 16) * 2654435761u) >> (32 - TM_GRAM_LOG2);
-			uint32_t h3 = ((uint32_t)(w >> 24) * 2654435761u) >> (32 - TM_GRAM_LOG2);
-			if ((gr[h0 >> 6] >> (h0 & 63) | gr[h1 >> 6] >> (h1 & 63) | gr[h2 >> 6] >> (h2 & 63) |
-			     gr[h3 >> 6] >> (h3 & 63)) & 1)
-				return 1;
-		}
-		for (; i + 4 <= n; i++) {
-			uint32_t x;
-			memcpy(&x, p + i, 4);
-			uint32_t h = (x * 2654435761u) >> (32 - TM_GRAM_LOG2);
-			if (gr[h >> 6] >> (h & 63) & 1)
-				return 1;
-		}
-		return 0;
-	}
-	for (size_t i = 0; i + g <= n; i += st) {
-		unsigned h = gram_hash(p + i, g);
-		if (ac->grams[h >> 6] >> (h & 63) & 1)
-			return 1;
-	}
-	return 0;
+	const struct tm_lit *x = a, *y = b;
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
 int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 {
+	(void)d;
 	struct tm_ac *ac = tm_xcalloc(1, sizeof(*ac));
-	/* byte classes */
-	int used[256] = { 0 };
-	size_t total = 1;
-	for (size_t i = 0; i < rs->nrules; i++) {
-		const struct tm_rule *r = &rs->rules[i];
-		for (size_t l = 0; l < r->nlits; l++) {
-			for (size_t k = 0; k < r->lit_lens[l]; k++)
-				used[(unsigned char)r->lits[l][k]] = 1;
-			total += r->lit_lens[l];
-		}
-	}
-	ac->ncls = 1;
-	for (int b = 0; b < 256; b++)
-		ac->cls[b] = used[b] ? (uint8_t)ac->ncls++ : 0;
-	if (ac->ncls > 256) /* cannot happen: at most 256 used bytes + 1; class 0 is shared */
-		ac->ncls = 256;
-	/* trie: goto function, -1 = none */
-	uint32_t ncls = ac->ncls;
-	int32_t *go = tm_xmalloc(total * ncls * sizeof(*go));
-	memset(go, 0xff, total * ncls * sizeof(*go));
-	uint32_t **outs = tm_xcalloc(total, sizeof(*outs));
-	uint32_t *nouts = tm_xcalloc(total, sizeof(*nouts));
-	uint32_t nstates = 1;
 	ac->always = tm_xcalloc(rs->nrules + 1, sizeof(*ac->always));
-	for (size_t i = 0; i < rs->nrules; i++) {
-		const struct tm_rule *r = &rs->rules[i];
-		if (!r->nlits) {
-			ac->always[ac->nalways++] = (uint32_t)i;
-			continue;
-		}
-		for (size_t l = 0; l < r->nlits; l++) {
-			uint32_t s = 0;
-			for (size_t k = 0; k < r->lit_lens[l]; k++) {
-				uint32_t c = ac->cls[(unsigned char)r->lits[l][k]];
-				if (go[s * ncls + c] < 0)
-					go[s * ncls + c] = (int32_t)nstates++;
-				s = (uint32_t)go[s * ncls + c];
-			}
-			outs[s] = tm_xrealloc(outs[s], (nouts[s] + 1) * sizeof(**outs));
-			outs[s][nouts[s]++] = (uint32_t)i;
-		}
-	}
-	/* the sampled n-gram filter; little-endian hosts only (the memcpy load in gram_hit) */
-	size_t minlen = SIZE_MAX;
+	ac->onebyte = tm_xcalloc(rs->nrules + 1, sizeof(*ac->onebyte));
+	size_t minlen = 4, cap = 0;
 	for (size_t i = 0; i < rs->nrules; i++)
 		for (size_t l = 0; l < rs->rules[i].nlits; l++)
 			if (rs->rules[i].lit_lens[l] < minlen)
 				minlen = rs->rules[i].lit_lens[l];
-	ac->minlen = minlen == SIZE_MAX ? 0 : minlen;
-	if (minlen == SIZE_MAX) {
-		ac->no_filter = 0;      /* no literals: no record can need the DFA */
-		ac->gram = 4;
-		ac->stride = 1;
-	} else if (minlen < 2 || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
-		ac->no_filter = 1;
-	} else {
-		ac->gram = minlen < 4 ? (unsigned)minlen : 4;
-		ac->stride = 1;   /* sampling (stride > 1) forces common mid-word windows: measured slower */
-		for (size_t i = 0; i < rs->nrules; i++)
-			for (size_t l = 0; l < rs->rules[i].nlits; l++)
-				add_grams(ac, rs->rules[i].lits[l], rs->rules[i].lit_lens[l]);
-	}
-	/* BFS: failure links folded into a full transition table, outputs merged along links */
-	uint32_t *fail = tm_xcalloc(nstates, sizeof(*fail));
-	uint32_t *queue = tm_xmalloc(nstates * sizeof(*queue));
-	size_t qh = 0, qt = 0;
-	ac->nstates = nstates;
-	if ((size_t)nstates * ncls >= TM_AC_OUT) {
-		/* cannot happen below ~8 M literal bytes; say so rather than overflow the table */
-		tm_diag_error(d, NULL, 0, 0, "rule literals too large for the prefilter (%u states)", nstates);
-		free(fail);
-		free(queue);
-		for (uint32_t k = 0; k < nstates; k++)
-			free(outs[k]);
-		free(outs);
-		free(nouts);
-		free(go);
-		tm_ac_free(ac);
-		return -1;
-	}
-	ac->delta = tm_xmalloc((size_t)nstates * ncls * sizeof(*ac->delta));
-	for (uint32_t c = 0; c < ncls; c++) {
-		int32_t t = go[c];
-		ac->delta[c] = t < 0 ? 0 : (uint32_t)t;
-		if (t > 0) {
-			fail[t] = 0;
-			queue[qt++] = (uint32_t)t;
-		}
-	}
-	while (qh < qt) {
-		uint32_t s = queue[qh++];
-		/* outputs of the failure state (already complete: it is shallower) */
-		uint32_t f = fail[s];
-		if (nouts[f]) {
-			outs[s] = tm_xrealloc(outs[s], (nouts[s] + nouts[f]) * sizeof(**outs));
-			memcpy(outs[s] + nouts[s], outs[f], nouts[f] * sizeof(**outs));
-			nouts[s] += nouts[f];
-		}
-		for (uint32_t c = 0; c < ncls; c++) {
-			int32_t t = go[s * ncls + c];
-			if (t < 0) {
-				ac->delta[(size_t)s * ncls + c] = ac->delta[(size_t)f * ncls + c];
-			} else {
-				ac->delta[(size_t)s * ncls + c] = (uint32_t)t;
-				fail[t] = ac->delta[(size_t)f * ncls + c];
-				queue[qt++] = (uint32_t)t;
+	ac->gram = minlen >= 2 ? (unsigned)minlen : 2;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct tm_rule *r = &rs->rules[i];
+		if (!r->nlits)
+			ac->always[ac->nalways++] = (uint32_t)i;
+		for (size_t l = 0; l < r->nlits; l++) {
+			if (r->lit_lens[l] < 2) {
+				ac->all_records = 1;
+				ac->onebyte[ac->nonebyte++] = (uint32_t)i;
+				break;
+			}
+			size_t k;   /* the same literal in several rules is one entry */
+			for (k = 0; k < ac->nlits; k++)
+				if (ac->lits[k].len == r->lit_lens[l] && memcmp(ac->lits[k].p, r->lits[l], r->lit_lens[l]) == 0)
+					break;
+			if (k == ac->nlits) {
+				tm_xgrow((void **)&ac->lits, &cap, ac->nlits + 1, sizeof(*ac->lits));
+				struct tm_lit *t = &ac->lits[ac->nlits++];
+				memset(t, 0, sizeof(*t));
+				t->p = r->lits[l];
+				t->len = r->lit_lens[l];
+				t->off = best_window((const unsigned char *)t->p, t->len, ac->gram);
+				t->hash = gram_hash((const unsigned char *)t->p + t->off, ac->gram);
+				ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
+			}
+			struct tm_lit *t = &ac->lits[k];
+			if (t->nrules == 0 || t->rules[t->nrules - 1] != (uint32_t)i) {
+				t->rules = tm_xrealloc(t->rules, (t->nrules + 1) * sizeof(*t->rules));
+				t->rules[t->nrules++] = (uint32_t)i;
 			}
 		}
 	}
-	ac->out_start = tm_xcalloc(nstates + 1, sizeof(*ac->out_start));
-	size_t nout = 0;
-	for (uint32_t s = 0; s < nstates; s++)
-		nout += nouts[s];
-	ac->out = tm_xcalloc(nout + 1, sizeof(*ac->out));
-	nout = 0;
-	for (uint32_t s = 0; s < nstates; s++) {
-		ac->out_start[s] = (uint32_t)nout;
-		if (nouts[s])
-			memcpy(ac->out + nout, outs[s], nouts[s] * sizeof(*ac->out));
-		nout += nouts[s];
-		free(outs[s]);
-	}
-	ac->out_start[nstates] = (uint32_t)nout;
-	/* scan form: each entry is the next state's row offset (state * ncls), with the top bit set
-	 * when that state has outputs, so the hot loop does one load per byte */
-	for (size_t e = 0; e < (size_t)nstates * ncls; e++) {
-		uint32_t t = ac->delta[e];
-		ac->delta[e] = t * ncls | (ac->out_start[t] != ac->out_start[t + 1] ? TM_AC_OUT : 0u);
-	}
-	free(outs);
-	free(nouts);
-	free(fail);
-	free(queue);
-	free(go);
+	if (ac->nlits)
+		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
 	tm_ac_free(rs->ac);
 	rs->ac = ac;
 	if (rs->max_groups == 0)
 		rs->max_groups = 1;
 	return 0;
+}
+
+/* Adds rule r to the record's candidates once. */
+static inline void candidate(struct tm_matcher *m, size_t *nc, uint32_t r)
+{
+	if (m->seen[r] != m->gen) {
+		m->seen[r] = m->gen;
+		m->cand[(*nc)++] = r;
+	}
+}
+
+/* A set bit at window position i: verify the literals of that bucket exactly. */
+static void verify(const struct tm_ac *ac, struct tm_matcher *m, size_t *nc, const unsigned char *p,
+		   size_t n, size_t i, uint32_t h)
+{
+	size_t lo = 0, hi = ac->nlits;
+	while (lo < hi) {                     /* first literal with this hash */
+		size_t mid = (lo + hi) / 2;
+		if (ac->lits[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
+		const struct tm_lit *t = &ac->lits[lo];
+		if (i < t->off || i - t->off + t->len > n)
+			continue;
+		if (memcmp(p + i - t->off, t->p, t->len) != 0)
+			continue;
+		for (size_t k = 0; k < t->nrules; k++)
+			candidate(m, nc, t->rules[k]);
+	}
+}
+
+/* Every rule whose literal occurs in p[0, n), into m->cand; returns their number. */
+static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsigned char *p, size_t n)
+{
+	size_t nc = 0;
+	const uint64_t *gr = ac->grams;
+	const unsigned g = ac->gram;
+	size_t i = 0;
+	if (g == 4) {
+		/* four windows per 8-byte load and one branch: independent lookups keep the core busy */
+		for (; i + 8 <= n; i += 4) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);       /* windows as little-endian integers, as gram_hash() */
+			uint32_t h0 = ((uint32_t)w * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint32_t h1 = ((uint32_t)(w >> 8) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint32_t h2 = ((uint32_t)(w >> 16) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint32_t h3 = ((uint32_t)(w >> 24) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint64_t b0 = gr[h0 >> 6] >> (h0 & 63), b1 = gr[h1 >> 6] >> (h1 & 63);
+			uint64_t b2 = gr[h2 >> 6] >> (h2 & 63), b3 = gr[h3 >> 6] >> (h3 & 63);
+			if (!((b0 | b1 | b2 | b3) & 1))
+				continue;
+			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
+			if (b1 & 1) verify(ac, m, &nc, p, n, i + 1, h1);
+			if (b2 & 1) verify(ac, m, &nc, p, n, i + 2, h2);
+			if (b3 & 1) verify(ac, m, &nc, p, n, i + 3, h3);
+		}
+	}
+	for (; i + g <= n; i++) {
+		uint32_t h = gram_hash(p + i, g);
+		if (gr[h >> 6] >> (h & 63) & 1)
+			verify(ac, m, &nc, p, n, i, h);
+	}
+	return nc;
 }
 
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs)
@@ -319,37 +257,19 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 	const struct tm_ac *ac = rs->ac;
 	if (!ac)
 		return 0;
-	size_t nc = 0;
-	uint32_t gen = ++m->gen;
-	if (gen == 0) {           /* wrapped: restart the stamps */
+	if (++m->gen == 0) {       /* wrapped: restart the stamps */
 		memset(m->seen, 0, (rs->nrules + 1) * sizeof(*m->seen));
-		gen = m->gen = 1;
+		m->gen = 1;
 	}
-	const uint32_t ncls = ac->ncls;
-	const uint32_t *delta = ac->delta;
-	const uint32_t *os = ac->out_start;
-	const uint8_t *cls = ac->cls;
-	const unsigned char *u = (const unsigned char *)p;
-	uint32_t s = 0;
-	size_t scan = gram_hit(ac, u, len) ? len : 0;
 	m->records++;
-	m->dfa_records += scan != 0;
-	for (size_t i = 0; i < scan; i++) {
-		uint32_t x = delta[s + cls[u[i]]];
-		s = x & ~TM_AC_OUT;
-		if (x & TM_AC_OUT) {
-			uint32_t st = s / ncls;
-			for (uint32_t k = os[st]; k < os[st + 1]; k++) {
-				uint32_t r = ac->out[k];
-				if (m->seen[r] != gen) {
-					m->seen[r] = gen;
-					m->cand[nc++] = r;
-				}
-			}
-		}
-	}
+	size_t nc = prefilter(ac, m, (const unsigned char *)p, len);
+	if (nc)
+		m->dfa_records++;
 	for (uint32_t k = 0; k < ac->nalways; k++)
-		m->cand[nc++] = ac->always[k];
+		candidate(m, &nc, ac->always[k]);
+	for (uint32_t k = 0; k < ac->nonebyte; k++)
+		if (memchr(p, rs->rules[ac->onebyte[k]].lits[0][0], len))
+			candidate(m, &nc, ac->onebyte[k]);
 	if (nc == 0)
 		return 0;
 	sort_u32(m->cand, nc);
@@ -381,11 +301,26 @@ int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *o
 	return 1;
 }
 
-int tm_match_sub(struct tm_matcher *m, const void *re, const char *subj, size_t len, uint32_t g,
+int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen)
 {
-	/* md_sub, not md: the caller is still reading the rule's own ovector */
-	int rc = pcre2_match(re, (PCRE2_SPTR)subj, len, 0, 0, m->md_sub, NULL);
+	/* md_sub, not md: the caller is still reading the rule's own ovector. With a prefix
+	 * literal, a match can only start where the literal occurs: memmem finds those, the regex
+	 * runs anchored there, leftmost first, which is what an unanchored search would return. */
+	int rc = -1;
+	if (f->prefix) {
+		const char *from = subj, *end = subj + len, *hit;
+		while ((hit = memmem(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
+			rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, (PCRE2_SIZE)(hit - subj), PCRE2_ANCHORED,
+					 m->md_sub, NULL);
+			if (rc > 0)
+				break;
+			from = hit + 1;
+		}
+	} else {
+		rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, 0, 0, m->md_sub, NULL);
+	}
+	uint32_t g = f->cap.group;
 	if (rc <= 0 || g >= (uint32_t)rc)
 		return 0;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md_sub);

@@ -43,8 +43,10 @@ static void rule_release(struct tm_rule *r)
 	free(r->lits);
 	free(r->lit_lens);
 	free(r->caps);
-	for (size_t i = 0; i < r->nfields; i++)
+	for (size_t i = 0; i < r->nfields; i++) {
 		pcre2_code_free(r->fields[i].re);
+		free(r->fields[i].prefix);
+	}
 	free(r->fields);
 	for (size_t i = 0; i < r->nkeys; i++) {
 		free(r->keys[i].key);
@@ -175,6 +177,37 @@ static char *derive_literal(const char *re, size_t n, size_t *outlen)
 		return NULL;
 	*outlen = bl;
 	return tm_xstrndup(best, bl);
+}
+
+/* The literal run a regex starts with (every match begins with it), or NULL. Stops at the first
+ * metacharacter; a character followed by a quantifier is not part of it. */
+static char *prefix_literal(const char *re, size_t n, size_t *outlen)
+{
+	char buf[128];
+	size_t k = 0;
+	char *any = derive_literal(re, n, outlen);
+	if (!any)
+		return NULL;                 /* top-level alternation or options: no fixed start */
+	free(any);
+	for (size_t i = 0; i < n && k < sizeof(buf); i++) {
+		char c = re[i];
+		if (c == '\\') {
+			if (i + 1 >= n || !strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", re[i + 1]))
+				break;
+			c = re[++i];
+		} else if (strchr(".^$|()[]{}*+?", c)) {
+			break;
+		}
+		if (i + 1 < n && strchr("?*{", re[i + 1]))
+			break;
+		buf[k++] = c;
+		if (i + 1 < n && re[i + 1] == '+')
+			break;
+	}
+	if (k < 2)
+		return NULL;
+	*outlen = k;
+	return tm_xstrndup(buf, k);
 }
 
 /* ---- helpers for YAML validation ---- */
@@ -452,6 +485,7 @@ static void load_fields(struct loader *L, struct tm_rule *r, const struct tm_yno
 		}
 		r->fields[r->nfields].re = re;
 		r->fields[r->nfields].cap = c;
+		r->fields[r->nfields].prefix = prefix_literal(v->str, v->len, &r->fields[r->nfields].prefix_len);
 		r->nfields++;
 	}
 }

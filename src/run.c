@@ -253,7 +253,7 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
 		const char *p;
 		size_t n;
-		if (tm_match_sub(r->m, rule->fields[i].re, h->subj, h->len, rule->fields[i].cap.group, &p, &n))
+		if (tm_match_sub(r->m, &rule->fields[i], h->subj, h->len, &p, &n))
 			apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
 	}
 	switch (rule->rec) {

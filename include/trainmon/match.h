@@ -1,7 +1,7 @@
 /* match.h: running a ruleset over records.
  *
- * The ruleset's literals form one Aho-Corasick automaton: a record is scanned once, and only the
- * rules whose literal occurs in it (plus rules with no literal) run their PCRE2 regex, JIT-compiled.
+ * The ruleset's literals form one prefilter: a record is scanned once, and only the rules whose
+ * literal occurs in it (plus rules with no literal) run their PCRE2 regex, JIT-compiled.
  * The ruleset is shared and immutable; a matcher holds the per-thread scratch (match data,
  * candidate list) and per-rule match counters.
  */
@@ -33,7 +33,7 @@ struct tm_matcher {
 	uint64_t *matches;            /* owned, nrules: matches per rule */
 	uint64_t regex_runs;          /* regexes run (prefilter passed) */
 	uint64_t records;             /* records matched */
-	uint64_t dfa_records;         /* records that passed the n-gram filter into the DFA */
+	uint64_t dfa_records;         /* records holding at least one literal */
 	int skip_detect;              /* set by the caller once a run's framework is known */
 };
 
@@ -45,7 +45,7 @@ void tm_matcher_release(struct tm_matcher *m);
 int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx);
 
 /* Runs a sub-regex (a rule's `fields:` entry) on subj; returns 1 with group g's slice, else 0. */
-int tm_match_sub(struct tm_matcher *m, const void *re, const char *subj, size_t len, uint32_t g,
+int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen);
 
 /* Group g's slice of a hit; 0 when the group did not participate. */

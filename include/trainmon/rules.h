@@ -66,6 +66,9 @@ struct tm_capture {
 struct tm_subfield {
 	void *re;                  /* owned pcre2_code * */
 	struct tm_capture cap;     /* group 1 (or the only group) */
+	char *prefix;              /* owned literal every match starts with, or NULL: the regex is
+	                              then tried anchored at each occurrence instead of scanning */
+	size_t prefix_len;
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured
