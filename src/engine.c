@@ -23,7 +23,10 @@ void tm_feed_release(struct tm_feed *f)
 int tm_feed_record(void *ctx, const struct tm_record *rec)
 {
 	struct tm_feed *f = ctx;
+	if (f->trace)
+		f->trace(f->trace_ctx, rec);
 	f->run.line = rec->line;
+	f->run.rank = rec->rank;
 	return tm_match_record(&f->m, rec->p, rec->len, tm_run_hit, &f->run);
 }
 

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "analyze", cmd_analyze, cmd_analyze_help, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
 	{ "estimate", cmd_estimate, cmd_estimate_help, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
 	{ "rules", cmd_rules, cmd_rules_help, "check, test and list rule packs" },
+	{ "watch", cmd_watch, cmd_watch_help, "follow live logs: alerts, summaries, Prometheus metrics" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -32,14 +32,13 @@ struct tm_lit {                          /* one distinct literal */
 
 struct tm_ac {
 	uint64_t grams[TM_GRAM_BITS / 64];
-	unsigned gram;                   /* window bytes: 4, or the shortest literal (2, 3) */
-	int all_records;                 /* a one-byte literal: every record runs its rules */
-	struct tm_lit *lits;             /* owned, sorted by hash */
+	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash */
 	size_t nlits;
+	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
+	                                    (slow; `rules check` warns about them) */
+	size_t nshorts;
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
-	uint32_t *onebyte;               /* owned: rules with a one-byte literal (all_records) */
-	uint32_t nonebyte;
 };
 
 void tm_ac_free(struct tm_ac *ac);
@@ -50,9 +49,11 @@ void tm_ac_free(struct tm_ac *ac)
 		return;
 	for (size_t i = 0; i < ac->nlits; i++)
 		free(ac->lits[i].rules);
+	for (size_t i = 0; i < ac->nshorts; i++)
+		free(ac->shorts[i].rules);
 	free(ac->lits);
+	free(ac->shorts);
 	free(ac->always);
-	free(ac->onebyte);
 	free(ac);
 }
 
@@ -96,43 +97,44 @@ static int cmp_lit_hash(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
+/* Finds or adds literal (p, n) in *v; returns its entry. */
+static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, const char *p, size_t n)
+{
+	for (size_t k = 0; k < *nv; k++)
+		if ((*v)[k].len == n && memcmp((*v)[k].p, p, n) == 0)
+			return &(*v)[k];
+	tm_xgrow((void **)v, cap, *nv + 1, sizeof(**v));
+	struct tm_lit *t = &(*v)[(*nv)++];
+	memset(t, 0, sizeof(*t));
+	t->p = p;
+	t->len = n;
+	return t;
+}
+
 int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 {
 	(void)d;
 	struct tm_ac *ac = tm_xcalloc(1, sizeof(*ac));
 	ac->always = tm_xcalloc(rs->nrules + 1, sizeof(*ac->always));
-	ac->onebyte = tm_xcalloc(rs->nrules + 1, sizeof(*ac->onebyte));
-	size_t minlen = 4, cap = 0;
-	for (size_t i = 0; i < rs->nrules; i++)
-		for (size_t l = 0; l < rs->rules[i].nlits; l++)
-			if (rs->rules[i].lit_lens[l] < minlen)
-				minlen = rs->rules[i].lit_lens[l];
-	ac->gram = minlen >= 2 ? (unsigned)minlen : 2;
+	size_t cap = 0, capshort = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct tm_rule *r = &rs->rules[i];
 		if (!r->nlits)
 			ac->always[ac->nalways++] = (uint32_t)i;
 		for (size_t l = 0; l < r->nlits; l++) {
-			if (r->lit_lens[l] < 2) {
-				ac->all_records = 1;
-				ac->onebyte[ac->nonebyte++] = (uint32_t)i;
-				break;
+			size_t n = r->lit_lens[l];
+			struct tm_lit *t;
+			if (n < 4) {
+				t = lit_entry(&ac->shorts, &ac->nshorts, &capshort, r->lits[l], n);
+			} else {
+				size_t before = ac->nlits;
+				t = lit_entry(&ac->lits, &ac->nlits, &cap, r->lits[l], n);
+				if (ac->nlits != before) {
+					t->off = best_window((const unsigned char *)t->p, t->len, 4);
+					t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
+					ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
+				}
 			}
-			size_t k;   /* the same literal in several rules is one entry */
-			for (k = 0; k < ac->nlits; k++)
-				if (ac->lits[k].len == r->lit_lens[l] && memcmp(ac->lits[k].p, r->lits[l], r->lit_lens[l]) == 0)
-					break;
-			if (k == ac->nlits) {
-				tm_xgrow((void **)&ac->lits, &cap, ac->nlits + 1, sizeof(*ac->lits));
-				struct tm_lit *t = &ac->lits[ac->nlits++];
-				memset(t, 0, sizeof(*t));
-				t->p = r->lits[l];
-				t->len = r->lit_lens[l];
-				t->off = best_window((const unsigned char *)t->p, t->len, ac->gram);
-				t->hash = gram_hash((const unsigned char *)t->p + t->off, ac->gram);
-				ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
-			}
-			struct tm_lit *t = &ac->lits[k];
 			if (t->nrules == 0 || t->rules[t->nrules - 1] != (uint32_t)i) {
 				t->rules = tm_xrealloc(t->rules, (t->nrules + 1) * sizeof(*t->rules));
 				t->rules[t->nrules++] = (uint32_t)i;
@@ -185,9 +187,8 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 {
 	size_t nc = 0;
 	const uint64_t *gr = ac->grams;
-	const unsigned g = ac->gram;
 	size_t i = 0;
-	if (g == 4) {
+	{
 		/* four windows per 8-byte load and one branch: independent lookups keep the core busy */
 		for (; i + 8 <= n; i += 4) {
 			uint64_t w;
@@ -206,10 +207,16 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 			if (b3 & 1) verify(ac, m, &nc, p, n, i + 3, h3);
 		}
 	}
-	for (; i + g <= n; i++) {
-		uint32_t h = gram_hash(p + i, g);
+	for (; i + 4 <= n; i++) {
+		uint32_t h = gram_hash(p + i, 4);
 		if (gr[h >> 6] >> (h & 63) & 1)
 			verify(ac, m, &nc, p, n, i, h);
+	}
+	for (size_t k = 0; k < ac->nshorts; k++) {
+		const struct tm_lit *t = &ac->shorts[k];
+		if (memmem(p, n, t->p, t->len))
+			for (size_t j = 0; j < t->nrules; j++)
+				candidate(m, &nc, t->rules[j]);
 	}
 	return nc;
 }
@@ -267,9 +274,6 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		m->dfa_records++;
 	for (uint32_t k = 0; k < ac->nalways; k++)
 		candidate(m, &nc, ac->always[k]);
-	for (uint32_t k = 0; k < ac->nonebyte; k++)
-		if (memchr(p, rs->rules[ac->onebyte[k]].lits[0][0], len))
-			candidate(m, &nc, ac->onebyte[k]);
 	if (nc == 0)
 		return 0;
 	sort_u32(m->cand, nc);

@@ -78,6 +78,12 @@ void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summ
 			const struct tm_run *r)
 {
 	tm_json_obj(j, key);
+	tm_report_json_fields(j, s, r);
+	tm_json_end(j, '}');
+}
+
+void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const struct tm_run *r)
+{
 	tm_json_str(j, "file", s->file);
 	tm_json_str(j, "framework", s->framework);
 	tm_json_str(j, "slurm_job_id", s->slurm_job_id);
@@ -87,6 +93,8 @@ void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summ
 	tm_json_num(j, "last_step", s->last_step);
 	tm_json_num(j, "warmup_steps", s->warmup_steps);
 	tm_json_bool(j, "warmup_auto", s->warmup_auto);
+	tm_json_num(j, "step_time_derived_records", (double)s->step_time_derived);
+	tm_json_str(j, "step_time_derived_from", s->step_time_how);
 	tm_json_str(j, "basis", tm_basis_name(s->basis));
 	tm_json_obj(j, "step_time_s");
 	tm_json_num(j, "last", s->st.last);
@@ -185,7 +193,6 @@ void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summ
 	}
 	tm_json_end(j, ']');
 	tm_json_num(j, "events_not_listed", (double)r->events_dropped);
-	tm_json_end(j, '}');
 }
 
 /* "123.4 (log)" or "unknown (needs --gpus)" */
@@ -232,6 +239,8 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 			s->st.max, s->st.p10, s->st.p90);
 	else
 		fprintf(f, "  step time     unknown (no timed step records)\n");
+	if (s->step_time_derived)
+		fprintf(f, "                %zu step times derived as %s\n", s->step_time_derived, s->step_time_how);
 	plain(a, sizeof(a), &s->seq_len);
 	plain(b, sizeof(b), &s->global_batch);
 	plain(c, sizeof(c), &s->gpus);
@@ -276,8 +285,12 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 	if (!isnan(s->target_tokens.v)) {
 		tm_fmt_si(a, sizeof(a), s->target_tokens.v, "tokens");
 		tm_fmt_duration(b, sizeof(b), s->eta_s.v);
-		fprintf(f, "  target        %s (%s): ETA %s, %.4g days for the whole target\n", a,
-			tm_src_name(s->target_tokens.src), b, s->days_to_target.v);
+		if (isnan(s->days_to_target.v))
+			fprintf(f, "  target        %s (%s): ETA unknown (needs %s)\n", a,
+				tm_src_name(s->target_tokens.src), s->eta_s.needs ? s->eta_s.needs : "more input");
+		else
+			fprintf(f, "  target        %s (%s): ETA %s, %.4g days for the whole target\n", a,
+				tm_src_name(s->target_tokens.src), b, s->days_to_target.v);
 	} else {
 		fprintf(f, "  target        unknown (needs --target-tokens)\n");
 	}

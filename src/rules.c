@@ -609,6 +609,17 @@ static void load_rule(struct loader *L, const struct tm_ynode *rn)
 		load_literals(L, &r, lit);
 	else if (ren && ren->type == TM_Y_SCALAR)
 		add_literal(&r, derive_literal(ren->str, ren->len, &(size_t){ 0 }));
+	if (lit && lit->type == TM_Y_SCALAR && lit->len == 0) {
+		/* `literal: ''` says: no prefilter, on purpose */
+	} else if (!r.nlits && r.re) {
+		tm_diag_warn(L->d, L->src, rn->line, rn->col,
+			     "rule '%s': no prefilter literal, so its regex runs on every line (add 'literal:')", name);
+	}
+	for (size_t k = 0; k < r.nlits; k++)
+		if (r.lit_lens[k] < 4)
+			tm_diag_warn(L->d, L->src, lit ? lit->line : rn->line, lit ? lit->col : rn->col,
+				     "rule '%s': prefilter literal '%s' is shorter than 4 bytes: it is searched on "
+				     "every line", name, r.lits[k]);
 	const struct tm_ynode *fn = tm_ymap_get(rn, "fields");
 	if (fn)
 		load_fields(L, &r, fn);

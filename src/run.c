@@ -22,6 +22,8 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->framework = -1;
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
+	r->rank = -1;
+	r->self_rank = -2;
 	for (int i = 0; i < TM_P_N; i++)
 		r->params[i] = NAN;
 	r->rs = rs;
@@ -190,8 +192,29 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 	double step = f[TM_F_STEP];
 	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	if (isnan(step)) {
+		/* self-numbered lines (no step number): every rank may print them, so count one rank's */
+		if (r->self_rank == -2)
+			r->self_rank = r->rank;
+		if (r->rank != r->self_rank) {
+			r->dup_steps++;
+			return;
+		}
 		step = r->nsteps ? last + 1 : rule->step_base;
-	} else if (r->nsteps && step <= last) {
+	} else if (r->nsteps && step == last) {
+		/* the same step again (another rank, or a second line about it, like DeepSpeed's
+		 * timer after its step line): fill in what the first record lacked */
+		struct tm_step *s = &r->steps[r->nsteps - 1];
+		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
+				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
+		const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
+				    TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
+				    TM_F_SAMPLES_PER_S };
+		for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+			if (isnan(*dst[i]) && !isnan(f[src[i]]))
+				*dst[i] = f[src[i]];
+		r->dup_steps++;
+		return;
+	} else if (r->nsteps && step < last) {
 		r->dup_steps++;
 		return;
 	}
@@ -205,6 +228,8 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 	s->tflops = f[TM_F_TFLOPS];
 	s->mfu = f[TM_F_MFU];
 	s->tokens_per_s_per_gpu = f[TM_F_TOKENS_PER_S_PER_GPU];
+	s->tokens_per_s = f[TM_F_TOKENS_PER_S];
+	s->samples_per_s = f[TM_F_SAMPLES_PER_S];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];

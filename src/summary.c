@@ -107,16 +107,48 @@ static struct tm_val resolve(const struct tm_run *r, const struct tm_job *j, int
 	return unknown(needs);
 }
 
+/* A step's time: as logged, else from the throughput the framework logged for it (DeepSpeed
+ * samples/s, torchtitan tokens/s per device): t = B / samples_per_s = B*s / tokens_per_s. */
+static double step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
+{
+	if (isfinite(st->time_s) && st->time_s > 0)
+		return st->time_s;
+	double b = isfinite(st->global_batch) && st->global_batch > 0 ? st->global_batch : s->global_batch.v;
+	double seq = s->seq_len.v, n = s->gpus.v;
+	if (isfinite(st->samples_per_s) && st->samples_per_s > 0 && b > 0) {
+		*how = "global batch / logged samples/s";
+		return b / st->samples_per_s;
+	}
+	if (isfinite(st->tokens_per_s) && st->tokens_per_s > 0 && b > 0 && seq > 0) {
+		*how = "global batch x seq_len / logged tokens/s";
+		return b * seq / st->tokens_per_s;
+	}
+	if (isfinite(st->tokens_per_s_per_gpu) && st->tokens_per_s_per_gpu > 0 && b > 0 && seq > 0 && n > 0) {
+		*how = "global batch x seq_len / (GPUs x logged tokens/s/GPU)";
+		return b * seq / (n * st->tokens_per_s_per_gpu);
+	}
+	return NAN;
+}
+
+static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s);
+
 static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	size_t n = 0;
 	double *t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
 	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (isfinite(r->steps[i].time_s) && r->steps[i].time_s > 0) {
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const char *how = NULL;
+		double ti = step_time(&r->steps[i], s, &how);
+		if (!isnan(ti)) {
 			idx[n] = i;
-			t[n++] = r->steps[i].time_s;
+			t[n++] = ti;
+			if (how) {
+				s->step_time_derived++;
+				s->step_time_how = how;
+			}
 		}
+	}
 	size_t k = 0;                               /* warm-up records among the timed ones */
 	if (!isnan(j->warmup)) {
 		double first = r->nsteps ? r->steps[0].step : 0;
@@ -141,6 +173,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	s->warmup_records = k;
 	size_t m = n - k;
 	s->st.n = m;
+	logged_stats(r, n ? idx[k < n ? k : n - 1] : 0, s);
 	if (m == 0) {
 		s->st.last = s->st.median = s->st.mean = s->st.min = s->st.max = s->st.p10 = s->st.p90 = NAN;
 		free(t);
@@ -160,9 +193,14 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	s->st.p10 = tm_quantile(v, m, 0.1);
 	s->st.p90 = tm_quantile(v, m, 0.9);
 
-	/* the framework's own figures over the same steady records */
+	free(t);
+	free(idx);
+}
+
+/* The framework's own figures, over the steady records (from index first_steady on). */
+static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s)
+{
 	double *lg = tm_xmalloc((r->nsteps + 1) * sizeof(*lg));
-	size_t first_steady = idx[k];
 	for (int which = 0; which < 3; which++) {
 		size_t c = 0;
 		double last = NAN;
@@ -182,8 +220,6 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 			s->logged.tokens_per_s_per_gpu_median = med;
 	}
 	free(lg);
-	free(t);
-	free(idx);
 }
 
 static struct tm_val mul(struct tm_val a, struct tm_val b, const char *needs)
@@ -219,12 +255,6 @@ static const char *flag_for(const char *missing)
 
 static void model_flops(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
-	if (have(j->model_flops)) {
-		s->model_flops_per_seq = known(j->model_flops, j->model_flops_src);
-		snprintf(s->convention, sizeof(s->convention), "model FLOPs per sequence given (%s)",
-			 tm_src_name(j->model_flops_src));
-		return;
-	}
 	const struct tm_arch *p = j->preset;
 	struct tm_arch a;
 	if (p)
@@ -271,6 +301,12 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 	a.vocab = s->vocab.v;
 	a.seq_len = s->seq_len.v;
 	a.mlp = mlp;
+	if (have(j->model_flops)) {
+		s->model_flops_per_seq = known(j->model_flops, j->model_flops_src);
+		snprintf(s->convention, sizeof(s->convention), "model FLOPs per sequence given (%s)",
+			 tm_src_name(j->model_flops_src));
+		return;
+	}
 	double f = tm_flops_per_seq(&a, &j->fo);
 	if (isnan(f) || f <= 0) {
 		s->model_flops_per_seq = unknown(flag_for(tm_arch_missing(&a, &j->fo)));
@@ -323,11 +359,6 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 	s->logged.tflops_median = s->logged.tflops_last = NAN;
 	s->logged.mfu_median = s->logged.mfu_last = NAN;
 	s->logged.tokens_per_s_per_gpu_median = NAN;
-	step_stats(r, j, s);
-	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
-	s->step_time = isnan(t) ? unknown(r->nsteps ? "step times in the log" : "step records in the log")
-				: known(t, TM_SRC_COMPUTED);
-
 	const struct tm_arch *p = j->preset;
 	s->seq_len = resolve(r, j, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
 	/* global batch: flag/config, else the last step record's, else the log's arguments */
@@ -338,6 +369,10 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 	s->gpus = resolve(r, j, TM_P_GPUS, NAN, 0, "--gpus");
 	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
+	step_stats(r, j, s);
+	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
+	s->step_time = isnan(t) ? unknown(r->nsteps ? "step times in the log" : "step records in the log")
+				: known(t, TM_SRC_COMPUTED);
 
 	s->tokens_per_step = mul(s->global_batch, s->seq_len, NULL);
 	s->tokens_per_s = divide(s->tokens_per_step, s->step_time);

@@ -12,10 +12,12 @@ enum {
 int cmd_analyze(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Help text per command (static). */
 const char *cmd_analyze_help(void);
 const char *cmd_rules_help(void);
 const char *cmd_estimate_help(void);
+const char *cmd_watch_help(void);
 
 #endif

@@ -14,6 +14,8 @@ struct tm_feed {
 	struct tm_lines lines;     /* embedded */
 	struct tm_matcher m;       /* embedded */
 	struct tm_run run;         /* embedded */
+	tm_record_fn trace;        /* optional: sees every record before matching (watch --trace-lines) */
+	void *trace_ctx;           /* borrowed */
 };
 
 void tm_feed_init(struct tm_feed *f, const char *file, const struct tm_ruleset *rs, size_t line_max);

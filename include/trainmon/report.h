@@ -12,6 +12,8 @@
 /* One run as a JSON object (key NULL inside an array). */
 void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summary *s,
 			const struct tm_run *r);
+/* The same keys, inside an object the caller opened (watch's JSON lines add type and ts). */
+void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const struct tm_run *r);
 /* One run as readable text. */
 void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r);
 /* The per-step series; header once when header is set. */

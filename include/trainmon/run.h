@@ -2,7 +2,7 @@
  *
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
- * every rank prints is kept once. Memory grows with the number of distinct steps (72 bytes each)
+ * every rank prints is kept once. Memory grows with the number of distinct steps (88 bytes each)
  * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
@@ -23,6 +23,8 @@ struct tm_step {
 	double   tflops;         /* logged TFLOP/s per GPU, NAN when not printed */
 	double   mfu;            /* logged MFU fraction, NAN when not printed */
 	double   tokens_per_s_per_gpu; /* logged, NAN when not printed */
+	double   tokens_per_s;   /* logged, whole job, NAN when not printed */
+	double   samples_per_s;  /* logged, whole job, NAN when not printed */
 	uint32_t line;           /* 1-based line of the record (saturates) */
 };
 
@@ -54,6 +56,8 @@ struct tm_run {
 	uint64_t event_counts[TM_EV_N];
 	struct tm_matcher *m;        /* borrowed, for `fields:` sub-regexes */
 	uint64_t line;               /* line of the record being matched */
+	int rank;                    /* rank label of that record, -1 none */
+	int self_rank;               /* rank whose self-numbered step lines are counted; -2 unset */
 	const struct tm_ruleset *rs; /* borrowed */
 };
 

@@ -74,6 +74,8 @@ struct tm_summary {
 	double warmup_steps;              /* steps excluded from the statistics */
 	int warmup_auto;                  /* 1: chosen automatically */
 	size_t warmup_records;
+	size_t step_time_derived;         /* records whose time came from logged throughput */
+	const char *step_time_how;        /* static: how, or NULL */
 	struct tm_stats st;               /* step time, seconds */
 	enum tm_basis basis;
 	struct tm_val step_time;          /* the basis value */

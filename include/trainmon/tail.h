@@ -1,0 +1,77 @@
+/* tail.h: following one log file by path, across rotation, truncation and recreation.
+ *
+ * A tail is identified by its path: whatever inode the path names over time feeds the same run.
+ * It reads only complete lines (a partial last line waits for its '\n'), keeps an old inode open
+ * after a rename until it stops growing (rotate_wait), and detects truncation by size and by a
+ * content marker (the bytes just before the saved offset), which also catches copytruncate
+ * followed by regrowth past the old offset. It never decides by path alone; see tail.c.
+ */
+#ifndef TRAINMON_TAIL_H
+#define TRAINMON_TAIL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "trainmon/engine.h"
+
+#define TM_MARKER_LEN 32
+#define TM_TAIL_OLD_MAX 4
+
+struct tm_tail_fd {                 /* one open inode */
+	int fd;                     /* -1 when closed */
+	dev_t dev;
+	ino_t ino;
+	struct tm_lines lines;      /* embedded: this inode's unfinished line stays its own */
+	uint64_t last_growth_ms;    /* CLOCK_MONOTONIC ms of the last read that returned data */
+	unsigned char mark[TM_MARKER_LEN]; /* the last bytes read (ending at the read position) */
+	size_t markn;
+};
+
+struct tm_tail_stats {
+	uint64_t bytes, rotations, truncations, read_errors, reopen;
+};
+
+struct tm_tail {
+	char *path;                          /* owned, as found under a watched directory */
+	struct tm_feed feed;                 /* embedded: matcher and run (feed.lines unused) */
+	struct tm_tail_fd cur;               /* the inode the path names now (fd -1 if none) */
+	struct tm_tail_fd old[TM_TAIL_OLD_MAX]; /* renamed-away inodes still being drained */
+	size_t nold;
+	uint64_t rotate_wait_ms;             /* keep an old inode this long after its last growth */
+	struct tm_tail_stats st;
+	int last_errno;                      /* last open/read error, reported once per change */
+	int gone;                            /* the path names nothing now */
+	uint64_t last_data_ms;               /* last time any line arrived */
+};
+
+/* line_max: as tm_lines_init. The tail is not opened yet: call tm_tail_sync(). */
+void tm_tail_init(struct tm_tail *t, const char *path, const struct tm_ruleset *rs, size_t line_max,
+		  uint64_t rotate_wait_ms);
+void tm_tail_release(struct tm_tail *t);
+
+/* Reads everything new: drains old inodes, follows the path to its current inode (rotation,
+ * recreation, rename-over, symlink retarget), handles truncation, hands out complete lines.
+ * now_ms is CLOCK_MONOTONIC. Returns 0, or -errno of a failed open/read (the tail stays usable
+ * and is retried on the next sync). */
+int tm_tail_sync(struct tm_tail *t, uint64_t now_ms);
+
+/* Starts the current inode at a saved position: only if it is the same inode (dev, ino), at
+ * least off bytes long and its marker bytes match; else it is read from 0 (truncated or
+ * replaced while we were away) and 1 is returned. Returns 0 when resumed, 1 when restarted, or
+ * -errno. `line` is the number of lines before off (so line numbers continue). */
+int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
+		   const unsigned char *marker, size_t marker_len, uint64_t now_ms);
+
+/* Opens the path and starts at its current end (--from-end). Returns 0 or -errno. */
+int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
+
+/* Reads an inode found elsewhere (a file rotated while we were away) from off to its end into
+ * this tail's run, then closes it. Returns 0 or -errno. */
+int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms);
+
+/* The position to save: offset after the last complete line of the current inode, its line
+ * count, and the marker bytes before it. Returns 0, or -1 when there is no current inode. */
+int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
+		     unsigned char *marker, size_t *marker_len);
+
+#endif

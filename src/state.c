@@ -1,0 +1,379 @@
+/* state.c: saving and loading the watch state (see state.h).
+ *
+ * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
+ *   trainmon-state 1
+ *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX / run FWHEX STEPBASE DUPS CTOKENS SELFRANK
+ *   param I V / sparam I HEX / step 11 numbers / event 6 fields / evcount K N
+ *   alerts ... / end
+ *   checksum FNV1A64-of-everything-above
+ * Doubles are printed with %.17g so they read back bit for bit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trainmon/jobopts.h"
+#include "trainmon/state.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+#define STATE_MAX (1u << 30)
+
+static uint64_t fnv(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void put_hex(FILE *f, const void *p, size_t n)
+{
+	const unsigned char *u = p;
+	if (n == 0)
+		fputc('-', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", u[i]);
+}
+
+static void put_level(FILE *f, const struct tm_level *l)
+{
+	fprintf(f, " %d %" PRIu32 " %.17g %.17g", l->firing, l->streak, l->since_step_s, l->value);
+}
+
+static void write_entry(FILE *f, const struct tm_state_entry *e)
+{
+	const struct tm_tail *t = e->tail;
+	const struct tm_run *r = &t->feed.run;
+	fputs("tail ", f);
+	put_hex(f, t->path, strlen(t->path));
+	fputc('\n', f);
+	dev_t dev;
+	ino_t ino;
+	uint64_t off, line;
+	unsigned char mk[TM_MARKER_LEN];
+	size_t mkn;
+	if (tm_tail_position(t, &dev, &ino, &off, &line, mk, &mkn) == 0) {
+		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)dev, (uintmax_t)ino, off, line);
+		put_hex(f, mk, mkn);
+		fputc('\n', f);
+	}
+	fputs("run ", f);
+	const char *fw = r->framework >= 0 ? r->rs->packs[r->framework].name : "";
+	put_hex(f, fw, strlen(fw));
+	fprintf(f, " %d %" PRIu64 " %.17g %d\n", r->step_base, r->dup_steps, r->consumed_tokens, r->self_rank);
+	for (int p = 0; p < TM_P_N; p++) {
+		if (p < TM_P_NUM_STRINGS_FROM_HERE && !isnan(r->params[p]))
+			fprintf(f, "param %d %.17g %" PRIu64 "\n", p, r->params[p], r->param_line[p]);
+		if (p >= TM_P_NUM_STRINGS_FROM_HERE && r->sparams[p]) {
+			fprintf(f, "sparam %d ", p);
+			put_hex(f, r->sparams[p], strlen(r->sparams[p]));
+			fputc('\n', f);
+		}
+	}
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct tm_step *s = &r->steps[i];
+		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 "\n", s->step,
+			s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu, s->tokens_per_s_per_gpu,
+			s->tokens_per_s, s->samples_per_s, s->line);
+	}
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct tm_event *ev = &r->events[i];
+		fprintf(f, "event %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %d ", ev->line, ev->last_line, ev->count,
+			(int)ev->kind, (int)ev->severity);
+		put_hex(f, ev->message, strlen(ev->message));
+		fputc('\n', f);
+	}
+	fprintf(f, "evdropped %" PRIu64 "\n", r->events_dropped);
+	for (int k = 0; k < TM_EV_N; k++)
+		if (r->event_counts[k])
+			fprintf(f, "evcount %d %" PRIu64 "\n", k, r->event_counts[k]);
+	const struct tm_alerts *a = e->alerts;
+	fputs("alerts", f);
+	put_level(f, &a->low_mfu);
+	put_level(f, &a->drop);
+	put_level(f, &a->stall);
+	fprintf(f, " %d %d %zu ", a->finished, a->ended, a->step_cursor);
+	put_hex(f, a->failure_fired, sizeof(a->failure_fired));
+	fputc('\n', f);
+	for (int k = 0; k < TM_EV_N; k++)
+		if (a->events_seen[k])
+			fprintf(f, "evseen %d %" PRIu64 "\n", k, a->events_seen[k]);
+	fputs("end\n", f);
+}
+
+int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return -errno;
+	fputs("trainmon-state 1\n", m);
+	for (size_t i = 0; i < n; i++)
+		write_entry(m, &v[i]);
+	fflush(m);
+	fprintf(m, "checksum %016" PRIx64 "\n", fnv(buf, len));
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = 0;
+	if (fd < 0) {
+		rc = -errno;
+		free(buf);
+		return rc;
+	}
+	for (size_t done = 0; done < len && rc == 0;) {
+		ssize_t k = write(fd, buf + done, len - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			rc = -errno;
+		else
+			done += (size_t)k;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc == 0) {          /* make the rename itself durable */
+		char dirbuf[4096];
+		snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+		int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	if (rc)
+		unlink(tmp);
+	free(buf);
+	return rc;
+}
+
+static int unhex(const char *s, unsigned char *out, size_t cap, size_t *n)
+{
+	*n = 0;
+	if (strcmp(s, "-") == 0)
+		return 0;
+	size_t l = strlen(s);
+	if (l % 2 || l / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < l; i += 2) {
+		unsigned v;
+		if (sscanf(s + i, "%2x", &v) != 1)
+			return -1;
+		out[(*n)++] = (unsigned char)v;
+	}
+	return 0;
+}
+
+static char *unhex_str(const char *s)
+{
+	size_t cap = strlen(s) / 2 + 1, n;
+	char *out = tm_xmalloc(cap);
+	if (unhex(s, (unsigned char *)out, cap, &n) < 0 || memchr(out, 0, n)) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void tm_state_free(struct tm_saved *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].framework);
+		tm_run_release(&v[i].run);
+	}
+	free(v);
+}
+
+static int parse_line(struct tm_saved *cur, char *line)
+{
+	char a[8192];
+	struct tm_run *r = &cur->run;
+	if (strncmp(line, "pos ", 4) == 0) {
+		uintmax_t dev, ino;
+		if (sscanf(line, "pos %ju %ju %" SCNu64 " %" SCNu64 " %8191s", &dev, &ino, &cur->off, &cur->line, a) != 5 ||
+		    unhex(a, cur->marker, sizeof(cur->marker), &cur->marker_len) < 0)
+			return -1;
+		cur->dev = (dev_t)dev;
+		cur->ino = (ino_t)ino;
+		cur->has_pos = 1;
+	} else if (strncmp(line, "run ", 4) == 0) {
+		if (sscanf(line, "run %8191s %d %" SCNu64 " %lg %d", a, &r->step_base, &r->dup_steps,
+			   &r->consumed_tokens, &r->self_rank) != 5)
+			return -1;
+		free(cur->framework);
+		cur->framework = unhex_str(a);
+		if (!cur->framework)
+			return -1;
+	} else if (strncmp(line, "param ", 6) == 0) {
+		int p;
+		double v;
+		uint64_t l;
+		if (sscanf(line, "param %d %lg %" SCNu64, &p, &v, &l) != 3 || p < 0 || p >= TM_P_NUM_STRINGS_FROM_HERE)
+			return -1;
+		r->params[p] = v;
+		r->param_line[p] = l;
+	} else if (strncmp(line, "sparam ", 7) == 0) {
+		int p;
+		if (sscanf(line, "sparam %d %8191s", &p, a) != 2 || p < TM_P_NUM_STRINGS_FROM_HERE || p >= TM_P_N)
+			return -1;
+		free(r->sparams[p]);
+		r->sparams[p] = unhex_str(a);
+		if (!r->sparams[p])
+			return -1;
+	} else if (strncmp(line, "step ", 5) == 0) {
+		struct tm_step s;
+		if (sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32, &s.step, &s.time_s,
+			   &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
+			   &s.tokens_per_s, &s.samples_per_s, &s.line) != 11)
+			return -1;
+		tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
+		r->steps[r->nsteps++] = s;
+	} else if (strncmp(line, "event ", 6) == 0) {
+		if (r->nevents == TM_RUN_EVENTS_MAX)
+			return -1;
+		struct tm_event *e = &r->events[r->nevents];
+		int kind, sev;
+		size_t n;
+		if (sscanf(line, "event %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %d %8191s", &e->line, &e->last_line,
+			   &e->count, &kind, &sev, a) != 6 || kind < 0 || kind >= TM_EV_N || sev < 0 ||
+		    sev > TM_EVS_CRITICAL || unhex(a, (unsigned char *)e->message, sizeof(e->message) - 1, &n) < 0)
+			return -1;
+		e->message[n] = '\0';
+		e->kind = (enum tm_event_kind)kind;
+		e->severity = (enum tm_ev_severity)sev;
+		r->nevents++;
+	} else if (strncmp(line, "evdropped ", 10) == 0) {
+		if (sscanf(line, "evdropped %" SCNu64, &r->events_dropped) != 1)
+			return -1;
+	} else if (strncmp(line, "evcount ", 8) == 0) {
+		int k;
+		uint64_t n;
+		if (sscanf(line, "evcount %d %" SCNu64, &k, &n) != 2 || k < 0 || k >= TM_EV_N)
+			return -1;
+		r->event_counts[k] = n;
+	} else if (strncmp(line, "evseen ", 7) == 0) {
+		int k;
+		uint64_t n;
+		if (sscanf(line, "evseen %d %" SCNu64, &k, &n) != 2 || k < 0 || k >= TM_EV_N)
+			return -1;
+		cur->alerts.events_seen[k] = n;
+	} else if (strncmp(line, "alerts ", 7) == 0) {
+		struct tm_alerts *al = &cur->alerts;
+		struct tm_level *lv[3] = { &al->low_mfu, &al->drop, &al->stall };
+		int fin, end, used = 0, off = 7;
+		for (int i = 0; i < 3; i++) {
+			if (sscanf(line + off, "%d %" SCNu32 " %lg %lg%n", &lv[i]->firing, &lv[i]->streak,
+				   &lv[i]->since_step_s, &lv[i]->value, &used) != 4)
+				return -1;
+			off += used;
+		}
+		size_t n;
+		if (sscanf(line + off, "%d %d %zu %8191s", &fin, &end, &al->step_cursor, a) != 4 ||
+		    unhex(a, al->failure_fired, sizeof(al->failure_fired), &n) < 0)
+			return -1;
+		al->finished = (uint8_t)fin;
+		al->ended = (uint8_t)end;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	*out = NULL;
+	*n = 0;
+	int rc = tm_read_small_file(path, STATE_MAX, &buf, &len);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* checksum: the last line covers everything before it */
+	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
+	uint64_t want;
+	if (strncmp(buf, "trainmon-state 1\n", 17) != 0 || !last ||
+	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || fnv(buf, (size_t)(last + 1 - buf)) != want) {
+		snprintf(err, errlen, "%s: not a trainmon state file, or cut short (checksum mismatch)", path);
+		free(buf);
+		return -1;
+	}
+	last[1] = '\0';
+	struct tm_saved *v = NULL, *cur = NULL;
+	size_t cap = 0, count = 0, lineno = 1;
+	int bad = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(buf + 17, "\n", &save); line && !bad; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (strncmp(line, "tail ", 5) == 0) {
+			tm_xgrow((void **)&v, &cap, count + 1, sizeof(*v));
+			cur = &v[count++];
+			memset(cur, 0, sizeof(*cur));
+			tm_run_init(&cur->run, "", NULL, NULL);
+			tm_alerts_init(&cur->alerts);
+			cur->path = unhex_str(line + 5);
+			bad = !cur->path;
+			if (!bad) {
+				free(cur->run.file);
+				cur->run.file = tm_xstrdup(cur->path);
+			}
+		} else if (strcmp(line, "end") == 0) {
+			bad = !cur;
+			cur = NULL;
+		} else {
+			bad = !cur || parse_line(cur, line) < 0;
+		}
+	}
+	free(buf);
+	if (bad || cur) {
+		snprintf(err, errlen, "%s:%zu: corrupt state record", path, lineno);
+		tm_state_free(v, count);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void tm_state_apply_run(struct tm_saved *s, struct tm_run *run)
+{
+	const struct tm_ruleset *rs = run->rs;
+	struct tm_matcher *m = run->m;
+	char *file = run->file;
+	run->file = NULL;
+	tm_run_release(run);
+	*run = s->run;                       /* moves steps and strings */
+	memset(&s->run, 0, sizeof(s->run));
+	free(run->file);
+	run->file = file;
+	run->rs = rs;
+	run->m = m;
+	run->framework = -1;
+	if (s->framework && *s->framework)
+		for (size_t i = 0; rs && i < rs->npacks; i++)
+			if (strcmp(rs->packs[i].name, s->framework) == 0)
+				run->framework = (int)i;
+	if (run->framework >= 0 && m)
+		m->skip_detect = 1;
+}

@@ -1,0 +1,325 @@
+/* tail.c: following a file by path (see tail.h).
+ *
+ * Rename rotation as we may see it:
+ *  1. we hold fd A on "train.out" (inode 11) at offset 9000;
+ *  2. logrotate renames it "train.out.1"; the trainer may still append through its own fd;
+ *  3. a new "train.out" (inode 12) appears, possibly before we look.
+ * Events can lag the rename, so nothing is decided from the path alone: on every sync we read the
+ * fd we hold to EOF first, then stat the path. A different inode there means A was replaced: A
+ * moves to the old list and is drained until rotate_wait passes with no growth (then its
+ * unfinished last line is flushed), and the new inode is read from 0. Truncation (copytruncate)
+ * is a size below our read position, or, when the file regrew past it before we looked, a change
+ * of the last bytes we read (the marker). Each inode has its own line splitter, so a partial line
+ * of A is never glued to the first bytes of B.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trainmon/tail.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+#define SYNC_BUDGET (64u << 20)       /* bytes read per inode per sync, so one huge file cannot
+					 starve the others; the daemon syncs again when it is hit */
+
+static void fd_init(struct tm_tail_fd *f, size_t line_max)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	tm_lines_init(&f->lines, line_max);
+}
+
+static void fd_close(struct tm_tail_fd *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+void tm_tail_init(struct tm_tail *t, const char *path, const struct tm_ruleset *rs, size_t line_max,
+		  uint64_t rotate_wait_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = tm_xstrdup(path);
+	tm_feed_init(&t->feed, path, rs, line_max);
+	fd_init(&t->cur, line_max);
+	t->rotate_wait_ms = rotate_wait_ms;
+	tm_run_name_hints(&t->feed.run, path);
+}
+
+void tm_tail_release(struct tm_tail *t)
+{
+	fd_close(&t->cur);
+	tm_lines_release(&t->cur.lines);
+	for (size_t i = 0; i < t->nold; i++) {
+		fd_close(&t->old[i]);
+		tm_lines_release(&t->old[i].lines);
+	}
+	tm_feed_release(&t->feed);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint64_t read_pos(const struct tm_tail_fd *f)
+{
+	return f->lines.off + f->lines.len;
+}
+
+/* The marker: the last bytes read before `pos` of this inode, read back from the file. */
+static int marker_at(int fd, uint64_t pos, unsigned char *buf, size_t *n)
+{
+	size_t want = pos < TM_MARKER_LEN ? (size_t)pos : TM_MARKER_LEN;
+	*n = 0;
+	if (want == 0)
+		return 0;
+	ssize_t k = pread(fd, buf, want, (off_t)(pos - want));
+	if (k < 0)
+		return -errno;
+	*n = (size_t)k;
+	return 0;
+}
+
+/* Reads fd to EOF (or the budget) and hands out complete lines. Returns bytes read or -errno. */
+static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
+{
+	size_t total = 0;
+	while (total < SYNC_BUDGET) {
+		ssize_t n = tm_lines_read(&f->lines, f->fd);
+		if (n == -EAGAIN || n == 0)
+			break;
+		if (n < 0) {
+			t->st.read_errors++;
+			return n;
+		}
+		total += (size_t)n;
+		/* keep the last bytes read: the truncation check compares them with the file */
+		const unsigned char *end = (const unsigned char *)f->lines.buf + f->lines.len;
+		size_t k = (size_t)n < TM_MARKER_LEN ? (size_t)n : TM_MARKER_LEN;
+		size_t keep = f->markn + k > TM_MARKER_LEN ? TM_MARKER_LEN - k : f->markn;
+		memmove(f->mark, f->mark + f->markn - keep, keep);
+		memcpy(f->mark + keep, end - k, k);
+		f->markn = keep + k;
+		tm_lines_drain(&f->lines, tm_feed_record, &t->feed);
+	}
+	if (total) {
+		f->last_growth_ms = now_ms;
+		t->last_data_ms = now_ms;
+		t->st.bytes += total;
+	}
+	return (ssize_t)total;
+}
+
+static int open_cur(struct tm_tail *t, uint64_t now_ms)
+{
+	int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		return -e;
+	}
+	t->cur.fd = fd;
+	t->cur.dev = st.st_dev;
+	t->cur.ino = st.st_ino;
+	t->cur.last_growth_ms = now_ms;
+	t->cur.markn = 0;
+	tm_lines_reset(&t->cur.lines, 0, 0);
+	t->gone = 0;
+	return 0;
+}
+
+/* The current inode was replaced or removed: keep draining it as an old one. */
+static void retire_cur(struct tm_tail *t)
+{
+	if (t->cur.fd < 0)
+		return;
+	if (t->nold == TM_TAIL_OLD_MAX) {      /* rotating faster than rotate_wait: drop the oldest */
+		tm_lines_finish(&t->old[0].lines, tm_feed_record, &t->feed);
+		fd_close(&t->old[0]);
+		tm_lines_release(&t->old[0].lines);
+		memmove(&t->old[0], &t->old[1], (TM_TAIL_OLD_MAX - 1) * sizeof(t->old[0]));
+		t->nold--;
+	}
+	t->old[t->nold++] = t->cur;              /* moves the fd and the line buffer */
+	fd_init(&t->cur, t->cur.lines.line_max);
+	t->cur.lines.line_max = t->old[t->nold - 1].lines.line_max;
+}
+
+/* Truncated in place (copytruncate, or truncate then regrow): restart this inode at 0. */
+static int check_truncation(struct tm_tail *t, uint64_t now_ms)
+{
+	(void)now_ms;
+	struct stat st;
+	if (fstat(t->cur.fd, &st) < 0)
+		return -errno;
+	uint64_t pos = read_pos(&t->cur);
+	int truncated = (uint64_t)st.st_size < pos;
+	if (!truncated && (uint64_t)st.st_size > pos && pos > 0) {
+		unsigned char now[TM_MARKER_LEN];
+		size_t n;
+		int rc = marker_at(t->cur.fd, pos, now, &n);
+		if (rc < 0)
+			return rc;
+		size_t m = n < t->cur.markn ? n : t->cur.markn;
+		truncated = m && memcmp(now + n - m, t->cur.mark + t->cur.markn - m, m) != 0;
+	}
+	if (!truncated)
+		return 0;
+	t->st.truncations++;
+	if (lseek(t->cur.fd, 0, SEEK_SET) < 0)
+		return -errno;
+	tm_lines_reset(&t->cur.lines, 0, 0);
+	t->cur.markn = 0;
+	return 1;
+}
+
+int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
+{
+	int err = 0;
+	/* 1. old inodes: drain, and close those quiet for rotate_wait */
+	for (size_t i = 0; i < t->nold;) {
+		struct tm_tail_fd *f = &t->old[i];
+		ssize_t n = read_fd(t, f, now_ms);
+		if (n < 0 || now_ms - f->last_growth_ms >= t->rotate_wait_ms) {
+			tm_lines_finish(&f->lines, tm_feed_record, &t->feed);
+			fd_close(f);
+			tm_lines_release(&f->lines);
+			memmove(f, f + 1, (t->nold - i - 1) * sizeof(*f));
+			t->nold--;
+			continue;
+		}
+		i++;
+	}
+	/* 2. the inode we hold: truncation, then new data */
+	if (t->cur.fd >= 0) {
+		int rc = check_truncation(t, now_ms);
+		if (rc < 0)
+			err = rc;
+		ssize_t n = read_fd(t, &t->cur, now_ms);
+		if (n < 0)
+			err = (int)n;
+	}
+	/* 3. what the path names now */
+	struct stat st;
+	if (stat(t->path, &st) < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ENOTDIR) {
+			if (t->cur.fd >= 0)
+				retire_cur(t);  /* renamed away or deleted: drain what the fd still gives */
+			t->gone = 1;
+			return err;
+		}
+		t->last_errno = e;
+		return -e;
+	}
+	if (t->cur.fd >= 0 && (st.st_dev != t->cur.dev || st.st_ino != t->cur.ino)) {
+		read_fd(t, &t->cur, now_ms);    /* the last bytes written before the switch */
+		retire_cur(t);
+		t->st.rotations++;
+	}
+	if (t->cur.fd < 0) {
+		int rc = open_cur(t, now_ms);
+		if (rc < 0) {
+			t->last_errno = -rc;
+			return rc;
+		}
+		t->st.reopen++;
+		ssize_t n = read_fd(t, &t->cur, now_ms);
+		if (n < 0)
+			err = (int)n;
+	}
+	t->last_errno = err ? -err : 0;
+	return err;
+}
+
+int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
+		   const unsigned char *marker, size_t marker_len, uint64_t now_ms)
+{
+	if (t->cur.fd < 0) {
+		int rc = open_cur(t, now_ms);
+		if (rc < 0)
+			return rc;
+	}
+	struct stat st;
+	if (fstat(t->cur.fd, &st) < 0)
+		return -errno;
+	if (st.st_dev != dev || st.st_ino != ino || (uint64_t)st.st_size < off)
+		return 1;
+	unsigned char now[TM_MARKER_LEN];
+	size_t n;
+	if (marker_at(t->cur.fd, off, now, &n) < 0 || n != marker_len || memcmp(now, marker, n) != 0) {
+		t->st.truncations++;
+		return 1;
+	}
+	if (lseek(t->cur.fd, (off_t)off, SEEK_SET) < 0)
+		return -errno;
+	tm_lines_reset(&t->cur.lines, off, line);
+	memcpy(t->cur.mark, marker, marker_len);   /* what the truncation check compares against */
+	t->cur.markn = marker_len;
+	return 0;
+}
+
+int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms)
+{
+	if (t->cur.fd < 0) {
+		int rc = open_cur(t, now_ms);
+		if (rc < 0)
+			return rc;
+	}
+	off_t end = lseek(t->cur.fd, 0, SEEK_END);
+	if (end < 0)
+		return -errno;
+	tm_lines_reset(&t->cur.lines, (uint64_t)end, 0);
+	t->cur.markn = 0;
+	/* mid-line (the writer is inside a line): skip to the next '\n', never match a fragment */
+	char last;
+	if (end > 0 && pread(t->cur.fd, &last, 1, end - 1) == 1 && last != '\n')
+		t->cur.lines.skipping = 1;
+	return 0;
+}
+
+int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms)
+{
+	struct tm_tail_fd f;
+	fd_init(&f, t->cur.lines.line_max);
+	f.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int rc = 0;
+	if (f.fd < 0) {
+		rc = -errno;
+	} else if (lseek(f.fd, (off_t)off, SEEK_SET) < 0) {
+		rc = -errno;
+	} else {
+		tm_lines_reset(&f.lines, off, line);
+		for (;;) {
+			ssize_t n = read_fd(t, &f, now_ms);
+			if (n <= 0) {
+				rc = n < 0 ? (int)n : 0;
+				break;
+			}
+		}
+		tm_lines_finish(&f.lines, tm_feed_record, &t->feed);
+	}
+	fd_close(&f);
+	tm_lines_release(&f.lines);
+	return rc;
+}
+
+int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
+		     unsigned char *marker, size_t *marker_len)
+{
+	if (t->cur.fd < 0)
+		return -1;
+	*dev = t->cur.dev;
+	*ino = t->cur.ino;
+	*off = tm_lines_offset(&t->cur.lines);
+	*line = t->cur.lines.line;
+	if (marker_at(t->cur.fd, *off, marker, marker_len) < 0)
+		*marker_len = 0;
+	return 0;
+}
