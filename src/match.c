@@ -32,8 +32,11 @@ struct tm_lit {                          /* one distinct literal */
 
 struct tm_ac {
 	uint64_t grams[TM_GRAM_BITS / 64];
-	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash */
+	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash; with stride 2
+					    each literal has two entries (windows at off and off + 1) */
 	size_t nlits;
+	unsigned stride;                 /* 2 when every literal has 5+ bytes: only even positions
+					    are hashed; else 1 */
 	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
 	                                    (slow; `rules check` warns about them) */
 	size_t nshorts;
@@ -73,20 +76,34 @@ static uint32_t gram_hash(const unsigned char *p, unsigned gram)
 	return (x * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 }
 
-static size_t best_window(const unsigned char *u, size_t n, unsigned gram)
+static int gram_score(const unsigned char *u)
 {
 	static const int rarity[5] = { 1, 2, 1, 0, 2 };
+	int sc = 0;
+	for (size_t k = 0; k < 4; k++) {
+		sc += rarity[byte_class(u[k])];
+		if (k && byte_class(u[k]) != byte_class(u[k - 1]))
+			sc += 4;
+	}
+	return sc;
+}
+
+/* The offset of the literal's best window of `grams` consecutive 4-grams (1, or 2 when sampling
+ * every other position): the one whose weakest 4-gram is strongest, since any of them may be
+ * the one the scan lands on. */
+static size_t best_window(const unsigned char *u, size_t n, unsigned grams)
+{
 	size_t best = 0;
-	int bestscore = -1;
-	for (size_t j = 0; j + gram <= n; j++) {
-		int sc = 0;
-		for (size_t k = 0; k < gram; k++) {
-			sc += rarity[byte_class(u[j + k])];
-			if (k && byte_class(u[j + k]) != byte_class(u[j + k - 1]))
-				sc += 4;
+	int bestmin = -1, bestsum = -1;
+	for (size_t j = 0; j + 4 + grams - 1 <= n; j++) {
+		int mn = 1 << 30, sum = 0;
+		for (unsigned g = 0; g < grams; g++) {
+			int sc = gram_score(u + j + g);
+			mn = sc < mn ? sc : mn;
+			sum += sc;
 		}
-		if (sc > bestscore)
-			bestscore = sc, best = j;
+		if (mn > bestmin || (mn == bestmin && sum > bestsum))
+			bestmin = mn, bestsum = sum, best = j;
 	}
 	return best;
 }
@@ -130,7 +147,7 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 				size_t before = ac->nlits;
 				t = lit_entry(&ac->lits, &ac->nlits, &cap, r->lits[l], n);
 				if (ac->nlits != before) {
-					t->off = best_window((const unsigned char *)t->p, t->len, 4);
+					t->off = best_window((const unsigned char *)t->p, t->len, 1);
 					t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
 					ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
 				}
@@ -140,6 +157,32 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 				t->rules[t->nrules++] = (uint32_t)i;
 			}
 		}
+	}
+	/* Sampling: when every literal has 5+ bytes, hash only even positions. A literal occurrence
+	 * then always has one of two consecutive windows (off, off + 1) at an even position, so each
+	 * literal is entered twice, with a 5-byte best window split into two 4-grams. */
+	size_t minlen = SIZE_MAX;
+	for (size_t i = 0; i < ac->nlits; i++)
+		if (ac->lits[i].len < minlen)
+			minlen = ac->lits[i].len;
+	ac->stride = ac->nlits && minlen >= 5 ? 2 : 1;
+	if (ac->stride == 2) {
+		size_t n = ac->nlits;
+		memset(ac->grams, 0, sizeof(ac->grams));
+		tm_xgrow((void **)&ac->lits, &cap, 2 * n, sizeof(*ac->lits));
+		for (size_t i = 0; i < n; i++) {
+			struct tm_lit *t = &ac->lits[i], *u = &ac->lits[n + i];
+			t->off = best_window((const unsigned char *)t->p, t->len, 2);
+			t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
+			*u = *t;
+			u->rules = tm_xmalloc(t->nrules * sizeof(*u->rules));
+			memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
+			u->off = t->off + 1;
+			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
+			ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
+			ac->grams[u->hash >> 6] |= 1ull << (u->hash & 63);
+		}
+		ac->nlits = 2 * n;
 	}
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
@@ -188,7 +231,28 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 	size_t nc = 0;
 	const uint64_t *gr = ac->grams;
 	size_t i = 0;
-	{
+	if (ac->stride == 2) {
+		/* even positions: three windows (0, 2, 4) per 8-byte load */
+		for (; i + 8 <= n; i += 6) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			uint32_t h0 = ((uint32_t)w * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint32_t h1 = ((uint32_t)(w >> 16) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint32_t h2 = ((uint32_t)(w >> 32) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
+			uint64_t b0 = gr[h0 >> 6] >> (h0 & 63), b1 = gr[h1 >> 6] >> (h1 & 63);
+			uint64_t b2 = gr[h2 >> 6] >> (h2 & 63);
+			if (!((b0 | b1 | b2) & 1))
+				continue;
+			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
+			if (b1 & 1) verify(ac, m, &nc, p, n, i + 2, h1);
+			if (b2 & 1) verify(ac, m, &nc, p, n, i + 4, h2);
+		}
+		for (; i + 4 <= n; i += 2) {
+			uint32_t h = gram_hash(p + i, 4);
+			if (gr[h >> 6] >> (h & 63) & 1)
+				verify(ac, m, &nc, p, n, i, h);
+		}
+	} else {
 		/* four windows per 8-byte load and one branch: independent lookups keep the core busy */
 		for (; i + 8 <= n; i += 4) {
 			uint64_t w;
@@ -305,6 +369,21 @@ int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *o
 	return 1;
 }
 
+/* memmem for short haystacks: memchr (vectorised) to each candidate first byte, then memcmp. */
+static const char *find(const char *h, size_t n, const char *nd, size_t m)
+{
+	const char *end = h + n;
+	while ((size_t)(end - h) >= m) {
+		const char *c = memchr(h, nd[0], (size_t)(end - h) - m + 1);
+		if (!c)
+			return NULL;
+		if (memcmp(c + 1, nd + 1, m - 1) == 0)
+			return c;
+		h = c + 1;
+	}
+	return NULL;
+}
+
 int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen)
 {
@@ -314,9 +393,8 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	int rc = -1;
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
-		while ((hit = memmem(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
-			rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, (PCRE2_SIZE)(hit - subj), PCRE2_ANCHORED,
-					 m->md_sub, NULL);
+		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
+			rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, (PCRE2_SIZE)(hit - subj), 0, m->md_sub, NULL);
 			if (rc > 0)
 				break;
 			from = hit + 1;

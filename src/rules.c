@@ -295,12 +295,12 @@ static unsigned regex_column(const struct tm_ynode *n, size_t off, int *exact)
 	return n->col;
 }
 
-static pcre2_code *compile(struct loader *L, const struct tm_ynode *n, const char *what,
-			   const char *rule)
+static pcre2_code *compile_opts(struct loader *L, const struct tm_ynode *n, const char *what,
+				const char *rule, uint32_t options)
 {
 	int ec;
 	PCRE2_SIZE eoff;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)n->str, n->len, 0, &ec, &eoff, NULL);
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)n->str, n->len, options, &ec, &eoff, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(ec, msg, sizeof(msg));
@@ -321,6 +321,11 @@ static pcre2_code *compile(struct loader *L, const struct tm_ynode *n, const cha
 	if (cap + 1 > L->rs->max_groups)
 		L->rs->max_groups = cap + 1;
 	return re;
+}
+
+static pcre2_code *compile(struct loader *L, const struct tm_ynode *n, const char *what, const char *rule)
+{
+	return compile_opts(L, n, what, rule, 0);
 }
 
 /* Maps the regex's named groups to captures; unknown names are errors. */
@@ -473,19 +478,27 @@ static void load_fields(struct loader *L, struct tm_rule *r, const struct tm_yno
 		}
 		char what[128];
 		snprintf(what, sizeof(what), "field '%s'", k->str);
-		pcre2_code *re = compile(L, v, what, r->name);
-		if (!re)
+		/* with a prefix literal the field is only ever tried where that literal starts: compile
+		 * it anchored, so the JIT serves those matches (a match-time PCRE2_ANCHORED would not) */
+		size_t plen = 0;
+		char *prefix = prefix_literal(v->str, v->len, &plen);
+		pcre2_code *re = compile_opts(L, v, what, r->name, prefix ? PCRE2_ANCHORED : 0);
+		if (!re) {
+			free(prefix);
 			continue;
+		}
 		uint32_t cap = 0;
 		pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
 		if (cap < 1) {
 			err_at(L, v, "rule '%s': field '%s' needs one capture group for its value", r->name, k->str);
 			pcre2_code_free(re);
+			free(prefix);
 			continue;
 		}
 		r->fields[r->nfields].re = re;
 		r->fields[r->nfields].cap = c;
-		r->fields[r->nfields].prefix = prefix_literal(v->str, v->len, &r->fields[r->nfields].prefix_len);
+		r->fields[r->nfields].prefix = prefix;
+		r->fields[r->nfields].prefix_len = plen;
 		r->nfields++;
 	}
 }

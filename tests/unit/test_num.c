@@ -1,0 +1,57 @@
+/* test_num.c: number parsing as logs print it (src/run.c tm_parse_num): the fast decimal path
+ * must give bit-for-bit the double strtod gives, and unit scaling happens in decimal. */
+#include <stdint.h>
+
+#include "tm_test.h"
+#include "trainmon/run.h"
+
+static uint64_t next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+int main(void)
+{
+	struct tm_test_state st = { 0, 0 };
+	char buf[64];
+	uint64_t seed = 88172645463325252ull;
+	int mismatches = 0;
+	/* 200k random decimals of the shapes logs print: 1-17 digits, a dot anywhere, exponents */
+	for (int i = 0; i < 200000; i++) {
+		int nd = 1 + (int)(next(&seed) % 17), dot = (int)(next(&seed) % (uint64_t)(nd + 1));
+		size_t k = 0;
+		if (next(&seed) % 5 == 0)
+			buf[k++] = '-';
+		for (int d = 0; d < nd; d++) {
+			if (d == dot && d > 0)
+				buf[k++] = '.';
+			buf[k++] = (char)('0' + next(&seed) % 10);
+		}
+		if (next(&seed) % 3 == 0)
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "e%+d", (int)(next(&seed) % 60) - 30);
+		buf[k] = '\0';
+		double want = strtod(buf, NULL), got = tm_parse_num(buf, k);
+		if (memcmp(&want, &got, sizeof(got)) != 0 && !(want == 0 && got == 0)) {
+			if (mismatches++ < 5)
+				fprintf(stderr, "'%s': strtod %.17g, tm_parse_num %.17g\n", buf, want, got);
+		}
+	}
+	TM_CHECK(&st, mismatches == 0);
+	/* log spellings */
+	TM_NEAR(&st, tm_parse_num("1,541,366", 9), 1541366, 0);
+	TM_NEAR(&st, tm_parse_num("1.249e+03", 9), 1249, 0);
+	TM_NEAR(&st, tm_parse_num(" 2e+3 ", 6), 2000, 0);
+	TM_NEAR(&st, tm_parse_num("-12.71", 6), -12.71, 0);
+	TM_CHECK(&st, isnan(tm_parse_num("N/A", 3)));
+	TM_CHECK(&st, isnan(tm_parse_num("nan", 3)));
+	TM_CHECK(&st, isinf(tm_parse_num("inf", 3)));
+	TM_CHECK(&st, isnan(tm_parse_num("12x", 3)));
+	/* unit scaling in decimal: 1041.6 ms is exactly the double nearest 1.0416 s */
+	TM_NEAR(&st, tm_parse_num_pow10("1041.6", 6, 3), 1.0416, 0);
+	TM_NEAR(&st, tm_parse_num_pow10("4.65e+03", 8, 3), 4.65, 0);
+	TM_NEAR(&st, tm_parse_num_pow10("45.49", 5, 2), 0.4549, 0);
+	return tm_test_done(&st, "test_num");
+}
