@@ -165,6 +165,9 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	tm_json_num(j, "mfu_last", s->logged.mfu_last);
 	tm_json_num(j, "tokens_per_s_per_gpu", s->logged.tokens_per_s_per_gpu_median);
 	tm_json_num(j, "ratio_tflops", s->ratio_tflops);
+	tm_json_num(j, "conventions_low", s->conv_lo);
+	tm_json_num(j, "conventions_high", s->conv_hi);
+	tm_json_bool(j, "disagrees", s->logged_disagrees);
 	tm_json_end(j, '}');
 	tm_json_obj(j, "params");    /* every job parameter the log printed */
 	for (int p = 0; p < TM_P_N; p++) {
@@ -279,6 +282,10 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 		if (!isnan(s->logged.mfu_median))
 			fprintf(f, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ", 100 * s->logged.mfu_median);
 		fputc('\n', f);
+		if (s->logged_disagrees)
+			fprintf(f, "  warning       the logged TFLOP/s is %.3fx ours: beyond the %.3f-%.3f that causal\n"
+				   "                halving, the logit GEMM and recompute explain; check the model and GPU count\n",
+				1 / s->ratio_tflops, s->conv_lo, s->conv_hi);
 	}
 	val_text(a, sizeof(a), &s->tokens_done, "tokens", 0);
 	fprintf(f, "  tokens done   %s\n", a);

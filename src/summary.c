@@ -315,6 +315,24 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 	}
 	s->model_flops_per_seq = known(f, TM_SRC_COMPUTED);
 	tm_flops_describe(&a, &j->fo, s->convention, sizeof(s->convention));
+	/* How far another framework's convention can move the figure (REFERENCE.md §2.12): causal
+	 * halving of the s^2 term, leaving out the logit GEMM (6*h*V per token), and counting full
+	 * recompute (hardware FLOPs). A logged TFLOP/s outside that range is a real disagreement. */
+	s->conv_lo = s->conv_hi = 1;
+	for (int k = 0; k < 2; k++)
+		for (int rc = 0; rc < 2; rc++)
+			for (int logit = 0; logit < 2; logit++) {
+				struct tm_flops_opts o = j->fo;
+				o.kappa = k ? 0.5 : 1.0;
+				o.recompute = rc ? 2 : 0;
+				double v = tm_flops_per_seq(&a, &o);
+				if (!logit && a.vocab > 0 && a.hidden > 0 && a.seq_len > 0)
+					v -= 6 * a.hidden * a.vocab * a.seq_len;
+				if (isnan(v) || v <= 0)
+					continue;
+				s->conv_lo = fmin(s->conv_lo, v / f);
+				s->conv_hi = fmax(s->conv_hi, v / f);
+			}
 }
 
 static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
@@ -349,6 +367,7 @@ static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summa
 void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->conv_lo = s->conv_hi = NAN;
 	s->file = r->file;
 	s->framework = r->framework >= 0 ? r->rs->packs[r->framework].name : NULL;
 	s->steps = r->nsteps;
@@ -387,6 +406,10 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 	s->mfu = divide(s->tflops_per_gpu, s->peak_tflops);
 	s->ratio_tflops = have(s->logged.tflops_median) && !isnan(s->tflops_per_gpu.v)
 			  ? s->tflops_per_gpu.v / s->logged.tflops_median : NAN;
+	if (!isnan(s->ratio_tflops) && !isnan(s->conv_lo)) {
+		double back = 1 / s->ratio_tflops;         /* logged / ours */
+		s->logged_disagrees = back < s->conv_lo * 0.97 || back > s->conv_hi * 1.03;
+	}
 
 	/* tokens done: logged consumed tokens, consumed samples x s, else steps x B x s */
 	double last_consumed = NAN;

@@ -86,6 +86,9 @@ struct tm_summary {
 	struct tm_val peak_tflops, mfu, tokens_done, target_tokens, eta_s, days_to_target;
 	struct tm_logged logged;
 	double ratio_tflops;              /* ours / logged, NAN when either is unknown */
+	double conv_lo, conv_hi;          /* what other conventions would give, as a fraction of ours:
+					     causal halving, no logit GEMM, full recompute (NAN unknown) */
+	int logged_disagrees;             /* logged/ours outside [conv_lo, conv_hi] (3 % slack) */
 	char convention[320];             /* FLOPs convention used, "" when none */
 	const char *gpu_name;             /* borrowed or NULL */
 	const char *dtype_name;           /* static or NULL */
