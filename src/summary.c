@@ -390,8 +390,22 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
 	step_stats(r, j, s);
 	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
-	s->step_time = isnan(t) ? unknown(r->nsteps ? "step times in the log" : "step records in the log")
-				: known(t, TM_SRC_COMPUTED);
+	if (isnan(t)) {
+		/* steps with a logged throughput but no time: say what the derivation lacks */
+		const char *needs = r->nsteps ? "step times in the log" : "step records in the log";
+		for (size_t i = 0; i < r->nsteps; i++) {
+			const struct tm_step *st = &r->steps[i];
+			if (!(st->samples_per_s > 0 || st->tokens_per_s > 0 || st->tokens_per_s_per_gpu > 0))
+				continue;
+			needs = isnan(s->global_batch.v) ? "--global-batch" :
+				isnan(s->seq_len.v) && !(st->samples_per_s > 0) ? "--seq-len" :
+				isnan(s->gpus.v) && st->tokens_per_s_per_gpu > 0 ? "--gpus" : needs;
+			break;
+		}
+		s->step_time = unknown(needs);
+	} else {
+		s->step_time = known(t, TM_SRC_COMPUTED);
+	}
 
 	s->tokens_per_step = mul(s->global_batch, s->seq_len, NULL);
 	s->tokens_per_s = divide(s->tokens_per_step, s->step_time);
