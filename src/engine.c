@@ -8,6 +8,8 @@
 
 void tm_feed_init(struct tm_feed *f, const char *file, const struct tm_ruleset *rs, size_t line_max)
 {
+	f->trace = NULL;
+	f->trace_ctx = NULL;
 	tm_lines_init(&f->lines, line_max);
 	tm_matcher_init(&f->m, rs);
 	tm_run_init(&f->run, file, rs, &f->m);
