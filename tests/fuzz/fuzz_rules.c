@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tm_diag_init(&d);
 	if (tm_ruleset_load_buf(&rs, "fuzz.yaml", (const char *)data, size, &d) == 0)
 		tm_ruleset_finish(&rs, &d);
-	size_t lines = 1;
+	size_t lines = 1;               /* line breaks as YAML counts them: \n, \r, \r\n */
 	for (size_t i = 0; i < size; i++)
-		lines += data[i] == '\n';
+		lines += data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n'));
 	for (size_t i = 0; i < d.n; i++)
 		if (d.v[i].line > lines + 1)
 			abort();
