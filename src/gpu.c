@@ -181,3 +181,34 @@ double tm_gpu_peak_flops(const struct tm_gpu *g, enum tm_dtype d)
 		return 0;
 	return g->peak_tflops[d] * 1e12;
 }
+
+/* Case-insensitive substring test. */
+static int has(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+const struct tm_gpu *tm_gpu_from_device_name(const char *name)
+{
+	const struct tm_gpu *g = tm_gpu_find(name);
+	if (g)
+		return g;
+	/* most specific first: "GB200" contains "B200", "H100 NVL" contains "H100" */
+	static const struct { const char *a, *b, *entry; } map[] = {
+		{ "GB300", NULL, "gb300" }, { "GB200", NULL, "gb200" }, { "B300", NULL, "b300" },
+		{ "B200", NULL, "b200" }, { "GH200", NULL, "gh200" }, { "H200", "NVL", "h200-nvl" },
+		{ "H200", NULL, "h200-sxm" }, { "H100", "NVL", "h100-nvl" }, { "H100", "PCIe", "h100-pcie" },
+		{ "H100", NULL, "h100-sxm" }, { "H20", NULL, "h20" }, { "A100", "PCIe-40", "a100-pcie-40gb" },
+		{ "A100", "PCIe", "a100-pcie" }, { "A100", "40GB", "a100-40gb" }, { "A100", NULL, "a100-sxm" },
+		{ "L40S", NULL, "l40s" }, { "A6000", NULL, "a6000" }, { "A10", NULL, "a10" },
+		{ "V100S", NULL, "v100s-pcie" }, { "V100", "PCIE", "v100-pcie" }, { "V100", NULL, "v100-sxm2" },
+		{ "T4", "Tesla", "t4" }, { "MI355X", NULL, "mi355x" }, { "MI350X", NULL, "mi350x" },
+		{ "MI325X", NULL, "mi325x" }, { "MI300X", NULL, "mi300x" }, { "MI250X", NULL, "mi250x" },
+		{ "Gaudi3", NULL, "gaudi3" }, { "Gaudi2", NULL, "gaudi2" }, { "Gaudi 3", NULL, "gaudi3" },
+		{ "Gaudi 2", NULL, "gaudi2" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (has(name, map[i].a) && (!map[i].b || has(name, map[i].b)))
+			return tm_gpu_find(map[i].entry);
+	return NULL;
+}

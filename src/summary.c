@@ -350,7 +350,7 @@ static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summa
 	}
 	const struct tm_gpu *g = j->gpu;
 	if (!g && r && r->sparams[TM_P_GPU])
-		g = tm_gpu_find(r->sparams[TM_P_GPU]);
+		g = tm_gpu_from_device_name(r->sparams[TM_P_GPU]);
 	if (!g) {
 		s->peak_tflops = unknown("--gpu or --peak-tflops");
 		return;

@@ -39,6 +39,10 @@ struct tm_gpu {
  * V100 and T4 have fp16 but no bf16 figure; TPUs bf16 only. watts: TDP (upper end of a range);
  * mem_gib only where the capacity is a whole number of GiB (0 for H200, H100 NVL, Blackwell). */
 const struct tm_gpu *tm_gpu_find(const char *name);
+/* The table entry for a device name as drivers and frameworks print it ("NVIDIA A100-SXM4-80GB",
+ * "NVIDIA H100 80GB HBM3", "AMD Instinct MI300X", "Tesla V100-SXM2-32GB"), or NULL when the name
+ * does not say enough (then the peak stays unknown rather than guessed). */
+const struct tm_gpu *tm_gpu_from_device_name(const char *name);
 /* i-th entry, NULL past the end. */
 const struct tm_gpu *tm_gpu_at(size_t i);
 /* Peak FLOP/s (not TFLOP/s) for dtype; 0 when the table has no figure. */

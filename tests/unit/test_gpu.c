@@ -193,5 +193,20 @@ int main(void)
 	test_table(&st);
 	test_every_entry(&st);
 	test_mfu_vectors(&st);
+		/* device names as drivers print them -> table entries (nvidia-smi, torch.cuda.get_device_name) */
+	{
+		static const char *const names[][2] = {
+			{ "NVIDIA A100-SXM4-80GB", "a100-sxm" }, { "NVIDIA A100-SXM4-40GB", "a100-40gb" },
+			{ "NVIDIA A100-PCIE-40GB", "a100-pcie-40gb" }, { "NVIDIA H100 80GB HBM3", "h100-sxm" },
+			{ "NVIDIA H100 PCIe", "h100-pcie" }, { "NVIDIA H100 NVL", "h100-nvl" },
+			{ "NVIDIA GB200", "gb200" }, { "NVIDIA B200", "b200" }, { "Tesla V100-SXM2-32GB", "v100-sxm2" },
+			{ "Tesla V100-PCIE-16GB", "v100-pcie" }, { "AMD Instinct MI300X", "mi300x" },
+		};
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			const struct tm_gpu *g = tm_gpu_from_device_name(names[i][0]);
+			TM_STREQ(&st, g ? g->name : NULL, names[i][1]);
+		}
+		TM_CHECK(&st, tm_gpu_from_device_name("NVIDIA GeForce RTX 4090") == NULL);
+	}
 	return tm_test_done(&st, "test_gpu");
 }
