@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# gen_log.sh OUT SIZE_MB: writes a realistic Megatron-LM Slurm .out of about SIZE_MB megabytes:
+# gen_log.sh OUT SIZE_MB [NOISE]: writes a realistic Megatron-LM Slurm .out of about SIZE_MB megabytes:
 # the arguments dump, then per iteration a Megatron iteration line (printed by the last rank,
-# srun -l prefixed) among rank-prefixed NCCL INFO lines, Python warnings, timers and memory lines.
+# srun -l prefixed) among NOISE (default 12) rank-prefixed NCCL INFO lines, Python warnings,
+# timers and memory lines.
 # Deterministic (fixed seed), written by awk so it needs nothing beyond Debian's base tools.
 set -euo pipefail
 out=${1:?usage: gen_log.sh OUT SIZE_MB}
 mb=${2:-300}
-awk -v target=$((mb * 1024 * 1024)) 'BEGIN {
+noise=${3:-12}
+awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" 'BEGIN {
   srand(42);
   print "using world size: 512, data-parallel-size: 64, tensor-model-parallel size: 8, pipeline-model-parallel size: 1 ";
   print "------------------------ arguments ------------------------";
@@ -25,7 +27,7 @@ awk -v target=$((mb * 1024 * 1024)) 'BEGIN {
   bytes = 0; it = 0;
   while (bytes < target) {
     it++;
-    for (k = 0; k < 12; k++) {
+    for (k = 0; k < noise; k++) {
       r = int(rand() * 512);
       kind = int(rand() * 4);
       if (kind == 0)

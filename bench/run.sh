@@ -21,7 +21,7 @@ export TRAINMON_PATTERNS=$PWD/patterns
 measure() {
   local best=999999 rss=0 s
   for _ in 1 2 3; do
-    /usr/bin/time -f '%e %M' -o "$dir/time" "$@" >"$dir/out" 2>/dev/null || true
+    /usr/bin/time -q -f '%e %M' -o "$dir/time" "$@" >"$dir/out" 2>/dev/null || true
     read -r s r <"$dir/time"
     best=$(awk -v a="$s" -v b="$best" 'BEGIN { print (a < b) ? a : b }')
     rss=$r
@@ -46,8 +46,13 @@ steps=$("$bin" analyze --format json "$log" | awk -F': ' '/"steps"/ { gsub(",", 
 echo "trainmon found $steps step records"
 awk -v t="$trainmon_analyze__all_packs__s" -v r="$rg__o_step_time_s" -v a="$awk_step_time_s" 'BEGIN {
   printf "trainmon / rg time: %.2fx   trainmon / awk time: %.2fx\n", t / r, t / a }'
-# memory does not grow with the file: the same run on a file 4x smaller
+# memory: it grows with the number of step records (88 bytes each), not with the bytes around
+# them: the same file size with 4x the noise per step, and a quarter of the size
 bench/gen_log.sh "$dir/small.out" $((mb / 4))
+bench/gen_log.sh "$dir/noisy.out" "$mb" 48
 read -r _ rss_small < <(measure "$bin" analyze --format json "$dir/small.out")
 read -r _ rss_big < <(measure "$bin" analyze --format json "$log")
-echo "peak RSS: $((rss_small / 1024)) MB at $((mb / 4)) MB of log, $((rss_big / 1024)) MB at $mb MB"
+read -r _ rss_noisy < <(measure "$bin" analyze --format json "$dir/noisy.out")
+steps_noisy=$("$bin" analyze --format json "$dir/noisy.out" | awk -F': ' '/"steps"/ { gsub(",", "", $2); print $2; exit }')
+echo "peak RSS: $((rss_small / 1024)) MB at $((mb / 4)) MB of log; $((rss_big / 1024)) MB at $mb MB ($steps steps);" \
+     "$((rss_noisy / 1024)) MB at $mb MB with 4x the noise ($steps_noisy steps)"
