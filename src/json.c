@@ -41,6 +41,10 @@ static void put_escaped(FILE *f, const char *s, size_t n)
 			fputc('\\', f);
 			fputc(c, f);
 			p++;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			fputc('\\', f);
+			fputc(c == '\n' ? 'n' : c == '\t' ? 't' : 'r', f);
+			p++;
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c);
 			p++;
