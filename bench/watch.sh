@@ -96,6 +96,27 @@ latency() {
 		"$(awk -v v="$med" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p99" 'BEGIN { print v / 1000 }')" "$n"
 }
 
+# harness: the same write and FIFO read with no daemon (this script echoes an alert-sized JSON
+# line itself): the part of the figures above that is bash's, not the daemon's
+harness() {
+	local n=$1 i t0 t1 line lat=() fake
+	fake=$(printf '{"type":"alert","message":"%0500d"}' 0)
+	rm -f "$work/fifo" && mkfifo "$work/fifo"
+	exec 5<>"$work/fifo"
+	: >"$work/h.out"
+	for ((i = 1; i <= n; i++)); do
+		t0=$(now_us)
+		printf '%s\n' "$nccl" >>"$work/h.out"
+		printf '%s\n' "$fake" >&5
+		read -r -u 5 line
+		t1=$(now_us)
+		lat+=($((t1 - t0)))
+	done
+	exec 5<&-
+	printf '  %-24s median %8.3f ms   (the write and the FIFO read alone, no daemon)\n' "harness floor" \
+		"$(awk -v v="$(printf '%s\n' "${lat[@]}" | percentile 50)" 'BEGIN { print v / 1000 }')"
+}
+
 # ---- 2. idle CPU ----
 idle_cpu() {
 	local label=$1
@@ -154,6 +175,7 @@ echo "trainmon watch benchmark ($(nproc) CPUs, $(uname -r), $bin)"
 echo "1. latency, NCCL timeout line written -> alert on --jsonl:"
 latency "inotify" "$nlat"
 latency "--poll 0.2" $((nlat / 4)) --poll 0.2
+harness "$nlat"
 echo "2. idle CPU, 1000 followed files, 10 s:"
 idle_cpu "inotify"
 idle_cpu "--poll 1" --poll 1

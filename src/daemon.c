@@ -119,10 +119,44 @@ static void post_sync(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
 		tm_metrics_update(d->metrics, w, now);
 }
 
+#define LINK_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+/* A followed symlink: its target may live in a directory we do not watch, so the target's inode
+ * gets a watch of its own (link_wd). Retargeting, as we may see it:
+ *  1. train.log -> run-1.txt, and link_wd watches run-1.txt's inode;
+ *  2. the job restarts: train.log -> run-2.txt (ln -sfn renames a new link over the old one);
+ *  3. that directory event makes the tail reopen the path: it now reads run-2.txt's inode.
+ * The watch still names run-1.txt, so after step 3 writes to run-2.txt raise no event at all (they
+ * were seen only while the tick drained run-1.txt for rotate_wait). So after every reopen the watch
+ * is added again through the path, and the old one is removed unless another link shares it
+ * (inotify has one wd per inode per instance). A path that stopped being a link drops its watch. */
+static void watch_link(struct tm_daemon *d, struct tm_watched *w)
+{
+	if (d->inofd < 0)
+		return;
+	struct stat lst;
+	int wd = -1;
+	if (lstat(w->tail.path, &lst) == 0 && S_ISLNK(lst.st_mode))
+		wd = inotify_add_watch(d->inofd, w->tail.path, LINK_EVENTS);
+	if (wd < 0)
+		wd = -1;
+	int old = w->link_wd;
+	if (wd == old)
+		return;
+	w->link_wd = wd;
+	for (size_t i = 0; old >= 0 && i < d->nfiles; i++)
+		if (d->files[i]->link_wd == old)
+			return;
+	if (old >= 0)
+		inotify_rm_watch(d->inofd, old);
+}
+
 void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
 {
-	uint64_t lines = w->tail.feed.m.records;
+	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	int rc = tm_tail_sync(&w->tail, now);
+	if (w->tail.st.reopen != reopen)
+		watch_link(d, w);
 	d->st.lines += w->tail.feed.m.records - lines;
 	if (rc < 0 && !w->err_reported) {
 		w->err_reported = 1;
@@ -200,6 +234,65 @@ static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *
 	}
 }
 
+static struct tm_saved *find_saved(struct tm_daemon *d, const char *path)
+{
+	struct tm_saved *s = NULL;
+	for (size_t i = 0; i < d->nsaved; i++)
+		if (!d->saved[i].used && strcmp(d->saved[i].path, path) == 0)
+			s = &d->saved[i];
+	return s;
+}
+
+/* A new name for an inode another tail reads: a rotated file whose new name matches a glob too
+ * (train.log -> train.1.log, or --glob '*.log*'). As we may see it:
+ *  1. tail A follows "train.log" (inode 11) and has read it to offset 9000;
+ *  2. it is renamed "train.1.log"; the trainer may still append through its own fd;
+ *  3. we hear of "train.1.log" (IN_MOVED_TO, or a poll scan) before or after A saw the rename.
+ * Read from 0, "train.1.log" would hand out A's 9000 bytes again, and then A (draining inode 11)
+ * and the new tail would both read every append. So A is synced first, which moves inode 11 to
+ * its old list if its path names another inode or nothing; then the new tail takes inode 11 over
+ * at A's last complete line (A's unfinished line is read again by the new tail, A drops the
+ * inode). Returns 1 when taken over, -1 when A still reads the inode under its own name (a hard
+ * link: not followed twice), 0 when no other tail has it. */
+static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watched *w, uint64_t now)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		struct tm_watched *o = d->files[i];
+		if (o == w)
+			continue;
+		struct tm_tail *t = &o->tail;
+		if (t->cur.fd >= 0 && t->cur.dev == st.st_dev && t->cur.ino == st.st_ino) {
+			tm__daemon_sync_file(d, o, now);
+			if (t->cur.fd >= 0 && t->cur.dev == st.st_dev && t->cur.ino == st.st_ino)
+				return -1;
+		}
+		for (size_t k = 0; k < t->nold; k++) {
+			struct tm_tail_fd *f = &t->old[k];
+			if (f->dev != st.st_dev || f->ino != st.st_ino)
+				continue;
+			if (!w)
+				return 1;
+			uint64_t off = tm_lines_offset(&f->lines);
+			unsigned char mk[TM_MARKER_LEN];
+			size_t n = off < TM_MARKER_LEN ? (size_t)off : TM_MARKER_LEN;
+			if (n && pread(f->fd, mk, n, (off_t)(off - n)) != (ssize_t)n)
+				return 0;
+			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, f->lines.line, mk, n, now) != 0)
+				return 0;
+			tm__sink_note(d, "%s: is %s renamed; following it from where that left off", path, t->path);
+			close(f->fd);
+			tm_lines_release(&f->lines);
+			memmove(f, f + 1, (t->nold - k - 1) * sizeof(*f));
+			t->nold--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct tm_watched *tm_file_touch(struct tm_daemon *d, const char *path, int di, uint64_t now)
 {
 	struct tm_watched *w = file_find(d, path);
@@ -207,6 +300,10 @@ struct tm_watched *tm_file_touch(struct tm_daemon *d, const char *path, int di, 
 		tm__daemon_sync_file(d, w, now);
 		return w;
 	}
+	struct tm_saved *s = find_saved(d, path);
+	int held = s ? 0 : take_over_inode(d, path, NULL, now);
+	if (held < 0)
+		return NULL;
 	if (d->nfiles >= d->cfg->max_files) {
 		if (!d->limit_reported)
 			tm__sink_note(d, "%s: not followed: --max-files %zu reached", path, d->cfg->max_files);
@@ -226,17 +323,12 @@ struct tm_watched *tm_file_touch(struct tm_daemon *d, const char *path, int di, 
 	}
 	tm_xgrow((void **)&d->files, &d->capfiles, d->nfiles + 1, sizeof(*d->files));
 	d->files[d->nfiles++] = w;
-	struct stat lst;
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && d->inofd >= 0)
-		w->link_wd = inotify_add_watch(d->inofd, path, IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
-					       IN_DELETE_SELF | IN_MOVE_SELF);
-	struct tm_saved *s = NULL;
-	for (size_t i = 0; i < d->nsaved; i++)
-		if (!d->saved[i].used && strcmp(d->saved[i].path, path) == 0)
-			s = &d->saved[i];
+	watch_link(d, w);
 	summarize(w);
 	if (s)
 		restore(d, w, s, now);
+	else if (held)
+		take_over_inode(d, path, w, now);
 	else if (d->initial_scan && d->cfg->from_end)
 		tm_tail_start_at_end(&w->tail, now);
 	tm__daemon_sync_file(d, w, now);

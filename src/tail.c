@@ -160,7 +160,12 @@ static int check_truncation(struct tm_tail *t, uint64_t now_ms)
 		return -errno;
 	uint64_t pos = read_pos(&t->cur);
 	int truncated = (uint64_t)st.st_size < pos;
-	if (!truncated && (uint64_t)st.st_size > pos && pos > 0) {
+	/* The marker is compared at size == pos too:
+	 *  1. we read train.out to pos 9000, its end;
+	 *  2. the file is truncated and a writer puts exactly 9000 new bytes in before we look;
+	 *  3. size equals pos, so neither "size < pos" nor "there is more to read" says anything.
+	 * Only the bytes before pos can tell; the pread costs one syscall per sync at EOF. */
+	if (!truncated && (uint64_t)st.st_size >= pos && pos > 0) {
 		unsigned char now[TM_MARKER_LEN];
 		size_t n;
 		int rc = marker_at(t->cur.fd, pos, now, &n);

@@ -26,7 +26,7 @@ int main(void)
 	tm_json_end(&j, '}');
 	fclose(f);
 	TM_STREQ(&st, buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001 \xc3\xa9 ?\",\"int\":2204555173429248,\"frac\":1.0416,"
-			  "\"third\":0.33333333333333331,\"unknown\":null,\"a\":[true,null],\"empty\":{}}");
+			  "\"third\":0.3333333333333333,\"unknown\":null,\"a\":[true,null],\"empty\":{}}");
 	free(buf);
 
 	char num[40];
