@@ -38,6 +38,8 @@ const char *cmd_watch_help(void)
 	"  --rotate-wait SECONDS keep reading a renamed-away file this long after it stops growing (5)\n"
 	"  --line-max BYTES      longer lines are cut and counted (default 65536)\n"
 	"  --max-files N         follow at most N files (default 10000)\n"
+	"  --max-steps N         keep each run's newest N step records (default 200000; statistics\n"
+	"                        then cover that window; 0 keeps all)\n"
 	"Alerts:\n"
 	"  --min-mfu X           alert when MFU stays below X (a fraction, e.g. 0.35)\n"
 	"  --for-steps N         ... for N consecutive steps (default 3); recovery needs N steps too\n"
@@ -94,6 +96,12 @@ static int watch_setting(struct tm_watch_cfg *c, const char *name, const char *v
 			return -1;
 		}
 		c->max_files = (size_t)x;
+	} else if (strcmp(name, "max-steps") == 0) {
+		if (tm_parse_quantity(v, &x) || x < 0 || (x > 0 && x < 100)) {
+			snprintf(err, n, "--max-steps: '%s' is not 0 or a count >= 100", v);
+			return -1;
+		}
+		c->max_steps = (size_t)x;
 	} else if (strcmp(name, "min-mfu") == 0) {
 		if (tm_parse_quantity(v, &x) || !(x > 0 && x < 1)) {
 			snprintf(err, n, "--min-mfu: '%s' is not a fraction between 0 and 1 (e.g. 0.35)", v);
@@ -149,7 +157,7 @@ static int watch_setting(struct tm_watch_cfg *c, const char *name, const char *v
 
 static const char *const section_keys[][16] = {
 	/* watch: */ { "glob", "recursive", "poll", "from_end", "state", "state_every", "rotate_wait",
-		       "line_max", "max_files", "jsonl", "exec", "summary_every", "quiet", NULL },
+		       "line_max", "max_files", "max_steps", "jsonl", "exec", "summary_every", "quiet", NULL },
 	/* alerts: */ { "min_mfu", "for_steps", "for_seconds", "drop", "stall", NULL },
 	/* metrics: */ { "listen", "textfile", "expire", NULL },
 };
@@ -328,6 +336,7 @@ static void defaults(struct tm_watch_cfg *c)
 	c->rotate_wait_s = 5;
 	c->line_max = TM_LINE_MAX_DEFAULT;
 	c->max_files = 10000;
+	c->max_steps = 200000;
 	c->expire_s = 3600;
 	tm_alert_cfg_init(&c->alerts);
 	tm_job_init(&c->job);
@@ -386,7 +395,7 @@ enum { O_RULES = 1, O_NO_DEFAULT, O_CONFIG, O_HELP, O_SETTING };
 int cmd_watch(int argc, char **argv)
 {
 	static const char *const settings[] = { "glob", "recursive", "poll", "from-end", "state", "state-every",
-		"rotate-wait", "line-max", "max-files", "min-mfu", "for-steps", "for-seconds", "drop", "stall",
+		"rotate-wait", "line-max", "max-files", "max-steps", "min-mfu", "for-steps", "for-seconds", "drop", "stall",
 		"jsonl", "exec", "summary-every", "trace-lines", "quiet", "listen", "textfile", "expire", NULL };
 	static const char *const flags_noarg[] = { "recursive", "from-end", "trace-lines", "quiet", NULL };
 	size_t nset = 0;

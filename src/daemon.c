@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
@@ -105,6 +106,14 @@ static void post_sync(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
 	uint64_t events_total = 0;
 	for (int k = 0; k < TM_EV_N; k++)
 		events_total += r->event_counts[k] - w->alerts.events_seen[k];
+	/* a bounded run: keep the newest half when over the cap; the alert cursor moves with it */
+	if (d->cfg->max_steps && r->nsteps > d->cfg->max_steps) {
+		size_t cursor_before = w->alerts.step_cursor;
+		size_t dropped = tm_run_trim(&w->tail.feed.run, d->cfg->max_steps, d->cfg->max_steps / 2);
+		w->alerts.step_cursor = cursor_before > dropped ? cursor_before - dropped : 0;
+		w->sum_steps = w->sum_steps > dropped ? w->sum_steps - dropped : 0;
+		new_steps = 1;
+	}
 	/* steps and events need the summary now (alerts); other lines (parameters) wait for the tick */
 	if (new_steps || new_events || events_total)
 		summarize(w);
@@ -538,6 +547,57 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* Files rotated while we were stopped, before the first scan:
+ *  1. saved file P (inode I, offset O) now names another inode, or nothing;
+ *  2. I lives on as R in the same directory ("train.log.1"), maybe matching a glob too;
+ *  3. the first scan may reach R before P, in any readdir order.
+ * So P is followed first (its restore() reads R from O to its end into P's run), and R, if it
+ * is followed at all, gets a saved position at its current end: the lines it holds are counted
+ * once, in P's run, whatever order the scan takes. */
+static void claim_rotated(struct tm_daemon *d, uint64_t now)
+{
+	for (size_t i = 0; i < d->nsaved; i++) {
+		if (d->saved[i].used || !d->saved[i].has_pos)
+			continue;
+		char p[PATH_MAX], dir[PATH_MAX], r[PATH_MAX];
+		snprintf(p, sizeof(p), "%s", d->saved[i].path);
+		dev_t dev = d->saved[i].dev;
+		ino_t ino = d->saved[i].ino;
+		struct stat st;
+		if (stat(p, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			continue;                     /* not rotated */
+		if (!find_inode(p, dev, ino, r, sizeof(r)) || stat(r, &st) < 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", p);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		int di = tm_dir_find(d, dir);
+		if (di < 0)
+			continue;
+		/* R's own entry: at its end, with an empty run */
+		tm_xgrow((void **)&d->saved, &d->capsaved, d->nsaved + 1, sizeof(*d->saved));
+		struct tm_saved *s = &d->saved[d->nsaved++];
+		memset(s, 0, sizeof(*s));
+		s->path = tm_xstrdup(r);
+		s->has_pos = 1;
+		s->dev = dev;
+		s->ino = ino;
+		s->off = (uint64_t)st.st_size;
+		tm_run_init(&s->run, r, NULL, NULL);
+		tm_alerts_init(&s->alerts);
+		int fd = open(r, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			size_t want = s->off < TM_MARKER_LEN ? (size_t)s->off : TM_MARKER_LEN;
+			ssize_t k = pread(fd, s->marker, want, (off_t)(s->off - want));
+			s->marker_len = k > 0 ? (size_t)k : 0;
+			close(fd);
+		}
+		tm_file_touch(d, p, di, now);        /* P first: drains R from its saved offset */
+	}
+}
+
 int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg)
 {
 	memset(d, 0, sizeof(*d));
@@ -564,6 +624,7 @@ int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg)
 	if (cfg->state_path) {
 		char err[512];
 		int rc = tm_state_load(cfg->state_path, &d->saved, &d->nsaved, err, sizeof(err));
+		d->capsaved = d->nsaved;
 		if (rc == -1)
 			tm__sink_note(d, "%s; starting without it (files are read from the start)", err);
 		else if (rc < 0)
@@ -621,6 +682,7 @@ int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg)
 		if (d->inofd < 0)
 			d->dirs[di].polled = 1;
 	}
+	claim_rotated(d, now);
 	for (size_t i = 0; i < d->ndirs; i++)
 		tm_dir_scan(d, i, now);
 	d->initial_scan = 0;

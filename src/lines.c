@@ -18,9 +18,10 @@ void tm_lines_init(struct tm_lines *l, size_t line_max)
 {
 	memset(l, 0, sizeof(*l));
 	l->line_max = line_max ? line_max : TM_LINE_MAX_DEFAULT;
-	l->cap = TM_READ_CHUNK + l->line_max;
-	l->buf = tm_xmalloc(l->cap);
-	l->scratch = tm_xmalloc(l->line_max);
+	/* buffers come on first use: an idle followed file costs a few bytes, not a megabyte */
+	l->buf = NULL;
+	l->cap = 0;
+	l->scratch = NULL;
 }
 
 void tm_lines_release(struct tm_lines *l)
@@ -143,6 +144,8 @@ static int emit_segment(struct tm_lines *l, const char *p, size_t n, uint64_t of
 	if (n == 0)
 		return 0;
 	if (memchr(p, 0x1b, n)) {
+		if (!l->scratch)
+			l->scratch = tm_xmalloc(l->line_max);
 		n = strip_ansi(p, n, l->scratch);
 		p = l->scratch;
 	}
@@ -231,8 +234,21 @@ int tm_lines_finish(struct tm_lines *l, tm_record_fn fn, void *ctx)
 	return rc;
 }
 
+/* The read buffer starts small (line_max + 64 KiB) and grows to TM_READ_CHUNK + line_max the
+ * first time a read fills it: a file being caught up on gets large reads, a trickle does not. */
+static void ensure_room(struct tm_lines *l, int filled)
+{
+	size_t small = l->line_max + 64u * 1024u, big = l->line_max + TM_READ_CHUNK;
+	size_t want = l->cap == 0 ? small : filled && l->cap < big ? big : l->cap;
+	if (want != l->cap) {
+		l->buf = tm_xrealloc(l->buf, want);
+		l->cap = want;
+	}
+}
+
 ssize_t tm_lines_read(struct tm_lines *l, int fd)
 {
+	ensure_room(l, l->read_full);
 	size_t room = l->cap - l->len;
 	if (room == 0)
 		return -ENOBUFS;   /* cannot happen: drain leaves less than line_max */
@@ -243,6 +259,7 @@ ssize_t tm_lines_read(struct tm_lines *l, int fd)
 		if (n < 0)
 			return -errno;
 		l->len += (size_t)n;
+		l->read_full = (size_t)n == room;
 		return n;
 	}
 }
@@ -250,6 +267,7 @@ ssize_t tm_lines_read(struct tm_lines *l, int fd)
 int tm_lines_feed(struct tm_lines *l, const char *p, size_t n, tm_record_fn fn, void *ctx)
 {
 	while (n) {
+		ensure_room(l, 0);
 		size_t room = l->cap - l->len;
 		size_t k = n < room ? n : room;
 		memcpy(l->buf + l->len, p, k);

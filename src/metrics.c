@@ -3,8 +3,11 @@
  * Nothing is stored twice: every scrape renders from the live runs, so a value can never be stale
  * or disagree with `analyze`. Names and units follow Prometheus conventions (base units, `_total`
  * for counters, ratios not percents); labels are run (file stem), file, framework, slurm_job_id,
- * never job or instance, which Prometheus sets. A run that ended leaves after --expire seconds.
- * libmicrohttpd runs without threads: its epoll fd sits in the daemon's epoll set.
+ * never job or instance, which Prometheus sets. Label values are made valid UTF-8 (a path may hold
+ * any bytes; one bad byte would fail the whole scrape). A run that ended leaves after --expire
+ * seconds. libmicrohttpd runs without threads: its epoll fd, and a timerfd armed from
+ * MHD_get_timeout() for the work MHD cannot signal through that fd, sit in the daemon's epoll set.
+ * Must not: block, keep a copy of run values, or let a client stop the daemon.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
@@ -17,6 +20,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trainmon/cmd.h"
@@ -29,22 +34,57 @@
 struct tm_metrics {
 	struct tm_daemon *d;       /* borrowed: the owner */
 	struct MHD_Daemon *http;   /* owned, NULL without --listen */
-	int http_epfd;             /* MHD's epoll fd, registered in d->epfd */
-	uint64_t now_ms;           /* of the last tick */
+	int http_epfd;             /* MHD's epoll fd, registered in d->epfd; -1 none */
+	int timerfd;               /* owned: fires when MHD_get_timeout() says MHD has work; -1 none */
+	uint64_t now_ms;           /* ms, CLOCK_MONOTONIC: of the last tick or request */
+	double start_s;            /* s, Unix time the metrics started (trainmon_start_time_seconds) */
 	uint64_t scrapes, http_errors;
+	uint64_t textfile_ms;      /* ms, CLOCK_MONOTONIC: last textfile write */
+	int textfile_failing;      /* the textfile error was reported; reset on success */
 };
 
 /* ---- rendering ---- */
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when p does not start one (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/* A label value in the exposition format: \\, \" and \n escaped, every byte that is not part
+ * of valid UTF-8 replaced by U+FFFD (Prometheus rejects the whole scrape otherwise). The checks in
+ * utf8_len() stop at the NUL terminator, so they never read past the string. */
 static void label_value(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f), fputc(*s, f);
-		else if (*s == '\n')
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			p++;
+		} else if (*p == '\\' || *p == '"') {
+			fputc('\\', f), fputc(*p++, f);
+		} else if (*p == '\n') {
 			fputs("\\n", f);
-		else
-			fputc(*s, f);
+			p++;
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
 	}
 }
 
@@ -89,7 +129,14 @@ static void sample(FILE *f, const char *name, const struct tm_watched *w, const 
 static int live(const struct tm_metrics *m, const struct tm_watched *w)
 {
 	double exp = m->d->cfg->expire_s;
-	return !w->ended_ms || (double)(m->now_ms - w->ended_ms) < exp * 1000;
+	return !w->ended_ms || m->now_ms < w->ended_ms || (double)(m->now_ms - w->ended_ms) < exp * 1000;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct family {
@@ -102,7 +149,7 @@ static void header(FILE *f, const struct family *fam)
 }
 
 enum { F_STEP, F_STEPS, F_STEP_TIME, F_TPS, F_TPS_GPU, F_TOKENS, F_MFU, F_FLOPS, F_ETA, F_LOSS, F_EVENTS,
-       F_ALERT, F_LAST_STEP, F_N };
+       F_ALERT, F_LAST_STEP, F_LAST_STEP_TS, F_N };
 
 static const struct family run_families[F_N] = {
 	{ "trainmon_run_step", "gauge", "Last training step number the framework logged." },
@@ -118,11 +165,13 @@ static const struct family run_families[F_N] = {
 	{ "trainmon_run_events_total", "counter", "Failure and warning events found in the log, by kind." },
 	{ "trainmon_run_alert_active", "gauge", "1 while an alert is firing for the run, by alert." },
 	{ "trainmon_run_last_step_age_seconds", "gauge", "Seconds since the run's last new step arrived." },
+	{ "trainmon_run_last_step_timestamp_seconds", "gauge", "Unix time when the run's last new step arrived." },
 };
 
 void tm_metrics_render(struct tm_metrics *m, FILE *f)
 {
 	struct tm_daemon *d = m->d;
+	double wall = wall_s();
 	fprintf(f, "# HELP trainmon_build_info trainmon version.\n# TYPE trainmon_build_info gauge\n"
 		   "trainmon_build_info{version=\"%s\"} 1\n", TM_VERSION);
 	for (int fam = 0; fam < F_N; fam++) {
@@ -173,7 +222,13 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 			}
 			case F_LAST_STEP:
 				sample(f, "trainmon_run_last_step_age_seconds", w, NULL,
-				       w->alerts.last_step_ms ? (double)(m->now_ms - w->alerts.last_step_ms) / 1000.0 : NAN);
+				       w->alerts.last_step_ms && m->now_ms >= w->alerts.last_step_ms
+				       ? (double)(m->now_ms - w->alerts.last_step_ms) / 1000.0 : NAN);
+				break;
+			case F_LAST_STEP_TS:
+				sample(f, "trainmon_run_last_step_timestamp_seconds", w, NULL,
+				       w->alerts.last_step_ms && m->now_ms >= w->alerts.last_step_ms
+				       ? wall - (double)(m->now_ms - w->alerts.last_step_ms) / 1000.0 : NAN);
 				break;
 			default:
 				break;
@@ -206,10 +261,12 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 		{ "trainmon_reloads_total", "counter", "Successful SIGHUP reloads.", (double)d->st.reloads },
 		{ "trainmon_reload_errors_total", "counter", "Rejected SIGHUP reloads.", (double)d->st.reload_errors },
 		{ "trainmon_scrapes_total", "counter", "Metrics requests served.", (double)m->scrapes },
+		{ "trainmon_http_errors_total", "counter", "HTTP requests answered with an error by trainmon (unknown path, method not allowed).", (double)m->http_errors },
+		{ "trainmon_start_time_seconds", "gauge", "Unix time the daemon started.", m->start_s },
 	};
 	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++)
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.0f\n", self[i].name, self[i].help, self[i].name,
-			self[i].type, self[i].name, self[i].v);
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.*f\n", self[i].name, self[i].help, self[i].name,
+			self[i].type, self[i].name, self[i].v == (double)(uint64_t)self[i].v ? 0 : 3, self[i].v);
 	/* rule matches, summed over the files */
 	const struct tm_ruleset *rs = d->rules;
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"
@@ -235,6 +292,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");   /* RFC 9110 15.5.6: a 405 says which */
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -246,25 +305,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct tm_metrics *m = cls;
 	(void)version;
 	(void)upload;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		/* answered on the first call, before any body is read: MHD then closes the connection
+		 * rather than reading a body we would throw away */
+		m->http_errors++;
+		static const char msg[] = "method not allowed\n";
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
+	}
 	if (*req == NULL) {              /* first call: headers only */
 		*req = m;
 		return MHD_YES;
 	}
-	if (*upload_size) {              /* a body we do not want: drop it */
+	if (*upload_size) {              /* a GET with a body: drop it */
 		*upload_size = 0;
 		return MHD_YES;
-	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		m->http_errors++;
-		static const char msg[] = "method not allowed\n";
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
 	}
 	if (strcmp(url, "/metrics") == 0) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
 		if (!f)
-			return MHD_NO;
+			return MHD_NO;           /* MHD closes the connection; the daemon goes on */
 		tm_metrics_render(m, f);
 		fclose(f);
 		m->scrapes++;
@@ -282,21 +343,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", nf, sizeof(nf) - 1);
 }
 
+/* --listen: "ADDR:PORT", "[V6ADDR]:PORT", or just "PORT" / ":PORT" / "localhost:PORT", which
+ * mean loopback (127.0.0.1): listening on other interfaces is always spelled out. Numeric
+ * addresses only, so starting never waits on DNS. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[256];
 	const char *colon = strrchr(s, ':');
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+	const char *ps = colon ? colon + 1 : s;
+	if (colon && (size_t)(colon - s) >= sizeof(host))
 		return -1;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - s) : 0, s);
+	if (!host[0] || strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
 	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
+	long port = strtol(ps, &end, 10);
+	if (end == ps || *end || port < 1 || port > 65535)
 		return -1;
 	memset(ss, 0, sizeof(*ss));
 	char *h = host;
-	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-		h[strlen(h) - 1] = '\0';
+	size_t hl = strlen(h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
 		h++;
 	}
 	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)ss;
@@ -316,11 +384,36 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+/* Runs MHD, then arms the timer for whatever MHD still has to do: work it cannot signal through
+ * its epoll fd (connections left ready after a pass, edge-triggered) fires at once (1 ms floor,
+ * so a connection that stays ready costs a wake-up per ms, not a spin), and the next connection
+ * timeout fires on time rather than on the next 1 s tick. */
+static void serve(struct tm_metrics *m)
+{
+	MHD_run(m->http);
+	if (m->timerfd < 0)
+		return;
+	MHD_UNSIGNED_LONG_LONG ms = 0;
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };     /* disarmed: nothing pending */
+	if (MHD_get_timeout(m->http, &ms) == MHD_YES) {
+		if (ms < 1)
+			ms = 1;
+		if (ms > 3600u * 1000u)
+			ms = 3600u * 1000u;
+		its.it_value.tv_sec = (time_t)(ms / 1000);
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	}
+	timerfd_settime(m->timerfd, 0, &its, NULL);
+}
+
 int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 {
 	struct tm_metrics *m = tm_xcalloc(1, sizeof(*m));
 	m->d = d;
 	m->http_epfd = -1;
+	m->timerfd = -1;
+	m->start_s = wall_s();
+	m->now_ms = tm_now_ms();
 	*out = m;
 	const char *addr = d->cfg->listen;
 	if (!addr)
@@ -328,7 +421,8 @@ int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (parse_listen(addr, &ss, &sl) < 0) {
-		fprintf(stderr, "trainmon watch: --listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:9464, [::1]:9464)\n", addr);
+		fprintf(stderr, "trainmon watch: --listen: '%s' is not [ADDR:]PORT (e.g. 127.0.0.1:9464, [::1]:9464, "
+			"0.0.0.0:9464)\n", addr);
 		return TM_EXIT_USAGE;
 	}
 	/* bind ourselves: the error says "address in use" instead of MHD's generic failure */
@@ -342,11 +436,19 @@ int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 			close(fd);
 		return TM_EXIT_SYSTEM;
 	}
+	/* Limits: 256 connections of at most 64 KiB each for the request (larger headers get MHD's
+	 * 431); more wait in the listen backlog, idle ones are closed after 10 s, so holding every
+	 * slot delays a scrape by at most that. Beyond loopback one client address may hold at most
+	 * 32, so a single host cannot lock Prometheus out; on loopback every client has the same
+	 * address, and that limit would only refuse scrapes. */
+	int loopback = ss.ss_family == AF_INET
+		? (ntohl(((struct sockaddr_in *)(void *)&ss)->sin_addr.s_addr) >> 24) == 127
+		: IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
 	m->http = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 				   handle, m,
 				   MHD_OPTION_LISTEN_SOCKET, fd,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)32,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)(loopback ? 0 : 32),
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 				   MHD_OPTION_END);
@@ -357,9 +459,13 @@ int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->http, MHD_DAEMON_INFO_EPOLL_FD);
 	m->http_epfd = info ? info->epoll_fd : -1;
+	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = m->http_epfd };
-	if (m->http_epfd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->http_epfd, &ev) < 0) {
-		fprintf(stderr, "trainmon watch: --listen %s: cannot register the HTTP server\n", addr);
+	struct epoll_event tev = { .events = EPOLLIN, .data.fd = m->timerfd };
+	if (m->http_epfd < 0 || m->timerfd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->http_epfd, &ev) < 0 ||
+	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->timerfd, &tev) < 0) {
+		fprintf(stderr, "trainmon watch: --listen %s: cannot register the HTTP server: %s\n", addr,
+			strerror(errno));
 		return TM_EXIT_SYSTEM;
 	}
 	return TM_EXIT_OK;
@@ -370,7 +476,9 @@ void tm_metrics_free(struct tm_metrics *m)
 	if (!m)
 		return;
 	if (m->http)
-		MHD_stop_daemon(m->http);
+		MHD_stop_daemon(m->http);   /* closes the listening socket and every connection */
+	if (m->timerfd >= 0)
+		close(m->timerfd);          /* leaves d->epfd's set by itself */
 	free(m);
 }
 
@@ -380,23 +488,40 @@ void tm_metrics_update(struct tm_metrics *m, struct tm_watched *w, uint64_t now_
 	m->now_ms = now_ms;
 }
 
+/* node_exporter's textfile collector reads *.prom files whenever it is scraped, so the file is
+ * replaced whole: written beside it as PATH.tmp (ignored by the collector: wrong suffix), then
+ * renamed over it. No fsync: the file is rewritten every second, and after a crash a stale or
+ * empty file is no worse than none. An error is reported once, until a write succeeds again. */
 static void write_textfile(struct tm_metrics *m)
 {
 	const char *path = m->d->cfg->textfile;
 	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "we");
-	if (!f) {
-		tm__sink_note(m->d, "--textfile %s: %s", tmp, strerror(errno));
-		return;
+	int k = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int err = 0;
+	if (k < 0 || (size_t)k >= sizeof(tmp)) {
+		err = ENAMETOOLONG;
+	} else {
+		FILE *f = fopen(tmp, "we");
+		if (!f) {
+			err = errno;
+		} else {
+			tm_metrics_render(m, f);
+			int bad = fflush(f) != 0 || ferror(f);
+			if (bad)
+				err = errno ? errno : EIO;
+			if (fclose(f) != 0 && !err)
+				err = errno ? errno : EIO;
+			if (!err && rename(tmp, path) < 0)
+				err = errno;
+			if (err)
+				unlink(tmp);
+		}
 	}
-	tm_metrics_render(m, f);
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) < 0) {
-		tm__sink_note(m->d, "--textfile %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
+	if (err && !m->textfile_failing)
+		tm__sink_note(m->d, "--textfile %s: %s (retrying every second)", path, strerror(err));
+	else if (!err && m->textfile_failing)
+		tm__sink_note(m->d, "--textfile %s: written again", path);
+	m->textfile_failing = err != 0;
 }
 
 void tm_metrics_tick(struct tm_metrics *m, struct tm_daemon *d, uint64_t now_ms)
@@ -404,15 +529,25 @@ void tm_metrics_tick(struct tm_metrics *m, struct tm_daemon *d, uint64_t now_ms)
 	(void)d;
 	m->now_ms = now_ms;
 	if (m->http)
-		MHD_run(m->http);        /* connection timeouts */
-	if (m->d->cfg->textfile)
+		serve(m);                /* connection timeouts, in case the timer is off */
+	/* the tick runs faster with --poll < 1; the file is still written once a second */
+	if (m->d->cfg->textfile && (m->textfile_ms == 0 || now_ms - m->textfile_ms >= 1000)) {
+		m->textfile_ms = now_ms;
 		write_textfile(m);
+	}
 }
 
 void tm_metrics_fd(struct tm_metrics *m, int fd)
 {
-	if (m->http && fd == m->http_epfd) {
-		m->now_ms = tm_now_ms();
-		MHD_run(m->http);
+	if (!m->http)
+		return;
+	if (fd == m->timerfd) {
+		uint64_t n;
+		if (read(m->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			return;
+	} else if (fd != m->http_epfd) {
+		return;
 	}
+	m->now_ms = tm_now_ms();
+	serve(m);
 }

@@ -176,6 +176,17 @@ static void set_param(struct tm_run *r, int param, const char *p, size_t n)
 	r->param_line[param] = r->line;
 }
 
+size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep)
+{
+	if (max == 0 || r->nsteps <= max || keep >= r->nsteps)
+		return 0;
+	size_t drop = r->nsteps - keep;
+	memmove(r->steps, r->steps + drop, keep * sizeof(*r->steps));
+	r->nsteps = keep;
+	r->steps_dropped += drop;
+	return drop;
+}
+
 void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_filename)
 {
 	if (param < TM_P_NUM_STRINGS_FROM_HERE || param >= TM_P_N || r->sparams[param])

@@ -69,7 +69,8 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fputs("run ", f);
 	const char *fw = r->framework >= 0 ? r->rs->packs[r->framework].name : "";
 	put_hex(f, fw, strlen(fw));
-	fprintf(f, " %d %" PRIu64 " %.17g %d\n", r->step_base, r->dup_steps, r->consumed_tokens, r->self_rank);
+	fprintf(f, " %d %" PRIu64 " %.17g %d %" PRIu64 "\n", r->step_base, r->dup_steps, r->consumed_tokens,
+		r->self_rank, r->steps_dropped);
 	for (int p = 0; p < TM_P_N; p++) {
 		if (p < TM_P_NUM_STRINGS_FROM_HERE && !isnan(r->params[p]))
 			fprintf(f, "param %d %.17g %" PRIu64 "\n", p, r->params[p], r->param_line[p]);
@@ -217,8 +218,8 @@ static int parse_line(struct tm_saved *cur, char *line)
 		cur->ino = (ino_t)ino;
 		cur->has_pos = 1;
 	} else if (strncmp(line, "run ", 4) == 0) {
-		if (sscanf(line, "run %8191s %d %" SCNu64 " %lg %d", a, &r->step_base, &r->dup_steps,
-			   &r->consumed_tokens, &r->self_rank) != 5)
+		if (sscanf(line, "run %8191s %d %" SCNu64 " %lg %d %" SCNu64, a, &r->step_base, &r->dup_steps,
+			   &r->consumed_tokens, &r->self_rank, &r->steps_dropped) != 6)
 			return -1;
 		free(cur->framework);
 		cur->framework = unhex_str(a);

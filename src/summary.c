@@ -370,7 +370,7 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 	s->conv_lo = s->conv_hi = NAN;
 	s->file = r->file;
 	s->framework = r->framework >= 0 ? r->rs->packs[r->framework].name : NULL;
-	s->steps = r->nsteps;
+	s->steps = r->nsteps + (size_t)r->steps_dropped;
 	s->first_step = r->nsteps ? r->steps[0].step : NAN;
 	s->last_step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	s->basis = j->basis;

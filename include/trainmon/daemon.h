@@ -43,6 +43,7 @@ struct tm_watch_cfg {
 	size_t line_max;
 	double rotate_wait_s;
 	size_t max_files;
+	size_t max_steps;           /* step records kept per run (the newest); 0 = all */
 	struct tm_alert_cfg alerts;
 	struct tm_job job;          /* flags and config `job:` for every file */
 	struct tm_file_job *file_jobs; /* owned, from the config's `files:` */
@@ -97,7 +98,7 @@ struct tm_daemon {
 	struct tm_watched **files;  /* owned array of owned */
 	size_t nfiles, capfiles;
 	struct tm_saved *saved;     /* owned: state loaded at start, matched to files as found */
-	size_t nsaved;
+	size_t nsaved, capsaved;
 	FILE *jsonl;                /* owned unless stdout */
 	struct tm_daemon_stats st;
 	uint64_t last_save_ms, last_poll_ms;

@@ -27,13 +27,14 @@ struct tm_record {
 typedef int (*tm_record_fn)(void *ctx, const struct tm_record *r);
 
 struct tm_lines {
-	char    *buf;          /* owned; [0, len) are bytes not yet handed out */
+	char    *buf;          /* owned, allocated on first use; [0, len) are bytes not yet handed out */
 	size_t   cap, len;
 	size_t   line_max;     /* bytes; longer lines are truncated */
-	char    *scratch;      /* owned, line_max bytes: ANSI-stripped copy of a record */
+	char    *scratch;      /* owned, line_max bytes on first use: ANSI-stripped copy of a record */
 	uint64_t off;          /* stream offset of buf[0] */
 	uint64_t line;         /* physical lines completed */
 	int      skipping;     /* inside an over-long line: dropping bytes up to its '\n' */
+	int      read_full;    /* the last read filled the buffer: grow it for the next one */
 	/* counters */
 	uint64_t lines;        /* physical lines handed out */
 	uint64_t records;      /* records handed out */

@@ -46,6 +46,7 @@ struct tm_run {
 	struct tm_step *steps;       /* owned, in arrival order */
 	size_t nsteps, capsteps;
 	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
+	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
 	double consumed_tokens;      /* last logged consumed tokens, NAN unknown */
 	double params[TM_P_N];       /* NAN unknown (numeric params) */
 	char *sparams[TM_P_N];       /* owned strings for TM_P_DTYPE.. ; NULL unknown */
@@ -68,6 +69,10 @@ int tm_run_force_framework(struct tm_run *r, const char *pack);
 
 /* tm_hit_fn: ctx is the struct tm_run. Set r->line before matching each record. */
 int tm_run_hit(void *ctx, const struct tm_hit *h);
+
+/* Keeps the newest `keep` step records when there are more than `max` (the daemon's cap on a
+ * run's memory; statistics then cover that window). Returns how many were dropped. */
+size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep);
 
 /* Adds an event that did not come from a rule (e.g. a NaN loss value). */
 void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
