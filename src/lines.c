@@ -77,9 +77,9 @@ static int parse_digits(const char *p, size_t n, size_t *i, int *val)
 {
 	size_t j = *i;
 	int v = 0;
-	while (j < n && j - *i < 7 && isdigit((unsigned char)p[j]))
+	while (j < n && j - *i < 7 && p[j] >= '0' && p[j] <= '9')
 		v = v * 10 + (p[j++] - '0');
-	if (j == *i || (j < n && isdigit((unsigned char)p[j])))
+	if (j == *i || (j < n && p[j] >= '0' && p[j] <= '9'))
 		return 0;
 	*i = j;
 	*val = v;
@@ -101,7 +101,7 @@ static size_t strip_prefixes(const char *p, size_t n, int *rank)
 		int v;
 		while (i < n && p[i] == ' ' && i - start < 8)
 			i++;
-		if (i < n && isdigit((unsigned char)p[i]) && parse_digits(p, n, &i, &v) &&
+		if (i < n && p[i] >= '0' && p[i] <= '9' && parse_digits(p, n, &i, &v) &&
 		    i + 1 < n && p[i] == ':' && p[i + 1] == ' ') {        /* srun -l: "12: " */
 			*rank = v;
 			start = i + 2;

@@ -57,7 +57,7 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
  * +-22 is an exact integer times an exact power of ten, so one multiplication or division rounds
  * correctly: the same double strtod gives, without its cost. Returns 0 when the fast path does
  * not apply (the caller uses strtod). */
-static int fast_decimal(const char *s, double *out)
+static int fast_decimal(const char *s, int pow10, double *out)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
@@ -84,7 +84,7 @@ static int fast_decimal(const char *s, double *out)
 	}
 	if (s == start || (s == start + 1 && seen_dot))
 		return 0;
-	long e = -frac;
+	long e = -frac - pow10;
 	if (*s == 'e' || *s == 'E') {
 		char *end;
 		long x = strtol(s + 1, &end, 10);
@@ -122,6 +122,9 @@ double tm_parse_num_pow10(const char *p, size_t n, int pow10)
 	buf[k] = '\0';
 	if (k == 0)
 		return NAN;
+	double v;
+	if (fast_decimal(buf, pow10, &v))
+		return v;
 	if (pow10) {
 		/* scale in decimal: "1041.6" ms -> "1041.6e-3" s, correctly rounded by strtod */
 		char *e = strpbrk(buf, "eE");
@@ -135,9 +138,6 @@ double tm_parse_num_pow10(const char *p, size_t n, int pow10)
 		}
 		snprintf(buf + k, sizeof(buf) - k, "e%ld", ex - pow10);
 	}
-	double v;
-	if (fast_decimal(buf, &v))
-		return v;
 	char *end;
 	v = strtod(buf, &end);
 	if (end == buf || *end)

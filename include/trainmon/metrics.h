@@ -2,8 +2,9 @@
  * text exposition format, served over HTTP (libmicrohttpd, --listen) and/or written atomically
  * to a node_exporter textfile (--textfile).
  *
- * The daemon's loop owns the sockets: the HTTP server runs in external-select mode, its fds are
- * added to the daemon's epoll set and served from the loop, so no thread ever reads the runs.
+ * The daemon's loop owns the sockets: libmicrohttpd runs without threads, its epoll fd and a
+ * timerfd armed from MHD_get_timeout() sit in the daemon's epoll set and are served from the
+ * loop, so no thread ever reads the runs.
  */
 #ifndef TRAINMON_METRICS_H
 #define TRAINMON_METRICS_H
