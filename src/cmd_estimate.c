@@ -224,30 +224,24 @@ static int apply(struct tm__est_in *in, const struct option *lo, int id, const c
 }
 
 /* The `estimate:` mapping of a config file: keys are our long option names with '_' for '-';
- * flags (applied later) win. Returns the number of errors added to d. */
-static int load_estimate_section(struct tm__est_in *in, const struct option *lo, const char *path,
-				 struct tm_diag *d)
+ * flags (applied later) win. A section reader for tm_config_load(). */
+struct est_load {
+	struct tm__est_in *in;
+	const struct option *lo;
+};
+
+static int sec_estimate(void *ctx, const struct tm_ynode *est, const struct tm_src *srcp, struct tm_diag *d)
 {
-	char *buf;
-	size_t len;
-	struct tm_src src = { path, NULL, 0 };
-	if (tm_read_small_file(path, 4u << 20, &buf, &len) < 0)
-		return 0;   /* tm_job_config_load already reported it */
-	src.buf = buf;
-	src.len = len;
-	int empty, errors = 0;
-	struct tm_diag quiet;
-	tm_diag_init(&quiet);       /* parse errors were reported by tm_job_config_load */
-	struct tm_ynode *root = tm_yaml_parse(&src, &quiet, &empty);
-	tm_diag_release(&quiet);
-	const struct tm_ynode *est = root && root->type == TM_Y_MAP ? tm_ymap_get(root, "estimate") : NULL;
-	if (est && est->type != TM_Y_MAP) {
+	struct tm__est_in *in = ((struct est_load *)ctx)->in;
+	const struct option *lo = ((struct est_load *)ctx)->lo;
+	const struct tm_src src = *srcp;
+	int errors = 0;
+	if (est->type != TM_Y_MAP) {
 		tm_diag_error(d, &src, est->line, est->col, "'estimate' must be a mapping, not %s",
 			      tm_ytype_name(est->type));
-		errors++;
-		est = NULL;
+		return 1;
 	}
-	for (size_t i = 0; est && i + 1 < est->n; i += 2) {
+	for (size_t i = 0; i + 1 < est->n; i += 2) {
 		const struct tm_ynode *k = est->kids[i], *v = est->kids[i + 1];
 		char key[64], err[256];
 		snprintf(key, sizeof(key), "%s", k->type == TM_Y_SCALAR ? k->str : "");
@@ -284,9 +278,12 @@ static int load_estimate_section(struct tm__est_in *in, const struct option *lo,
 			errors++;
 		}
 	}
-	tm_ynode_free(root);
-	free(buf);
 	return errors;
+}
+
+static int sec_job(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	return tm_job_config_apply(&((struct est_load *)ctx)->in->job, v, src, d);
 }
 
 /* ---- help, entry point ----------------------------------------------------------------------- */
@@ -398,9 +395,12 @@ int cmd_estimate(int argc, char **argv)
 	if (in->config) {
 		struct tm_diag d;
 		tm_diag_init(&d);
-		int r = tm_job_config_load(&in->job, in->config, &d);
-		if (r >= 0)
-			r += load_estimate_section(in, lo, in->config, &d);
+		static const struct tm_config_section sections[] = {
+			{ "job", sec_job }, { "estimate", sec_estimate }, { "files", NULL }, { "watch", NULL },
+			{ "alerts", NULL }, { "metrics", NULL },
+		};
+		struct est_load el = { in, lo };
+		int r = tm_config_load(in->config, sections, sizeof(sections) / sizeof(sections[0]), &el, &d);
 		if (r != 0) {
 			tm_diag_print(&d, stderr);
 			rc = r < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;

@@ -235,8 +235,6 @@ static int load_section(struct watch_ctx *x, struct tm_watch_cfg *c, const struc
 	return errors;
 }
 
-int tm_job_config_apply(struct tm_job *j, const struct tm_ynode *job, const struct tm_src *src, struct tm_diag *d);
-
 /* `files:` - a list of mappings, each with `glob:` and job keys. */
 static int load_files(struct tm_watch_cfg *c, const struct tm_ynode *list, const struct tm_src *src,
 		      struct tm_diag *d)
@@ -281,52 +279,48 @@ static void free_file_jobs(struct tm_watch_cfg *c)
 	c->nfile_jobs = 0;
 }
 
+struct load_ctx {                       /* what the section readers of one load need */
+	struct watch_ctx *x;
+	struct tm_watch_cfg *c;
+};
+
+static int sec_job(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	return tm_job_config_apply(&((struct load_ctx *)ctx)->c->job, v, src, d);
+}
+
+static int sec_files(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	return load_files(((struct load_ctx *)ctx)->c, v, src, d);
+}
+
+static int sec_watch(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	struct load_ctx *l = ctx;
+	return load_section(l->x, l->c, v, 0, "watch", src, d);
+}
+
+static int sec_alerts(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	struct load_ctx *l = ctx;
+	return load_section(l->x, l->c, v, 1, "alerts", src, d);
+}
+
+static int sec_metrics(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	struct load_ctx *l = ctx;
+	return load_section(l->x, l->c, v, 2, "metrics", src, d);
+}
+
 static int load_config(struct watch_ctx *x, struct tm_watch_cfg *c, const char *path, struct tm_diag *d)
 {
-	char *buf;
-	size_t len;
-	struct tm_src src = { path, NULL, 0 };
-	int rc = tm_read_small_file(path, 4u << 20, &buf, &len);
-	if (rc < 0) {
-		tm_diag_error(d, &src, 0, 0, "cannot read config: %s", strerror(-rc));
-		return 1;
-	}
-	src.buf = buf;
-	src.len = len;
-	int empty, errors = 0;
-	struct tm_ynode *root = tm_yaml_parse(&src, d, &empty);
-	if (!root) {
-		free(buf);
-		return empty ? 0 : 1;
-	}
-	if (root->type != TM_Y_MAP) {
-		tm_diag_error(d, &src, root->line, root->col, "a config file must be a mapping");
-		errors++;
-	}
-	for (size_t i = 0; root->type == TM_Y_MAP && i + 1 < root->n; i += 2) {
-		const struct tm_ynode *k = root->kids[i], *v = root->kids[i + 1];
-		const char *key = k->type == TM_Y_SCALAR ? k->str : "";
-		if (strcmp(key, "job") == 0)
-			errors += tm_job_config_apply(&c->job, v, &src, d);
-		else if (strcmp(key, "files") == 0)
-			errors += load_files(c, v, &src, d);
-		else if (strcmp(key, "watch") == 0)
-			errors += load_section(x, c, v, 0, "watch", &src, d);
-		else if (strcmp(key, "alerts") == 0)
-			errors += load_section(x, c, v, 1, "alerts", &src, d);
-		else if (strcmp(key, "metrics") == 0)
-			errors += load_section(x, c, v, 2, "metrics", &src, d);
-		else if (strcmp(key, "estimate") == 0)
-			continue;
-		else {
-			tm_diag_error(d, &src, k->line, k->col,
-				      "unknown top-level key '%s' (expected job, files, watch, alerts or metrics)", key);
-			errors++;
-		}
-	}
-	tm_ynode_free(root);
-	free(buf);
-	return errors;
+	static const struct tm_config_section sections[] = {
+		{ "job", sec_job }, { "files", sec_files }, { "watch", sec_watch }, { "alerts", sec_alerts },
+		{ "metrics", sec_metrics }, { "estimate", NULL },
+	};
+	struct load_ctx l = { x, c };
+	int rc = tm_config_load(path, sections, sizeof(sections) / sizeof(sections[0]), &l, d);
+	return rc < 0 ? 1 : rc;
 }
 
 static void defaults(struct tm_watch_cfg *c)

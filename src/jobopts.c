@@ -276,9 +276,6 @@ int tm_read_small_file(const char *path, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
-int tm_job_config_apply(struct tm_job *j, const struct tm_ynode *job, const struct tm_src *src,
-			struct tm_diag *d);
-
 /* Applies a `job:` mapping; used by the config loaders of analyze and watch. */
 int tm_job_config_apply(struct tm_job *j, const struct tm_ynode *job, const struct tm_src *src,
 			struct tm_diag *d)
@@ -347,7 +344,8 @@ int tm_job_config_apply(struct tm_job *j, const struct tm_ynode *job, const stru
 	return errors;
 }
 
-int tm_job_config_load(struct tm_job *j, const char *path, struct tm_diag *d)
+int tm_config_load(const char *path, const struct tm_config_section *sections, size_t n, void *ctx,
+		   struct tm_diag *d)
 {
 	char *buf;
 	size_t len;
@@ -369,23 +367,46 @@ int tm_job_config_load(struct tm_job *j, const char *path, struct tm_diag *d)
 		tm_diag_error(d, &src, root->line, root->col, "a config file must be a mapping, not %s",
 			      tm_ytype_name(root->type));
 		errors++;
-	} else {
-		for (size_t i = 0; i + 1 < root->n; i += 2) {
-			const struct tm_ynode *k = root->kids[i];
-			if (k->type == TM_Y_SCALAR && strcmp(k->str, "job") == 0)
-				errors += tm_job_config_apply(j, root->kids[i + 1], &src, d);
-			else if (k->type == TM_Y_SCALAR && (strcmp(k->str, "watch") == 0 ||
-				 strcmp(k->str, "alerts") == 0 || strcmp(k->str, "files") == 0 ||
-				 strcmp(k->str, "metrics") == 0 || strcmp(k->str, "estimate") == 0))
-				continue;   /* read by `trainmon watch`; estimate: by `trainmon estimate` */
-			else {
-				tm_diag_error(d, &src, k->line, k->col, "unknown top-level key '%s' (expected job, files, watch, alerts, metrics or estimate)",
-					      k->type == TM_Y_SCALAR ? k->str : "?");
-				errors++;
-			}
+	}
+	for (size_t i = 0; root->type == TM_Y_MAP && i + 1 < root->n; i += 2) {
+		const struct tm_ynode *k = root->kids[i];
+		const char *key = k->type == TM_Y_SCALAR ? k->str : "?";
+		size_t s;
+		for (s = 0; s < n; s++)
+			if (strcmp(sections[s].name, key) == 0)
+				break;
+		if (s < n) {
+			if (sections[s].apply)
+				errors += sections[s].apply(ctx, root->kids[i + 1], &src, d);
+			continue;
 		}
+		const char *names[16];
+		size_t nn = 0;
+		for (size_t q = 0; q < n && nn < 16; q++)
+			names[nn++] = sections[q].name;
+		const char *hint = tm_did_you_mean(key, names, nn);
+		if (hint)
+			tm_diag_error(d, &src, k->line, k->col, "unknown top-level key '%s' (did you mean '%s'?)", key, hint);
+		else
+			tm_diag_error(d, &src, k->line, k->col,
+				      "unknown top-level key '%s' (expected job, files, watch, alerts, metrics or estimate)", key);
+		errors++;
 	}
 	tm_ynode_free(root);
 	free(buf);
 	return errors;
+}
+
+static int apply_job(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	return tm_job_config_apply(ctx, v, src, d);
+}
+
+int tm_job_config_load(struct tm_job *j, const char *path, struct tm_diag *d)
+{
+	static const struct tm_config_section sections[] = {
+		{ "job", apply_job }, { "files", NULL }, { "watch", NULL }, { "alerts", NULL },
+		{ "metrics", NULL }, { "estimate", NULL },
+	};
+	return tm_config_load(path, sections, sizeof(sections) / sizeof(sections[0]), j, d);
 }
