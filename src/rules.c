@@ -23,6 +23,7 @@
 #include "trainmon/rules.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
+#include "literal.h"
 #include "vocab.h"
 #include "banned.h"
 
@@ -79,135 +80,6 @@ const struct tm_pack *tm_pack_find(const struct tm_ruleset *rs, const char *name
 		if (strcmp(rs->packs[i].name, name) == 0)
 			return &rs->packs[i];
 	return NULL;
-}
-
-/* ---- literal prefilter extraction ---- */
-
-/* The longest run of literal bytes that every match must contain: top-level characters outside
- * groups and classes, not followed by a quantifier that allows zero. Gives up (NULL) on top-level
- * alternation, inline options and anything it does not understand: a missing prefilter costs
- * speed, a wrong one would cost matches. */
-static char *derive_literal(const char *re, size_t n, size_t *outlen)
-{
-	char best[256], cur[256];
-	size_t bl = 0, cl = 0;
-	int depth = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = re[i], lit = 0;
-		int is_lit = 0;
-		if (depth > 0) {
-			if (c == '\\') {
-				i++;
-			} else if (c == '[') {     /* skip a class inside a group */
-				i++;
-				if (i < n && re[i] == '^')
-					i++;
-				if (i < n && re[i] == ']')
-					i++;
-				while (i < n && re[i] != ']') {
-					if (re[i] == '\\')
-						i++;
-					i++;
-				}
-			} else if (c == '(') {
-				depth++;
-			} else if (c == ')') {
-				depth--;
-			}
-			continue;
-		}
-		switch (c) {
-		case '|':
-			return NULL;
-		case '(':
-			if (i + 1 < n && re[i + 1] == '?' && i + 2 < n && re[i + 2] != ':' && re[i + 2] != '<' &&
-			    re[i + 2] != 'P' && re[i + 2] != '\'' && re[i + 2] != '=' && re[i + 2] != '!' &&
-			    re[i + 2] != '>')
-				return NULL;               /* (?i) and friends */
-			depth++;
-			break;
-		case '[':
-			i++;
-			if (i < n && re[i] == '^')
-				i++;
-			if (i < n && re[i] == ']')
-				i++;
-			while (i < n && re[i] != ']') {
-				if (re[i] == '\\')
-					i++;
-				i++;
-			}
-			break;
-		case '\\':
-			if (i + 1 >= n)
-				return NULL;
-			c = re[++i];
-			if (strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", c) && c != '\0') {
-				is_lit = 1;
-				lit = c;
-			} else if (c == 'Q' || c == 'E') {
-				return NULL;
-			}
-			break;
-		case '.': case '^': case '$': case '*': case '+': case '?': case '{': case ')':
-			break;
-		default:
-			is_lit = 1;
-			lit = c;
-		}
-		/* a following quantifier makes this character optional or repeated */
-		if (is_lit && i + 1 < n && (re[i + 1] == '?' || re[i + 1] == '*' || re[i + 1] == '{'))
-			is_lit = 0;
-		if (is_lit && i + 1 < n && re[i + 1] == '+') {
-			/* "a+" still needs one 'a': keep it, then end the run */
-			if (cl < sizeof(cur))
-				cur[cl++] = lit;
-			is_lit = 0;
-		} else if (is_lit && cl < sizeof(cur)) {
-			cur[cl++] = lit;
-			continue;
-		}
-		if (cl > bl)
-			memcpy(best, cur, cl), bl = cl;
-		cl = 0;
-	}
-	if (cl > bl)
-		memcpy(best, cur, cl), bl = cl;
-	if (bl < 2)
-		return NULL;
-	*outlen = bl;
-	return tm_xstrndup(best, bl);
-}
-
-/* The literal run a regex starts with (every match begins with it), or NULL. Stops at the first
- * metacharacter; a character followed by a quantifier is not part of it. */
-static char *prefix_literal(const char *re, size_t n, size_t *outlen)
-{
-	char buf[128];
-	size_t k = 0;
-	char *any = derive_literal(re, n, outlen);
-	if (!any)
-		return NULL;                 /* top-level alternation or options: no fixed start */
-	free(any);
-	for (size_t i = 0; i < n && k < sizeof(buf); i++) {
-		char c = re[i];
-		if (c == '\\') {
-			if (i + 1 >= n || !strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", re[i + 1]))
-				break;
-			c = re[++i];
-		} else if (strchr(".^$|()[]{}*+?", c)) {
-			break;
-		}
-		if (i + 1 < n && strchr("?*{", re[i + 1]))
-			break;
-		buf[k++] = c;
-		if (i + 1 < n && re[i + 1] == '+')
-			break;
-	}
-	if (k < 2)
-		return NULL;
-	*outlen = k;
-	return tm_xstrndup(buf, k);
 }
 
 /* ---- helpers for YAML validation ---- */
@@ -481,7 +353,7 @@ static void load_fields(struct loader *L, struct tm_rule *r, const struct tm_yno
 		/* with a prefix literal the field is only ever tried where that literal starts: compile
 		 * it anchored, so the JIT serves those matches (a match-time PCRE2_ANCHORED would not) */
 		size_t plen = 0;
-		char *prefix = prefix_literal(v->str, v->len, &plen);
+		char *prefix = tm__prefix_literal(v->str, v->len, &plen);
 		pcre2_code *re = compile_opts(L, v, what, r->name, prefix ? PCRE2_ANCHORED : 0);
 		if (!re) {
 			free(prefix);
@@ -621,7 +493,7 @@ static void load_rule(struct loader *L, const struct tm_ynode *rn)
 	if (lit)
 		load_literals(L, &r, lit);
 	else if (ren && ren->type == TM_Y_SCALAR)
-		add_literal(&r, derive_literal(ren->str, ren->len, &(size_t){ 0 }));
+		add_literal(&r, tm__derive_literal(ren->str, ren->len, &(size_t){ 0 }));
 	if (lit && lit->type == TM_Y_SCALAR && lit->len == 0) {
 		/* `literal: ''` says: no prefilter, on purpose */
 	} else if (!r.nlits && r.re) {
@@ -747,7 +619,7 @@ int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf
 		struct tm_rule r = { .pack = L.pack, .rec = TM_REC_DETECT, .line = det->line };
 		r.name = tm_xstrdup("detect");
 		r.re = compile(&L, det, "detect", "detect");
-		add_literal(&r, derive_literal(det->str, det->len, &(size_t){ 0 }));
+		add_literal(&r, tm__derive_literal(det->str, det->len, &(size_t){ 0 }));
 		if (r.re) {
 			tm_xgrow((void **)&rs->rules, &rs->caprules, rs->nrules + 1, sizeof(*rs->rules));
 			rs->rules[rs->nrules++] = r;

@@ -1,0 +1,140 @@
+/* literal.c: the literal runs a regex needs, for the prefilter and for anchoring fields.
+ *
+ * Conservative by design: a missing literal only costs speed, a wrong one would hide matches,
+ * so anything not understood (top-level alternation, inline options, \Q...\E) gives none. The
+ * loader double-checks every derived literal against the rule's match samples.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "literal.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+/* The longest run of literal bytes that every match must contain: top-level characters outside
+ * groups and classes, not followed by a quantifier that allows zero. Gives up (NULL) on top-level
+ * alternation, inline options and anything it does not understand: a missing prefilter costs
+ * speed, a wrong one would cost matches. */
+char *tm__derive_literal(const char *re, size_t n, size_t *outlen)
+{
+	char best[256], cur[256];
+	size_t bl = 0, cl = 0;
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = re[i], lit = 0;
+		int is_lit = 0;
+		if (depth > 0) {
+			if (c == '\\') {
+				i++;
+			} else if (c == '[') {     /* skip a class inside a group */
+				i++;
+				if (i < n && re[i] == '^')
+					i++;
+				if (i < n && re[i] == ']')
+					i++;
+				while (i < n && re[i] != ']') {
+					if (re[i] == '\\')
+						i++;
+					i++;
+				}
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')') {
+				depth--;
+			}
+			continue;
+		}
+		switch (c) {
+		case '|':
+			return NULL;
+		case '(':
+			if (i + 1 < n && re[i + 1] == '?' && i + 2 < n && re[i + 2] != ':' && re[i + 2] != '<' &&
+			    re[i + 2] != 'P' && re[i + 2] != '\'' && re[i + 2] != '=' && re[i + 2] != '!' &&
+			    re[i + 2] != '>')
+				return NULL;               /* (?i) and friends */
+			depth++;
+			break;
+		case '[':
+			i++;
+			if (i < n && re[i] == '^')
+				i++;
+			if (i < n && re[i] == ']')
+				i++;
+			while (i < n && re[i] != ']') {
+				if (re[i] == '\\')
+					i++;
+				i++;
+			}
+			break;
+		case '\\':
+			if (i + 1 >= n)
+				return NULL;
+			c = re[++i];
+			if (strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", c) && c != '\0') {
+				is_lit = 1;
+				lit = c;
+			} else if (c == 'Q' || c == 'E') {
+				return NULL;
+			}
+			break;
+		case '.': case '^': case '$': case '*': case '+': case '?': case '{': case ')':
+			break;
+		default:
+			is_lit = 1;
+			lit = c;
+		}
+		/* a following quantifier makes this character optional or repeated */
+		if (is_lit && i + 1 < n && (re[i + 1] == '?' || re[i + 1] == '*' || re[i + 1] == '{'))
+			is_lit = 0;
+		if (is_lit && i + 1 < n && re[i + 1] == '+') {
+			/* "a+" still needs one 'a': keep it, then end the run */
+			if (cl < sizeof(cur))
+				cur[cl++] = lit;
+			is_lit = 0;
+		} else if (is_lit && cl < sizeof(cur)) {
+			cur[cl++] = lit;
+			continue;
+		}
+		if (cl > bl)
+			memcpy(best, cur, cl), bl = cl;
+		cl = 0;
+	}
+	if (cl > bl)
+		memcpy(best, cur, cl), bl = cl;
+	if (bl < 2)
+		return NULL;
+	*outlen = bl;
+	return tm_xstrndup(best, bl);
+}
+
+/* The literal run a regex starts with (every match begins with it), or NULL. Stops at the first
+ * metacharacter; a character followed by a quantifier is not part of it. */
+char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
+{
+	char buf[128];
+	size_t k = 0;
+	char *any = tm__derive_literal(re, n, outlen);
+	if (!any)
+		return NULL;                 /* top-level alternation or options: no fixed start */
+	free(any);
+	for (size_t i = 0; i < n && k < sizeof(buf); i++) {
+		char c = re[i];
+		if (c == '\\') {
+			if (i + 1 >= n || !strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", re[i + 1]))
+				break;
+			c = re[++i];
+		} else if (strchr(".^$|()[]{}*+?", c)) {
+			break;
+		}
+		if (i + 1 < n && strchr("?*{", re[i + 1]))
+			break;
+		buf[k++] = c;
+		if (i + 1 < n && re[i + 1] == '+')
+			break;
+	}
+	if (k < 2)
+		return NULL;
+	*outlen = k;
+	return tm_xstrndup(buf, k);
+}
+
