@@ -90,6 +90,7 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	tm_json_num(j, "steps", (double)s->steps);
 	tm_json_num(j, "duplicate_step_records", (double)r->dup_steps);
 	tm_json_num(j, "steps_not_kept", (double)r->steps_dropped);
+	tm_json_num(j, "steps_out_of_order", (double)r->out_of_order);
 	tm_json_num(j, "first_step", s->first_step);
 	tm_json_num(j, "last_step", s->last_step);
 	tm_json_num(j, "warmup_steps", s->warmup_steps);

@@ -249,6 +249,10 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 	}
 }
 
+static void fill_step(struct tm_run *r, struct tm_step *s, double step, const double *f);
+static void step_events(struct tm_run *r, const struct tm_hit *h, const double *f, double step,
+			int loss_nonfinite);
+
 static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
@@ -270,10 +274,29 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 			return;
 		}
 		step = r->nsteps ? last + 1 : rule->step_base;
-	} else if (r->nsteps && step == last) {
-		/* the same step again (another rank, or a second line about it, like DeepSpeed's
-		 * timer after its step line): fill in what the first record lacked */
-		struct tm_step *s = &r->steps[r->nsteps - 1];
+	} else if (r->nsteps && step <= last) {
+		/* Steps are kept sorted. An earlier number is either a step we have (another rank, a
+		 * redraw, or a second line about it, like DeepSpeed's timer after its step line: fill in
+		 * what the first record lacked) or one that arrived late (interleaved ranks, block-
+		 * buffered stdout): it goes in its place. */
+		size_t lo = 0, hi = r->nsteps;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (r->steps[mid].step < step)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (r->steps[lo].step != step) {
+			tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
+			memmove(&r->steps[lo + 1], &r->steps[lo], (r->nsteps - lo) * sizeof(*r->steps));
+			r->nsteps++;
+			r->out_of_order++;
+			fill_step(r, &r->steps[lo], step, f);
+			step_events(r, h, f, step, loss_nonfinite);
+			return;
+		}
+		struct tm_step *s = &r->steps[lo];
 		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
 				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
 		const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
@@ -284,12 +307,14 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 				*dst[i] = f[src[i]];
 		r->dup_steps++;
 		return;
-	} else if (r->nsteps && step < last) {
-		r->dup_steps++;
-		return;
 	}
 	tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
-	struct tm_step *s = &r->steps[r->nsteps++];
+	fill_step(r, &r->steps[r->nsteps++], step, f);
+	step_events(r, h, f, step, loss_nonfinite);
+}
+
+static void fill_step(struct tm_run *r, struct tm_step *s, double step, const double *f)
+{
 	s->step = step;
 	s->time_s = f[TM_F_STEP_TIME];
 	s->consumed = f[TM_F_CONSUMED_SAMPLES];
@@ -307,6 +332,11 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		r->params[TM_P_TRAIN_ITERS] = f[TM_F_TOTAL_STEPS];
 		r->param_line[TM_P_TRAIN_ITERS] = r->line;
 	}
+}
+
+static void step_events(struct tm_run *r, const struct tm_hit *h, const double *f, double step,
+			int loss_nonfinite)
+{
 	/* counters the framework prints with the step (Megatron): events without another regex */
 	if (f[TM_F_NAN_ITERS] > 0) {
 		char msg[96];

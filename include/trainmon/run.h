@@ -47,6 +47,7 @@ struct tm_run {
 	size_t nsteps, capsteps;
 	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
 	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
+	uint64_t out_of_order;       /* step records that arrived after a later step (kept in order) */
 	double consumed_tokens;      /* last logged consumed tokens, NAN unknown */
 	double params[TM_P_N];       /* NAN unknown (numeric params) */
 	char *sparams[TM_P_N];       /* owned strings for TM_P_DTYPE.. ; NULL unknown */
