@@ -17,7 +17,7 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-#define TM_GRAM_LOG2 18                  /* 2^18-bit set: 32 KiB */
+#define TM_GRAM_LOG2 16                  /* 2^16 one-byte flags: 64 KiB, one load per window */
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
 #define TM_HASH_MUL 2654435761u          /* Knuth's multiplicative hash */
 
@@ -31,7 +31,7 @@ struct tm_lit {                          /* one distinct literal */
 };
 
 struct tm_ac {
-	uint64_t grams[TM_GRAM_BITS / 64];
+	uint8_t grams[TM_GRAM_BITS];     /* 1 where some literal's window hashes */
 	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash; with stride 2
 					    each literal has two entries (windows at off and off + 1) */
 	size_t nlits;
@@ -149,7 +149,7 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 				if (ac->nlits != before) {
 					t->off = best_window((const unsigned char *)t->p, t->len, 1);
 					t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
-					ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
+					ac->grams[t->hash] = 1;
 				}
 			}
 			if (t->nrules == 0 || t->rules[t->nrules - 1] != (uint32_t)i) {
@@ -179,8 +179,8 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 			memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
 			u->off = t->off + 1;
 			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
-			ac->grams[t->hash >> 6] |= 1ull << (t->hash & 63);
-			ac->grams[u->hash >> 6] |= 1ull << (u->hash & 63);
+			ac->grams[t->hash] = 1;
+			ac->grams[u->hash] = 1;
 		}
 		ac->nlits = 2 * n;
 	}
@@ -191,6 +191,15 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 	if (rs->max_groups == 0)
 		rs->max_groups = 1;
 	return 0;
+}
+
+/* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern was
+ * JIT-compiled, the interpreter otherwise. Same results either way. */
+static inline int run_re(const void *re, int jit, const char *s, size_t n, size_t start, void *md)
+{
+	if (jit)
+		return pcre2_jit_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+	return pcre2_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
 }
 
 /* Adds rule r to the record's candidates once. */
@@ -229,7 +238,7 @@ static void verify(const struct tm_ac *ac, struct tm_matcher *m, size_t *nc, con
 static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsigned char *p, size_t n)
 {
 	size_t nc = 0;
-	const uint64_t *gr = ac->grams;
+	const uint8_t *gr = ac->grams;
 	size_t i = 0;
 	if (ac->stride == 2) {
 		/* even positions: three windows (0, 2, 4) per 8-byte load */
@@ -239,8 +248,8 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 			uint32_t h0 = ((uint32_t)w * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			uint32_t h1 = ((uint32_t)(w >> 16) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			uint32_t h2 = ((uint32_t)(w >> 32) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
-			uint64_t b0 = gr[h0 >> 6] >> (h0 & 63), b1 = gr[h1 >> 6] >> (h1 & 63);
-			uint64_t b2 = gr[h2 >> 6] >> (h2 & 63);
+			unsigned b0 = gr[h0], b1 = gr[h1];
+			unsigned b2 = gr[h2];
 			if (!((b0 | b1 | b2) & 1))
 				continue;
 			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
@@ -249,7 +258,7 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 		}
 		for (; i + 4 <= n; i += 2) {
 			uint32_t h = gram_hash(p + i, 4);
-			if (gr[h >> 6] >> (h & 63) & 1)
+			if (gr[h])
 				verify(ac, m, &nc, p, n, i, h);
 		}
 	} else {
@@ -261,8 +270,8 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 			uint32_t h1 = ((uint32_t)(w >> 8) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			uint32_t h2 = ((uint32_t)(w >> 16) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			uint32_t h3 = ((uint32_t)(w >> 24) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
-			uint64_t b0 = gr[h0 >> 6] >> (h0 & 63), b1 = gr[h1 >> 6] >> (h1 & 63);
-			uint64_t b2 = gr[h2 >> 6] >> (h2 & 63), b3 = gr[h3 >> 6] >> (h3 & 63);
+			unsigned b0 = gr[h0], b1 = gr[h1];
+			unsigned b2 = gr[h2], b3 = gr[h3];
 			if (!((b0 | b1 | b2 | b3) & 1))
 				continue;
 			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
@@ -273,7 +282,7 @@ static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsi
 	}
 	for (; i + 4 <= n; i++) {
 		uint32_t h = gram_hash(p + i, 4);
-		if (gr[h >> 6] >> (h & 63) & 1)
+		if (gr[h])
 			verify(ac, m, &nc, p, n, i, h);
 	}
 	for (size_t k = 0; k < ac->nshorts; k++) {
@@ -347,7 +356,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		if (r->rec == TM_REC_DETECT && m->skip_detect)
 			continue;
 		m->regex_runs++;
-		int rc = pcre2_match(r->re, (PCRE2_SPTR)p, len, 0, 0, md, NULL);
+		int rc = run_re(r->re, r->jit, p, len, 0, md);
 		if (rc < 0)
 			continue;
 		m->matches[m->cand[i]]++;
@@ -394,13 +403,13 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
 		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
-			rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, (PCRE2_SIZE)(hit - subj), 0, m->md_sub, NULL);
+			rc = run_re(f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
 			if (rc > 0)
 				break;
 			from = hit + 1;
 		}
 	} else {
-		rc = pcre2_match(f->re, (PCRE2_SPTR)subj, len, 0, 0, m->md_sub, NULL);
+		rc = run_re(f->re, f->jit, subj, len, 0, m->md_sub);
 	}
 	uint32_t g = f->cap.group;
 	if (rc <= 0 || g >= (uint32_t)rc)

@@ -248,6 +248,12 @@ static void map_groups(struct loader *L, struct tm_rule *r, pcre2_code *re, cons
 	}
 }
 
+static int is_jit(const pcre2_code *re)
+{
+	size_t size = 0;
+	return pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
 static int re_matches(pcre2_code *re, const char *s, size_t n)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
@@ -368,6 +374,7 @@ static void load_fields(struct loader *L, struct tm_rule *r, const struct tm_yno
 			continue;
 		}
 		r->fields[r->nfields].re = re;
+		r->fields[r->nfields].jit = is_jit(re);
 		r->fields[r->nfields].cap = c;
 		r->fields[r->nfields].prefix = prefix;
 		r->fields[r->nfields].prefix_len = plen;
@@ -567,6 +574,7 @@ static void load_rule(struct loader *L, const struct tm_ynode *rn)
 		rule_release(&r);
 		return;
 	}
+	r.jit = is_jit(r.re);
 	tm_xgrow((void **)&L->rs->rules, &L->rs->caprules, L->rs->nrules + 1, sizeof(*L->rs->rules));
 	L->rs->rules[L->rs->nrules++] = r;
 }
@@ -621,6 +629,7 @@ int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf
 		r.re = compile(&L, det, "detect", "detect");
 		add_literal(&r, tm__derive_literal(det->str, det->len, &(size_t){ 0 }));
 		if (r.re) {
+			r.jit = is_jit(r.re);
 			tm_xgrow((void **)&rs->rules, &rs->caprules, rs->nrules + 1, sizeof(*rs->rules));
 			rs->rules[rs->nrules++] = r;
 		} else {

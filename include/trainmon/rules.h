@@ -65,6 +65,7 @@ struct tm_capture {
 /* An extra regex run on a matched line to pick one more value (`fields:` in YAML). */
 struct tm_subfield {
 	void *re;                  /* owned pcre2_code * */
+	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
 	struct tm_capture cap;     /* group 1 (or the only group) */
 	char *prefix;              /* owned literal every match starts with, or NULL: the regex is
 	                              then tried anchored at each occurrence instead of scanning */
@@ -84,6 +85,7 @@ struct tm_rule {
 	unsigned pack;             /* index into ruleset->packs */
 	enum tm_rec rec;
 	void *re;                  /* owned pcre2_code * (JIT-compiled when the JIT is there) */
+	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
 	char **lits;               /* owned literals; the regex runs only on records holding one */
 	size_t *lit_lens;          /* owned, nlits */
 	size_t nlits;              /* 0 = no prefilter: the regex runs on every record */
