@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -169,7 +170,9 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 	d->st.lines += w->tail.feed.m.records - lines;
 	if (rc < 0 && !w->err_reported) {
 		w->err_reported = 1;
-		tm__sink_note(d, "%s: %s (retrying)", w->tail.path, strerror(-rc));
+		tm__sink_note(d, "%s: %s (retrying)%s", w->tail.path, strerror(-rc),
+			      rc == -EMFILE || rc == -ENFILE ? "; raise the open-file limit (ulimit -n, or "
+			      "LimitNOFILE= in the systemd unit) or lower --max-files" : "");
 	} else if (rc == 0 && w->err_reported) {
 		w->err_reported = 0;
 		tm__sink_note(d, "%s: readable again", w->tail.path);
@@ -633,6 +636,12 @@ int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg)
 	if (tm__sinks_open(d) < 0) {
 		fprintf(stderr, "trainmon watch: %s: %s\n", cfg->jsonl_path, strerror(errno));
 		return TM_EXIT_SYSTEM;
+	}
+	/* one fd per followed file: take the hard open-file limit (the soft default, 1024, is low) */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	sigset_t set;
 	sigemptyset(&set);
