@@ -35,6 +35,7 @@ void tm_run_release(struct tm_run *r)
 {
 	free(r->file);
 	free(r->steps);
+	free(r->events);
 	for (int i = 0; i < TM_P_N; i++)
 		free(r->sparams[i]);
 	memset(r, 0, sizeof(*r));
@@ -211,6 +212,7 @@ void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm
 		r->events_dropped++;
 		return;
 	}
+	tm_xgrow((void **)&r->events, &r->capevents, r->nevents + 1, sizeof(*r->events));
 	struct tm_event *e = &r->events[r->nevents++];
 	e->line = e->last_line = line;
 	e->count = 1;

@@ -252,6 +252,7 @@ static int parse_line(struct tm_saved *cur, char *line)
 	} else if (strncmp(line, "event ", 6) == 0) {
 		if (r->nevents == TM_RUN_EVENTS_MAX)
 			return -1;
+		tm_xgrow((void **)&r->events, &r->capevents, r->nevents + 1, sizeof(*r->events));
 		struct tm_event *e = &r->events[r->nevents];
 		int kind, sev;
 		size_t n;

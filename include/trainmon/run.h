@@ -52,8 +52,8 @@ struct tm_run {
 	double params[TM_P_N];       /* NAN unknown (numeric params) */
 	char *sparams[TM_P_N];       /* owned strings for TM_P_DTYPE.. ; NULL unknown */
 	uint64_t param_line[TM_P_N]; /* line that gave each param */
-	struct tm_event events[TM_RUN_EVENTS_MAX];
-	size_t nevents;
+	struct tm_event *events;     /* owned, grown on demand up to TM_RUN_EVENTS_MAX entries */
+	size_t nevents, capevents;
 	uint64_t events_dropped;     /* events not listed (counts stay exact) */
 	uint64_t event_counts[TM_EV_N];
 	struct tm_matcher *m;        /* borrowed, for `fields:` sub-regexes */
