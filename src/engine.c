@@ -1,7 +1,14 @@
 /* engine.c: the shared read -> split -> match -> fold pipeline (see engine.h).
  * Constant memory per file: the line buffer, the matcher scratch and the run's steps. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "trainmon/xalloc.h"
 
 #include "trainmon/engine.h"
 #include "banned.h"
@@ -10,6 +17,7 @@ void tm_feed_init(struct tm_feed *f, const char *file, const struct tm_ruleset *
 {
 	f->trace = NULL;
 	f->trace_ctx = NULL;
+	f->end = 0;
 	tm_lines_init(&f->lines, line_max);
 	tm_matcher_init(&f->m, rs);
 	tm_run_init(&f->run, file, rs, &f->m);
@@ -35,7 +43,15 @@ int tm_feed_record(void *ctx, const struct tm_record *rec)
 int tm_feed_fd_to_eof(struct tm_feed *f, int fd)
 {
 	for (;;) {
-		ssize_t n = tm_lines_read(&f->lines, fd);
+		ssize_t n;
+		if (f->end) {                  /* a range: read no further than f->end */
+			uint64_t at = f->lines.off + f->lines.len;
+			if (at >= f->end)
+				break;
+			n = tm_lines_read_max(&f->lines, fd, f->end - at);
+		} else {
+			n = tm_lines_read(&f->lines, fd);
+		}
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -72,4 +88,85 @@ void tm_run_name_hints(struct tm_run *r, const char *path)
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	tm_run_set_sparam(r, TM_P_SLURM_JOB_ID, buf, TM_SRC_PARAM_FILENAME);
+}
+
+/* ---- the split read ---- */
+
+#define SPLIT_MIN (64u << 20)   /* below this, one thread reads faster than two start */
+
+struct half {
+	struct tm_feed *g;
+	const char *path;
+	uint64_t from;
+	int rc;
+};
+
+static void *read_second_half(void *arg)
+{
+	struct half *h = arg;
+	int fd = open(h->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		h->rc = -errno;
+		return NULL;
+	}
+	if (lseek(fd, (off_t)h->from, SEEK_SET) < 0) {
+		h->rc = -errno;
+	} else {
+		tm_lines_reset(&h->g->lines, h->from, 0);
+		h->rc = tm_feed_fd_to_eof(h->g, fd);
+	}
+	close(fd);
+	return NULL;
+}
+
+int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t size)
+{
+	const char *env = getenv("TRAINMON_SPLIT_MIN");   /* tests force the split on small files */
+	uint64_t min = env ? strtoull(env, NULL, 10) : (uint64_t)SPLIT_MIN;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (size < min || size < 2 || cpus < 2 || f->run.framework_forced)
+		return tm_feed_fd_to_eof(f, fd);
+	/* the first newline at or after the middle: the second half starts on a line */
+	char buf[64 * 1024];
+	uint64_t mid = size / 2, split = 0;
+	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)mid);
+	const char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
+	if (!nl || mid + (uint64_t)(nl - buf) + 1 >= size)
+		return tm_feed_fd_to_eof(f, fd);
+	split = mid + (uint64_t)(nl - buf) + 1;
+
+	struct tm_feed *g = tm_xcalloc(1, sizeof(*g));
+	tm_feed_init(g, f->run.file, f->run.rs, f->lines.line_max);
+	struct half h = { .g = g, .path = path, .from = split };
+	pthread_t th;
+	int threaded = pthread_create(&th, NULL, read_second_half, &h) == 0;
+	f->end = split;
+	int rc = tm_feed_fd_to_eof(f, fd);
+	f->end = 0;
+	if (!threaded)
+		read_second_half(&h);
+	else
+		pthread_join(th, NULL);
+	if (rc == 0 && h.rc == 0 && tm_run_append(&f->run, &g->run, f->lines.line) < 0) {
+		/* the second half needs the first's state: read it again, on from where f stopped */
+		tm_feed_release(g);
+		tm_feed_init(g, f->run.file, f->run.rs, f->lines.line_max);
+		if (lseek(fd, (off_t)split, SEEK_SET) < 0)
+			rc = -errno;
+		else
+			rc = tm_feed_fd_to_eof(f, fd);
+		h.rc = 0;
+	}
+	if (rc == 0)
+		rc = h.rc;
+	f->lines.lines += g->lines.lines;
+	f->lines.line += g->lines.line;
+	f->lines.truncated += g->lines.truncated;
+	f->lines.records += g->lines.records;
+	f->m.records += g->m.records;
+	f->m.dfa_records += g->m.dfa_records;
+	f->m.regex_runs += g->m.regex_runs;
+	tm_feed_release(g);
+	free(g);
+	return rc;
 }

@@ -248,8 +248,15 @@ static void ensure_room(struct tm_lines *l, int filled)
 
 ssize_t tm_lines_read(struct tm_lines *l, int fd)
 {
+	return tm_lines_read_max(l, fd, UINT64_MAX);
+}
+
+ssize_t tm_lines_read_max(struct tm_lines *l, int fd, uint64_t max)
+{
 	ensure_room(l, l->read_full);
 	size_t room = l->cap - l->len;
+	if (room > max)
+		room = (size_t)max;
 	if (room == 0)
 		return -ENOBUFS;   /* cannot happen: drain leaves less than line_max */
 	for (;;) {

@@ -276,6 +276,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 			return;
 		}
 		step = r->nsteps ? last + 1 : rule->step_base;
+		r->self_numbered++;
 	} else if (r->nsteps && step <= last) {
 		/* Steps are kept sorted. An earlier number is either a step we have (another rank, a
 		 * redraw, or a second line about it, like DeepSpeed's timer after its step line: fill in
@@ -426,5 +427,85 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	case TM_REC_DETECT:
 		break;
 	}
+	return 0;
+}
+
+/* ---- appending a run that read the next part of the same file (analyze's split read) ---- */
+
+static uint32_t add_line(uint32_t line, uint64_t off)
+{
+	uint64_t v = line + off;
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
+{
+	if (a->framework >= 0 && b->framework >= 0 && a->framework != b->framework)
+		return -1;
+	if (a->self_rank != -2 && b->self_rank != -2 && a->self_rank != b->self_rank)
+		return -1;
+	if (b->self_numbered && b->self_numbered != b->nsteps)
+		return -1;                       /* mixed numbering: cannot renumber */
+	/* b's steps must all come after a's: a step of b at or below a's last would, read in one
+	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
+	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
+		return -1;
+	if (a->framework < 0)
+		a->framework = b->framework;
+	if (a->self_rank == -2)
+		a->self_rank = b->self_rank;
+	/* self-numbered steps continue a's numbering */
+	if (b->self_numbered && a->nsteps) {
+		double shift = a->steps[a->nsteps - 1].step + 1 - b->step_base;
+		for (size_t i = 0; i < b->nsteps; i++)
+			b->steps[i].step += shift;
+	}
+	if (!a->nsteps)
+		a->step_base = b->step_base;
+	/* steps: all of b's come after a's (checked above), so b's array follows a's */
+	if (b->nsteps) {
+		tm_xgrow((void **)&a->steps, &a->capsteps, a->nsteps + b->nsteps, sizeof(*a->steps));
+		for (size_t k = 0; k < b->nsteps; k++) {
+			a->steps[a->nsteps + k] = b->steps[k];
+			a->steps[a->nsteps + k].line = add_line(b->steps[k].line, line_offset);
+		}
+		a->nsteps += b->nsteps;
+	}
+	a->dup_steps += b->dup_steps;
+	a->out_of_order += b->out_of_order;
+	a->self_numbered += b->self_numbered;
+	if (!isnan(b->consumed_tokens))
+		a->consumed_tokens = b->consumed_tokens;
+	for (int p = 0; p < TM_P_N; p++) {
+		if (p < TM_P_NUM_STRINGS_FROM_HERE && isnan(a->params[p]) && !isnan(b->params[p])) {
+			a->params[p] = b->params[p];
+			a->param_line[p] = b->param_line[p] + line_offset;
+		} else if (p >= TM_P_NUM_STRINGS_FROM_HERE && !a->sparams[p] && b->sparams[p]) {
+			a->sparams[p] = b->sparams[p];
+			b->sparams[p] = NULL;
+			a->param_line[p] = b->param_line[p] + line_offset;
+		}
+	}
+	/* events: b's after a's; a kind continuing across the seam folds as it would have */
+	for (size_t i = 0; i < b->nevents; i++) {
+		struct tm_event e = b->events[i];
+		e.line += line_offset;
+		e.last_line += line_offset;
+		if (a->nevents && a->events[a->nevents - 1].kind == e.kind) {
+			struct tm_event *l = &a->events[a->nevents - 1];
+			l->count += e.count;
+			l->last_line = e.last_line;
+			if (e.severity > l->severity)
+				l->severity = e.severity;
+		} else if (a->nevents == TM_RUN_EVENTS_MAX) {
+			a->events_dropped += e.count;
+		} else {
+			tm_xgrow((void **)&a->events, &a->capevents, a->nevents + 1, sizeof(*a->events));
+			a->events[a->nevents++] = e;
+		}
+	}
+	a->events_dropped += b->events_dropped;
+	for (int k = 0; k < TM_EV_N; k++)
+		a->event_counts[k] += b->event_counts[k];
 	return 0;
 }

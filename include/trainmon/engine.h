@@ -15,6 +15,7 @@ struct tm_feed {
 	struct tm_matcher m;       /* embedded */
 	struct tm_run run;         /* embedded */
 	tm_record_fn trace;        /* optional: sees every record before matching (watch --trace-lines) */
+	uint64_t end;              /* read no further than this offset; 0 = to EOF */
 	void *trace_ctx;           /* borrowed */
 };
 
@@ -22,6 +23,12 @@ void tm_feed_init(struct tm_feed *f, const char *file, const struct tm_ruleset *
 void tm_feed_release(struct tm_feed *f);
 /* Reads fd to EOF (analyze). Returns 0 or -errno. */
 int tm_feed_fd_to_eof(struct tm_feed *f, int fd);
+/* Reads a regular file of `size` bytes to EOF in two halves, on two threads, split after a
+ * newline near the middle; the second half's run is appended to f's (tm_run_append), so the
+ * result is what tm_feed_fd_to_eof would give. Falls back to one thread when the file is
+ * small or no newline is near the middle. Returns 0 or -errno. */
+int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t size);
+
 /* Processes bytes already in memory (tests, fuzzers); final=1 also flushes a last partial line. */
 int tm_feed_bytes(struct tm_feed *f, const char *p, size_t n, int final);
 /* The record callback: matches one record into the run (ctx = struct tm_feed). */

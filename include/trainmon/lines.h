@@ -51,6 +51,8 @@ void tm_lines_reset(struct tm_lines *l, uint64_t off, uint64_t line_base);
 
 /* One read(2) into free buffer space: bytes read, 0 at EOF, or -errno. */
 ssize_t tm_lines_read(struct tm_lines *l, int fd);
+/* The same, reading at most max bytes. */
+ssize_t tm_lines_read_max(struct tm_lines *l, int fd, uint64_t max);
 /* Hands out every complete line in the buffer. Returns 0 or the callback's non-zero value. */
 int tm_lines_drain(struct tm_lines *l, tm_record_fn fn, void *ctx);
 /* End of input: also hands out a last line that has no '\n'. */

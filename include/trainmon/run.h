@@ -48,6 +48,7 @@ struct tm_run {
 	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
 	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
 	uint64_t out_of_order;       /* step records that arrived after a later step (kept in order) */
+	uint64_t self_numbered;      /* step records numbered by us (their line has no step number) */
 	double consumed_tokens;      /* last logged consumed tokens, NAN unknown */
 	double params[TM_P_N];       /* NAN unknown (numeric params) */
 	char *sparams[TM_P_N];       /* owned strings for TM_P_DTYPE.. ; NULL unknown */
@@ -74,6 +75,13 @@ int tm_run_hit(void *ctx, const struct tm_hit *h);
 /* Keeps the newest `keep` step records when there are more than `max` (the daemon's cap on a
  * run's memory; statistics then cover that window). Returns how many were dropped. */
 size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep);
+
+/* Appends run b, which read the bytes right after a's (line numbers relative to its start,
+ * line_offset = a's line count), as if one run had read both in order. Returns 0, or -1,
+ * changing nothing, when only one pass can say what b's lines mean (a different framework, a
+ * different rank for self-numbered steps, or steps of b not after a's): the caller then reads
+ * b's bytes again into a. */
+int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset);
 
 /* Adds an event that did not come from a rule (e.g. a NaN loss value). */
 void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,

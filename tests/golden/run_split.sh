@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# run_split.sh: every golden `analyze` case again with the two-thread split read forced on
+# (TRAINMON_SPLIT_MIN=1): the output must be byte for byte what one pass gives.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+cases=()
+for cmd in $(find "$here" -name cmd | sort); do
+  grep -q '^analyze' "$cmd" && cases+=("$(dirname "$cmd")")
+done
+TRAINMON_SPLIT_MIN=1 exec "$here/run_golden.sh" "${cases[@]}"
