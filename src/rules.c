@@ -54,6 +54,11 @@ static void rule_release(struct tm_rule *r)
 		free(r->keys[i].when_true);
 	}
 	free(r->keys);
+	for (size_t i = 0; i < r->nvals; i++) {
+		free(r->vals[i].from);
+		free(r->vals[i].to);
+	}
+	free(r->vals);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -452,7 +457,27 @@ static void load_literals(struct loader *L, struct tm_rule *r, const struct tm_y
 }
 
 static const char *const rule_keys[] = { "name", "record", "regex", "literal", "fields", "keys", "kind",
-	"severity", "step_base", "samples", "description" };
+	"severity", "step_base", "samples", "description", "attach", "values" };
+
+static void load_values(struct loader *L, struct tm_rule *r, const struct tm_ynode *map)
+{
+	if (map->type != TM_Y_MAP) {
+		err_at(L, map, "rule '%s': 'values' must be a mapping of logged value to meaning, not %s",
+		       r->name, tm_ytype_name(map->type));
+		return;
+	}
+	r->vals = tm_xcalloc(map->n / 2 + 1, sizeof(*r->vals));
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct tm_ynode *k = map->kids[i], *v = map->kids[i + 1];
+		if (k->type != TM_Y_SCALAR || v->type != TM_Y_SCALAR) {
+			err_at(L, k, "rule '%s': 'values' entries are logged_value: meaning", r->name);
+			continue;
+		}
+		r->vals[r->nvals].from = tm_xstrndup(k->str, k->len);
+		r->vals[r->nvals].to = tm_xstrndup(v->str, v->len);
+		r->nvals++;
+	}
+}
 
 static void load_rule(struct loader *L, const struct tm_ynode *rn)
 {
@@ -563,6 +588,23 @@ static void load_rule(struct loader *L, const struct tm_ynode *rn)
 			err_at(L, sbn, "rule '%s': step_base must be 0 or 1, not '%s'", name, sb);
 		else
 			r.step_base = (int)v;
+	}
+	const struct tm_ynode *an = tm_ymap_get(rn, "attach");
+	const char *att = scalar(L, an, "attach");
+	if (att) {
+		if (r.rec != TM_REC_STEP)
+			err_at(L, an, "rule '%s': 'attach' is for step rules", name);
+		else if (strcmp(att, "true") == 0)
+			r.attach = 1;
+		else if (strcmp(att, "false") != 0)
+			err_at(L, an, "rule '%s': attach must be true or false, not '%s'", name, att);
+	}
+	const struct tm_ynode *vn = tm_ymap_get(rn, "values");
+	if (vn) {
+		if (r.rec != TM_REC_PARAM)
+			err_at(L, vn, "rule '%s': 'values' is for param rules", name);
+		else
+			load_values(L, &r, vn);
 	}
 	const struct tm_ynode *samples = tm_ymap_get(rn, "samples");
 	if (!samples)

@@ -239,6 +239,21 @@ static int nonfinite_text(const char *p, size_t n)
 	return n >= 3 && (strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0);
 }
 
+/* A param value through the rule's `values:` map: 1 with the meaning in (*p, *n), 0 when the
+ * rule maps values and this one is not listed (left unknown, never guessed). */
+static int map_value(const struct tm_rule *rule, const char **p, size_t *n)
+{
+	if (!rule->nvals)
+		return 1;
+	for (size_t i = 0; i < rule->nvals; i++)
+		if (strlen(rule->vals[i].from) == *n && memcmp(rule->vals[i].from, *p, *n) == 0) {
+			*p = rule->vals[i].to;
+			*n = strlen(rule->vals[i].to);
+			return 1;
+		}
+	return 0;
+}
+
 static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n,
 			  double *fields, int *loss_nonfinite)
 {
@@ -264,6 +279,30 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		return;                  /* another framework's step line: not this run's steps */
 	if (r->m)
 		r->m->skip_detect = 1;
+	if (rule->attach) {
+		/* a metric line after its step's header: it completes the last step record */
+		struct tm_step *s = r->nsteps ? &r->steps[r->nsteps - 1] : &r->pending;
+		if (!r->nsteps && !r->has_pending) {
+			/* nothing to attach to: kept for tm_run_append, ignored otherwise */
+			memset(&r->pending, 0, sizeof(r->pending));
+			r->pending.step = r->pending.time_s = r->pending.consumed = r->pending.loss = NAN;
+			r->pending.global_batch = r->pending.tflops = r->pending.mfu = NAN;
+			r->pending.tokens_per_s_per_gpu = r->pending.tokens_per_s = r->pending.samples_per_s = NAN;
+			r->has_pending = 1;
+		}
+		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
+				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
+		const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
+				    TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
+				    TM_F_SAMPLES_PER_S };
+		for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+			if (!isnan(f[src[i]]))
+				*dst[i] = f[src[i]];
+		if (!isnan(f[TM_F_CONSUMED_TOKENS]))
+			r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
+		step_events(r, h, f, s->step, loss_nonfinite);
+		return;
+	}
 	r->step_base = rule->step_base;
 	double step = f[TM_F_STEP];
 	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
@@ -389,13 +428,15 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 		else if (c->kind == TM_CAP_VALUE)
 			val = p, vallen = n;
 		else
-			apply_capture(r, c, p, n, f, &loss_nonfinite);
+			if (c->kind != TM_CAP_PARAM || map_value(rule, &p, &n))
+				apply_capture(r, c, p, n, f, &loss_nonfinite);
 	}
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
 		const char *p;
 		size_t n;
 		if (tm_match_sub(r->m, &rule->fields[i], h->subj, h->len, &p, &n))
-			apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
+			if (rule->fields[i].cap.kind != TM_CAP_PARAM || map_value(rule, &p, &n))
+				apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
 	}
 	switch (rule->rec) {
 	case TM_REC_STEP:
@@ -413,7 +454,12 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 					if (truthy(val, vallen))
 						set_param(r, km->param, km->when_true, strlen(km->when_true));
 				} else {
-					set_param(r, km->param, val, vallen);
+				{
+					const char *mv = val;
+					size_t mn = vallen;
+					if (map_value(rule, &mv, &mn))
+						set_param(r, km->param, mv, mn);
+				}
 				}
 			}
 		}
@@ -462,6 +508,18 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	}
 	if (!a->nsteps)
 		a->step_base = b->step_base;
+	/* metric lines b read before its first step complete a's last step */
+	if (b->has_pending && a->nsteps) {
+		struct tm_step *s = &a->steps[a->nsteps - 1];
+		const struct tm_step *t = &b->pending;
+		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
+				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
+		const double src[] = { t->time_s, t->consumed, t->loss, t->global_batch, t->tflops, t->mfu,
+				       t->tokens_per_s_per_gpu, t->tokens_per_s, t->samples_per_s };
+		for (size_t k = 0; k < sizeof(src) / sizeof(src[0]); k++)
+			if (!isnan(src[k]))
+				*dst[k] = src[k];
+	}
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
 		tm_xgrow((void **)&a->steps, &a->capsteps, a->nsteps + b->nsteps, sizeof(*a->steps));

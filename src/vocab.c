@@ -27,6 +27,7 @@ static const struct tm_group_name group_names[] = {
 	{ "consumed_tokens", TM_F_CONSUMED_TOKENS, 0 },
 	{ "global_batch", TM_F_GLOBAL_BATCH, 0 },
 	{ "tflops", TM_F_TFLOPS, 0 },
+	{ "flops_per_s_per_gpu", TM_F_TFLOPS, 12 },
 	{ "mfu", TM_F_MFU, 0 },
 	{ "mfu_pct", TM_F_MFU, 2 },
 	{ "tokens_per_s", TM_F_TOKENS_PER_S, 0 },

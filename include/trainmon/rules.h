@@ -80,6 +80,12 @@ struct tm_keymap {
 	char *when_true;           /* owned or NULL */
 };
 
+/* `values:` of a param rule: a logged string value and what it means ("bfloat16" -> "bf16"). */
+struct tm_valmap {
+	char *from;                /* owned */
+	char *to;                  /* owned */
+};
+
 struct tm_rule {
 	char *name;                /* owned */
 	unsigned pack;             /* index into ruleset->packs */
@@ -98,6 +104,10 @@ struct tm_rule {
 	enum tm_event_kind kind;   /* events */
 	enum tm_ev_severity severity;
 	int step_base;             /* steps: number of the first step (0 or 1) */
+	int attach;                /* steps: the values belong to the last step record (a metric on
+				      a line after its step's header, Composer); no new step */
+	struct tm_valmap *vals;    /* owned: logged value -> parameter value (`values:`) */
+	size_t nvals;
 	unsigned line;             /* 1-based line of the rule in its YAML file */
 };
 
