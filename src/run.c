@@ -267,6 +267,21 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 }
 
 static void fill_step(struct tm_run *r, struct tm_step *s, double step, const double *f);
+
+/* Copies a record's values (field-indexed, NAN = absent) into a step: all present ones, or with
+ * only_missing those the step lacks. */
+static void take_fields(struct tm_step *s, const double *f, int only_missing)
+{
+	double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
+			  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
+	static const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
+				   TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
+				   TM_F_SAMPLES_PER_S };
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		if (!isnan(f[src[i]]) && (!only_missing || isnan(*dst[i])))
+			*dst[i] = f[src[i]];
+}
+
 static void step_events(struct tm_run *r, const struct tm_hit *h, const double *f, double step,
 			int loss_nonfinite);
 
@@ -281,26 +296,21 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		r->m->skip_detect = 1;
 	if (rule->attach) {
 		/* a metric line after its step's header: it completes the last step record */
-		struct tm_step *s = r->nsteps ? &r->steps[r->nsteps - 1] : &r->pending;
-		if (!r->nsteps && !r->has_pending) {
+		if (r->nsteps) {
+			take_fields(&r->steps[r->nsteps - 1], f, 0);
+		} else {
 			/* nothing to attach to: kept for tm_run_append, ignored otherwise */
-			memset(&r->pending, 0, sizeof(r->pending));
-			r->pending.step = r->pending.time_s = r->pending.consumed = r->pending.loss = NAN;
-			r->pending.global_batch = r->pending.tflops = r->pending.mfu = NAN;
-			r->pending.tokens_per_s_per_gpu = r->pending.tokens_per_s = r->pending.samples_per_s = NAN;
+			if (!r->has_pending)
+				for (int i = 0; i < TM_F_N; i++)
+					r->pending[i] = NAN;
 			r->has_pending = 1;
+			for (int i = 0; i < TM_F_N; i++)
+				if (!isnan(f[i]))
+					r->pending[i] = f[i];
 		}
-		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
-				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
-		const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
-				    TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
-				    TM_F_SAMPLES_PER_S };
-		for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
-			if (!isnan(f[src[i]]))
-				*dst[i] = f[src[i]];
 		if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 			r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
-		step_events(r, h, f, s->step, loss_nonfinite);
+		step_events(r, h, f, r->nsteps ? r->steps[r->nsteps - 1].step : NAN, loss_nonfinite);
 		return;
 	}
 	r->step_base = rule->step_base;
@@ -338,15 +348,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 			step_events(r, h, f, step, loss_nonfinite);
 			return;
 		}
-		struct tm_step *s = &r->steps[lo];
-		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
-				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
-		const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
-				    TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
-				    TM_F_SAMPLES_PER_S };
-		for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
-			if (isnan(*dst[i]) && !isnan(f[src[i]]))
-				*dst[i] = f[src[i]];
+		take_fields(&r->steps[lo], f, 1);
 		r->dup_steps++;
 		return;
 	}
@@ -509,17 +511,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	if (!a->nsteps)
 		a->step_base = b->step_base;
 	/* metric lines b read before its first step complete a's last step */
-	if (b->has_pending && a->nsteps) {
-		struct tm_step *s = &a->steps[a->nsteps - 1];
-		const struct tm_step *t = &b->pending;
-		double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
-				  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
-		const double src[] = { t->time_s, t->consumed, t->loss, t->global_batch, t->tflops, t->mfu,
-				       t->tokens_per_s_per_gpu, t->tokens_per_s, t->samples_per_s };
-		for (size_t k = 0; k < sizeof(src) / sizeof(src[0]); k++)
-			if (!isnan(src[k]))
-				*dst[k] = src[k];
-	}
+	if (b->has_pending && a->nsteps)
+		take_fields(&a->steps[a->nsteps - 1], b->pending, 0);
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
 		tm_xgrow((void **)&a->steps, &a->capsteps, a->nsteps + b->nsteps, sizeof(*a->steps));

@@ -49,7 +49,7 @@ struct tm_run {
 	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
 	uint64_t out_of_order;       /* step records that arrived after a later step (kept in order) */
 	uint64_t self_numbered;      /* step records numbered by us (their line has no step number) */
-	struct tm_step pending;      /* attach-rule values seen before any step (a split read's second
+	double pending[TM_F_N];      /* attach-rule values seen before any step (a split read's second
 					half starting between a step's header and its metric lines) */
 	int has_pending;
 	double consumed_tokens;      /* last logged consumed tokens, NAN unknown */
