@@ -309,6 +309,16 @@ struct tm_watched *tm_file_touch(struct tm_daemon *d, const char *path, int di, 
 {
 	struct tm_watched *w = file_find(d, path);
 	if (w) {
+		/* Rename-over by another followed file (`mv a.log train.log`, both followed): the path
+		 * now names the inode a.log's tail was reading. Finish ours, then continue that inode
+		 * from where a.log's tail stopped, instead of from 0 (which would count its lines twice). */
+		struct stat st;
+		if (w->tail.cur.fd >= 0 && stat(path, &st) == 0 &&
+		    (st.st_dev != w->tail.cur.dev || st.st_ino != w->tail.cur.ino) &&
+		    take_over_inode(d, path, NULL, now) == 1) {
+			tm_tail_retire(&w->tail, now);
+			take_over_inode(d, path, w, now);
+		}
 		tm__daemon_sync_file(d, w, now);
 		return w;
 	}

@@ -270,6 +270,15 @@ int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64
 	return 0;
 }
 
+void tm_tail_retire(struct tm_tail *t, uint64_t now_ms)
+{
+	if (t->cur.fd < 0)
+		return;
+	read_fd(t, &t->cur, now_ms);
+	retire_cur(t);
+	t->st.rotations++;
+}
+
 int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms)
 {
 	if (t->cur.fd < 0) {

@@ -62,6 +62,10 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms);
 int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
 		   const unsigned char *marker, size_t marker_len, uint64_t now_ms);
 
+/* Reads the current inode to EOF and moves it to the drain list (the path is about to name an
+ * inode another tail has been reading: see the daemon's take-over). */
+void tm_tail_retire(struct tm_tail *t, uint64_t now_ms);
+
 /* Opens the path and starts at its current end (--from-end). Returns 0 or -errno. */
 int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
 
