@@ -781,16 +781,18 @@ int tm_ruleset_load(struct tm_ruleset *rs, const char *path, struct tm_diag *d)
 	}
 	closedir(dir);
 	qsort(names, n, sizeof(*names), cmpstr);
-	int errors = 0;
+	int errors = 0, sys = 0;
 	for (size_t i = 0; i < n; i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof(p), "%s/%s", path, names[i]);
 		int rc = load_file(rs, p, d);
+		if (rc < 0 && !sys)
+			sys = rc;            /* an unreadable pack is a system error, reported as such */
 		errors += rc < 0 ? 1 : rc;
 		free(names[i]);
 	}
 	free(names);
-	return errors;
+	return sys ? sys : errors;
 }
 
 static int is_dir(const char *p)
