@@ -264,7 +264,7 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 	s->layers = resolve(r, j, TM_P_LAYERS, p ? p->layers : NAN, 1, "--layers or --model");
 	s->hidden = resolve(r, j, TM_P_HIDDEN, p ? p->hidden : NAN, 1, "--hidden or --model");
 	s->heads = resolve(r, j, TM_P_HEADS, p ? p->heads : NAN, 1, "--heads or --model");
-	s->kv_heads = resolve(r, j, TM_P_KV_HEADS, p ? (p->kv_heads ? p->kv_heads : p->heads) : NAN, 1, NULL);
+	s->kv_heads = resolve(r, j, TM_P_KV_HEADS, p ? (p->kv_heads > 0 ? p->kv_heads : p->heads) : NAN, 1, NULL);
 	if (isnan(s->kv_heads.v) && !isnan(s->heads.v))
 		s->kv_heads = known(s->heads.v, TM_SRC_DEFAULT);   /* MHA: Megatron's default */
 	s->ffn = resolve(r, j, TM_P_FFN, p ? p->ffn : NAN, 1, "--ffn or --model");
