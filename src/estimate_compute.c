@@ -17,6 +17,7 @@
 #include "trainmon/plan.h"
 #include "trainmon/summary.h"
 #include "estimate.h"
+#include "trainmon/appendf.h"
 #include "banned.h"
 
 const char *tm__est_flag_for_missing(const char *m)
@@ -34,19 +35,6 @@ const char *tm__est_flag_for_missing(const char *m)
 	return "--model";
 }
 
-/* Appends to buf[0..n) at *pos (truncating; buf stays NUL-terminated). */
-__attribute__((format(printf, 4, 5)))
-static void assume(char *buf, size_t n, size_t *pos, const char *fmt, ...)
-{
-	if (*pos >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + *pos, n - *pos, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		*pos += (size_t)w;
-}
 
 /* The architecture: preset, then flags. A custom architecture (no preset) gets stated defaults:
  * F = 4h; GELU -> GPT style (LayerNorm, biases, tied, learned positions of s); gated -> LLaMA style
@@ -83,11 +71,11 @@ static void build_arch(const struct tm__est_in *in, struct tm__est *e)
 		a->name = NULL;
 		if (a->mlp == TM_MLP_UNKNOWN) {
 			a->mlp = TM_MLP_GELU;
-			assume(e->assumed, sizeof(e->assumed), &pos, "mlp gelu, ");
+			tm_appendf(e->assumed, sizeof(e->assumed), &pos, "mlp gelu, ");
 		}
 		if (!tm__known(a->ffn) && tm__known(a->hidden)) {
 			a->ffn = 4 * a->hidden;
-			assume(e->assumed, sizeof(e->assumed), &pos, "ffn 4h, ");
+			tm_appendf(e->assumed, sizeof(e->assumed), &pos, "ffn 4h, ");
 		}
 		int gpt = a->mlp == TM_MLP_GELU;
 		a->norm = gpt || a->mlp == TM_MLP_RELU2 ? TM_NORM_LAYERNORM : TM_NORM_RMSNORM;
@@ -95,7 +83,7 @@ static void build_arch(const struct tm__est_in *in, struct tm__est *e)
 		a->tied = gpt;
 		if (gpt && tm__known(a->seq_len))
 			a->max_pos = a->seq_len;
-		assume(e->assumed, sizeof(e->assumed), &pos, "%s style: %s, %s, %s%s", gpt ? "GPT" : a->mlp == TM_MLP_RELU2 ? "Nemotron-4" : "LLaMA",
+		tm_appendf(e->assumed, sizeof(e->assumed), &pos, "%s style: %s, %s, %s%s", gpt ? "GPT" : a->mlp == TM_MLP_RELU2 ? "Nemotron-4" : "LLaMA",
 		       gpt ? "LayerNorm" : a->mlp == TM_MLP_RELU2 ? "LayerNorm" : "RMSNorm",
 		       gpt ? "biases" : "no biases", gpt ? "tied" : "untied",
 		       gpt && tm__known(a->seq_len) ? ", learned positions of seq-len" : "");

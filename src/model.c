@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "trainmon/model.h"
+#include "trainmon/appendf.h"
 #include "banned.h"
 
 /* REFERENCE.md §4, in its order. gpt3-175b uses V = 51200 (NeMo, dgxc); mistral-7b and the
@@ -479,19 +480,6 @@ double tm_flops_per_seq(const struct tm_arch *a, const struct tm_flops_opts *o)
 
 /* ---- description ----------------------------------------------------------------------------- */
 
-/* Appends to buf[0..n) at *pos; truncates silently, buf stays NUL-terminated. */
-__attribute__((format(printf, 4, 5)))
-static void append(char *buf, size_t n, size_t *pos, const char *fmt, ...)
-{
-	if (*pos >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + *pos, n - *pos, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		*pos += (size_t)w;
-}
 
 void tm_flops_describe(const struct tm_arch *a, const struct tm_flops_opts *o, char *buf, size_t n)
 {
@@ -503,46 +491,46 @@ void tm_flops_describe(const struct tm_arch *a, const struct tm_flops_opts *o, c
 	double kap = kappa_of(o);
 	const char *kname = kap == 1 ? "non-causal" : kap == 0.5 ? "causal" : "custom";
 	int moe = a && is_moe(a);
-	append(buf, n, &pos, "%s: ", tm_flops_formula_name(o->formula));
+	tm_appendf(buf, n, &pos, "%s: ", tm_flops_formula_name(o->formula));
 	switch (o->formula) {
 	case TM_FLOPS_MEGATRON:
-		append(buf, n, &pos, "6*N_mm + 12*kappa*s*n_h*d_h per token, kappa=%g (%s), "
+		tm_appendf(buf, n, &pos, "6*N_mm + 12*kappa*s*n_h*d_h per token, kappa=%g (%s), "
 		       "logit GEMM counted, input embedding, norms and biases not counted%s", kap, kname,
 		       moe ? ", top-k experts without router" : "");
 		break;
 	case TM_FLOPS_PAXML:
-		append(buf, n, &pos, "s*(72*L*h^2 + 12*kappa*L*h*s + 6*V*h) per sequence (MHA, F=4h, "
+		tm_appendf(buf, n, &pos, "s*(72*L*h^2 + 12*kappa*L*h*s + 6*V*h) per sequence (MHA, F=4h, "
 		       "non-gated assumed), kappa=%g (%s), logit GEMM counted, input embedding not counted",
 		       kap, kname);
 		break;
 	case TM_FLOPS_PALM:
-		append(buf, n, &pos, "6*N + 12*kappa*L*n_h*d_h*s per token, kappa=%g (%s), N = %s "
+		tm_appendf(buf, n, &pos, "6*N + 12*kappa*L*n_h*d_h*s per token, kappa=%g (%s), N = %s "
 		       "parameters minus the input embedding (kept if tied) and position table", kap,
 		       kname, moe ? "active" : "all");
 		break;
 	case TM_FLOPS_6ND:
-		append(buf, n, &pos, "6*N per token, N = %s, no attention term (kappa ignored)",
+		tm_appendf(buf, n, &pos, "6*N per token, N = %s, no attention term (kappa ignored)",
 		       o->params_nonemb ? "parameters minus input embedding and position table"
 		       : moe ? "active parameters" : "all parameters");
 		break;
 	case TM_FLOPS_DETAILED:
-		append(buf, n, &pos, "per-operation count (norms, QKV, scores, softmax, P*V, output "
+		tm_appendf(buf, n, &pos, "per-operation count (norms, QKV, scores, softmax, P*V, output "
 		       "projection, MLP and activation, LM head), backward = 2x forward, kappa=%g (%s), "
 		       "AdamW not counted", kap, kname);
 		break;
 	}
 	if (a && known(a->vocab) && o->formula != TM_FLOPS_6ND)
-		append(buf, n, &pos, ", V=%.0f", a->vocab);
+		tm_appendf(buf, n, &pos, ", V=%.0f", a->vocab);
 	switch (o->recompute) {
 	case 1:
-		append(buf, n, &pos, ", selective recompute (attention core counted twice: hardware "
+		tm_appendf(buf, n, &pos, ", selective recompute (attention core counted twice: hardware "
 		       "FLOPs, HFU)");
 		break;
 	case 2:
-		append(buf, n, &pos, ", full recompute (layer FLOPs x4/3: hardware FLOPs, HFU)");
+		tm_appendf(buf, n, &pos, ", full recompute (layer FLOPs x4/3: hardware FLOPs, HFU)");
 		break;
 	default:
-		append(buf, n, &pos, ", no recompute (model FLOPs, MFU)");
+		tm_appendf(buf, n, &pos, ", no recompute (model FLOPs, MFU)");
 		break;
 	}
 }
