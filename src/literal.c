@@ -15,6 +15,22 @@
  * groups and classes, not followed by a quantifier that allows zero. Gives up (NULL) on top-level
  * alternation, inline options and anything it does not understand: a missing prefilter costs
  * speed, a wrong one would cost matches. */
+/* From the '[' at re[i], the index of the class's closing ']' (or n). */
+static size_t skip_class(const char *re, size_t n, size_t i)
+{
+	i++;
+	if (i < n && re[i] == '^')
+		i++;
+	if (i < n && re[i] == ']')
+		i++;
+	while (i < n && re[i] != ']') {
+		if (re[i] == '\\')
+			i++;
+		i++;
+	}
+	return i;
+}
+
 char *tm__derive_literal(const char *re, size_t n, size_t *outlen)
 {
 	char best[256], cur[256];
@@ -26,17 +42,8 @@ char *tm__derive_literal(const char *re, size_t n, size_t *outlen)
 		if (depth > 0) {
 			if (c == '\\') {
 				i++;
-			} else if (c == '[') {     /* skip a class inside a group */
-				i++;
-				if (i < n && re[i] == '^')
-					i++;
-				if (i < n && re[i] == ']')
-					i++;
-				while (i < n && re[i] != ']') {
-					if (re[i] == '\\')
-						i++;
-					i++;
-				}
+			} else if (c == '[') {     /* a class inside a group */
+				i = skip_class(re, n, i);
 			} else if (c == '(') {
 				depth++;
 			} else if (c == ')') {
@@ -55,16 +62,7 @@ char *tm__derive_literal(const char *re, size_t n, size_t *outlen)
 			depth++;
 			break;
 		case '[':
-			i++;
-			if (i < n && re[i] == '^')
-				i++;
-			if (i < n && re[i] == ']')
-				i++;
-			while (i < n && re[i] != ']') {
-				if (re[i] == '\\')
-					i++;
-				i++;
-			}
+			i = skip_class(re, n, i);
 			break;
 		case '\\':
 			if (i + 1 >= n)
