@@ -164,7 +164,7 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	f->lines.truncated += g->lines.truncated;
 	f->lines.records += g->lines.records;
 	f->m.records += g->m.records;
-	f->m.dfa_records += g->m.dfa_records;
+	f->m.literal_records += g->m.literal_records;
 	f->m.regex_runs += g->m.regex_runs;
 	tm_feed_release(g);
 	free(g);

@@ -30,7 +30,7 @@ struct tm_lit {                          /* one distinct literal */
 	size_t nrules;
 };
 
-struct tm_ac {
+struct tm_prefilter {
 	uint8_t grams[TM_GRAM_BITS];     /* 1 where some literal's window hashes */
 	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash; with stride 2
 					    each literal has two entries (windows at off and off + 1) */
@@ -44,9 +44,9 @@ struct tm_ac {
 	uint32_t nalways;
 };
 
-void tm_ac_free(struct tm_ac *ac);
+void tm__prefilter_free(struct tm_prefilter *ac);
 
-void tm_ac_free(struct tm_ac *ac)
+void tm__prefilter_free(struct tm_prefilter *ac)
 {
 	if (!ac)
 		return;
@@ -131,7 +131,7 @@ static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, cons
 int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 {
 	(void)d;
-	struct tm_ac *ac = tm_xcalloc(1, sizeof(*ac));
+	struct tm_prefilter *ac = tm_xcalloc(1, sizeof(*ac));
 	ac->always = tm_xcalloc(rs->nrules + 1, sizeof(*ac->always));
 	size_t cap = 0, capshort = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
@@ -186,8 +186,8 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 	}
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
-	tm_ac_free(rs->ac);
-	rs->ac = ac;
+	tm__prefilter_free(rs->pre);
+	rs->pre = ac;
 	if (rs->max_groups == 0)
 		rs->max_groups = 1;
 	return 0;
@@ -212,7 +212,7 @@ static inline void candidate(struct tm_matcher *m, size_t *nc, uint32_t r)
 }
 
 /* A set bit at window position i: verify the literals of that bucket exactly. */
-static void verify(const struct tm_ac *ac, struct tm_matcher *m, size_t *nc, const unsigned char *p,
+static void verify(const struct tm_prefilter *ac, struct tm_matcher *m, size_t *nc, const unsigned char *p,
 		   size_t n, size_t i, uint32_t h)
 {
 	size_t lo = 0, hi = ac->nlits;
@@ -235,7 +235,7 @@ static void verify(const struct tm_ac *ac, struct tm_matcher *m, size_t *nc, con
 }
 
 /* Every rule whose literal occurs in p[0, n), into m->cand; returns their number. */
-static size_t prefilter(const struct tm_ac *ac, struct tm_matcher *m, const unsigned char *p, size_t n)
+static size_t prefilter(const struct tm_prefilter *ac, struct tm_matcher *m, const unsigned char *p, size_t n)
 {
 	size_t nc = 0;
 	const uint8_t *gr = ac->grams;
@@ -334,7 +334,7 @@ static void sort_u32(uint32_t *v, size_t n)
 int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx)
 {
 	const struct tm_ruleset *rs = m->rs;
-	const struct tm_ac *ac = rs->ac;
+	const struct tm_prefilter *ac = rs->pre;
 	if (!ac)
 		return 0;
 	if (++m->gen == 0) {       /* wrapped: restart the stamps */
@@ -344,7 +344,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 	m->records++;
 	size_t nc = prefilter(ac, m, (const unsigned char *)p, len);
 	if (nc)
-		m->dfa_records++;
+		m->literal_records++;
 	for (uint32_t k = 0; k < ac->nalways; k++)
 		candidate(m, &nc, ac->always[k]);
 	if (nc == 0)

@@ -20,13 +20,10 @@ void tm_fmt_si(char *buf, size_t n, double v, const char *unit)
 	double a = fabs(v);
 	while (a >= 1000 && i < 6)
 		a /= 1000, v /= 1000, i++;
-	snprintf(buf, n, "%.4g%s%s%s", v, pre[i], *pre[i] || !*unit ? "" : " ", unit);
-	if (!*pre[i] && *unit) {
-		/* "%.4g" then " unit" */
-		snprintf(buf, n, "%.4g %s", v, unit);
-	} else if (*pre[i]) {
-		snprintf(buf, n, "%.4g%s%s", v, pre[i], unit);
-	}
+	if (*pre[i] || !*unit)
+		snprintf(buf, n, "%.4g%s%s", v, pre[i], unit);   /* "1.23 Mtokens/s", "1.23" */
+	else
+		snprintf(buf, n, "%.4g %s", v, unit);            /* "123.4 tokens/s" */
 }
 
 void tm_fmt_duration(char *buf, size_t n, double s)

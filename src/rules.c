@@ -62,7 +62,7 @@ static void rule_release(struct tm_rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void tm_ac_free(struct tm_ac *ac);
+void tm__prefilter_free(struct tm_prefilter *ac);
 
 void tm_ruleset_release(struct tm_ruleset *rs)
 {
@@ -75,7 +75,7 @@ void tm_ruleset_release(struct tm_ruleset *rs)
 		free(rs->packs[i].description);
 	}
 	free(rs->packs);
-	tm_ac_free(rs->ac);
+	tm__prefilter_free(rs->pre);
 	memset(rs, 0, sizeof(*rs));
 }
 

@@ -33,7 +33,7 @@ struct tm_matcher {
 	uint64_t *matches;            /* owned, nrules: matches per rule */
 	uint64_t regex_runs;          /* regexes run (prefilter passed) */
 	uint64_t records;             /* records matched */
-	uint64_t dfa_records;         /* records holding at least one literal */
+	uint64_t literal_records;         /* records holding at least one literal */
 	int skip_detect;              /* set by the caller once a run's framework is known */
 };
 

@@ -118,14 +118,14 @@ struct tm_pack {
 	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
 };
 
-struct tm_ac;                  /* the literal prefilter automaton, match.c */
+struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), match.c */
 
 struct tm_ruleset {
 	struct tm_pack *packs;     /* owned */
 	size_t npacks, cappacks;
 	struct tm_rule *rules;     /* owned */
 	size_t nrules, caprules;
-	struct tm_ac *ac;          /* owned; built by tm_ruleset_finish() */
+	struct tm_prefilter *pre;  /* owned; built by tm_ruleset_finish() */
 	uint32_t max_groups;       /* largest capture count of any regex, for match data */
 	int jit;                   /* 1 when PCRE2's JIT compiled every regex */
 };
