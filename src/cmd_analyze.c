@@ -158,7 +158,7 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 	}
 	tm_run_name_hints(&f->run, path);
 	if (getenv("TRAINMON_DEBUG_STATS"))
-		fprintf(stderr, "%s: %llu records, %llu past the n-gram filter, %llu regex runs\n", path,
+		fprintf(stderr, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
 			(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
 			(unsigned long long)f->m.regex_runs);
 	struct tm_summary s;

@@ -1,11 +1,13 @@
 /* match.c: the literal prefilter and the per-record matcher (see match.h).
  *
- * Prefilter: every distinct rule literal is represented by one of its 4-byte windows (the one
- * most likely to be rare: it crosses a word boundary), hashed into a 2^18-bit set. A record is
- * scanned once, four windows per 8-byte load; a set bit is verified exactly with memcmp against
- * the few literals in that hash bucket, so a record yields exactly the rules whose literal it
- * holds, and most log lines cost one hash per byte and nothing else. No automaton, no per-record
- * allocation. Built once per ruleset; never changed after.
+ * Prefilter: every distinct rule literal of 4+ bytes is represented by one of its 4-byte windows
+ * (the one most likely to be rare: it crosses a word boundary), hashed into a 64 KiB table of
+ * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
+ * bytes only even positions are hashed (each literal then enters two adjacent windows). A set
+ * flag is verified exactly with memcmp against the few literals in that hash bucket, so a record
+ * yields exactly the rules whose literal it holds, and most log lines cost about one hash per two
+ * bytes and nothing else. Shorter literals are searched with memmem. No per-record allocation.
+ * Built once per ruleset; never changed after.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -144,13 +146,7 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 			if (n < 4) {
 				t = lit_entry(&ac->shorts, &ac->nshorts, &capshort, r->lits[l], n);
 			} else {
-				size_t before = ac->nlits;
 				t = lit_entry(&ac->lits, &ac->nlits, &cap, r->lits[l], n);
-				if (ac->nlits != before) {
-					t->off = best_window((const unsigned char *)t->p, t->len, 1);
-					t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
-					ac->grams[t->hash] = 1;
-				}
 			}
 			if (t->nrules == 0 || t->rules[t->nrules - 1] != (uint32_t)i) {
 				t->rules = tm_xrealloc(t->rules, (t->nrules + 1) * sizeof(*t->rules));
@@ -166,24 +162,25 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 		if (ac->lits[i].len < minlen)
 			minlen = ac->lits[i].len;
 	ac->stride = ac->nlits && minlen >= 5 ? 2 : 1;
-	if (ac->stride == 2) {
-		size_t n = ac->nlits;
-		memset(ac->grams, 0, sizeof(ac->grams));
+	size_t n = ac->nlits;
+	if (ac->stride == 2)
 		tm_xgrow((void **)&ac->lits, &cap, 2 * n, sizeof(*ac->lits));
-		for (size_t i = 0; i < n; i++) {
-			struct tm_lit *t = &ac->lits[i], *u = &ac->lits[n + i];
-			t->off = best_window((const unsigned char *)t->p, t->len, 2);
-			t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
+	for (size_t i = 0; i < n; i++) {
+		struct tm_lit *t = &ac->lits[i];
+		t->off = best_window((const unsigned char *)t->p, t->len, ac->stride);
+		t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
+		ac->grams[t->hash] = 1;
+		if (ac->stride == 2) {
+			struct tm_lit *u = &ac->lits[n + i];
 			*u = *t;
 			u->rules = tm_xmalloc(t->nrules * sizeof(*u->rules));
 			memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
 			u->off = t->off + 1;
 			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
-			ac->grams[t->hash] = 1;
 			ac->grams[u->hash] = 1;
 		}
-		ac->nlits = 2 * n;
 	}
+	ac->nlits = n * ac->stride;
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
 	tm__prefilter_free(rs->pre);
