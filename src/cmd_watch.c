@@ -341,14 +341,12 @@ static void defaults(struct tm_watch_cfg *c)
 static int apply_flags(struct watch_ctx *x, struct tm_watch_cfg *c)
 {
 	char err[256];
-	size_t config_globs = c->nglobs;
 	int flag_globs = 0;
 	for (size_t i = 0; i < x->nflags; i++)
 		if (strcmp(x->flags_name[i], "glob") == 0)
 			flag_globs = 1;
 	if (flag_globs)
 		c->nglobs = 0;   /* --glob replaces the config's list */
-	(void)config_globs;
 	for (size_t i = 0; i < x->nflags; i++)
 		if (watch_setting(c, x->flags_name[i], x->flags_val[i], err, sizeof(err))) {
 			fprintf(stderr, "trainmon watch: %s\n", err);

@@ -88,7 +88,6 @@ void tm__sink_note(struct tm_daemon *d, const char *fmt, ...)
 
 static void exec_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e)
 {
-	(void)d;
 	pid_t pid = fork();
 	if (pid < 0) {
 		tm__sink_note(d, "--exec: fork failed: %s", strerror(errno));

@@ -147,14 +147,12 @@ static void retire_cur(struct tm_tail *t)
 		t->nold--;
 	}
 	t->old[t->nold++] = t->cur;              /* moves the fd and the line buffer */
-	fd_init(&t->cur, t->cur.lines.line_max);
-	t->cur.lines.line_max = t->old[t->nold - 1].lines.line_max;
+	fd_init(&t->cur, t->cur.lines.line_max);   /* the copy in old[] owns fd and buffers now */
 }
 
 /* Truncated in place (copytruncate, or truncate then regrow): restart this inode at 0. */
-static int check_truncation(struct tm_tail *t, uint64_t now_ms)
+static int check_truncation(struct tm_tail *t)
 {
-	(void)now_ms;
 	struct stat st;
 	if (fstat(t->cur.fd, &st) < 0)
 		return -errno;
@@ -203,7 +201,7 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 	}
 	/* 2. the inode we hold: truncation, then new data */
 	if (t->cur.fd >= 0) {
-		int rc = check_truncation(t, now_ms);
+		int rc = check_truncation(t);
 		if (rc < 0)
 			err = rc;
 		ssize_t n = read_fd(t, &t->cur, now_ms);
