@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "trainmon/gpu.h"
+#include "trainmon/io.h"
 #include "trainmon/jobopts.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
@@ -229,51 +230,6 @@ int tm_job_option(struct tm_job *j, int id, const char *arg, enum tm_src_kind sr
 		snprintf(err, n, "unknown job option %d", id);
 		return -1;
 	}
-}
-
-int tm_read_small_file(const char *path, size_t max, char **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *b = tm_xmalloc(cap + 1);
-	for (;;) {
-		if (n == cap)
-			b = tm_xrealloc(b, (cap *= 2) + 1);
-		ssize_t k = read(fd, b + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-			close(fd);
-			free(b);
-			return -e;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > max) {
-			close(fd);
-			free(b);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 /* Applies a `job:` mapping; used by the config loaders of analyze and watch. */

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trainmon/io.h"
 #include "trainmon/rules.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
@@ -709,40 +710,15 @@ int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf
 static int load_file(struct tm_ruleset *rs, const char *path, struct tm_diag *d)
 {
 	struct tm_src src = { path, NULL, 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		tm_diag_error(d, &src, 0, 0, "cannot open rule pack: %s", strerror(e));
-		return -e;
+	char *buf;
+	size_t len;
+	int rc = tm_read_small_file(path, MAX_PACK_BYTES, &buf, &len);
+	if (rc < 0) {
+		tm_diag_error(d, &src, 0, 0, "cannot read rule pack: %s",
+			      rc == -EFBIG ? "larger than 4 MiB" : strerror(-rc));
+		return rc;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size > (off_t)MAX_PACK_BYTES) {
-		int e = errno ? errno : EFBIG;
-		close(fd);
-		tm_diag_error(d, &src, 0, 0, "cannot read rule pack: %s", e == EFBIG ? "larger than 4 MiB" : strerror(e));
-		return -e;
-	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
-	char *buf = tm_xmalloc(cap);
-	for (;;) {
-		if (len == cap)
-			buf = tm_xrealloc(buf, cap *= 2);
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			free(buf);
-			tm_diag_error(d, &src, 0, 0, "cannot read rule pack: %s", strerror(e));
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	int rc = tm_ruleset_load_buf(rs, path, buf, len, d);
+	rc = tm_ruleset_load_buf(rs, path, buf, len, d);
 	free(buf);
 	return rc;
 }

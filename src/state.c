@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trainmon/jobopts.h"
+#include "trainmon/io.h"
 #include "trainmon/state.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"

@@ -53,7 +53,4 @@ int tm_job_config_load(struct tm_job *j, const char *path, struct tm_diag *d);
  * Returns 0 or -1. */
 int tm_parse_quantity(const char *s, double *out);
 
-/* Reads a whole small file (config, rule pack) into a NUL-terminated buffer; -errno on failure. */
-int tm_read_small_file(const char *path, size_t max, char **buf, size_t *len);
-
 #endif
