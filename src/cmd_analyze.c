@@ -6,8 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,113 +16,64 @@
 
 #include "trainmon/cmd.h"
 #include "trainmon/engine.h"
-#include "trainmon/jobopts.h"
+#include "trainmon/opt.h"
 #include "trainmon/report.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-const char *cmd_analyze_help(void)
-{
-	return
-	"usage: trainmon analyze [OPTIONS] FILE...\n"
-	"Summarise training logs (\"-\" reads standard input): step time, tokens/s, model FLOPs,\n"
-	"MFU, tokens done and the time left to a token target, plus the failure events found.\n"
-	"\n"
-	"Output:\n"
-	"  --format F            text (default), json or csv (the per-step series)\n"
-	"Rules:\n"
-	"  --rules PATH          extra rule pack file or directory (repeatable)\n"
-	"  --no-default-rules    do not load the installed packs\n"
-	"  --framework NAME      take steps from this pack only (default: detected per file)\n"
-	"  --line-max BYTES      longer lines are cut and counted (default 65536)\n"
-	"  --config FILE         YAML file whose `job:` mapping sets the job options below\n"
-	"\n";
-}
-
-enum { O_FORMAT = 1, O_RULES, O_NO_DEFAULT, O_FRAMEWORK, O_LINE_MAX, O_CONFIG, O_HELP };
-
-struct pending { int id; const char *arg; };
+enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
 struct analyze_opts {
-	const char *format;
-	const char *rules[32];
-	size_t nrules;
+	int format;                 /* FORMAT_* */
+	struct tm_strv rules;       /* --rules paths, borrowed from argv */
 	int no_default;
-	const char *framework;
-	const char *config;
-	double line_max;
-	struct pending job[64];
-	size_t njob;
+	const char *framework;      /* borrowed or NULL */
+	const char *config;         /* borrowed or NULL */
+	size_t line_max;            /* bytes */
 };
 
-static void print_help(void)
-{
-	fputs(cmd_analyze_help(), stdout);
-	fputs(tm_job_help(), stdout);
-	fputs("\nExit status: 0 ok, 1 invalid input (a rule pack, the config, or a log with nothing to\n"
-	      "report), 2 usage, 3 a file could not be read.\n", stdout);
-}
+static const char *const formats[] = { "text", "json", "csv", NULL };
 
-static int parse(int argc, char **argv, struct analyze_opts *o)
+#define A(field) offsetof(struct analyze_opts, field)
+static const struct tm_opt analyze_rows[] = {
+	{ .kind = TM_OPT_HEADING, .help = "Output:" },
+	{ .kind = TM_OPT_CHOICE, .name = "format", .arg = "F", .off = A(format), .choices = formats, .shortc = 'f',
+	  .help = "text (default), json or csv (the per-step series)" },
+	{ .kind = TM_OPT_HEADING, .help = "Rules:" },
+	{ .kind = TM_OPT_LIST, .name = "rules", .arg = "PATH", .off = A(rules),
+	  .help = "extra rule pack file or directory (repeatable)" },
+	{ .kind = TM_OPT_BOOL, .name = "no-default-rules", .off = A(no_default),
+	  .help = "do not load the installed packs" },
+	{ .kind = TM_OPT_STR, .name = "framework", .arg = "NAME", .off = A(framework),
+	  .help = "take steps from this pack only (default: detected per file)" },
+	{ .kind = TM_OPT_SIZE, .name = "line-max", .arg = "BYTES", .off = A(line_max), .min = 256, .max = 64e6,
+	  .expect = "a size from 256 to 64M", .help = "longer lines are cut and counted (default 65536)" },
+	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = A(config),
+	  .help = "YAML file whose `job:` mapping sets the job options below" },
+	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
+};
+#undef A
+
+static const struct tm_opt_group analyze_groups[2] = {
+	{ analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), NULL },
+	{ NULL, 0, "job" },          /* the job rows, filled in at run time */
+};
+
+static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 {
-	static const struct option own[] = {
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "rules", required_argument, NULL, O_RULES },
-		{ "no-default-rules", no_argument, NULL, O_NO_DEFAULT },
-		{ "framework", required_argument, NULL, O_FRAMEWORK },
-		{ "line-max", required_argument, NULL, O_LINE_MAX },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "help", no_argument, NULL, O_HELP },
+	groups[0] = analyze_groups[0];
+	groups[1] = analyze_groups[1];
+	groups[1].opts = tm_job_opts(&groups[1].nopts);
+	*spec = (struct tm_cmd_spec){
+		.name = "analyze",
+		.usage = "usage: trainmon analyze [OPTIONS] FILE...\n"
+			 "Summarise training logs (\"-\" reads standard input): step time, tokens/s, model FLOPs,\n"
+			 "MFU, tokens done and the time left to a token target, plus the failure events found.\n",
+		.groups = groups,
+		.ngroups = 2,
+		.epilog = "Exit status: 0 ok, 1 invalid input (a rule pack, the config, or a log with nothing to\n"
+			  "report), 2 usage, 3 a file could not be read.\n",
 	};
-	size_t nown = sizeof(own) / sizeof(own[0]), njob = tm_job_nlongopts();
-	struct option *lo = tm_xcalloc(nown + njob + 1, sizeof(*lo));
-	memcpy(lo, own, sizeof(own));
-	memcpy(lo + nown, tm_job_longopts(), njob * sizeof(*lo));
-	int c, rc = 0;
-	optind = 1;
-	while (rc == 0 && (c = getopt_long(argc, argv, "f:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-		case O_FORMAT:
-			o->format = optarg;
-			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv")) {
-				fprintf(stderr, "trainmon analyze: --format: '%s' is not text, json or csv\n", optarg);
-				rc = -1;
-			}
-			break;
-		case O_RULES:
-			if (o->nrules == 32) {
-				fprintf(stderr, "trainmon analyze: too many --rules (at most 32)\n");
-				rc = -1;
-			} else {
-				o->rules[o->nrules++] = optarg;
-			}
-			break;
-		case O_NO_DEFAULT: o->no_default = 1; break;
-		case O_FRAMEWORK: o->framework = optarg; break;
-		case O_CONFIG: o->config = optarg; break;
-		case O_LINE_MAX:
-			if (tm_parse_quantity(optarg, &o->line_max) || o->line_max < 256 || o->line_max > 64e6) {
-				fprintf(stderr, "trainmon analyze: --line-max: '%s' is not a size from 256 to 64M\n", optarg);
-				rc = -1;
-			}
-			break;
-		case 'h':
-		case O_HELP:
-			print_help();
-			rc = 1;
-			break;
-		case '?':
-			rc = -1;
-			break;
-		default:
-			if (c >= TM_OPT_JOB_FIRST && o->njob < 64)
-				o->job[o->njob++] = (struct pending){ c, optarg };
-			break;
-		}
-	}
-	free(lo);
-	return rc;
 }
 
 static int analyze_one(const char *path, const struct tm_ruleset *rs, const struct tm_job *job,
@@ -142,7 +93,7 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 		return -1;
 	}
 	struct tm_feed *f = tm_xcalloc(1, sizeof(*f));
-	tm_feed_init(f, path, rs, (size_t)o->line_max);
+	tm_feed_init(f, path, rs, o->line_max);
 	if (o->framework)
 		tm_run_force_framework(&f->run, o->framework);
 	/* a large regular file is read in two halves on two threads, with the same result */
@@ -171,9 +122,9 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 			path, (unsigned long long)f->lines.lines, s.framework ? s.framework : "not detected");
 		*nothing = 1;
 	}
-	if (!o->format || strcmp(o->format, "text") == 0)
+	if (o->format == FORMAT_TEXT)
 		tm_report_text(stdout, &s, &f->run);
-	else if (strcmp(o->format, "json") == 0)
+	else if (o->format == FORMAT_JSON)
 		tm_report_json_run(js, NULL, &s, &f->run);
 	else {
 		tm_report_csv(stdout, &s, &f->run, *csv_header);
@@ -186,32 +137,42 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT };
-	int rc = parse(argc, argv, &o);
-	if (rc)
+	struct tm_opt_group groups[2];
+	struct tm_cmd_spec spec;
+	spec_init(&spec, groups);
+	struct tm_cli cli;
+	char err[320];
+	int rc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
+	if (rc) {
+		if (rc > 0)
+			tm_cmd_help(&spec, stdout);
+		else
+			fprintf(stderr, "trainmon analyze: %s (see trainmon help analyze)\n", err);
+		tm_cli_release(&cli);
 		return rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
-	if (optind >= argc) {
+	}
+	if (cli.nargs == 0) {
 		fprintf(stderr, "trainmon analyze: no log files given (see trainmon help analyze)\n");
+		tm_cli_release(&cli);
 		return TM_EXIT_USAGE;
 	}
+	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT };
 	struct tm_job job;
 	struct tm_diag d;
 	tm_job_init(&job);
 	tm_diag_init(&d);
 	int status = TM_EXIT_OK;
-	if (o.config) {
-		int crc = tm_job_config_load(&job, o.config, &d);
-		if (crc)
-			status = crc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
+	void *const dst[2] = { &o, &job };
+	rc = tm_cli_apply(&cli, dst, NULL, &d, err, sizeof(err));
+	if (rc == -EINVAL) {
+		fprintf(stderr, "trainmon analyze: %s\n", err);
+		tm_diag_release(&d);
+		tm_strv_release(&o.rules);
+		tm_cli_release(&cli);
+		return TM_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < o.njob && status == TM_EXIT_OK; i++) {
-		char err[256];
-		if (tm_job_option(&job, o.job[i].id, o.job[i].arg, TM_SRC_FLAG, err, sizeof(err))) {
-			fprintf(stderr, "trainmon analyze: %s\n", err);
-			tm_diag_release(&d);
-			return TM_EXIT_USAGE;
-		}
-	}
+	if (rc)
+		status = rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
 	struct tm_ruleset rs;
 	tm_ruleset_init(&rs);
 	char buf[4096];
@@ -220,8 +181,8 @@ int cmd_analyze(int argc, char **argv)
 		int lrc = tm_ruleset_load(&rs, tm_default_patterns_dir(buf, sizeof(buf)), &d);
 		sys |= lrc < 0;
 	}
-	for (size_t i = 0; status == TM_EXIT_OK && i < o.nrules; i++)
-		sys |= tm_ruleset_load(&rs, o.rules[i], &d) < 0;
+	for (size_t i = 0; status == TM_EXIT_OK && i < o.rules.n; i++)
+		sys |= tm_ruleset_load(&rs, o.rules.v[i], &d) < 0;
 	if (status == TM_EXIT_OK && (d.errors || sys))
 		status = sys ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
 	if (status == TM_EXIT_OK && o.framework && !tm_pack_find(&rs, o.framework)) {
@@ -233,12 +194,14 @@ int cmd_analyze(int argc, char **argv)
 	if (status != TM_EXIT_OK) {
 		tm_diag_release(&d);
 		tm_ruleset_release(&rs);
+		tm_strv_release(&o.rules);
+		tm_cli_release(&cli);
 		return status;
 	}
 	tm_ruleset_finish(&rs, &d);
 
 	struct tm_json js;
-	int json = o.format && strcmp(o.format, "json") == 0;
+	int json = o.format == FORMAT_JSON;
 	tm_json_init(&js, stdout, 1);
 	if (json) {
 		tm_json_obj(&js, NULL);
@@ -246,10 +209,10 @@ int cmd_analyze(int argc, char **argv)
 		tm_json_arr(&js, "runs");
 	}
 	int csv_header = 1, failed = 0, nothing = 0;
-	for (int i = optind; i < argc; i++) {
-		if (!json && (!o.format || strcmp(o.format, "text") == 0) && i > optind)
+	for (size_t i = 0; i < cli.nargs; i++) {
+		if (o.format == FORMAT_TEXT && i > 0)
 			putchar('\n');
-		if (analyze_one(argv[i], &rs, &job, &o, &js, &csv_header, &nothing))
+		if (analyze_one(cli.args[i], &rs, &job, &o, &js, &csv_header, &nothing))
 			failed = 1;
 	}
 	if (json) {
@@ -259,5 +222,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	tm_diag_release(&d);
 	tm_ruleset_release(&rs);
+	tm_strv_release(&o.rules);
+	tm_cli_release(&cli);
 	return failed ? TM_EXIT_SYSTEM : nothing ? TM_EXIT_INPUT : TM_EXIT_OK;
 }

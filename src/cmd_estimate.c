@@ -7,15 +7,16 @@
  * It must not compute or format numbers (the estimate_*.c files do), and never exits (main.c
  * does).
  */
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trainmon/cmd.h"
 #include "trainmon/diag.h"
-#include "trainmon/jobopts.h"
+#include "trainmon/opt.h"
 #include "trainmon/model.h"
 #include "trainmon/summary.h"
 #include "trainmon/xalloc.h"
@@ -28,53 +29,8 @@ enum {
 	O_WATTS, O_PUE, O_TP, O_PP, O_DP, O_ZERO, O_FSDP, O_SP, O_MICRO_BATCH, O_MEM_GIB, O_MEM_GB,
 	O_MEM_BYTES, O_WEIGHT_BYTES, O_GRAD_BYTES, O_OPTIM_BYTES, O_ACT_BYTES, O_STATE_BYTES,
 	O_SEED004, O_COMPUTE_FACTOR, O_TIED, O_UNTIED, O_NORM, O_BIASES, O_NO_BIASES, O_MAX_POS,
-	O_EXPERTS, O_TOPK, O_CONFIG, O_FORMAT, O_LIST, O_LIST_GPUS, O_HELP
+	O_EXPERTS, O_TOPK, O_FORMAT
 };
-
-static const struct option own_opts[] = {
-	{ "params", required_argument, NULL, O_PARAMS },
-	{ "params-form", required_argument, NULL, O_PARAMS_FORM },
-	{ "tokens", required_argument, NULL, O_TOKENS },
-	{ "steps", required_argument, NULL, O_STEPS },
-	{ "mfu", required_argument, NULL, O_MFU },
-	{ "efficiency", required_argument, NULL, O_MFU },
-	{ "achieved-tflops", required_argument, NULL, O_ACHIEVED },
-	{ "step-time", required_argument, NULL, O_STEP_TIME },
-	{ "price-per-gpu-hour", required_argument, NULL, O_PRICE },
-	{ "watts", required_argument, NULL, O_WATTS },
-	{ "pue", required_argument, NULL, O_PUE },
-	{ "tp", required_argument, NULL, O_TP },
-	{ "pp", required_argument, NULL, O_PP },
-	{ "dp", required_argument, NULL, O_DP },
-	{ "zero", required_argument, NULL, O_ZERO },
-	{ "fsdp", no_argument, NULL, O_FSDP },
-	{ "sequence-parallel", no_argument, NULL, O_SP },
-	{ "micro-batch", required_argument, NULL, O_MICRO_BATCH },
-	{ "mem-gib", required_argument, NULL, O_MEM_GIB },
-	{ "mem-gb", required_argument, NULL, O_MEM_GB },
-	{ "mem-bytes", required_argument, NULL, O_MEM_BYTES },
-	{ "weight-bytes", required_argument, NULL, O_WEIGHT_BYTES },
-	{ "grad-bytes", required_argument, NULL, O_GRAD_BYTES },
-	{ "optim-bytes", required_argument, NULL, O_OPTIM_BYTES },
-	{ "act-bytes", required_argument, NULL, O_ACT_BYTES },
-	{ "state-bytes", required_argument, NULL, O_STATE_BYTES },
-	{ "seed004-accounting", no_argument, NULL, O_SEED004 },
-	{ "compute-factor", required_argument, NULL, O_COMPUTE_FACTOR },
-	{ "tied", no_argument, NULL, O_TIED },
-	{ "untied", no_argument, NULL, O_UNTIED },
-	{ "norm", required_argument, NULL, O_NORM },
-	{ "biases", no_argument, NULL, O_BIASES },
-	{ "no-biases", no_argument, NULL, O_NO_BIASES },
-	{ "max-pos", required_argument, NULL, O_MAX_POS },
-	{ "experts", required_argument, NULL, O_EXPERTS },
-	{ "topk", required_argument, NULL, O_TOPK },
-	{ "config", required_argument, NULL, O_CONFIG },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "list", no_argument, NULL, O_LIST },
-	{ "list-gpus", no_argument, NULL, O_LIST_GPUS },
-	{ "help", no_argument, NULL, O_HELP },
-};
-#define NOWN (sizeof(own_opts) / sizeof(own_opts[0]))
 
 static void in_init(struct tm__est_in *in)
 {
@@ -198,191 +154,140 @@ static int own_option(struct tm__est_in *in, int id, const char *arg, char *err,
 	return -1;
 }
 
-static const char *opt_name(const struct option *lo, int id)
+static int est_set(void *base, const struct tm_opt *o, const char *arg, enum tm_src_kind src, char *err, size_t n)
 {
-	for (size_t i = 0; lo[i].name; i++)
-		if (lo[i].val == id)
-			return lo[i].name;
-	return "?";
+	(void)src;
+	if (o->arg == NULL && arg && strcmp(arg, "false") == 0)
+		return 0;             /* `fsdp: false` in the config: nothing to do */
+	return own_option(base, o->id, arg, err, n);
 }
 
-/* Any id: job flags go to tm_job_option, ours to own_option. */
-static int apply(struct tm__est_in *in, const struct option *lo, int id, const char *arg,
-		 enum tm_src_kind src, char *err, size_t n)
-{
-	if (id >= O_PARAMS)
-		return own_option(in, id, arg, err, n);
-	const char *name = opt_name(lo, id);
-	if (strcmp(name, "flops-formula") == 0)
-		in->formula_given = 1;
-	static const char *const arch[] = { "layers", "hidden", "heads", "kv-heads", "head-dim",
-					    "ffn", "vocab", "mlp" };
-	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
-		if (strcmp(name, arch[i]) == 0)
-			in->arch_flags = 1;
-	return tm_job_option(&in->job, id, arg, src, err, n);
-}
-
-/* The `estimate:` mapping of a config file: keys are our long option names with '_' for '-';
- * flags (applied later) win. A section reader for tm_config_load(). */
-struct est_load {
-	struct tm__est_in *in;
-	const struct option *lo;
+#define E(id_, name_, arg_, help_) { .kind = TM_OPT_CUSTOM, .name = name_, .arg = arg_, .help = help_, .set = est_set, .id = id_ }
+#define I(field) offsetof(struct tm__est_in, field)
+static const struct tm_opt est_rows[] = {
+	{ .kind = TM_OPT_HEADING, .help = "Model and compute:" },
+	E(O_PARAMS, "params", "N", "parameter count when the architecture is unknown (6N per token)"),
+	E(O_PARAMS_FORM, "params-form", "F", "general (exact, default), megatron (closed form), seed004 (weights only)"),
+	E(O_TIED, "tied", NULL, "input and output embeddings share one matrix"),
+	E(O_UNTIED, "untied", NULL, "they do not"),
+	E(O_NORM, "norm", "KIND", "layernorm or rmsnorm"),
+	E(O_BIASES, "biases", NULL, "linear layers have biases"),
+	E(O_NO_BIASES, "no-biases", NULL, "they do not"),
+	E(O_MAX_POS, "max-pos", "N", "learned position embeddings (0: rotary)"),
+	E(O_EXPERTS, "experts", "E", "mixture-of-experts: experts per MoE layer"),
+	E(O_TOPK, "topk", "K", "experts each token is routed to\n"
+			       "(custom models: GELU means GPT style by default, gated MLPs LLaMA style)"),
+	E(O_TOKENS, "tokens", "N|chinchilla", "training tokens (1T, 15e12), or 20 tokens per parameter"),
+	E(O_STEPS, "steps", "N", "optimizer steps (tokens = steps * global batch * seq-len)"),
+	E(O_COMPUTE_FACTOR, "compute-factor", "K", "train FLOPs = K*N*D (seed 002 uses K = 1; Kaplan's is 6)"),
+	{ .kind = TM_OPT_HEADING, .help = "Rate and time:" },
+	{ .kind = TM_OPT_CUSTOM, .name = "mfu", .arg = "X", .set = est_set, .id = O_MFU, .aliases = "efficiency",
+	  .help = "achieved fraction of peak, 0 < X <= 1" },
+	E(O_ACHIEVED, "achieved-tflops", "X", "achieved TFLOP/s per GPU (seed 000's X), instead of --mfu"),
+	E(O_STEP_TIME, "step-time", "S", "measured seconds per step (with --global-batch and --gpus)"),
+	E(O_PRICE, "price-per-gpu-hour", "X", "dollars per GPU-hour"),
+	E(O_WATTS, "watts", "W", "power per GPU (default: the GPU's TDP)"),
+	E(O_PUE, "pue", "X", "facility power usage effectiveness (default none)"),
+	{ .kind = TM_OPT_HEADING, .help = "Memory:" },
+	E(O_ZERO, "zero", "0|1|2|3", "optimizer/gradient/parameter sharding over the data-parallel size"),
+	E(O_FSDP, "fsdp", NULL, "the same as --zero 3"),
+	{ .kind = TM_OPT_CUSTOM, .name = "tp", .arg = "N", .set = est_set, .id = O_TP,
+	  .aliases = "tensor-model-parallel-size", .help = "tensor-parallel size" },
+	{ .kind = TM_OPT_CUSTOM, .name = "pp", .arg = "N", .set = est_set, .id = O_PP,
+	  .aliases = "pipeline-model-parallel-size", .help = "pipeline-parallel size" },
+	E(O_DP, "dp", "N", "data-parallel size (default gpus/(tp*pp))"),
+	E(O_SP, "sequence-parallel", NULL, "activations sharded over tp outside attention and MLP"),
+	{ .kind = TM_OPT_CUSTOM, .name = "micro-batch", .arg = "N", .set = est_set, .id = O_MICRO_BATCH,
+	  .aliases = "micro-batch-size", .help = "sequences per GPU (default 1)" },
+	E(O_MEM_GIB, "mem-gib", "X", "GPU memory in GiB (default: the --gpu table)"),
+	E(O_MEM_GB, "mem-gb", "X", "GPU memory in GB"),
+	E(O_MEM_BYTES, "mem-bytes", "X", "GPU memory in bytes"),
+	E(O_WEIGHT_BYTES, "weight-bytes", "B", "bytes per weight (default 2: bf16)"),
+	E(O_GRAD_BYTES, "grad-bytes", "B", "bytes per gradient (default 2)"),
+	E(O_OPTIM_BYTES, "optim-bytes", "B", "optimizer bytes per parameter (default 12: fp32 master + AdamW m, v)"),
+	E(O_ACT_BYTES, "act-bytes", "B", "bytes per activation element (default 2)"),
+	E(O_STATE_BYTES, "state-bytes", "W", "every state in W bytes (weights, grads, m, v; activations)"),
+	E(O_SEED004, "seed004-accounting", NULL, "seed 004's memory model: its parameter and activation counts, W = 2"),
+	{ .kind = TM_OPT_HEADING, .help = "Other:" },
+	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = I(config), .flags = TM_OPTF_NO_CONFIG,
+	  .help = "YAML with `job:` keys and an `estimate:` section (these option names)" },
+	E(O_FORMAT, "format", "text|json", "output (json: null for unknown values, \"needs\" says why)"),
+	{ .kind = TM_OPT_BOOL, .name = "list", .off = I(list), .flags = TM_OPTF_NO_CONFIG, .help = "the model presets" },
+	{ .kind = TM_OPT_BOOL, .name = "list-gpus", .off = I(list_gpus), .flags = TM_OPTF_NO_CONFIG,
+	  .help = "accelerators with peaks, power and memory" },
+	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
 };
+#undef E
+#undef I
 
-static int sec_estimate(void *ctx, const struct tm_ynode *est, const struct tm_src *srcp, struct tm_diag *d)
+static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 {
-	struct tm__est_in *in = ((struct est_load *)ctx)->in;
-	const struct option *lo = ((struct est_load *)ctx)->lo;
-	const struct tm_src src = *srcp;
-	int errors = 0;
-	if (est->type != TM_Y_MAP) {
-		tm_diag_error(d, &src, est->line, est->col, "'estimate' must be a mapping, not %s",
-			      tm_ytype_name(est->type));
-		return 1;
-	}
-	for (size_t i = 0; i + 1 < est->n; i += 2) {
-		const struct tm_ynode *k = est->kids[i], *v = est->kids[i + 1];
-		char key[64], err[256];
-		snprintf(key, sizeof(key), "%s", k->type == TM_Y_SCALAR ? k->str : "");
-		for (char *p = key; *p; p++)
-			if (*p == '_')
-				*p = '-';
-		int id = -1, has_arg = 0;
-		for (size_t o = 0; o < NOWN; o++)
-			if (strcmp(own_opts[o].name, key) == 0)
-				id = own_opts[o].val, has_arg = own_opts[o].has_arg;
-		if (id < 0 || id == O_CONFIG || id == O_LIST || id == O_LIST_GPUS || id == O_HELP) {
-			tm_diag_error(d, &src, k->line, k->col, "estimate: unknown key '%s'",
-				      k->type == TM_Y_SCALAR ? k->str : "?");
-			errors++;
-			continue;
-		}
-		if (v->type != TM_Y_SCALAR) {
-			tm_diag_error(d, &src, v->line, v->col, "estimate: '%s' must be a scalar", k->str);
-			errors++;
-			continue;
-		}
-		const char *arg = v->str;
-		if (has_arg == no_argument) {
-			if (strcmp(arg, "true") && strcmp(arg, "false")) {
-				tm_diag_error(d, &src, v->line, v->col, "estimate: '%s' must be true or false", k->str);
-				errors++;
-				continue;
-			}
-			if (strcmp(arg, "false") == 0)
-				continue;
-		}
-		if (apply(in, lo, id, arg, TM_SRC_CONFIG, err, sizeof(err))) {
-			tm_diag_error(d, &src, v->line, v->col, "estimate: %s", err + 2);
-			errors++;
-		}
-	}
-	return errors;
+	groups[0] = (struct tm_opt_group){ est_rows, sizeof(est_rows) / sizeof(est_rows[0]), "estimate" };
+	groups[1] = (struct tm_opt_group){ NULL, 0, "job" };
+	groups[1].opts = tm_job_opts(&groups[1].nopts);
+	*spec = (struct tm_cmd_spec){
+		.name = "estimate",
+		.usage = "usage: trainmon estimate [OPTIONS]\n"
+			 "Plan a run: parameters, FLOPs, training time, GPU-hours, cost, energy, memory per GPU.\n"
+			 "Every number is printed with its formula (REFERENCE.md section); unknowns say which flag\n"
+			 "would supply them.\n",
+		.groups = groups,
+		.ngroups = 2,
+		.epilog = "Exit status: 0 ok, 1 invalid config file, 2 usage error, 3 the config cannot be read.\n",
+	};
 }
 
-static int sec_job(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+/* Whether the job names any part of the architecture (then a custom model is estimated). */
+static int job_has_arch(const struct tm_job *j)
 {
-	return tm_job_config_apply(&((struct est_load *)ctx)->in->job, v, src, d);
+	static const int ps[] = { TM_P_LAYERS, TM_P_HIDDEN, TM_P_HEADS, TM_P_KV_HEADS, TM_P_HEAD_DIM,
+				  TM_P_FFN, TM_P_VOCAB };     /* seq-len alone is no architecture */
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+		if (j->src[ps[i]] != TM_SRC_NONE)
+			return 1;
+	return j->mlp_src != TM_SRC_NONE;
 }
-
-/* ---- help, entry point ----------------------------------------------------------------------- */
-
-const char *cmd_estimate_help(void)
-{
-	return
-	"usage: trainmon estimate [OPTIONS]\n"
-	"Plan a run: parameters, FLOPs, training time, GPU-hours, cost, energy, memory per GPU.\n"
-	"Every number is printed with its formula (REFERENCE.md section); unknowns say which flag\n"
-	"would supply them.\n\n"
-	"Model and compute:\n"
-	"  --params N            parameter count when the architecture is unknown (6N per token)\n"
-	"  --params-form F       general (exact, default), megatron (closed form), seed004 (weights only)\n"
-	"  --tied, --untied, --norm layernorm|rmsnorm, --biases, --no-biases, --max-pos N,\n"
-	"  --experts E, --topk K architecture details for a custom model (GELU: GPT style by default)\n"
-	"  --tokens N|chinchilla training tokens (1T, 15e12), or 20 tokens per parameter\n"
-	"  --steps N             optimizer steps (tokens = steps * global batch * seq-len)\n"
-	"  --compute-factor K    train FLOPs = K*N*D (seed 002 uses K = 1; Kaplan's is 6)\n"
-	"Rate and time:\n"
-	"  --mfu X, --efficiency X   achieved fraction of peak, 0 < X <= 1\n"
-	"  --achieved-tflops X   achieved TFLOP/s per GPU (seed 000's X), instead of --mfu\n"
-	"  --step-time S         measured seconds per step (with --global-batch and --gpus)\n"
-	"  --price-per-gpu-hour X   dollars per GPU-hour\n"
-	"  --watts W, --pue X    power per GPU (default: the GPU's TDP), facility PUE (default none)\n"
-	"Memory:\n"
-	"  --zero 0|1|2|3, --fsdp    optimizer/gradient/parameter sharding over the data-parallel size\n"
-	"  --tp N --pp N --dp N  parallel sizes (dp default: gpus/(tp*pp)); --sequence-parallel\n"
-	"  --micro-batch N       sequences per GPU (default 1)\n"
-	"  --mem-gib X, --mem-gb X, --mem-bytes X   GPU memory (default: the --gpu table)\n"
-	"  --weight-bytes B --grad-bytes B --optim-bytes B --act-bytes B   per parameter / element\n"
-	"                        (defaults 2, 2, 12: bf16 weights and grads, fp32 master + AdamW m, v)\n"
-	"  --state-bytes W       every state in W bytes (weights, grads, m, v; activations)\n"
-	"  --seed004-accounting  seed 004's memory model: its parameter and activation counts, W = 2\n"
-	"Other:\n"
-	"  --config FILE         YAML with `job:` keys and an `estimate:` section (these option names)\n"
-	"  --format text|json    output (json: null for unknown values, \"needs\" says why)\n"
-	"  --list, --list-gpus   presets; accelerators with peaks, power and memory\n"
-	"Shared job flags (--model, --layers ... --seq-len, --global-batch, --gpus, --flops-formula,\n"
-	"--causal, --recompute, --gpu, --dtype, --peak-tflops, ...): trainmon estimate --help\n";
-}
-
-static void print_help(void)
-{
-	fputs(cmd_estimate_help(), stdout);
-	fputs("\n", stdout);
-	fputs(tm_job_help(), stdout);
-	fputs("\nExit status: 0 ok, 1 invalid config file, 2 usage error, 3 the config cannot be read.\n", stdout);
-}
-
-struct pending { int id; const char *arg; };
 
 int cmd_estimate(int argc, char **argv)
 {
-	size_t njob = tm_job_nlongopts();
-	struct option *lo = tm_xcalloc(NOWN + njob + 1, sizeof(*lo));
-	memcpy(lo, own_opts, sizeof(own_opts));
-	memcpy(lo + NOWN, tm_job_longopts(), njob * sizeof(*lo));
-	struct pending *pend = tm_xcalloc((size_t)argc + 1, sizeof(*pend));
-	size_t npend = 0;
+	struct tm_opt_group groups[2];
+	struct tm_cmd_spec spec;
+	spec_init(&spec, groups);
+	struct tm_cli cli;
 	struct tm__est_in *in = tm_xcalloc(1, sizeof(*in));
 	struct tm__est *e = tm_xcalloc(1, sizeof(*e));
-	int rc = TM_EXIT_OK, c;
+	int rc = TM_EXIT_OK;
 	char err[320];
 	in_init(in);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			if (c == ':')
-				fprintf(stderr, "trainmon estimate: option '%s' needs a value\n", bad);
-			else if (optopt && !(bad[0] == '-' && bad[1] == '-'))
-				fprintf(stderr, "trainmon estimate: unknown option '-%c' (see trainmon help estimate)\n", optopt);
-			else
-				fprintf(stderr, "trainmon estimate: unknown option '%s' (see trainmon help estimate)\n", bad);
-			rc = TM_EXIT_USAGE;
-			goto out;
-		}
-		if (c == 'h' || c == O_HELP) {
-			in->help = 1;
-		} else if (c == O_CONFIG) {
-			in->config = optarg;
-		} else if (c == O_LIST) {
-			in->list = 1;
-		} else if (c == O_LIST_GPUS) {
-			in->list_gpus = 1;
-		} else {
-			pend[npend++] = (struct pending){ c, optarg };
-		}
+	int prc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
+	if (prc > 0) {
+		tm_cmd_help(&spec, stdout);
+		goto out;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "trainmon estimate: unexpected argument '%s' (estimate takes options only)\n",
-			argv[optind]);
+	if (prc < 0) {
+		fprintf(stderr, "trainmon estimate: %s (see trainmon help estimate)\n", err);
 		rc = TM_EXIT_USAGE;
 		goto out;
 	}
-	if (in->help) {
-		print_help();
+	if (cli.nargs > 0) {
+		fprintf(stderr, "trainmon estimate: unexpected argument '%s' (estimate takes options only)\n",
+			cli.args[0]);
+		rc = TM_EXIT_USAGE;
+		goto out;
+	}
+	struct tm_diag d;
+	tm_diag_init(&d);
+	void *const dst[2] = { in, &in->job };
+	int arc = tm_cli_apply(&cli, dst, NULL, &d, err, sizeof(err));
+	tm_diag_print(&d, stderr);
+	tm_diag_release(&d);
+	if (arc == -EINVAL) {
+		fprintf(stderr, "trainmon estimate: %s\n", err);
+		rc = TM_EXIT_USAGE;
+		goto out;
+	}
+	if (arc) {
+		rc = arc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
 		goto out;
 	}
 	if (in->list || in->list_gpus) {
@@ -392,30 +297,8 @@ int cmd_estimate(int argc, char **argv)
 			tm__est_list_gpus();
 		goto out;
 	}
-	if (in->config) {
-		struct tm_diag d;
-		tm_diag_init(&d);
-		static const struct tm_config_section sections[] = {
-			{ "job", sec_job }, { "estimate", sec_estimate }, { "files", NULL }, { "watch", NULL },
-			{ "alerts", NULL }, { "metrics", NULL },
-		};
-		struct est_load el = { in, lo };
-		int r = tm_config_load(in->config, sections, sizeof(sections) / sizeof(sections[0]), &el, &d);
-		if (r != 0) {
-			tm_diag_print(&d, stderr);
-			rc = r < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
-		}
-		tm_diag_release(&d);
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < npend; i++) {
-		if (apply(in, lo, pend[i].id, pend[i].arg, TM_SRC_FLAG, err, sizeof(err))) {
-			fprintf(stderr, "trainmon estimate: %s\n", err);
-			rc = TM_EXIT_USAGE;
-			goto out;
-		}
-	}
+	in->arch_flags |= job_has_arch(&in->job);
+	in->formula_given = in->job.formula_src != TM_SRC_NONE;
 	if (isnan(in->params) && !in->job.preset && !in->arch_flags) {
 		fprintf(stderr, "trainmon estimate: nothing to estimate: give --model PRESET, the "
 			"architecture (--layers --hidden --heads --vocab --seq-len ...) or --params N\n");
@@ -428,9 +311,8 @@ int cmd_estimate(int argc, char **argv)
 	else
 		tm__est_print_text(in, e);
 out:
+	tm_cli_release(&cli);
 	free(e);
 	free(in);
-	free(pend);
-	free(lo);
 	return rc;
 }

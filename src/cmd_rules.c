@@ -7,71 +7,50 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "trainmon/cmd.h"
 #include "trainmon/engine.h"
+#include "trainmon/opt.h"
 #include "trainmon/rules.h"
 #include "banned.h"
 
-const char *cmd_rules_help(void)
-{
-	return
-	"usage: trainmon rules check [--rules PATH]... [FILE...]\n"
-	"       trainmon rules list [--rules PATH]...\n"
-	"       trainmon rules test PACK.yaml LOG\n"
-	"\n"
-	"  check   load packs (default: the installed patterns directory and every --rules PATH) and\n"
-	"          report every error as FILE:LINE:COL: error: ..., each rule's samples included\n"
-	"  list    packs, their rules (record kind, prefilter literal) and the event kinds\n"
-	"  test    run one pack over a log and print, per matching line, the rule and what it yields\n"
-	"\n"
-	"  --rules PATH          a pack file or a directory of .yaml packs (repeatable)\n"
-	"  --no-default-rules    do not load the installed packs\n"
-	"Exit status: 0 all packs valid / the test matched something, 1 errors, 2 usage, 3 I/O.\n";
-}
-
 struct rules_opts {
-	const char *paths[32];
+	struct tm_strv pathv;       /* --rules, borrowed from argv */
+	const char **paths;         /* = pathv.v */
 	size_t npaths;
 	int no_default;
 };
 
-static int parse_opts(int argc, char **argv, struct rules_opts *o)
-{
-	static const struct option lo[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "no-default-rules", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+r:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (o->npaths == 32) {
-				fprintf(stderr, "trainmon rules: too many --rules (at most 32)\n");
-				return -1;
-			}
-			o->paths[o->npaths++] = optarg;
-			break;
-		case 'N':
-			o->no_default = 1;
-			break;
-		case 'h':
-			fputs(cmd_rules_help(), stdout);
-			return 1;
-		default:
-			return -1;
-		}
-	}
-	return 0;
-}
+static const struct tm_opt rules_rows[] = {
+	{ .kind = TM_OPT_LIST, .name = "rules", .arg = "PATH", .shortc = 'r', .off = offsetof(struct rules_opts, pathv),
+	  .help = "a pack file or a directory of .yaml packs (repeatable)" },
+	{ .kind = TM_OPT_BOOL, .name = "no-default-rules", .off = offsetof(struct rules_opts, no_default),
+	  .help = "do not load the installed packs" },
+	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
+};
+
+static const struct tm_opt_group rules_group = { rules_rows, sizeof(rules_rows) / sizeof(rules_rows[0]), NULL };
+
+static const struct tm_cmd_spec rules_spec = {
+	.name = "rules",
+	.usage = "usage: trainmon rules check [--rules PATH]... [FILE...]\n"
+		 "       trainmon rules list [--rules PATH]...\n"
+		 "       trainmon rules test PACK.yaml LOG\n"
+		 "\n"
+		 "  check   load packs (default: the installed patterns directory and every --rules PATH) and\n"
+		 "          report every error as FILE:LINE:COL: error: ..., each rule's samples included\n"
+		 "  list    packs, their rules (record kind, prefilter literal) and the event kinds\n"
+		 "  test    run one pack over a log and print, per matching line, the rule and what it yields\n",
+	.groups = &rules_group,
+	.ngroups = 1,
+	.epilog = "Exit status: 0 all packs valid / the test matched something, 1 errors, 2 usage, 3 I/O.\n",
+	.getopt_flags = "+",
+};
 
 /* Loads the default packs (unless disabled), the --rules paths and extra paths; prints diagnostics. */
 static int load_all(struct tm_ruleset *rs, const struct rules_opts *o, char **extra, int nextra,
@@ -269,22 +248,38 @@ static int rules_test(int argc, char **argv)
 int cmd_rules(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(cmd_rules_help(), argc < 2 ? stderr : stdout);
+		tm_cmd_help(&rules_spec, argc < 2 ? stderr : stdout);
 		return argc < 2 ? TM_EXIT_USAGE : TM_EXIT_OK;
 	}
 	const char *sub = argv[1];
-	struct rules_opts o = { .npaths = 0 };
-	int rc = parse_opts(argc - 1, argv + 1, &o);
-	if (rc)
-		return rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
-	int rest = argc - 1 - optind;
-	char **args = argv + 1 + optind;
-	if (strcmp(sub, "check") == 0)
-		return rules_check(rest, args, &o);
-	if (strcmp(sub, "list") == 0)
-		return rules_list(&o);
-	if (strcmp(sub, "test") == 0)
-		return rules_test(rest, args);
-	fprintf(stderr, "trainmon rules: unknown subcommand '%s' (check, list or test)\n", sub);
-	return TM_EXIT_USAGE;
+	struct rules_opts o = { .no_default = 0 };
+	struct tm_cli cli;
+	char err[320];
+	int rc = tm_cli_parse(&cli, &rules_spec, argc - 1, argv + 1, err, sizeof(err));
+	if (rc == 0) {
+		void *const dst[1] = { &o };
+		rc = tm_cli_apply(&cli, dst, NULL, NULL, err, sizeof(err)) ? -1 : 0;
+	}
+	if (rc > 0)
+		tm_cmd_help(&rules_spec, stdout);
+	else if (rc < 0)
+		fprintf(stderr, "trainmon rules: %s (see trainmon help rules)\n", err);
+	o.paths = o.pathv.v;
+	o.npaths = o.pathv.n;
+	int status = rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
+	if (rc == 0) {
+		int rest = (int)cli.nargs;
+		char **args = cli.args;
+		if (strcmp(sub, "check") == 0)
+			status = rules_check(rest, args, &o);
+		else if (strcmp(sub, "list") == 0)
+			status = rules_list(&o);
+		else if (strcmp(sub, "test") == 0)
+			status = rules_test(rest, args);
+		else
+			fprintf(stderr, "trainmon rules: unknown subcommand '%s' (check, list or test)\n", sub);
+	}
+	tm_strv_release(&o.pathv);
+	tm_cli_release(&cli);
+	return status;
 }

@@ -106,8 +106,6 @@ struct tm__est {
 
 /* Fills *e from *in (e zeroed by the caller); in->job and the flags are only read. */
 void tm__est_compute(const struct tm__est_in *in, struct tm__est *e);
-/* The flag that supplies what tm_arch_missing() names (NULL: --model). Static text. */
-const char *tm__est_flag_for_missing(const char *m);
 
 /* Renderers: to stdout; text is the default, JSON has null for unknown values and a "needs" map. */
 void tm__est_print_text(const struct tm__est_in *in, const struct tm__est *e);

@@ -20,22 +20,6 @@
 #include "trainmon/appendf.h"
 #include "banned.h"
 
-const char *tm__est_flag_for_missing(const char *m)
-{
-	if (!m) return "--model";
-	if (strcmp(m, "layers") == 0) return "--layers or --model";
-	if (strcmp(m, "hidden") == 0) return "--hidden or --model";
-	if (strcmp(m, "heads") == 0) return "--heads or --model";
-	if (strcmp(m, "ffn") == 0) return "--ffn or --model";
-	if (strcmp(m, "vocab") == 0) return "--vocab or --model";
-	if (strcmp(m, "seq-len") == 0) return "--seq-len or --model";
-	if (strcmp(m, "mlp") == 0) return "--mlp";
-	if (strcmp(m, "topk") == 0) return "--topk";
-	if (strcmp(m, "tied") == 0) return "--tied or --untied";
-	return "--model";
-}
-
-
 /* The architecture: preset, then flags. A custom architecture (no preset) gets stated defaults:
  * F = 4h; GELU -> GPT style (LayerNorm, biases, tied, learned positions of s); gated -> LLaMA style
  * (RMSNorm, no biases, untied); relu2 -> Nemotron-4 style (LayerNorm, untied). */
@@ -112,7 +96,7 @@ static void compute_params(const struct tm__est_in *in, struct tm__est *e)
 	int form = in->params_form;
 	if (form == TM_PF_DEFAULT)
 		form = in->seed004 ? TM_PF_SEED004 : TM_PF_GENERAL;
-	const char *miss = e->have_arch ? tm__est_flag_for_missing(tm_arch_missing(&e->arch, &(struct tm_flops_opts){
+	const char *miss = e->have_arch ? tm_job_needs(tm_arch_missing(&e->arch, &(struct tm_flops_opts){
 		.formula = TM_FLOPS_6ND })) : "--params or --model";
 	if (!isnan(in->params)) {
 		e->params = tm__mkval(in->params, NULL);
@@ -184,7 +168,7 @@ static void compute_flops(const struct tm__est_in *in, struct tm__est *e)
 		e->f_seq = tm__mkval(tm__known(s) ? e->f_token.v * s : NAN, "--seq-len");
 	} else {
 		double f = tm_flops_per_seq(&e->arch, &e->fo);
-		const char *m = tm__est_flag_for_missing(tm_arch_missing(&e->arch, &e->fo));
+		const char *m = tm_job_needs(tm_arch_missing(&e->arch, &e->fo));
 		e->f_seq = tm__mkval(f, m);
 		e->f_token = tm__mkval(f / e->arch.seq_len, m);
 		struct tm_flops_opts mo = e->fo;
@@ -328,7 +312,7 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 	}
 	const char *act_needs = !e->have_arch ? "--model or the architecture flags" :
 				tm_arch_missing(&e->arch, &(struct tm_flops_opts){ .formula = TM_FLOPS_DETAILED }) ?
-				tm__est_flag_for_missing(tm_arch_missing(&e->arch, &(struct tm_flops_opts){
+				tm_job_needs(tm_arch_missing(&e->arch, &(struct tm_flops_opts){
 					.formula = TM_FLOPS_DETAILED })) : "--seq-len";
 	if (e->mem_needs)
 		act_needs = e->mem_needs;

@@ -216,7 +216,7 @@ static void print_flops(const struct tm__est_in *in, const struct tm__est *e)
 			struct tm_flops_opts o = e->fo;
 			o.formula = (enum tm_flops_formula)f;
 			const char *miss = tm_arch_missing(&e->arch, &o);
-			snprintf(lb, sizeof(lb), "needs %s", tm__est_flag_for_missing(miss));
+			snprintf(lb, sizeof(lb), "needs %s", tm_job_needs(miss));
 			row(names[f], fmt_g(b, sizeof(b), e->conv_token[f], "%.6e"), miss ? lb :
 			    (int)e->fo.formula == f && !tm__known(in->compute_factor) && !tm__known(in->job.model_flops) &&
 			    tm__known(e->f_token.v) && e->f_token.v == e->conv_token[f] ? "<- used" : "");

@@ -2,6 +2,7 @@
  *
  * A new subcommand is a row here and a cmd_<name>.c file (git's builtin table).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,15 +12,14 @@
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *(*help)(void);
 	const char *summary;
 };
 
 static const struct command commands[] = {
-	{ "analyze", cmd_analyze, cmd_analyze_help, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
-	{ "estimate", cmd_estimate, cmd_estimate_help, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
-	{ "rules", cmd_rules, cmd_rules_help, "check, test and list rule packs" },
-	{ "watch", cmd_watch, cmd_watch_help, "follow live logs: alerts, summaries, Prometheus metrics" },
+	{ "analyze", cmd_analyze, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
+	{ "estimate", cmd_estimate, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
+	{ "rules", cmd_rules, "check, test and list rule packs" },
+	{ "watch", cmd_watch, "follow live logs: alerts, summaries, Prometheus metrics" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -67,8 +67,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "trainmon: unknown command '%s'\n", argv[2]);
 			return TM_EXIT_USAGE;
 		}
-		fputs(c->help(), stdout);
-		return TM_EXIT_OK;
+		/* the same text as `trainmon CMD --help`: one source */
+		char *help_argv[] = { argv[2], (char *)(uintptr_t)"--help", NULL };
+		return c->run(2, help_argv);
 	}
 	const struct command *c = find(cmd);
 	if (!c) {

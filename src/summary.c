@@ -14,46 +14,6 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-static const char *const src_names[] = { "unknown", "default", "preset", "log", "file name",
-	"config", "flag", "computed" };
-
-const char *tm_src_name(enum tm_src_kind s)
-{
-	return s <= TM_SRC_COMPUTED ? src_names[s] : "?";
-}
-
-int tm_basis_parse(const char *s, enum tm_basis *out)
-{
-	if (strcmp(s, "median") == 0)
-		*out = TM_BASIS_MEDIAN;
-	else if (strcmp(s, "last") == 0)
-		*out = TM_BASIS_LAST;
-	else if (strcmp(s, "mean") == 0)
-		*out = TM_BASIS_MEAN;
-	else
-		return -1;
-	return 0;
-}
-
-const char *tm_basis_name(enum tm_basis b)
-{
-	return b == TM_BASIS_LAST ? "last" : b == TM_BASIS_MEAN ? "mean" : "median";
-}
-
-void tm_job_init(struct tm_job *j)
-{
-	memset(j, 0, sizeof(*j));
-	for (int i = 0; i < TM_P_N; i++)
-		j->params[i] = NAN;
-	j->model_flops = NAN;
-	j->peak_tflops = NAN;
-	j->target_tokens = NAN;
-	j->warmup = NAN;
-	j->fo.formula = TM_FLOPS_MEGATRON;
-	j->fo.kappa = 1.0;
-	j->dtype = TM_DTYPE_BF16;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -240,19 +200,6 @@ static struct tm_val divide(struct tm_val a, struct tm_val b)
 	return known(a.v / b.v, TM_SRC_COMPUTED);
 }
 
-static const char *flag_for(const char *missing)
-{
-	if (!missing)
-		return "--model";
-	if (strcmp(missing, "layers") == 0) return "--layers or --model";
-	if (strcmp(missing, "hidden") == 0) return "--hidden or --model";
-	if (strcmp(missing, "heads") == 0) return "--heads or --model";
-	if (strcmp(missing, "ffn") == 0) return "--ffn or --model";
-	if (strcmp(missing, "vocab") == 0) return "--vocab or --model";
-	if (strcmp(missing, "seq-len") == 0) return "--seq-len";
-	return "--model";
-}
-
 static void model_flops(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	const struct tm_arch *p = j->preset;
@@ -309,7 +256,7 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 	}
 	double f = tm_flops_per_seq(&a, &j->fo);
 	if (isnan(f) || f <= 0) {
-		s->model_flops_per_seq = unknown(flag_for(tm_arch_missing(&a, &j->fo)));
+		s->model_flops_per_seq = unknown(tm_job_needs(tm_arch_missing(&a, &j->fo)));
 		s->convention[0] = '\0';
 		return;
 	}

@@ -1,4 +1,5 @@
-/* cmd.h: the subcommands. Each returns an exit status (TM_EXIT_*); only main.c exits. */
+/* cmd.h: the subcommands. Each returns an exit status (TM_EXIT_*); only main.c exits. Each prints
+ * its own help for --help (main.c runs `trainmon help CMD` as `trainmon CMD --help`). */
 #ifndef TRAINMON_CMD_H
 #define TRAINMON_CMD_H
 
@@ -13,11 +14,5 @@ int cmd_analyze(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
-
-/* Help text per command (static). */
-const char *cmd_analyze_help(void);
-const char *cmd_rules_help(void);
-const char *cmd_estimate_help(void);
-const char *cmd_watch_help(void);
 
 #endif

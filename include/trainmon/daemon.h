@@ -27,7 +27,7 @@ struct tm_file_job {
 struct tm_watch_cfg {
 	char **dirs;                /* borrowed from argv */
 	size_t ndirs;
-	const char *globs[16];      /* borrowed; default "*.out", "*.log" */
+	const char **globs;         /* borrowed from cmd_watch.c's options; default "*.out", "*.log" */
 	size_t nglobs;
 	int recursive;
 	double poll_s;              /* > 0: poll every directory this often (no inotify) */
@@ -48,7 +48,7 @@ struct tm_watch_cfg {
 	struct tm_job job;          /* flags and config `job:` for every file */
 	struct tm_file_job *file_jobs; /* owned, from the config's `files:` */
 	size_t nfile_jobs;
-	const char *rules[32];      /* borrowed extra rule paths */
+	const char **rules;         /* borrowed from cmd_watch.c's options: extra rule paths */
 	size_t nrules;
 	int no_default_rules;
 	const char *config_path;    /* for reloads */

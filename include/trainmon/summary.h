@@ -12,41 +12,9 @@
 #include <stddef.h>
 
 #include "trainmon/gpu.h"
+#include "trainmon/job.h"
 #include "trainmon/model.h"
 #include "trainmon/run.h"
-
-enum tm_src_kind { TM_SRC_NONE = 0, TM_SRC_DEFAULT, TM_SRC_PRESET, TM_SRC_LOG, TM_SRC_FILENAME,
-	TM_SRC_CONFIG, TM_SRC_FLAG, TM_SRC_COMPUTED };
-const char *tm_src_name(enum tm_src_kind s);
-
-enum tm_basis { TM_BASIS_MEDIAN = 0, TM_BASIS_LAST, TM_BASIS_MEAN };
-int tm_basis_parse(const char *s, enum tm_basis *out);
-const char *tm_basis_name(enum tm_basis b);
-
-/* What the user said about the job, from flags and a config file; applies to every run. */
-struct tm_job {
-	double params[TM_P_N];            /* numeric params, NAN = not given */
-	enum tm_src_kind src[TM_P_N];     /* TM_SRC_FLAG or TM_SRC_CONFIG for given ones */
-	const struct tm_arch *preset;     /* borrowed static preset, or NULL */
-	enum tm_src_kind preset_src;
-	enum tm_mlp mlp;                  /* TM_MLP_UNKNOWN = not given */
-	enum tm_src_kind mlp_src;
-	double model_flops;               /* per sequence (--model-flops), NAN = not given */
-	enum tm_src_kind model_flops_src;
-	struct tm_flops_opts fo;
-	const struct tm_gpu *gpu;         /* borrowed, or NULL */
-	enum tm_src_kind gpu_src;
-	enum tm_dtype dtype;
-	enum tm_src_kind dtype_src;       /* TM_SRC_NONE = not given */
-	double peak_tflops;               /* explicit peak, NAN = from the table */
-	enum tm_src_kind peak_src;
-	double target_tokens;             /* NAN = not given */
-	enum tm_src_kind target_src;
-	enum tm_basis basis;
-	double warmup;                    /* steps to skip, NAN = automatic */
-};
-
-void tm_job_init(struct tm_job *j);
 
 /* A resolved number with where it came from; v is NAN when unknown, then needs names the flag. */
 struct tm_val {

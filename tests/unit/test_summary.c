@@ -4,7 +4,7 @@
 
 #include "tm_test.h"
 #include "trainmon/engine.h"
-#include "trainmon/jobopts.h"
+#include "trainmon/job.h"
 #include "trainmon/summary.h"
 
 static const char pack[] =
@@ -29,15 +29,9 @@ static void run_log(const char *log, struct tm_job *job, struct tm_summary *s, s
 
 static void opt(struct tm_job *j, const char *name, const char *arg)
 {
-	const struct option *o = tm_job_longopts();
 	char err[256];
-	for (; o->name; o++)
-		if (strcmp(o->name, name) == 0) {
-			if (tm_job_option(j, o->val, arg, TM_SRC_FLAG, err, sizeof(err)))
-				fprintf(stderr, "%s\n", err);
-			return;
-		}
-	fprintf(stderr, "no option %s\n", name);
+	if (tm_job_set(j, name, arg, TM_SRC_FLAG, err, sizeof(err)))
+		fprintf(stderr, "%s\n", err);
 }
 
 int main(void)
