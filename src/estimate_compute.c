@@ -33,34 +33,14 @@ static void build_arch(const struct tm__est_in *in, struct tm__est *e)
 		return;
 	size_t pos = 0;
 	e->assumed[0] = '\0';
-	if (p) {
-		*a = *p;
-	} else {
-		memset(a, 0, sizeof(*a));
-		a->tied = -1;
-	}
-	static const int ps[] = { TM_P_LAYERS, TM_P_HIDDEN, TM_P_HEADS, TM_P_KV_HEADS, TM_P_HEAD_DIM,
-				  TM_P_FFN, TM_P_VOCAB, TM_P_SEQ_LEN };
-	double *fs[] = { &a->layers, &a->hidden, &a->heads, &a->kv_heads, &a->head_dim, &a->ffn,
-			 &a->vocab, &a->seq_len };
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
-		if (tm__known(j->params[ps[i]]))
-			*fs[i] = j->params[ps[i]];
-	if (p && (tm__known(j->params[TM_P_HIDDEN]) || tm__known(j->params[TM_P_HEADS])) &&
-	    !tm__known(j->params[TM_P_HEAD_DIM]))
-		a->head_dim = 0;                     /* hidden / heads */
-	if (j->mlp != TM_MLP_UNKNOWN)
-		a->mlp = j->mlp;
+	struct tm_job_arch ja;
+	tm_job_arch(j, NULL, &ja);
+	*a = ja.a;
 	if (!p) {
-		a->name = NULL;
-		if (a->mlp == TM_MLP_UNKNOWN) {
-			a->mlp = TM_MLP_GELU;
+		if (ja.mlp_src == TM_SRC_DEFAULT)
 			tm_appendf(e->assumed, sizeof(e->assumed), &pos, "mlp gelu, ");
-		}
-		if (!tm__known(a->ffn) && tm__known(a->hidden)) {
-			a->ffn = 4 * a->hidden;
+		if (ja.ffn.src == TM_SRC_DEFAULT)
 			tm_appendf(e->assumed, sizeof(e->assumed), &pos, "ffn 4h, ");
-		}
 		int gpt = a->mlp == TM_MLP_GELU;
 		a->norm = gpt || a->mlp == TM_MLP_RELU2 ? TM_NORM_LAYERNORM : TM_NORM_RMSNORM;
 		a->biases = gpt;

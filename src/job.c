@@ -53,6 +53,89 @@ void tm_job_init(struct tm_job *j)
 	j->dtype = TM_DTYPE_BF16;
 }
 
+static struct tm_val known(double v, enum tm_src_kind src)
+{
+	return (struct tm_val){ .v = v, .src = src };
+}
+
+static int have(double v)
+{
+	return !isnan(v) && v > 0;
+}
+
+struct tm_val tm_job_resolve(const struct tm_job *j, const struct tm_run *r, int p, double preset_v,
+			     int preset_first, const char *needs)
+{
+	int flag_preset = j->preset && j->preset_src == TM_SRC_FLAG && have(preset_v);
+	if (have(j->params[p]) && j->src[p] == TM_SRC_FLAG)
+		return known(j->params[p], TM_SRC_FLAG);
+	if (preset_first && flag_preset)
+		return known(preset_v, TM_SRC_PRESET);
+	if (have(j->params[p]))
+		return known(j->params[p], j->src[p] ? j->src[p] : TM_SRC_CONFIG);
+	if (preset_first && j->preset && have(preset_v))
+		return known(preset_v, TM_SRC_PRESET);
+	if (r && have(r->params[p]))
+		return known(r->params[p], TM_SRC_LOG);
+	if (j->preset && have(preset_v))
+		return known(preset_v, TM_SRC_PRESET);
+	return (struct tm_val){ .v = NAN, .src = TM_SRC_NONE, .needs = needs };
+}
+
+static enum tm_mlp mlp_named(const char *s)
+{
+	return strcmp(s, "swiglu") == 0 ? TM_MLP_SWIGLU : strcmp(s, "geglu") == 0 ? TM_MLP_GEGLU :
+	       strcmp(s, "relu2") == 0 ? TM_MLP_RELU2 : TM_MLP_GELU;
+}
+
+void tm_job_arch(const struct tm_job *j, const struct tm_run *r, struct tm_job_arch *out)
+{
+	const struct tm_arch *p = j->preset;
+	struct tm_arch *a = &out->a;
+	if (p) {
+		*a = *p;
+	} else {
+		memset(a, 0, sizeof(*a));
+		a->tied = -1;
+	}
+	out->layers = tm_job_resolve(j, r, TM_P_LAYERS, p ? p->layers : NAN, 1, "--layers or --model");
+	out->hidden = tm_job_resolve(j, r, TM_P_HIDDEN, p ? p->hidden : NAN, 1, "--hidden or --model");
+	out->heads = tm_job_resolve(j, r, TM_P_HEADS, p ? p->heads : NAN, 1, "--heads or --model");
+	out->kv_heads = tm_job_resolve(j, r, TM_P_KV_HEADS, p ? (p->kv_heads > 0 ? p->kv_heads : p->heads) : NAN, 1, NULL);
+	if (isnan(out->kv_heads.v) && !isnan(out->heads.v))
+		out->kv_heads = known(out->heads.v, TM_SRC_DEFAULT);   /* MHA: Megatron's default */
+	out->ffn = tm_job_resolve(j, r, TM_P_FFN, p ? p->ffn : NAN, 1, "--ffn or --model");
+	if (isnan(out->ffn.v) && !isnan(out->hidden.v))
+		out->ffn = known(4 * out->hidden.v, TM_SRC_DEFAULT);   /* Megatron's default 4*hidden */
+	out->vocab = tm_job_resolve(j, r, TM_P_VOCAB, p ? p->vocab : NAN, 1, "--vocab or --model");
+	struct tm_val hd = tm_job_resolve(j, r, TM_P_HEAD_DIM, NAN, 1, NULL);
+
+	/* MLP kind: flag/config, preset, log, default GELU */
+	out->mlp_src = TM_SRC_DEFAULT;
+	out->mlp = TM_MLP_GELU;
+	if (j->mlp != TM_MLP_UNKNOWN)
+		out->mlp = j->mlp, out->mlp_src = j->mlp_src;
+	else if (p && p->mlp != TM_MLP_UNKNOWN)
+		out->mlp = p->mlp, out->mlp_src = TM_SRC_PRESET;
+	else if (r && r->sparams[TM_P_MLP])
+		out->mlp = mlp_named(r->sparams[TM_P_MLP]), out->mlp_src = TM_SRC_LOG;
+
+	a->layers = out->layers.v;
+	a->hidden = out->hidden.v;
+	a->heads = out->heads.v;
+	a->kv_heads = out->kv_heads.v;
+	if (have(hd.v))
+		a->head_dim = hd.v;
+	else if (p && out->hidden.src == TM_SRC_PRESET && out->heads.src == TM_SRC_PRESET)
+		a->head_dim = p->head_dim;
+	else
+		a->head_dim = 0;                      /* hidden / heads */
+	a->ffn = out->ffn.v;
+	a->vocab = out->vocab.v;
+	a->seq_len = tm_job_resolve(j, r, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len").v;
+	a->mlp = out->mlp;
+}
+
 enum {
 	O_MODEL = 1, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_HEAD_DIM, O_FFN, O_VOCAB, O_SEQ_LEN,
 	O_GLOBAL_BATCH, O_GPUS, O_MLP, O_MODEL_FLOPS, O_FLOPS_FORMULA, O_CAUSAL, O_NO_CAUSAL, O_RECOMPUTE,

@@ -47,26 +47,6 @@ static int have(double v)
 	return !isnan(v) && v > 0;
 }
 
-/* flag/config value, else log value, else preset value. */
-static struct tm_val resolve(const struct tm_run *r, const struct tm_job *j, int p, double preset_v,
-			     int preset_first, const char *needs)
-{
-	int flag_preset = j->preset && j->preset_src == TM_SRC_FLAG && have(preset_v);
-	if (have(j->params[p]) && j->src[p] == TM_SRC_FLAG)
-		return known(j->params[p], TM_SRC_FLAG);
-	if (preset_first && flag_preset)
-		return known(preset_v, TM_SRC_PRESET);
-	if (have(j->params[p]))
-		return known(j->params[p], j->src[p] ? j->src[p] : TM_SRC_CONFIG);
-	if (preset_first && j->preset && have(preset_v))
-		return known(preset_v, TM_SRC_PRESET);
-	if (r && have(r->params[p]))
-		return known(r->params[p], TM_SRC_LOG);
-	if (j->preset && have(preset_v))
-		return known(preset_v, TM_SRC_PRESET);
-	return unknown(needs);
-}
-
 /* A step's time: as logged, else from the throughput the framework logged for it (DeepSpeed
  * samples/s, torchtitan tokens/s per device): t = B / samples_per_s = B*s / tokens_per_s. */
 static double step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
@@ -202,52 +182,17 @@ static struct tm_val divide(struct tm_val a, struct tm_val b)
 
 static void model_flops(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
-	const struct tm_arch *p = j->preset;
-	struct tm_arch a;
-	if (p)
-		a = *p;
-	else
-		memset(&a, 0, sizeof(a)), a.tied = -1;
-	s->layers = resolve(r, j, TM_P_LAYERS, p ? p->layers : NAN, 1, "--layers or --model");
-	s->hidden = resolve(r, j, TM_P_HIDDEN, p ? p->hidden : NAN, 1, "--hidden or --model");
-	s->heads = resolve(r, j, TM_P_HEADS, p ? p->heads : NAN, 1, "--heads or --model");
-	s->kv_heads = resolve(r, j, TM_P_KV_HEADS, p ? (p->kv_heads > 0 ? p->kv_heads : p->heads) : NAN, 1, NULL);
-	if (isnan(s->kv_heads.v) && !isnan(s->heads.v))
-		s->kv_heads = known(s->heads.v, TM_SRC_DEFAULT);   /* MHA: Megatron's default */
-	s->ffn = resolve(r, j, TM_P_FFN, p ? p->ffn : NAN, 1, "--ffn or --model");
-	if (isnan(s->ffn.v) && !isnan(s->hidden.v))
-		s->ffn = known(4 * s->hidden.v, TM_SRC_DEFAULT);   /* Megatron's default 4*hidden */
-	s->vocab = resolve(r, j, TM_P_VOCAB, p ? p->vocab : NAN, 1, "--vocab or --model");
-	struct tm_val hd = resolve(r, j, TM_P_HEAD_DIM, p ? p->head_dim : NAN, 1, NULL);
-
-	/* MLP kind: flag/config, preset, log, default GELU */
-	enum tm_mlp mlp = TM_MLP_UNKNOWN;
-	if (j->mlp != TM_MLP_UNKNOWN)
-		mlp = j->mlp;
-	else if (p && p->mlp != TM_MLP_UNKNOWN)
-		mlp = p->mlp;
-	else if (r && r->sparams[TM_P_MLP])
-		mlp = strcmp(r->sparams[TM_P_MLP], "swiglu") == 0 ? TM_MLP_SWIGLU :
-		      strcmp(r->sparams[TM_P_MLP], "geglu") == 0 ? TM_MLP_GEGLU :
-		      strcmp(r->sparams[TM_P_MLP], "relu2") == 0 ? TM_MLP_RELU2 : TM_MLP_GELU;
-	else
-		mlp = TM_MLP_GELU;
-	s->mlp = mlp;
-
-	a.layers = s->layers.v;
-	a.hidden = s->hidden.v;
-	a.heads = s->heads.v;
-	a.kv_heads = s->kv_heads.v;
-	if (have(hd.v))
-		a.head_dim = hd.v;
-	else if (p && s->hidden.src == TM_SRC_PRESET && s->heads.src == TM_SRC_PRESET)
-		a.head_dim = p->head_dim;
-	else
-		a.head_dim = 0;                      /* hidden / heads */
-	a.ffn = s->ffn.v;
-	a.vocab = s->vocab.v;
+	struct tm_job_arch ja;
+	tm_job_arch(j, r, &ja);
+	s->layers = ja.layers;
+	s->hidden = ja.hidden;
+	s->heads = ja.heads;
+	s->kv_heads = ja.kv_heads;
+	s->ffn = ja.ffn;
+	s->vocab = ja.vocab;
+	s->mlp = ja.mlp;
+	struct tm_arch a = ja.a;
 	a.seq_len = s->seq_len.v;
-	a.mlp = mlp;
 	if (have(j->model_flops)) {
 		s->model_flops_per_seq = known(j->model_flops, j->model_flops_src);
 		snprintf(s->convention, sizeof(s->convention), "model FLOPs per sequence given (%s)",
@@ -326,13 +271,13 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 	s->logged.mfu_median = s->logged.mfu_last = NAN;
 	s->logged.tokens_per_s_per_gpu_median = NAN;
 	const struct tm_arch *p = j->preset;
-	s->seq_len = resolve(r, j, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
+	s->seq_len = tm_job_resolve(j, r, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
 	/* global batch: flag/config, else the last step record's, else the log's arguments */
-	s->global_batch = resolve(r, j, TM_P_GLOBAL_BATCH, NAN, 0, "--global-batch");
+	s->global_batch = tm_job_resolve(j, r, TM_P_GLOBAL_BATCH, NAN, 0, "--global-batch");
 	if (s->global_batch.src != TM_SRC_FLAG && s->global_batch.src != TM_SRC_CONFIG && r->nsteps &&
 	    isfinite(r->steps[r->nsteps - 1].global_batch) && r->steps[r->nsteps - 1].global_batch > 0)
 		s->global_batch = known(r->steps[r->nsteps - 1].global_batch, TM_SRC_LOG);
-	s->gpus = resolve(r, j, TM_P_GPUS, NAN, 0, "--gpus");
+	s->gpus = tm_job_resolve(j, r, TM_P_GPUS, NAN, 0, "--gpus");
 	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
 	step_stats(r, j, s);

@@ -48,6 +48,35 @@ struct tm_job {
 
 void tm_job_init(struct tm_job *j);
 
+/* A resolved number with where it came from; v is NAN when unknown, then needs names the flag. */
+struct tm_val {
+	double v;
+	enum tm_src_kind src;
+	const char *needs;                /* static string, e.g. "--gpus" */
+};
+
+/* Resolves job parameter p (TM_P_*): flag, then config, then what the log printed (r may be NULL),
+ * then the preset's value preset_v (NAN: none), else unknown with needs. preset_first: a preset
+ * given as a flag wins over a config value and the log (architecture fields); 0 for values a run
+ * states better than a preset (seq-len, batch). */
+struct tm_val tm_job_resolve(const struct tm_job *j, const struct tm_run *r, int p, double preset_v,
+			     int preset_first, const char *needs);
+
+/* The job's model architecture, each dimension with its source. */
+struct tm_job_arch {
+	struct tm_arch a;                 /* for model.h's formulas: the preset (or zeros) with the
+					     resolved dimensions; head_dim 0 = hidden / heads */
+	struct tm_val layers, hidden, heads, kv_heads, ffn, vocab;
+	enum tm_mlp mlp;
+	enum tm_src_kind mlp_src;
+};
+
+/* The one place an architecture is built from a job: dimensions by tm_job_resolve, then the
+ * defaults Megatron itself applies (kv-heads = heads, ffn = 4 * hidden, GELU; source "default");
+ * head_dim is the preset's only while hidden and heads are too. seq_len is resolved as a run
+ * value. r may be NULL (estimate: no log). */
+void tm_job_arch(const struct tm_job *j, const struct tm_run *r, struct tm_job_arch *out);
+
 /* The job flags as option rows (opt.h) for struct tm_job; static data, *n rows. */
 struct tm_opt;
 const struct tm_opt *tm_job_opts(size_t *n);

@@ -16,13 +16,6 @@
 #include "trainmon/model.h"
 #include "trainmon/run.h"
 
-/* A resolved number with where it came from; v is NAN when unknown, then needs names the flag. */
-struct tm_val {
-	double v;
-	enum tm_src_kind src;
-	const char *needs;                /* static string, e.g. "--gpus" */
-};
-
 struct tm_stats {
 	size_t n;                         /* steps in the statistics (after warm-up) */
 	double last, median, mean, min, max, p10, p90;
