@@ -99,10 +99,19 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 	/* a large regular file is read in two halves on two threads, with the same result */
 	int rc = fd != 0 && S_ISREG(st.st_mode) ? tm_feed_file_split(f, fd, path, (uint64_t)st.st_size)
 						: tm_feed_fd_to_eof(f, fd);
+	/* a file that shrank while we read it (copytruncate, a rewrite) gave us part of one version
+	 * and maybe part of another: say so rather than print numbers that look whole */
+	struct stat after;
+	if (rc == 0 && S_ISREG(st.st_mode) && fstat(fd, &after) == 0 && after.st_size < st.st_size) {
+		fprintf(stderr, "trainmon analyze: %s: truncated while it was read (%lld bytes, then %lld): "
+			"the numbers would cover part of it\n", path, (long long)st.st_size, (long long)after.st_size);
+		rc = -ESTALE;
+	}
 	if (fd != 0)
 		close(fd);
 	if (rc < 0) {
-		fprintf(stderr, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));
+		if (rc != -ESTALE)
+			fprintf(stderr, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));
 		tm_feed_release(f);
 		free(f);
 		return -1;

@@ -2,7 +2,7 @@
 # run_inject.sh: failure injection through the LD_PRELOAD shim. Walks n over every read(2) of
 # `trainmon analyze` on a sample log with EIO: each run must end with exit 0 or 3 (never a crash
 # or a sanitizer report), name the file, and print no wrong numbers (a failed read prints no
-# summary). Then `trainmon watch`: an open(2) failing with EACCES, and inotify_add_watch failing
+# summary); a log truncated while it is read exits 3 with a note. Then `trainmon watch`: an open(2) failing with EACCES, and inotify_add_watch failing
 # with ENOSPC (the watch limit): the daemon says so (naming the sysctl), keeps following the
 # other files, and exits 0 on SIGTERM. Prints "N passed, N failed".
 set -u
@@ -24,9 +24,15 @@ for n in $(seq 1 40); do
   ok
 done
 rm -f /tmp/inject.err.$$
-# watch: one file cannot be opened, the other is followed
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
+# analyze: the log is truncated while it is read: exit 3 and say so, never numbers that look whole
+cp "$log" "$d/shrinks.out"
+out=$(TM_TRUNCATE_PATH=shrinks.out LD_PRELOAD="$SHIM" "$TRAINMON" analyze --format json "$d/shrinks.out" 2>"$d/err")
+rc=$?
+[ $rc -eq 3 ] && grep -q 'shrinks.out: truncated while it was read' "$d/err" && ! grep -q '"mfu"' <<<"$out" && ok ||
+  bad "analyze of a file truncated while read: exit $rc, want 3 and a note: $(cat "$d/err")"
+# watch: one file cannot be opened, the other is followed
 printf 'first line\n' >"$d/a.out"
 printf 'other line\n' >"$d/b.out"
 TM_FAIL_FN=open TM_FAIL_PATH=a.out TM_FAIL_N=1 TM_FAIL_ERRNO=13 LD_PRELOAD="$SHIM" \

@@ -1,12 +1,15 @@
 /* shim.c: LD_PRELOAD failure injection (sqlite's faultsim, jq's inject_errors): the n-th call of
  * one function fails with a chosen errno. Environment: TM_FAIL_FN (read, open, inotify_add_watch),
  * TM_FAIL_N (1-based call number), TM_FAIL_ERRNO (number), TM_FAIL_PATH (optional: only calls
- * on paths containing it count; open only). Counting is per process; single-threaded use. */
+ * on paths containing it count; open only). Counting is per process; single-threaded use.
+ * TM_TRUNCATE_PATH: after the first read(2) that returns bytes from a file whose path contains
+ * it, that file is truncated to 0 bytes (a copytruncate racing a reader). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -35,7 +38,23 @@ ssize_t read(int fd, void *buf, size_t n)
 		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
 	if (should_fail("read", NULL))
 		return -1;
-	return real(fd, buf, n);
+	ssize_t k = real(fd, buf, n);
+	static int truncated;
+	const char *tp = getenv("TM_TRUNCATE_PATH");
+	if (k > 0 && tp && !truncated) {
+		char link[64], target[4096];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			if (strstr(target, tp)) {
+				truncated = 1;
+				if (truncate(target, 0) != 0)
+					abort();
+			}
+		}
+	}
+	return k;
 }
 
 int open(const char *path, int flags, ...)
