@@ -1,4 +1,4 @@
-/* cmd_estimate.c: `trainmon estimate`: the planning calculator of the seed documents, exact.
+/* cmd_estimate.c: `trainmon estimate`: the planning calculator (docs/estimate.md), exact.
  *
  * This file is the command: flags and the --config `estimate:`/`job:` sections into one struct
  * tm__est_in (estimate.h), then estimate_compute.c computes and estimate_text.c or estimate_json.c
@@ -293,19 +293,20 @@ const char *cmd_estimate_help(void)
 	return
 	"usage: trainmon estimate [OPTIONS]\n"
 	"Plan a run: parameters, FLOPs, training time, GPU-hours, cost, energy, memory per GPU.\n"
-	"Every number is printed with its formula (REFERENCE.md section); unknowns say which flag\n"
-	"would supply them.\n\n"
+	"Every number is printed with its formula and where it comes from (docs/formulas.md);\n"
+	"unknowns say which flag would supply them.\n\n"
 	"Model and compute:\n"
 	"  --params N            parameter count when the architecture is unknown (6N per token)\n"
-	"  --params-form F       general (exact, default), megatron (closed form), seed004 (weights only)\n"
+	"  --params-form F       general (exact, default), megatron (closed form), seed004 (weights only,\n"
+	"                        untied head, no biases or norms)\n"
 	"  --tied, --untied, --norm layernorm|rmsnorm, --biases, --no-biases, --max-pos N,\n"
 	"  --experts E, --topk K architecture details for a custom model (GELU: GPT style by default)\n"
 	"  --tokens N|chinchilla training tokens (1T, 15e12), or 20 tokens per parameter\n"
 	"  --steps N             optimizer steps (tokens = steps * global batch * seq-len)\n"
-	"  --compute-factor K    train FLOPs = K*N*D (seed 002 uses K = 1; Kaplan's is 6)\n"
+	"  --compute-factor K    train FLOPs = K*N*D instead of F_token*D (Kaplan's 6ND has K = 6)\n"
 	"Rate and time:\n"
 	"  --mfu X, --efficiency X   achieved fraction of peak, 0 < X <= 1\n"
-	"  --achieved-tflops X   achieved TFLOP/s per GPU (seed 000's X), instead of --mfu\n"
+	"  --achieved-tflops X   achieved TFLOP/s per GPU, instead of --mfu (X of Narayanan et al.)\n"
 	"  --step-time S         measured seconds per step (with --global-batch and --gpus)\n"
 	"  --price-per-gpu-hour X   dollars per GPU-hour\n"
 	"  --watts W, --pue X    power per GPU (default: the GPU's TDP), facility PUE (default none)\n"
@@ -317,7 +318,8 @@ const char *cmd_estimate_help(void)
 	"  --weight-bytes B --grad-bytes B --optim-bytes B --act-bytes B   per parameter / element\n"
 	"                        (defaults 2, 2, 12: bf16 weights and grads, fp32 master + AdamW m, v)\n"
 	"  --state-bytes W       every state in W bytes (weights, grads, m, v; activations)\n"
-	"  --seed004-accounting  seed 004's memory model: its parameter and activation counts, W = 2\n"
+	"  --seed004-accounting  single-dtype memory model: weights-only count, every state and\n"
+	"                        activation in W = 2 bytes, one tensor per stored activation\n"
 	"Other:\n"
 	"  --config FILE         YAML with `job:` keys and an `estimate:` section (these option names)\n"
 	"  --format text|json    output (json: null for unknown values, \"needs\" says why)\n"

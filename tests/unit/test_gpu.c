@@ -66,7 +66,7 @@ static void test_table(struct tm_test_state *st)
 	TM_NEAR(st, peak("mi355x", TM_DTYPE_BF16), 2500e12, 0);
 	TM_NEAR(st, peak("mi250x", TM_DTYPE_BF16), 191.5e12, 0);         /* per GCD */
 	TM_NEAR(st, peak("mi250x-oam", TM_DTYPE_BF16), 2 * 191.5e12, 0);
-	TM_NEAR(st, peak("mi250x-seed003", TM_DTYPE_BF16), 384e12, 0);
+	TM_NEAR(st, peak("mi250x-oam-384", TM_DTYPE_BF16), 384e12, 0);
 	TM_NEAR(st, peak("tpu-v4", TM_DTYPE_BF16), 275e12, 0);
 	TM_NEAR(st, peak("tpu-v5e", TM_DTYPE_BF16), 197e12, 0);
 	TM_NEAR(st, peak("tpu-v5p", TM_DTYPE_BF16), 459e12, 0);
