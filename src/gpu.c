@@ -1,7 +1,7 @@
-/* gpu.c: peak dense TFLOP/s, board power and memory per accelerator (REFERENCE.md §5).
+/* gpu.c: peak dense TFLOP/s, board power and memory per accelerator (docs/formulas.md §5).
  *
- * Key design decision: one static const row per device as REFERENCE.md §5 gives it, defaults being
- * the bold or first-named figure; every known disagreement between sources is a row of its own with
+ * Key design decision: one static const row per device, defaults being the datasheet or most
+ * widely used figure; every known disagreement between sources is a row of its own with
  * a suffixed name ("h100-sxm-composer": 989.5) rather than a flag, so a run can name exactly the
  * peak its framework divides by. Dense figures only, never 2:4-sparse ones. 0 means "not
  * published" (or, for watts and memory, not known well enough to test against). No I/O, no state.
