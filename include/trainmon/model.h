@@ -172,7 +172,7 @@ struct tm_params_parts {
 };
 int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out);
 
-/* Weights-only count with an untied head (§3; "seed004" names the GPT-2 XL
+/* Weights-only count with an untied head (§3; "seed004" in the names means the GPT-2 XL
  * example of docs/estimate.md that uses it): token embedding V*h, a position table
  * of s*h (s = seq_len, only for models with a learned table, i.e. max_pos set), L*(attention + MLP
  * weight matrices) and an untied LM head h*V whatever a->tied says; no biases, no norms. For

@@ -46,7 +46,7 @@ double tm_plan_energy_kwh(double gpu_hours, double watts, double pue);
 
 /* ---- memory (§1.6) -------------------------------------------------------------------------- */
 
-/* Single-dtype accounting (§1.6; "seed004" names the GPT-2 XL example of
+/* Single-dtype accounting (§1.6; "seed004" in the names means the GPT-2 XL example of
  * docs/estimate.md that uses it): activation count per sequence, in elements:
  *   per layer: norm s*h, q/k/v s*(n_h*d_h + 2*g*d_h) (3*s*h MHA), scores n_h*s^2, attention
  *   output s*h, MLP 2*s*F; plus the final norm s*h and the logits s*V.
@@ -116,7 +116,8 @@ double tm_plan_max_micro_batch(double states, double act_per_seq, double mem_byt
 double tm_plan_min_gpus(double states_total, double act_per_gpu, double mem_bytes);
 
 /* Yin et al. 2023's FSDP and DeepSpeed forms, as the paper writes them (§1.6;
- * "seed003" names the worked example of docs/estimate.md). M_p = parameter memory in bytes. */
+ * "seed003" in the names means this paper's FSDP example in docs/estimate.md). M_p = parameter
+ * memory in bytes. */
 double tm_plan_seed003_fsdp_mem(double m_p, double n_devices);   /* M_A = 6*M_p/N_devices */
 double tm_plan_seed003_deepspeed_mem(double m_p, double dp, double pp, double tp, double n_devices);
                                                                   /* 2*(DP + PP*TP + 1)/N * M_p */

@@ -1,5 +1,7 @@
-/* test_gpu.c: the accelerator table against REFERENCE.md §5 and the MFU test vectors that divide by
- * its peaks (TV-01, TV-02, TV-03, TV-08, TV-09, TV-10, TV-12, TV-15, TV-16). */
+/* test_gpu.c: the accelerator table (docs/formulas.md §5) and the MFUs of published tables that
+ * divide by its peaks, from the REFERENCE test vectors TV-01, TV-02, TV-03, TV-08, TV-09, TV-10,
+ * TV-12, TV-15, TV-16 (reference notes kept outside the repository; "seed NNN" names the worked
+ * example of docs/estimate.md a vector comes from). */
 #include <stdio.h>
 #include <string.h>
 
