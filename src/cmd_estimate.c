@@ -1,4 +1,4 @@
-/* cmd_estimate.c: `trainmon estimate`: the planning calculator of the seed documents, exact.
+/* cmd_estimate.c: `trainmon estimate`: the planning calculator (docs/estimate.md), exact.
  *
  * This file is the command: flags and the --config `estimate:`/`job:` sections into one struct
  * tm__est_in (estimate.h), then estimate_compute.c computes and estimate_text.c or estimate_json.c
@@ -65,9 +65,10 @@ static int own_option(struct tm__est_in *in, int id, const char *arg, char *err,
 	case O_PARAMS_FORM:
 		if (strcmp(arg, "general") == 0) in->params_form = TM_PF_GENERAL;
 		else if (strcmp(arg, "megatron") == 0) in->params_form = TM_PF_MEGATRON;
-		else if (strcmp(arg, "seed004") == 0) in->params_form = TM_PF_SEED004;
+		else if (strcmp(arg, "weights-only") == 0 || strcmp(arg, "seed004") == 0)
+			in->params_form = TM_PF_SEED004;
 		else {
-			snprintf(err, n, "--params-form: '%s' is not general, megatron or seed004", arg);
+			snprintf(err, n, "--params-form: '%s' is not general, megatron or weights-only", arg);
 			return -1;
 		}
 		return 0;
@@ -167,7 +168,8 @@ static int est_set(void *base, const struct tm_opt *o, const char *arg, enum tm_
 static const struct tm_opt est_rows[] = {
 	{ .kind = TM_OPT_HEADING, .help = "Model and compute:" },
 	E(O_PARAMS, "params", "N", "parameter count when the architecture is unknown (6N per token)"),
-	E(O_PARAMS_FORM, "params-form", "F", "general (exact, default), megatron (closed form), seed004 (weights only)"),
+	E(O_PARAMS_FORM, "params-form", "F", "general (exact, default), megatron (closed form), weights-only\n"
+					      "(untied head, no biases or norms)"),
 	E(O_TIED, "tied", NULL, "input and output embeddings share one matrix"),
 	E(O_UNTIED, "untied", NULL, "they do not"),
 	E(O_NORM, "norm", "KIND", "layernorm or rmsnorm"),
@@ -179,11 +181,11 @@ static const struct tm_opt est_rows[] = {
 			       "(custom models: GELU means GPT style by default, gated MLPs LLaMA style)"),
 	E(O_TOKENS, "tokens", "N|chinchilla", "training tokens (1T, 15e12), or 20 tokens per parameter"),
 	E(O_STEPS, "steps", "N", "optimizer steps (tokens = steps * global batch * seq-len)"),
-	E(O_COMPUTE_FACTOR, "compute-factor", "K", "train FLOPs = K*N*D (seed 002 uses K = 1; Kaplan's is 6)"),
+	E(O_COMPUTE_FACTOR, "compute-factor", "K", "train FLOPs = K*N*D instead of F_token*D (Kaplan's 6ND has K = 6)"),
 	{ .kind = TM_OPT_HEADING, .help = "Rate and time:" },
 	{ .kind = TM_OPT_CUSTOM, .name = "mfu", .arg = "X", .set = est_set, .id = O_MFU, .aliases = "efficiency",
 	  .help = "achieved fraction of peak, 0 < X <= 1" },
-	E(O_ACHIEVED, "achieved-tflops", "X", "achieved TFLOP/s per GPU (seed 000's X), instead of --mfu"),
+	E(O_ACHIEVED, "achieved-tflops", "X", "achieved TFLOP/s per GPU, instead of --mfu (X of Narayanan et al.)"),
 	E(O_STEP_TIME, "step-time", "S", "measured seconds per step (with --global-batch and --gpus)"),
 	E(O_PRICE, "price-per-gpu-hour", "X", "dollars per GPU-hour"),
 	E(O_WATTS, "watts", "W", "power per GPU (default: the GPU's TDP)"),
@@ -207,7 +209,10 @@ static const struct tm_opt est_rows[] = {
 	E(O_OPTIM_BYTES, "optim-bytes", "B", "optimizer bytes per parameter (default 12: fp32 master + AdamW m, v)"),
 	E(O_ACT_BYTES, "act-bytes", "B", "bytes per activation element (default 2)"),
 	E(O_STATE_BYTES, "state-bytes", "W", "every state in W bytes (weights, grads, m, v; activations)"),
-	E(O_SEED004, "seed004-accounting", NULL, "seed 004's memory model: its parameter and activation counts, W = 2"),
+	E(O_SEED004, "single-dtype-accounting", NULL, "single-dtype memory model: weights-only count, every state and\n"
+						      "activation in W = 2 bytes, one tensor per stored activation"),
+	{ .kind = TM_OPT_CUSTOM, .name = "seed004-accounting", .set = est_set, .id = O_SEED004,
+	  .flags = TM_OPTF_HIDDEN },     /* the name it had before */
 	{ .kind = TM_OPT_HEADING, .help = "Other:" },
 	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = I(config), .flags = TM_OPTF_NO_CONFIG,
 	  .help = "YAML with `job:` keys and an `estimate:` section (these option names)" },
@@ -229,8 +234,8 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 		.name = "estimate",
 		.usage = "usage: trainmon estimate [OPTIONS]\n"
 			 "Plan a run: parameters, FLOPs, training time, GPU-hours, cost, energy, memory per GPU.\n"
-			 "Every number is printed with its formula (REFERENCE.md section); unknowns say which flag\n"
-			 "would supply them.\n",
+			 "Every number is printed with its formula and where it comes from (docs/formulas.md);\n"
+			 "unknowns say which flag would supply them.\n",
 		.groups = groups,
 		.ngroups = 2,
 		.epilog = "Exit status: 0 ok, 1 invalid config file, 2 usage error, 3 the config cannot be read.\n",

@@ -18,7 +18,9 @@
 
 #define TM_GIB 1073741824.0
 
-/* --params-form; default: general, or seed004 with --seed004-accounting */
+/* --params-form; default: general, or seed004 (weights only, docs/formulas.md §3) with
+ * --seed004-accounting (single-dtype, §1.6); both are named after the GPT-2 XL example of
+ * docs/estimate.md. */
 enum { TM_PF_DEFAULT = -1, TM_PF_GENERAL = 0, TM_PF_MEGATRON, TM_PF_SEED004 };
 
 /* Everything the user said, after flags and config. NAN / -1 = not given. */

@@ -3,8 +3,9 @@
  * Parameters and FLOPs come from model.h, time/cost/energy/memory from plan.h; this file picks
  * which inputs feed them (flag > config > preset > stated default for a custom architecture) and
  * calls each formula once. Key decision: a value whose inputs are missing stays NAN and records the
- * flag that would supply it, never a guessed number; where a seed document has a slip, the options
- * select its arithmetic (--compute-factor, --seed004-accounting) and the renderers label it.
+ * flag that would supply it, never a guessed number; where a worked example of docs/estimate.md
+ * uses other arithmetic, an option selects it (--compute-factor, --seed004-accounting: the
+ * single-dtype, weights-only accounting) and the renderers label it.
  * It must not hold formulas of its own beyond unit conversions, print, or exit.
  */
 #include <math.h>
@@ -83,14 +84,14 @@ static void compute_params(const struct tm__est_in *in, struct tm__est *e)
 		e->params_label = "--params";
 	} else if (form == TM_PF_MEGATRON) {
 		e->params = tm__mkval(e->p_megatron, e->have_arch ? "--layers, --hidden, --vocab and --seq-len" : miss);
-		e->params_label = "Megatron closed form 12*L*h^2 + 13*L*h + (V+s)*h (§3)";
+		e->params_label = "Megatron closed form 12*L*h^2 + 13*L*h + (V+s)*h (Narayanan et al. 2021)";
 	} else if (form == TM_PF_SEED004) {
 		e->params = tm__mkval(e->p_seed004, miss);
-		e->params_label = "seed 004 weights only: V*h + s*h + L*(4h^2 + 2hF) + h*V (§3)";
+		e->params_label = "weights only, untied head: V*h + s*h + L*(4h^2 + 2hF) + h*V";
 	} else {
 		int moe = tm__known(e->arch.experts) && e->arch.experts > 1;
 		e->params = tm__mkval(moe ? e->p_active : e->p_total, miss);
-		e->params_label = moe ? "active (MoE, §3): total - L*m*h*F*(E - k)" : "exact count (§3)";
+		e->params_label = moe ? "active (MoE): total - L*m*h*F*(E - k)" : "exact count";
 	}
 	/* every expert's weights are stored and optimized: memory uses the total for MoE */
 	e->params_mem = isnan(in->params) && form == TM_PF_GENERAL ? e->p_total : e->params.v;
@@ -117,10 +118,10 @@ static void compute_flops(const struct tm__est_in *in, struct tm__est *e)
 	e->adamw_per_step = 0;
 	e->f_seq_model = tm__mkval(NAN, NULL);
 	if (tm__known(in->compute_factor)) {
-		/* seed 002: C = N*D*k (TV-05) */
+		/* C = k*N*D: --compute-factor replaces the 6 of 6ND (docs/formulas.md §1.4) */
 		e->f_token = tm__mkval(tm__known(e->params.v) ? in->compute_factor * e->params.v : NAN, e->params.needs);
-		snprintf(e->convention, sizeof(e->convention), "k*N per token with k = %g (seed 002's "
-			 "forward_backward_pass_ops; Kaplan's 6ND has k = 6), N = %s", in->compute_factor,
+		snprintf(e->convention, sizeof(e->convention), "k*N per token with k = %g "
+			 "(--compute-factor; Kaplan's 6ND has k = 6), N = %s", in->compute_factor,
 			 e->params_label);
 		e->f_seq = tm__mkval(tm__known(s) ? e->f_token.v * s : NAN, "--seq-len");
 		e->f_seq_model = e->f_seq;
@@ -132,7 +133,7 @@ static void compute_flops(const struct tm__est_in *in, struct tm__est *e)
 			 tm_src_name(j->model_flops_src));
 	} else if (!e->have_arch || (e->fo.formula == TM_FLOPS_6ND && (!isnan(in->params) ||
 		   in->params_form > TM_PF_GENERAL || (in->seed004 && in->params_form == TM_PF_DEFAULT)))) {
-		/* only N known (or N chosen explicitly): 6N per token, 8N with full recompute (§1.4) */
+		/* only N known (or N chosen explicitly): 6N per token, 8N with full recompute (docs/formulas.md §1.4) */
 		if (!e->have_arch && in->formula_given && e->fo.formula != TM_FLOPS_6ND) {
 			e->f_token = tm__mkval(NAN, "--layers or --model (only --params known: use --flops-formula 6nd)");
 		} else {
@@ -156,7 +157,7 @@ static void compute_flops(const struct tm__est_in *in, struct tm__est *e)
 		e->f_seq_model = tm__mkval(tm_flops_per_seq(&e->arch, &mo), m);
 		tm_flops_describe(&e->arch, &e->fo, e->convention, sizeof(e->convention));
 		if (e->fo.formula == TM_FLOPS_DETAILED && e->have_det)
-			e->adamw_per_step = e->det.adamw;    /* §2.11: once per optimizer step */
+			e->adamw_per_step = e->det.adamw;    /* docs/formulas.md §2.11: once per step */
 	}
 }
 
@@ -219,12 +220,12 @@ static void compute_training(const struct tm__est_in *in, struct tm__est *e)
 		double x = tm_plan_rate_from_step(B, e->f_seq.v, in->step_time, n);
 		e->rate = tm__mkval(x, !tm__known(B) ? "--global-batch" : !tm__known(n) ? "--gpus" :
 			    e->f_seq.needs ? e->f_seq.needs : "--seq-len");
-		e->rate_src = "B*F_seq/(t_step*n) (§1.1)";
+		e->rate_src = "B*F_seq/(t_step*n)";
 		if (e->fo.recompute)
 			e->rate_model = tm_plan_rate_from_step(B, e->f_seq_model.v, in->step_time, n);
 	} else if (tm__known(in->mfu)) {
 		e->rate = tm__mkval(tm_plan_rate(e->peak.v, in->mfu), e->peak.needs);
-		e->rate_src = "peak * MFU (§1.5)";
+		e->rate_src = "peak * MFU";
 	}
 	e->mfu = tm__mkval(tm__known(in->mfu) && !tm__known(in->achieved_tflops) &&
 			   !tm__known(in->step_time) ? in->mfu :
@@ -323,7 +324,7 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 	e->weights_only = tm__known(e->params_mem) ? e->params_mem * o->weight_bytes : NAN;
 	e->min_gpus = tm__mkval(tm_plan_min_gpus(um.states, e->mem.activations, e->gpu_mem.v),
 			e->params.needs ? e->params.needs : e->gpu_mem.needs);
-	/* seed 003 (FSDP) view: M_p = N * weight bytes */
+	/* FSDP view of Yin et al. 2023 (docs/formulas.md §1.6): M_p = N * weight bytes */
 	double m_p = e->weights_only;
 	e->seed003_mem = tm__mkval(tm_plan_seed003_fsdp_mem(m_p, e->n_devices), "--gpus");
 	e->seed003_comm = tm__mkval(tm_plan_seed003_fsdp_comm(m_p), e->params.needs);

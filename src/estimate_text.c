@@ -1,7 +1,7 @@
 /* estimate_text.c: the text report of `trainmon estimate`, and its --list/--list-gpus tables.
  *
  * Prints a computed struct tm__est (estimate.h) as aligned rows: name, value, then the formula or
- * source it came from (REFERENCE.md section), or "unknown" and "needs FLAG". Key decision: fixed
+ * source it came from (docs/formulas.md has each one), or "unknown" and "needs FLAG". Key decision: fixed
  * widths and every printf format a literal (fmt_g parses a small spec), so docs/estimate.md can pin
  * the output byte for byte.
  * It must not compute anything beyond unit conversions and ratios for display; numbers come from
@@ -158,25 +158,25 @@ static void print_model(const struct tm__est_in *in, const struct tm__est *e)
 		const char *form = a->params_form == TM_PARAMS_MEGATRON_P ? "Megatron P form (no final norm)"
 				   : "general form";
 		char lb[160];
-		snprintf(lb, sizeof(lb), "exact count, §3 %s", form);
+		snprintf(lb, sizeof(lb), "exact count, %s", form);
 		row("total", fmt_int(b, sizeof(b), e->p_total), lb);
 		if (tm__known(a->experts) && a->experts > 1)
-			row("active per token (MoE)", fmt_int(b, sizeof(b), e->p_active), "total - L*m*h*F*(E - k) (§3)");
+			row("active per token (MoE)", fmt_int(b, sizeof(b), e->p_active), "total - L*m*h*F*(E - k): k of E experts per token");
 		row("Megatron closed form", fmt_int(b, sizeof(b), e->p_megatron),
-		    "12*L*h^2 + 13*L*h + (V+s)*h (§3, seed 000; assumes F=4h, MHA, biases)");
-		row("seed 004 weights only", fmt_int(b, sizeof(b), e->p_seed004),
-		    "V*h + s*h + L*(4h^2 + 2hF) + h*V (§3, seed 004: untied head, no biases/norms)");
+		    "12*L*h^2 + 13*L*h + (V+s)*h (Narayanan et al. 2021; assumes F=4h, MHA, biases)");
+		row("weights only, untied head", fmt_int(b, sizeof(b), e->p_seed004),
+		    "V*h + s*h + L*(4h^2 + 2hF) + h*V (matrices and embeddings; no biases/norms)");
 	}
 	row_val("used below (N)", e->params, NULL, NULL, e->params_label);
 	if (tm__known(e->params.v)) {
 		row_bytes("weights only (inference)", e->weights_only, NULL, e->params_mem != e->params.v ?
-			  "total N (all experts) * weight bytes (§1.6); memory below uses the total" :
-			  "N * weight bytes (§1.6)");
+			  "total N (all experts) * weight bytes; memory below uses the total" :
+			  "N * weight bytes");
 	}
 	if (e->have_arch && !isnan(e->parts.total)) {
 		const struct tm_params_parts *p = &e->parts, *q = &e->parts4;
 		double L = a->layers;
-		struct { const char *name; double layer, total, seed; } rows[] = {
+		struct { const char *name; double layer, total, wo; } rows[] = {
 			{ "token embedding", NAN, p->embedding, q->embedding },
 			{ "position embedding", NAN, p->position, q->position },
 			{ "attention (q,k,v,o)", p->attention, L * p->attention, L * q->attention },
@@ -189,13 +189,13 @@ static void print_model(const struct tm__est_in *in, const struct tm__est *e)
 			{ "total", NAN, p->total, q->total },
 		};
 		char c[64], d[64];
-		printf("\n  %-24s %18s %18s %18s\n", "component", "per layer", "exact total", "seed 004 total");
+		printf("\n  %-24s %18s %18s %18s\n", "component", "per layer", "exact total", "weights only");
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 			if (i == 4 && p->router == 0)
 				continue;
 			printf("  %-24s %18s %18s %18s%s\n", rows[i].name,
 			       isnan(rows[i].layer) ? "-" : fmt_int(b, sizeof(b), rows[i].layer),
-			       fmt_int(c, sizeof(c), rows[i].total), fmt_int(d, sizeof(d), rows[i].seed),
+			       fmt_int(c, sizeof(c), rows[i].total), fmt_int(d, sizeof(d), rows[i].wo),
 			       i == 8 && a->tied > 0 ? "  (exact: tied to the token embedding)" : "");
 		}
 	}
@@ -207,8 +207,9 @@ static void print_flops(const struct tm__est_in *in, const struct tm__est *e)
 	double B = in->job.params[TM_P_GLOBAL_BATCH];
 	printf("\nFLOPs (forward + backward)\n");
 	if (e->have_arch) {
-		static const char *const names[] = { "megatron (§2.1)", "paxml (§2.2)", "palm (§2.6)",
-						     "6nd (§2.10)", "detailed (§2.11)" };
+		static const char *const names[] = { "megatron (Megatron-LM)", "paxml (NVIDIA DGX Cloud)",
+						     "palm (Chowdhery et al.)", "6nd (Kaplan et al.)",
+						     "detailed (per operation)" };
 		double kap = tm__known(e->fo.kappa) ? e->fo.kappa : 1;
 		snprintf(lb, sizeof(lb), "per token, kappa=%g, recompute %s", kap, tm_recompute_name(e->fo.recompute));
 		printf("  %-38s %26s  %s\n", "by convention", "", lb);
@@ -237,7 +238,7 @@ static void print_flops(const struct tm__est_in *in, const struct tm__est *e)
 		row_val("per step", tm__mkval(B * e->f_seq.v, e->f_seq.needs), NULL, "FLOP", "B * F_seq");
 	if (e->have_det && (e->fo.formula == TM_FLOPS_DETAILED || in->seed004)) {
 		const struct tm_flops_detail *d = &e->det;
-		printf("\n  Per-operation forward FLOPs, one sequence (seed 004 table, §2.11)    share of overall\n");
+		printf("\n  %-66s %s\n", "Per-operation forward FLOPs, one sequence (batch 1)", "share of overall");
 		struct { const char *name; double v; } rows[] = {
 			{ "norm (each)", d->norm }, { "QKV projection", d->qkv },
 			{ "attention scores QK^T", d->scores }, { "softmax", d->softmax },
@@ -253,7 +254,7 @@ static void print_flops(const struct tm__est_in *in, const struct tm__est *e)
 			printf("  %-38s %26s  %.7g\n", rows[i].name, fmt_int(b, sizeof(b), rows[i].v),
 			       rows[i].v / d->total);
 		printf("  %-38s %26s  %s\n", "overall in TFLOP", fmt_g(b, sizeof(b), d->total / 1e12, "%.4f"),
-		       "(seed 004 divides by 10e12 and prints a value 10x too small, §7)");
+		       "overall / 1e12 (a count of operations, not a rate)");
 	}
 }
 
@@ -269,18 +270,18 @@ static void print_training(const struct tm__est_in *in, const struct tm__est *e)
 	if (tm__known(e->steps.v))
 		row_val("optimizer steps", e->steps, "%.6g", NULL, tm__known(in->steps) ? "--steps" : "D/(B*s)");
 	if (tm__known(in->compute_factor)) {
-		snprintf(lb, sizeof(lb), "C = k*N*D, k = %g (as seed 002 computes it when k = 1)",
+		snprintf(lb, sizeof(lb), "C = k*N*D, k = %g (--compute-factor)",
 			 in->compute_factor);
 		row_val("train FLOPs", e->train_flops, "%.6e", "FLOP", lb);
 		row_val("train FLOPs, corrected", e->train_flops_k6, "%.6e", "FLOP",
-			"C = 6*N*D (Kaplan; seed 002's own reference)");
+			"C = 6*N*D (Kaplan et al. 2020)");
 	} else {
 		row_val("train FLOPs", e->train_flops, "%.6e", "FLOP", e->adamw_per_step > 0 ?
-			"C = D*F_token + steps*AdamW (§1.4, §2.11)" : "C = D*F_token (§1.4)");
+			"C = D*F_token + steps*AdamW (16 FLOPs per parameter)" : "C = D*F_token");
 	}
 	if (tm__known(e->peak.v)) {
 		if (e->peak_src && strcmp(e->peak_src, "table") == 0)
-			snprintf(lb, sizeof(lb), "%s %s dense (table, §5)", j->gpu->name, tm_dtype_name(j->dtype));
+			snprintf(lb, sizeof(lb), "%s %s dense (--list-gpus table)", j->gpu->name, tm_dtype_name(j->dtype));
 		else
 			snprintf(lb, sizeof(lb), "%s", e->peak_src);
 		row_val("peak per GPU", tm__mkval(e->peak.v / 1e12, NULL), "%g", "TFLOP/s", lb);
@@ -288,7 +289,7 @@ static void print_training(const struct tm__est_in *in, const struct tm__est *e)
 		row_val("peak per GPU", e->peak, NULL, NULL, NULL);
 	}
 	if (tm__known(e->tokens_per_s.v)) {
-		row_val("tokens/s", e->tokens_per_s, "%,6", NULL, "B*s/t_step (§1.1)");
+		row_val("tokens/s", e->tokens_per_s, "%,6", NULL, "B*s/t_step");
 	}
 	row_val("achieved per GPU", tm__mkval(e->rate.v / 1e12, e->rate.needs), "%.6f", "TFLOP/s", e->rate_src);
 	const char *mfu_label = e->fo.recompute && !tm__known(in->compute_factor) && !tm__known(j->model_flops) ?
@@ -304,21 +305,21 @@ static void print_training(const struct tm__est_in *in, const struct tm__est *e)
 		if (tm__known(e->peak.v))
 			row_val("MFU (model FLOPs)", tm__mkval(100 * e->rate_model / e->peak.v, NULL), "%.5f", "%", NULL);
 	}
-	snprintf(lb, sizeof(lb), "t = C/(n*R) (§1.4), n = %s", fmt_g(b, sizeof(b), n, "%g"));
+	snprintf(lb, sizeof(lb), "t = C/(n*R), n = %s", fmt_g(b, sizeof(b), n, "%g"));
 	row_val("time", e->seconds, "%,1", "s", lb);
 	row_val("time in days", e->days, "%.5f", "days", "t/86400");
 	if (tm__known(in->achieved_tflops) || tm__known(in->step_time)) {
-		snprintf(lb, sizeof(lb), "Narayanan eq. 4: %g*T*P/(n*X) (seed 000)%s", e->eq4_factor,
+		snprintf(lb, sizeof(lb), "Narayanan et al. 2021 eq. 4: %g*T*P/(n*X)%s", e->eq4_factor,
 			 e->eq4_factor == 8 ? ", full recompute" : ", no recompute");
 		row_val("time, Megatron formula", tm__mkval(tm_plan_days(e->eq4_seconds.v),
 			!tm__known(n) ? "--gpus" : e->tokens.needs ? e->tokens.needs : e->params.needs),
 			"%.5f", "days", lb);
 	}
-	row_val("GPU-hours", e->gpu_hours, "%,2", NULL, "C/(R*3600) (§1.5) = n*t/3600");
+	row_val("GPU-hours", e->gpu_hours, "%,2", NULL, "C/(R*3600) = n*t/3600");
 	if (tm__known(in->price))
-		snprintf(lb, sizeof(lb), "GPU-hours * $%g per GPU-hour (§1.5)", in->price);
+		snprintf(lb, sizeof(lb), "GPU-hours * $%g per GPU-hour", in->price);
 	else
-		snprintf(lb, sizeof(lb), "GPU-hours * price (§1.5)");
+		snprintf(lb, sizeof(lb), "GPU-hours * price");
 	row_val("cost", e->cost, "%,2", "USD", lb);
 	if (tm__known(in->compute_factor)) {
 		row_val("GPU-hours, corrected (k = 6)", e->gpu_hours_k6, "%,2", NULL, "6*N*D/(R*3600)");
@@ -329,7 +330,7 @@ static void print_training(const struct tm__est_in *in, const struct tm__est *e)
 			 tm__known(in->pue) ? " * PUE " : ", no PUE (accelerators only, upper bound at TDP)",
 			 tm__known(in->pue) ? fmt_g(b, sizeof(b), in->pue, "%g") : "");
 	else
-		snprintf(lb, sizeof(lb), "GPU-hours * W / 1000 (§1.5)");
+		snprintf(lb, sizeof(lb), "GPU-hours * W / 1000");
 	row_val("energy", e->energy, "%,2", "kWh", lb);
 }
 
@@ -341,10 +342,10 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 		"ZeRO-2 (optimizer + gradients sharded)", "ZeRO-3 / FSDP full shard" };
 	printf("\nMemory per GPU (%s, dp=%s tp=%g pp=%g, micro-batch %g, %s accounting)\n",
 	       zero_names[o->zero], fmt_g(b, sizeof(b), o->dp, "%g"), o->tp, o->pp, o->micro_batch,
-	       in->seed004 ? "seed 004 (every state in one dtype, §1.6)" :
+	       in->seed004 ? "single-dtype, weights-only N" :
 	       tm__known(in->state_bytes) ? "--state-bytes (every state in one dtype)" :
 	       tm__known(in->weight_bytes) || tm__known(in->grad_bytes) || tm__known(in->optim_bytes) ?
-	       "bytes per parameter as given" : "mixed-precision AdamW (§1.6)");
+	       "bytes per parameter as given" : "mixed-precision AdamW (Rajbhandari et al. 2019)");
 	const char *needs = e->mem_needs ? e->mem_needs : e->params.needs;
 	snprintf(lb, sizeof(lb), "%g B/param%s", o->weight_bytes, o->zero >= 3 ? " / dp" : "");
 	row_bytes("parameters", e->mem.params, needs, lb);
@@ -356,7 +357,7 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 	row_bytes("optimizer states", e->mem.optimizer, needs, lb);
 	row_bytes("model states", e->mem.states, needs, "params + grads + optimizer");
 	if (in->seed004) {
-		snprintf(lb, sizeof(lb), "seed 004 count * %g B, recompute %s", o->act_bytes,
+		snprintf(lb, sizeof(lb), "one tensor per stored activation * %g B, recompute %s", o->act_bytes,
 			 tm_recompute_name(o->recompute));
 	} else {
 		snprintf(lb, sizeof(lb), "Korthikanti L*s*h*(34 + 5*n_h*s/h)%s, recompute %s",
@@ -369,7 +370,7 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 	row_bytes("total", e->mem.total, e->mem_total.needs, "model states + activations");
 	if (in->seed004 && !isnan(e->act4.total)) {
 		const struct tm_act_seed004 *a = &e->act4;
-		printf("\n  Activations per sequence, elements (seed 004 accounting)\n");
+		printf("\n  Activations per sequence, elements (one tensor per stored activation)\n");
 		printf("  %-38s %26s\n", "norm input, per layer", fmt_int(b, sizeof(b), a->norm));
 		printf("  %-38s %26s\n", "q, k, v, per layer", fmt_int(b, sizeof(b), a->qkv));
 		printf("  %-38s %26s\n", "scores n_h*s^2, per layer", fmt_int(b, sizeof(b), a->scores));
@@ -402,15 +403,15 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 		row_val("cost per hour at min GPUs", tm__mkval(e->min_gpus.v * in->price, NULL), "%.2f", "USD/h", lb);
 	}
 	if (o->zero == 3) {
-		printf("\n  Seed 003 FSDP view (M_p = N * %g B = %s GB)\n", o->weight_bytes,
+		printf("\n  FSDP view of Yin et al. 2023 (M_p = N * %g B = %s GB)\n", o->weight_bytes,
 		       fmt_g(b, sizeof(b), e->weights_only / 1e9, "%.6g"));
 		row_bytes("memory per device M_A", e->seed003_mem.v, e->seed003_mem.needs,
-			  "6*M_p/N_devices (seed 003 as written)");
+			  "6*M_p/N_devices (as the paper writes it)");
 		row_bytes("communication per step C_A", e->seed003_comm.v, e->seed003_comm.needs, "3*M_p");
 		row_val("step FLOPs per GPU", e->step_flops_gpu, "%.6e", "FLOP", "F_token * s * micro-batch");
 		row_val("ideal step time", e->ideal_step, "%.6g", "s", "step FLOPs / R");
 		row_val("minimum bandwidth", tm__mkval(e->ideal_bw.v / 1e9, e->ideal_bw.needs), "%.4f", "GB/s",
-			"C_A / t_step (seed 003)");
+			"C_A / t_step");
 	}
 }
 

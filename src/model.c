@@ -1,7 +1,9 @@
-/* model.c: model presets, parameter counts and FLOPs per sequence (REFERENCE.md §2-§4).
+/* model.c: model presets, parameter counts and FLOPs per sequence (docs/formulas.md §2-§4;
+ * § below means that file).
  *
  * Key design decision: every count is a sum of integer-valued doubles below 2^53, written in the
- * order of the REFERENCE formula, so the §4 parameter counts and the TV-01 F_seq come out exact.
+ * order of the docs/formulas.md formula, so the §4 parameter counts and the Paxml GPT-3 175B F_seq
+ * come out exact.
  * One internal shape (struct dims) resolves the defaults (g = n_h, d_h = h/n_h, k = 1) once; each
  * formula reads only it. Unknown inputs give NAN, never a guess: tm_arch_missing() and the
  * formulas share one list of needs, so they cannot disagree. No I/O, no allocation, no globals.
@@ -16,8 +18,8 @@
 #include "trainmon/appendf.h"
 #include "banned.h"
 
-/* REFERENCE.md §4, in its order. gpt3-175b uses V = 51200 (NeMo, dgxc); mistral-7b and the
- * qwen2.5 presets train at s = 4096, the length TV-13 uses (their max context is longer). */
+/* §4. gpt3-175b uses V = 51200 (NeMo, NVIDIA's recipes); mistral-7b and the
+ * qwen2.5 presets train at s = 4096, NeMo's recipe length (their max context is longer). */
 #define GPT2(nm, l, hh, nh)                                                                        \
 	{ .name = nm, .layers = l, .hidden = hh, .heads = nh, .ffn = 4 * (hh), .vocab = 50257,    \
 	  .seq_len = 1024, .max_pos = 1024, .mlp = TM_MLP_GELU, .norm = TM_NORM_LAYERNORM,        \
@@ -294,7 +296,8 @@ int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out)
 
 int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out)
 {
-	/* §3 seed 004: V*h + s_ctx*h + L*(4h^2 + 2*h*F) + h*V, attention widths and m generalised */
+	/* §3 weights only, untied head: V*h + s_ctx*h + L*(4h^2 + 2*h*F) + h*V; attention widths and m
+	 * generalised */
 	if (!a || first_missing(a, params_needs(a) & ~(unsigned)NEED_TIED)) {
 		*out = (struct tm_params_parts){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 		return -1;

@@ -1,8 +1,9 @@
-/* plan.c: planning formulas for `trainmon estimate` (see plan.h; REFERENCE.md §1.4-§1.6).
+/* plan.c: planning formulas for `trainmon estimate` (see plan.h; docs/formulas.md §1.4-§1.6).
  *
  * Key design decision: this file combines, it does not count. Parameters and FLOPs per sequence
  * come from model.c; here are only the steps from them to time, GPU-hours, cost, energy and bytes
- * per GPU, each one line with its REFERENCE.md section. Unknown inputs propagate as NAN.
+ * per GPU, each one line with its docs/formulas.md section (the § below). Unknown inputs
+ * propagate as NAN.
  * It must not print, allocate, read flags or hold state: cmd_estimate.c does all of that.
  */
 #include <math.h>
@@ -31,7 +32,7 @@ double tm_plan_compute_nd(double params, double tokens, double k)
 {
 	if (!pos(params) || !pos(tokens) || !pos(k))
 		return NAN;
-	return params * tokens * k;                  /* §1.4 C = 6ND; seed 002 C = N*D*k (TV-05) */
+	return params * tokens * k;                  /* §1.4 C = 6ND, or k*N*D (--compute-factor) */
 }
 
 double tm_plan_train_flops(double flops_per_token, double tokens, double opt_flops_per_step,
@@ -43,7 +44,7 @@ double tm_plan_train_flops(double flops_per_token, double tokens, double opt_flo
 	if (pos(opt_flops_per_step)) {
 		if (!pos(steps))
 			return NAN;
-		c += steps * opt_flops_per_step;     /* §2.11 AdamW once per step (TV-07) */
+		c += steps * opt_flops_per_step;     /* §2.11 AdamW once per step */
 	}
 	return c;
 }
@@ -120,7 +121,7 @@ int tm_plan_act_seed004(const struct tm_arch *a, int recompute, struct tm_act_se
 	}
 	double s = a->seq_len, h = a->hidden, q, kv;
 	widths(a, &q, &kv);
-	/* §1.6 seed 004: L*(s*h + 3*s*h + n_h*s^2 + s*h + 2*s*F) + s*h + s*V elements */
+	/* §1.6 single-dtype: L*(s*h + 3*s*h + n_h*s^2 + s*h + 2*s*F) + s*h + s*V elements */
 	out->norm = s * h;
 	out->qkv = s * (q + 2 * kv);
 	out->scores = a->heads * s * s;
@@ -198,7 +199,7 @@ double tm_plan_max_micro_batch(double states, double act_per_seq, double mem_byt
 		return NAN;
 	if (states >= mem_bytes)
 		return 0;
-	return floor((mem_bytes - states) / act_per_seq);   /* §1.6 total = act*b + constant (TV-07) */
+	return floor((mem_bytes - states) / act_per_seq);   /* §1.6 total = act*b + constant */
 }
 
 double tm_plan_min_gpus(double states_total, double act_per_gpu, double mem_bytes)
@@ -208,7 +209,7 @@ double tm_plan_min_gpus(double states_total, double act_per_gpu, double mem_byte
 	double room = mem_bytes - (pos(act_per_gpu) ? act_per_gpu : 0);
 	if (room <= 0)
 		return INFINITY;
-	return ceil(states_total / room);            /* TV-05: ceil(300/32) = 10 GPUs */
+	return ceil(states_total / room);            /* e.g. ceil(300/32) = 10 GPUs */
 }
 
 double tm_plan_seed003_fsdp_mem(double m_p, double n_devices)
@@ -230,5 +231,5 @@ double tm_plan_seed003_fsdp_comm(double m_p)
 
 double tm_plan_ideal_bandwidth(double comm_bytes, double step_seconds)
 {
-	return pos(comm_bytes) && pos(step_seconds) ? comm_bytes / step_seconds : NAN; /* TV-06 */
+	return pos(comm_bytes) && pos(step_seconds) ? comm_bytes / step_seconds : NAN; /* §1.6 */
 }

@@ -207,7 +207,7 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 	}
 	s->model_flops_per_seq = known(f, TM_SRC_COMPUTED);
 	tm_flops_describe(&a, &j->fo, s->convention, sizeof(s->convention));
-	/* How far another framework's convention can move the figure (REFERENCE.md §2.12): causal
+	/* How far another framework's convention can move the figure (docs/formulas.md §2.12): causal
 	 * halving of the s^2 term, leaving out the logit GEMM (6*h*V per token), and counting full
 	 * recompute (hardware FLOPs). A logged TFLOP/s outside that range is a real disagreement. */
 	s->conv_lo = s->conv_hi = 1;

@@ -1,4 +1,4 @@
-/* gpu.h: peak dense throughput, power and memory per accelerator (REFERENCE.md §5).
+/* gpu.h: peak dense throughput, power and memory per accelerator (docs/formulas.md §5).
  *
  * A static table keyed by device and dtype. Names are lower case with aliases
  * ("h100-sxm", "h100", "a100", "b200", "gb200", "mi300x", "tpu-v5p", ...). Dense figures only,
@@ -21,19 +21,19 @@ struct tm_gpu {
 	double peak_tflops[TM_DTYPE_N]; /* TFLOP/s dense per device; 0 = not published */
 	double watts;            /* TDP / board power, 0 = unknown */
 	double mem_gib;          /* memory per device in GiB, 0 = unknown */
-	const char *source;      /* provenance as REFERENCE.md §5 gives it */
+	const char *source;      /* where the figures were read (docs/formulas.md §5) */
 };
 
 /* Finds by canonical name or alias, case-insensitive; NULL if unknown.
  *
- * Defaults are REFERENCE.md §5's bold or first-named figures (h100-sxm: bf16 989, fp8 1979, tf32
- * 494.5, fp32 67; a100-sxm: bf16 312, tf32 156, fp32 19.5). Known disagreements are entries of
- * their own, so a run can name the peak its framework used:
- *   h100-sxm-composer (989.5, llm-foundry; reproduces dgxc Llama-3.1 BF16 24.09, TV-08),
+ * Defaults are the figures of the vendor datasheet or NVIDIA's benchmark README (h100-sxm:
+ * bf16 989, fp8 1979, tf32 494.5, fp32 67; a100-sxm: bf16 312, tf32 156, fp32 19.5). Known
+ * disagreements are entries of their own, so a run can name the peak its framework used:
+ *   h100-sxm-composer (989.5, llm-foundry; reproduces dgxc Llama-3.1 BF16 24.09),
  *   h100-sxm-secondary (989.4 / fp8 1978.9 / tf32 494.7), h100-pcie-composer (756.5),
  *   gb200-torchtitan (2500 / 5000 / 10000), gb300-torchtitan (2500), b300-secondary (fp4 13125),
- *   mi250x (per GCD 191.5, the default: one ROCm device) vs mi250x-oam (383) vs mi250x-seed003
- *   (384), mi300x-datasheet / mi325x-datasheet (1307.4), mi355x-datasheet (2516.6),
+ *   mi250x (per GCD 191.5, the default: one ROCm device) vs mi250x-oam (383) vs mi250x-oam-384
+ *   (Yin et al. 2023), mi300x-datasheet / mi325x-datasheet (1307.4), mi355x-datasheet (2516.6),
  *   tpu-v7 (per chip 2307) vs tpu-v7-core (torchtitan 1153.5), gaudi2-835 (fp8 835),
  *   trainium1 (torchtitan 90 per NeuronCore) vs trainium1-composer (95).
  * V100 and T4 have fp16 but no bf16 figure; TPUs bf16 only. watts: TDP (upper end of a range);

@@ -1,17 +1,17 @@
 /* model.h: model architectures, named presets, parameter counts and FLOPs conventions.
  *
  * One source of truth for `analyze` (MFU) and `estimate` (planning). Every formula here restates a
- * section of REFERENCE.md (cited next to each function) and is unit-tested against its worked
- * examples. All functions are pure: no I/O, no allocation, no globals. A quantity that cannot be
- * computed because an input is unknown comes back as NAN (never a guessed number); callers report
- * it as unknown and name the missing input with tm_arch_missing().
+ * section of docs/formulas.md (cited next to each function as §N.M) and is unit-tested against
+ * published values. All functions are pure: no I/O, no allocation, no globals. A quantity that
+ * cannot be computed because an input is unknown comes back as NAN (never a guessed number);
+ * callers report it as unknown and name the missing input with tm_arch_missing().
  */
 #ifndef TRAINMON_MODEL_H
 #define TRAINMON_MODEL_H
 
 #include <stddef.h>
 
-enum tm_mlp {                 /* MLP kind: how many weight matrices (REFERENCE.md notation m, gamma) */
+enum tm_mlp {                 /* MLP kind: how many weight matrices (notation m, gamma of §2.1) */
 	TM_MLP_UNKNOWN = 0,
 	TM_MLP_GELU,          /* 2 matrices, non-gated (GPT-2/3) */
 	TM_MLP_RELU2,         /* 2 matrices, squared ReLU (Nemotron-4) */
@@ -21,7 +21,7 @@ enum tm_mlp {                 /* MLP kind: how many weight matrices (REFERENCE.m
 
 enum tm_norm { TM_NORM_UNKNOWN = 0, TM_NORM_LAYERNORM, TM_NORM_RMSNORM };
 
-/* Parameter-count form (REFERENCE.md §3). The general form adds up the fields of struct tm_arch:
+/* Parameter-count form (§3). The general form adds up the fields of struct tm_arch:
  * attention weights, MLP weights (per expert, plus an h*E router), q/k/v biases (qkv_bias) or
  * GPT-style biases on every linear layer (biases), norms (2h each for LayerNorm with bias, h for
  * RMSNorm, or for an unknown norm), token embedding (doubled when untied), learned position table
@@ -51,30 +51,29 @@ struct tm_arch {
 	int norms_per_layer;  /* 2 usually, 4 for Gemma-2; 0 = 2 */
 	double experts;       /* E, routed experts; 0 or 1 = dense */
 	double topk;          /* k, experts per token */
-	/* Added by model.c's author (keep at the end so positional initialisers stay valid): */
+	/* keep at the end so positional initialisers stay valid: */
 	enum tm_params_form params_form; /* which §3 count tm_params_total() uses; 0 = general form */
 };
 
-/* Named presets of REFERENCE.md §4 (lower case, e.g. "gpt3-175b", "llama3.1-405b").
+/* Named presets of §4 (lower case, e.g. "gpt3-175b", "llama3.1-405b").
  * Returns a borrowed pointer to static const data, or NULL. */
 const struct tm_arch *tm_preset_find(const char *name);
 /* i-th preset, NULL past the end (for `--help` and `estimate --list`). */
 const struct tm_arch *tm_preset_at(size_t i);
 
-/* FLOPs conventions, REFERENCE.md §2.13. */
+/* FLOPs conventions, §2.13. */
 enum tm_flops_formula {
 	TM_FLOPS_MEGATRON = 0, /* §2.1 dense/GQA/SwiGLU/MoE form (default) */
 	TM_FLOPS_PAXML,        /* §2.2 s*(72*L*h^2 + 12*L*h*s*kappa + 6*V*h) */
 	TM_FLOPS_PALM,         /* §2.6 6*N_nonemb + 12*L*n_h*d_h*s*kappa */
 	TM_FLOPS_6ND,          /* §2.10 6*N per token */
-	TM_FLOPS_DETAILED,     /* §2.11 per-operation count (seed 004) */
+	TM_FLOPS_DETAILED,     /* §2.11 per-operation count */
 };
 
 struct tm_flops_opts {
 	enum tm_flops_formula formula;
 	double kappa;          /* 1 = full score matrix (default), 0.5 = causal */
 	int recompute;         /* 0 none, 1 selective, 2 full: hardware FLOPs (HFU) only */
-	/* Added by model.c's author: */
 	int params_nonemb;     /* 6nd only: 1 = N minus the input embedding and the position table
 	                        * (for a tied model that drops the shared matrix too: Kaplan's
 	                        * non-embedding N); 0 = N (active parameters for MoE) */
@@ -86,8 +85,8 @@ struct tm_flops_opts {
  *    recomputed: the 96-form of §2.3); selective counts the attention-core term twice, as
  *    Korthikanti et al. eq. 9 does (72-form with s/(3h) instead of s/(6h)); 6nd has no attention
  *    term, so selective changes nothing there.
- *  - MoE: megatron and paxml count k experts and no router GEMM (Megatron-LM, NeMo: TV-13 pins
- *    this); palm and 6nd use the active parameters, router included (torchtitan).
+ *  - MoE: megatron and paxml count k experts and no router GEMM (Megatron-LM, NeMo: NeMo's tests
+ *    pin this); palm and 6nd use the active parameters, router included (torchtitan).
  *  - An unknown MLP kind (TM_MLP_UNKNOWN) is a missing input ("mlp"), never guessed; an unknown
  *    norm counts h parameters per norm (below 1e-5 of N for any real model). */
 
@@ -96,15 +95,15 @@ struct tm_flops_opts {
 int tm_flops_formula_parse(const char *s, enum tm_flops_formula *out);
 const char *tm_flops_formula_name(enum tm_flops_formula f);
 
-/* Model FLOPs of one sequence, forward + backward (REFERENCE.md §2), NAN if an input is missing.
+/* Model FLOPs of one sequence, forward + backward (§2), NAN if an input is missing.
  * With o->recompute != 0 the result is hardware FLOPs (the HFU numerator). o NULL = defaults. */
 double tm_flops_per_seq(const struct tm_arch *a, const struct tm_flops_opts *o);
 
-/* Added: "none", "selective", "full" -> 0, 1, 2 (case-insensitive); returns 0 or -1. */
+/* "none", "selective", "full" -> 0, 1, 2 (case-insensitive); returns 0 or -1. */
 int tm_recompute_parse(const char *s, int *out);
 const char *tm_recompute_name(int recompute);
 
-/* Added: the per-operation forward count of one sequence (batch 1) of §2.11 (seed 004, TV-07).
+/* The per-operation forward count of one sequence (batch 1), §2.11.
  * GPT-2-like layer generalised: q/k/v and output widths n_h*d_h and g*d_h, m MLP matrices of k
  * experts (plus a 2*s*h*E router GEMM for MoE), 5 FLOPs per activation element and, when gated,
  * 1 more for the gate product. The s^2 terms (scores, softmax, pv) are scaled by kappa. */
@@ -126,8 +125,9 @@ struct tm_flops_detail {
 	double total;         /* forward + backward + adamw: one step at batch 1 */
 };
 /* Fills *out for a (kappa from o; o NULL = defaults; o->recompute is ignored here). adamw_params is
- * the parameter count the optimizer updates; 0 or NAN = tm_params_total(a) (seed 004 uses its
- * weights-only count, TV-07). Returns 0, or -1 with *out all NAN when an input is missing. */
+ * the parameter count the optimizer updates; 0 or NAN = tm_params_total(a) (the single-dtype
+ * accounting passes its weights-only count). Returns 0, or -1 with *out all NAN when an input is
+ * missing. */
 int tm_flops_detail(const struct tm_arch *a, const struct tm_flops_opts *o, double adamw_params,
 		    struct tm_flops_detail *out);
 
@@ -136,12 +136,13 @@ int tm_flops_detail(const struct tm_arch *a, const struct tm_flops_opts *o, doub
  *  input embedding not counted, no recompute". Written into buf (always NUL-terminated). */
 void tm_flops_describe(const struct tm_arch *a, const struct tm_flops_opts *o, char *buf, size_t n);
 
-/* Parameter count, REFERENCE.md §3: total and active (MoE); NAN if unknown (layers, hidden, ffn,
+/* Parameter count, §3: total and active (MoE); NAN if unknown (layers, hidden, ffn,
  * vocab, mlp, tied = -1, heads when kv_heads or head_dim is set, topk for MoE). Active =
  * total - L*m*h*F*(E - k). The form follows a->params_form. */
 double tm_params_total(const struct tm_arch *a);
 double tm_params_active(const struct tm_arch *a);
-/* Megatron paper closed form 12*L*h^2*(1 + 13/(12h) + (V+s)/(12*L*h)) (§3, seed 000), computed as
+/* Megatron paper closed form 12*L*h^2*(1 + 13/(12h) + (V+s)/(12*L*h)) (Narayanan et al.
+ * 2021; §3), computed as
  * 12*L*h^2 + 13*L*h + (V + s)*h with s = seq_len (max_pos when seq_len is unknown); NAN if unknown.
  * It assumes F = 4h, MHA and biases whatever the other fields say. */
 double tm_params_megatron(const struct tm_arch *a);
@@ -149,11 +150,11 @@ double tm_params_megatron(const struct tm_arch *a);
 /* The name of the first input a FLOPs formula needs that is unknown, or NULL when all are known.
  * Used to print "unknown (needs --layers)". Checked in this order: "layers", "hidden", "heads"
  * (all formulas but paxml need it only when kv_heads or head_dim is set; detailed always), "ffn",
- * "vocab", "seq-len", then, added: "mlp" (MLP kind unknown; not paxml), "topk" (MoE with k
+ * "vocab", "seq-len", then "mlp" (MLP kind unknown; not paxml), "topk" (MoE with k
  * unknown; not paxml), "tied" (tied = -1; palm and 6nd only). o NULL = defaults. */
 const char *tm_arch_missing(const struct tm_arch *a, const struct tm_flops_opts *o);
 
-/* Added (estimate): the §3 count split by component, for seed 004's per-component table. Fields
+/* The §3 count split by component, for estimate's per-component table. Fields
  * are parameters; per-layer fields are for one layer (all experts). Sums to tm_params_total().
  * Returns 0, or -1 with every field NAN when tm_params_total() is unknown. */
 struct tm_params_parts {
@@ -171,7 +172,8 @@ struct tm_params_parts {
 };
 int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out);
 
-/* Added (estimate): seed 004's weights-only count (§3, TV-07): token embedding V*h, a position table
+/* Weights-only count with an untied head (§3; "seed004" in the names means the GPT-2 XL
+ * example of docs/estimate.md that uses it): token embedding V*h, a position table
  * of s*h (s = seq_len, only for models with a learned table, i.e. max_pos set), L*(attention + MLP
  * weight matrices) and an untied LM head h*V whatever a->tied says; no biases, no norms. For
  * GPT-2 XL: 1,637,020,800. NAN if an input is unknown. */

@@ -3,8 +3,8 @@
  * Inputs are the run (what the log said) and the job (what flags and config said). Each job value
  * is resolved with its source: flag > config > log > preset > default, and the source is kept for
  * the output. A value whose inputs are unknown stays NAN with `needs` naming the flag that would
- * supply it: never a guessed number. Formulas: REFERENCE.md §1.1 (tokens/s, MFU), §1.3 (ETA, days),
- * §2 via model.h (FLOPs per sequence).
+ * supply it: never a guessed number. Formulas: docs/formulas.md §1.1 (tokens/s, MFU), §1.3 (ETA,
+ * days), §2 via model.h (FLOPs per sequence).
  */
 #ifndef TRAINMON_SUMMARY_H
 #define TRAINMON_SUMMARY_H

@@ -1,6 +1,8 @@
-/* test_model.c: presets, parameter counts and FLOPs conventions against REFERENCE.md §2-§4 and its
- * worked examples (TV-01, TV-03, TV-07, TV-12, TV-13, TV-14, TV-15). Each check cites its vector;
- * the tolerance is the rounding of the printed value (exact values use 0). */
+/* test_model.c: presets, parameter counts and FLOPs conventions against docs/formulas.md §2-§4.
+ * Each check cites the REFERENCE test vector it comes from (TV-01, TV-03, TV-07, TV-12, TV-13,
+ * TV-14, TV-15: the reference notes the project was built from, REFERENCE.md, kept outside the
+ * repository); "seed NNN" names the worked example of docs/estimate.md a vector comes from. The
+ * tolerance is the rounding of the printed value (exact values use 0). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,11 @@
-/* test_plan.c: planning formulas (plan.h) and the estimate additions to model.h against
- * REFERENCE.md §1.4-§1.6 and its worked examples TV-03..TV-07 and TV-16. Every check cites its
- * vector or section; the last argument of TM_NEAR is the relative tolerance: 0 or 1e-15 for exact
- * values, else the rounding of the printed reference value. Seed slips are checked both "as the
- * seed computes it" and "corrected" (§7). */
+/* test_plan.c: planning formulas (plan.h) and the estimate parts of model.h against
+ * docs/formulas.md §1.4-§1.6 and the worked examples of docs/estimate.md. Values come from the
+ * REFERENCE test vectors (TV-03..TV-07, TV-16) of the reference notes the project was built from
+ * (REFERENCE.md, kept outside the repository; tests may read it); "seed NNN" names the worked
+ * example a vector comes from and "§7 NNN.M" that note's list of the example's arithmetic slips,
+ * which are checked both "as the example computes it" and "corrected". Other § are sections of
+ * docs/formulas.md. The last argument of TM_NEAR is the relative tolerance: 0 or 1e-15 for exact
+ * values, else the rounding of the printed reference value. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
