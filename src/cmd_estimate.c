@@ -28,7 +28,7 @@ enum {
 	O_PARAMS = 2000, O_PARAMS_FORM, O_TOKENS, O_STEPS, O_MFU, O_ACHIEVED, O_STEP_TIME, O_PRICE,
 	O_WATTS, O_PUE, O_TP, O_PP, O_DP, O_ZERO, O_FSDP, O_SP, O_MICRO_BATCH, O_MEM_GIB, O_MEM_GB,
 	O_MEM_BYTES, O_WEIGHT_BYTES, O_GRAD_BYTES, O_OPTIM_BYTES, O_ACT_BYTES, O_STATE_BYTES,
-	O_SEED004, O_COMPUTE_FACTOR, O_TIED, O_UNTIED, O_NORM, O_BIASES, O_NO_BIASES, O_MAX_POS,
+	O_SINGLE_DTYPE, O_COMPUTE_FACTOR, O_TIED, O_UNTIED, O_NORM, O_BIASES, O_NO_BIASES, O_MAX_POS,
 	O_EXPERTS, O_TOPK, O_FORMAT
 };
 
@@ -66,7 +66,7 @@ static int own_option(struct tm__est_in *in, int id, const char *arg, char *err,
 		if (strcmp(arg, "general") == 0) in->params_form = TM_PF_GENERAL;
 		else if (strcmp(arg, "megatron") == 0) in->params_form = TM_PF_MEGATRON;
 		else if (strcmp(arg, "weights-only") == 0 || strcmp(arg, "seed004") == 0)
-			in->params_form = TM_PF_SEED004;
+			in->params_form = TM_PF_WEIGHTS_ONLY;
 		else {
 			snprintf(err, n, "--params-form: '%s' is not general, megatron or weights-only", arg);
 			return -1;
@@ -125,7 +125,7 @@ static int own_option(struct tm__est_in *in, int id, const char *arg, char *err,
 	case O_OPTIM_BYTES: return num("optim-bytes", arg, &in->optim_bytes, 0.125, 64, err, n);
 	case O_ACT_BYTES: return num("act-bytes", arg, &in->act_bytes, 0.125, 64, err, n);
 	case O_STATE_BYTES: return num("state-bytes", arg, &in->state_bytes, 0.125, 64, err, n);
-	case O_SEED004: in->seed004 = 1; return 0;
+	case O_SINGLE_DTYPE: in->single_dtype = 1; return 0;
 	case O_COMPUTE_FACTOR: return num("compute-factor", arg, &in->compute_factor, 1e-6, 1e6, err, n);
 	case O_TIED: in->tied = 1; in->arch_flags = 1; return 0;
 	case O_UNTIED: in->tied = 0; in->arch_flags = 1; return 0;
@@ -209,9 +209,9 @@ static const struct tm_opt est_rows[] = {
 	E(O_OPTIM_BYTES, "optim-bytes", "B", "optimizer bytes per parameter (default 12: fp32 master + AdamW m, v)"),
 	E(O_ACT_BYTES, "act-bytes", "B", "bytes per activation element (default 2)"),
 	E(O_STATE_BYTES, "state-bytes", "W", "every state in W bytes (weights, grads, m, v; activations)"),
-	E(O_SEED004, "single-dtype-accounting", NULL, "single-dtype memory model: weights-only count, every state and\n"
+	E(O_SINGLE_DTYPE, "single-dtype-accounting", NULL, "single-dtype memory model: weights-only count, every state and\n"
 						      "activation in W = 2 bytes, one tensor per stored activation"),
-	{ .kind = TM_OPT_CUSTOM, .name = "seed004-accounting", .set = est_set, .id = O_SEED004,
+	{ .kind = TM_OPT_CUSTOM, .name = "seed004-accounting", .set = est_set, .id = O_SINGLE_DTYPE,
 	  .flags = TM_OPTF_HIDDEN },     /* the name it had before */
 	{ .kind = TM_OPT_HEADING, .help = "Other:" },
 	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = I(config), .flags = TM_OPTF_NO_CONFIG,

@@ -18,10 +18,9 @@
 
 #define TM_GIB 1073741824.0
 
-/* --params-form; default: general, or seed004 (weights only, docs/formulas.md §3) with
- * --seed004-accounting (single-dtype, §1.6); both are named after the GPT-2 XL example of
- * docs/estimate.md. */
-enum { TM_PF_DEFAULT = -1, TM_PF_GENERAL = 0, TM_PF_MEGATRON, TM_PF_SEED004 };
+/* --params-form; default: general, or weights-only (docs/formulas.md §3) with
+ * --single-dtype-accounting (§1.6), the accounting of the GPT-2 XL example of docs/estimate.md. */
+enum { TM_PF_DEFAULT = -1, TM_PF_GENERAL = 0, TM_PF_MEGATRON, TM_PF_WEIGHTS_ONLY };
 
 /* Everything the user said, after flags and config. NAN / -1 = not given. */
 struct tm__est_in {
@@ -32,7 +31,7 @@ struct tm__est_in {
 	int tokens_chinchilla;
 	double steps, mfu, achieved_tflops, step_time, price, watts, pue;
 	double tp, pp, dp, micro_batch;
-	int zero, sp, seed004, formula_given;
+	int zero, sp, single_dtype, formula_given;
 	double mem_bytes;
 	const char *mem_src;            /* static text naming the flag */
 	double weight_bytes, grad_bytes, optim_bytes, act_bytes, state_bytes;
@@ -67,7 +66,7 @@ struct tm__est {
 	struct tm_arch arch;
 	int have_arch;
 	char assumed[200];          /* defaults we filled in for a custom architecture */
-	double p_total, p_active, p_megatron, p_seed004;
+	double p_total, p_active, p_megatron, p_weights_only;
 	struct tm_params_parts parts, parts4;
 	struct tm__est_val params;          /* the count used below */
 	double params_mem;          /* the count memory is kept for: all experts for MoE */
@@ -96,12 +95,12 @@ struct tm__est {
 	struct tm_mem_opts mo;
 	struct tm_mem mem;
 	struct tm__est_val mem_total, mem_act;
-	struct tm_act_seed004 act4;
+	struct tm_act_single_dtype act4;
 	struct tm__est_val gpu_mem;
 	const char *gpu_mem_src;
 	struct tm__est_val max_mb, min_gpus;
 	double states_unsharded, weights_only;
-	struct tm__est_val seed003_mem, seed003_comm, step_flops_gpu, ideal_step, ideal_bw;
+	struct tm__est_val fsdp_mem, fsdp_comm, step_flops_gpu, ideal_step, ideal_bw;
 	double n_devices;
 	const char *mem_needs;
 };

@@ -4,7 +4,7 @@
  * which inputs feed them (flag > config > preset > stated default for a custom architecture) and
  * calls each formula once. Key decision: a value whose inputs are missing stays NAN and records the
  * flag that would supply it, never a guessed number; where a worked example of docs/estimate.md
- * uses other arithmetic, an option selects it (--compute-factor, --seed004-accounting: the
+ * uses other arithmetic, an option selects it (--compute-factor, --single-dtype-accounting: the
  * single-dtype, weights-only accounting) and the renderers label it.
  * It must not hold formulas of its own beyond unit conversions, print, or exit.
  */
@@ -63,20 +63,20 @@ static void build_arch(const struct tm__est_in *in, struct tm__est *e)
 
 static void compute_params(const struct tm__est_in *in, struct tm__est *e)
 {
-	e->p_total = e->p_active = e->p_megatron = e->p_seed004 = NAN;
+	e->p_total = e->p_active = e->p_megatron = e->p_weights_only = NAN;
 	(void)tm_params_parts(NULL, &e->parts);
-	(void)tm_params_parts_seed004(NULL, &e->parts4);
+	(void)tm_params_parts_weights_only(NULL, &e->parts4);
 	if (e->have_arch) {
 		e->p_total = tm_params_total(&e->arch);
 		e->p_active = tm_params_active(&e->arch);
 		e->p_megatron = tm_params_megatron(&e->arch);
-		e->p_seed004 = tm_params_seed004(&e->arch);
+		e->p_weights_only = tm_params_weights_only(&e->arch);
 		(void)tm_params_parts(&e->arch, &e->parts);
-		(void)tm_params_parts_seed004(&e->arch, &e->parts4);
+		(void)tm_params_parts_weights_only(&e->arch, &e->parts4);
 	}
 	int form = in->params_form;
 	if (form == TM_PF_DEFAULT)
-		form = in->seed004 ? TM_PF_SEED004 : TM_PF_GENERAL;
+		form = in->single_dtype ? TM_PF_WEIGHTS_ONLY : TM_PF_GENERAL;
 	const char *miss = e->have_arch ? tm_job_needs(tm_arch_missing(&e->arch, &(struct tm_flops_opts){
 		.formula = TM_FLOPS_6ND })) : "--params or --model";
 	if (!isnan(in->params)) {
@@ -85,8 +85,8 @@ static void compute_params(const struct tm__est_in *in, struct tm__est *e)
 	} else if (form == TM_PF_MEGATRON) {
 		e->params = tm__mkval(e->p_megatron, e->have_arch ? "--layers, --hidden, --vocab and --seq-len" : miss);
 		e->params_label = "Megatron closed form 12*L*h^2 + 13*L*h + (V+s)*h (Narayanan et al. 2021)";
-	} else if (form == TM_PF_SEED004) {
-		e->params = tm__mkval(e->p_seed004, miss);
+	} else if (form == TM_PF_WEIGHTS_ONLY) {
+		e->params = tm__mkval(e->p_weights_only, miss);
 		e->params_label = "weights only, untied head: V*h + s*h + L*(4h^2 + 2hF) + h*V";
 	} else {
 		int moe = tm__known(e->arch.experts) && e->arch.experts > 1;
@@ -132,7 +132,7 @@ static void compute_flops(const struct tm__est_in *in, struct tm__est *e)
 		snprintf(e->convention, sizeof(e->convention), "model FLOPs per sequence given (--model-flops %s)",
 			 tm_src_name(j->model_flops_src));
 	} else if (!e->have_arch || (e->fo.formula == TM_FLOPS_6ND && (!isnan(in->params) ||
-		   in->params_form > TM_PF_GENERAL || (in->seed004 && in->params_form == TM_PF_DEFAULT)))) {
+		   in->params_form > TM_PF_GENERAL || (in->single_dtype && in->params_form == TM_PF_DEFAULT)))) {
 		/* only N known (or N chosen explicitly): 6N per token, 8N with full recompute (docs/formulas.md §1.4) */
 		if (!e->have_arch && in->formula_given && e->fo.formula != TM_FLOPS_6ND) {
 			e->f_token = tm__mkval(NAN, "--layers or --model (only --params known: use --flops-formula 6nd)");
@@ -266,7 +266,7 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 {
 	const struct tm_job *j = &in->job;
 	struct tm_mem_opts *o = &e->mo;
-	double w = tm__known(in->state_bytes) ? in->state_bytes : in->seed004 ? 2 : NAN;
+	double w = tm__known(in->state_bytes) ? in->state_bytes : in->single_dtype ? 2 : NAN;
 	memset(o, 0, sizeof(*o));
 	o->weight_bytes = tm__known(in->weight_bytes) ? in->weight_bytes : tm__known(w) ? w : 2;
 	o->grad_bytes = tm__known(in->grad_bytes) ? in->grad_bytes : tm__known(w) ? w : 2;
@@ -277,7 +277,7 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 	o->pp = tm__known(in->pp) ? in->pp : 1;
 	o->sp = in->sp;
 	o->recompute = j->fo.recompute;
-	o->act_model = in->seed004 ? TM_ACT_SEED004 : TM_ACT_KORTHIKANTI;
+	o->act_model = in->single_dtype ? TM_ACT_SINGLE_DTYPE : TM_ACT_KORTHIKANTI;
 	o->micro_batch = tm__known(in->micro_batch) ? in->micro_batch : 1;
 	double n = j->params[TM_P_GPUS];
 	o->dp = tm__known(in->dp) ? in->dp : tm__known(n) ? n / (o->tp * o->pp) : NAN;
@@ -301,7 +301,7 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 		act_needs = e->params.needs;
 	e->mem_act = tm__mkval(e->mem.activations, act_needs);
 	e->mem_total = tm__mkval(e->mem.total, act_needs);
-	(void)tm_plan_act_seed004(e->have_arch ? &e->arch : NULL, o->recompute, &e->act4);
+	(void)tm_plan_act_single_dtype(e->have_arch ? &e->arch : NULL, o->recompute, &e->act4);
 	/* GPU memory */
 	e->gpu_mem = tm__mkval(NAN, "--gpu with a memory figure, --mem-gib or --mem-bytes");
 	e->gpu_mem_src = NULL;
@@ -326,14 +326,14 @@ static void compute_memory(const struct tm__est_in *in, struct tm__est *e)
 			e->params.needs ? e->params.needs : e->gpu_mem.needs);
 	/* FSDP view of Yin et al. 2023 (docs/formulas.md §1.6): M_p = N * weight bytes */
 	double m_p = e->weights_only;
-	e->seed003_mem = tm__mkval(tm_plan_seed003_fsdp_mem(m_p, e->n_devices), "--gpus");
-	e->seed003_comm = tm__mkval(tm_plan_seed003_fsdp_comm(m_p), e->params.needs);
+	e->fsdp_mem = tm__mkval(tm_plan_fsdp_mem(m_p, e->n_devices), "--gpus");
+	e->fsdp_comm = tm__mkval(tm_plan_fsdp_comm(m_p), e->params.needs);
 	double s = tm__known(e->arch.seq_len) ? e->arch.seq_len : j->params[TM_P_SEQ_LEN];
 	e->step_flops_gpu = tm__mkval(tm__known(s) ? e->f_token.v * s * o->micro_batch : NAN, "--seq-len");
 	e->ideal_step = tm__mkval(tm__known(e->step_flops_gpu.v) && tm__known(e->rate.v) ?
 				  e->step_flops_gpu.v / e->rate.v : NAN,
 				  e->step_flops_gpu.needs ? e->step_flops_gpu.needs : e->rate.needs);
-	e->ideal_bw = tm__mkval(tm_plan_ideal_bandwidth(e->seed003_comm.v, e->ideal_step.v), e->ideal_step.needs);
+	e->ideal_bw = tm__mkval(tm_plan_ideal_bandwidth(e->fsdp_comm.v, e->ideal_step.v), e->ideal_step.needs);
 }
 
 void tm__est_compute(const struct tm__est_in *in, struct tm__est *e)

@@ -34,7 +34,7 @@ void tm__est_print_json(const struct tm__est_in *in, const struct tm__est *e)
 	tm_json_num(&js, "total", e->p_total);
 	tm_json_num(&js, "active", e->p_active);
 	tm_json_num(&js, "megatron_closed_form", e->p_megatron);
-	tm_json_num(&js, "weights_only_untied", e->p_seed004);
+	tm_json_num(&js, "weights_only_untied", e->p_weights_only);
 	tm_json_obj(&js, "components");
 	tm_json_num(&js, "token_embedding", e->parts.embedding);
 	tm_json_num(&js, "position_embedding", e->parts.position);

@@ -164,7 +164,7 @@ static void print_model(const struct tm__est_in *in, const struct tm__est *e)
 			row("active per token (MoE)", fmt_int(b, sizeof(b), e->p_active), "total - L*m*h*F*(E - k): k of E experts per token");
 		row("Megatron closed form", fmt_int(b, sizeof(b), e->p_megatron),
 		    "12*L*h^2 + 13*L*h + (V+s)*h (Narayanan et al. 2021; assumes F=4h, MHA, biases)");
-		row("weights only, untied head", fmt_int(b, sizeof(b), e->p_seed004),
+		row("weights only, untied head", fmt_int(b, sizeof(b), e->p_weights_only),
 		    "V*h + s*h + L*(4h^2 + 2hF) + h*V (matrices and embeddings; no biases/norms)");
 	}
 	row_val("used below (N)", e->params, NULL, NULL, e->params_label);
@@ -236,7 +236,7 @@ static void print_flops(const struct tm__est_in *in, const struct tm__est *e)
 	row_val("per sequence", e->f_seq, NULL, "FLOP", "F_seq = s * F_token");
 	if (tm__known(B))
 		row_val("per step", tm__mkval(B * e->f_seq.v, e->f_seq.needs), NULL, "FLOP", "B * F_seq");
-	if (e->have_det && (e->fo.formula == TM_FLOPS_DETAILED || in->seed004)) {
+	if (e->have_det && (e->fo.formula == TM_FLOPS_DETAILED || in->single_dtype)) {
 		const struct tm_flops_detail *d = &e->det;
 		printf("\n  %-66s %s\n", "Per-operation forward FLOPs, one sequence (batch 1)", "share of overall");
 		struct { const char *name; double v; } rows[] = {
@@ -342,7 +342,7 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 		"ZeRO-2 (optimizer + gradients sharded)", "ZeRO-3 / FSDP full shard" };
 	printf("\nMemory per GPU (%s, dp=%s tp=%g pp=%g, micro-batch %g, %s accounting)\n",
 	       zero_names[o->zero], fmt_g(b, sizeof(b), o->dp, "%g"), o->tp, o->pp, o->micro_batch,
-	       in->seed004 ? "single-dtype, weights-only N" :
+	       in->single_dtype ? "single-dtype, weights-only N" :
 	       tm__known(in->state_bytes) ? "--state-bytes (every state in one dtype)" :
 	       tm__known(in->weight_bytes) || tm__known(in->grad_bytes) || tm__known(in->optim_bytes) ?
 	       "bytes per parameter as given" : "mixed-precision AdamW (Rajbhandari et al. 2019)");
@@ -352,11 +352,11 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 	snprintf(lb, sizeof(lb), "%g B/param%s", o->grad_bytes, o->zero >= 2 ? " / dp" : "");
 	row_bytes("gradients", e->mem.grads, needs, lb);
 	snprintf(lb, sizeof(lb), "%g B/param%s%s", o->optim_bytes, o->zero >= 1 ? " / dp" : "",
-		 in->seed004 || tm__known(in->state_bytes) ? " (Adam m, v)" :
+		 in->single_dtype || tm__known(in->state_bytes) ? " (Adam m, v)" :
 		 o->optim_bytes == 12 ? " (fp32 master, m, v)" : "");
 	row_bytes("optimizer states", e->mem.optimizer, needs, lb);
 	row_bytes("model states", e->mem.states, needs, "params + grads + optimizer");
-	if (in->seed004) {
+	if (in->single_dtype) {
 		snprintf(lb, sizeof(lb), "one tensor per stored activation * %g B, recompute %s", o->act_bytes,
 			 tm_recompute_name(o->recompute));
 	} else {
@@ -368,8 +368,8 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 	snprintf(lb, sizeof(lb), "per sequence * micro-batch %g", o->micro_batch);
 	row_bytes("activations", e->mem.activations, e->mem_act.needs, lb);
 	row_bytes("total", e->mem.total, e->mem_total.needs, "model states + activations");
-	if (in->seed004 && !isnan(e->act4.total)) {
-		const struct tm_act_seed004 *a = &e->act4;
+	if (in->single_dtype && !isnan(e->act4.total)) {
+		const struct tm_act_single_dtype *a = &e->act4;
 		printf("\n  Activations per sequence, elements (one tensor per stored activation)\n");
 		printf("  %-38s %26s\n", "norm input, per layer", fmt_int(b, sizeof(b), a->norm));
 		printf("  %-38s %26s\n", "q, k, v, per layer", fmt_int(b, sizeof(b), a->qkv));
@@ -405,9 +405,9 @@ static void print_memory(const struct tm__est_in *in, const struct tm__est *e)
 	if (o->zero == 3) {
 		printf("\n  FSDP view of Yin et al. 2023 (M_p = N * %g B = %s GB)\n", o->weight_bytes,
 		       fmt_g(b, sizeof(b), e->weights_only / 1e9, "%.6g"));
-		row_bytes("memory per device M_A", e->seed003_mem.v, e->seed003_mem.needs,
+		row_bytes("memory per device M_A", e->fsdp_mem.v, e->fsdp_mem.needs,
 			  "6*M_p/N_devices (as the paper writes it)");
-		row_bytes("communication per step C_A", e->seed003_comm.v, e->seed003_comm.needs, "3*M_p");
+		row_bytes("communication per step C_A", e->fsdp_comm.v, e->fsdp_comm.needs, "3*M_p");
 		row_val("step FLOPs per GPU", e->step_flops_gpu, "%.6e", "FLOP", "F_token * s * micro-batch");
 		row_val("ideal step time", e->ideal_step, "%.6g", "s", "step FLOPs / R");
 		row_val("minimum bandwidth", tm__mkval(e->ideal_bw.v / 1e9, e->ideal_bw.needs), "%.4f", "GB/s",

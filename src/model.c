@@ -294,7 +294,7 @@ int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out)
 	return 0;
 }
 
-int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out)
+int tm_params_parts_weights_only(const struct tm_arch *a, struct tm_params_parts *out)
 {
 	/* §3 weights only, untied head: V*h + s_ctx*h + L*(4h^2 + 2*h*F) + h*V; attention widths and m
 	 * generalised */
@@ -316,10 +316,10 @@ int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out
 	return 0;
 }
 
-double tm_params_seed004(const struct tm_arch *a)
+double tm_params_weights_only(const struct tm_arch *a)
 {
 	struct tm_params_parts p;
-	return tm_params_parts_seed004(a, &p) == 0 ? p.total : NAN;
+	return tm_params_parts_weights_only(a, &p) == 0 ? p.total : NAN;
 }
 
 /* N minus the input embedding (kept if tied) and the position table: PaLM/torchtitan's N (§2.6),

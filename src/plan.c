@@ -112,11 +112,11 @@ static void widths(const struct tm_arch *a, double *q, double *kv)
 	*kv = pos(a->kv_heads) ? a->kv_heads * dh : *q;
 }
 
-int tm_plan_act_seed004(const struct tm_arch *a, int recompute, struct tm_act_seed004 *out)
+int tm_plan_act_single_dtype(const struct tm_arch *a, int recompute, struct tm_act_single_dtype *out)
 {
 	if (!a || !pos(a->layers) || !pos(a->hidden) || !pos(a->heads) || !pos(a->ffn) ||
 	    !pos(a->vocab) || !pos(a->seq_len)) {
-		*out = (struct tm_act_seed004){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+		*out = (struct tm_act_single_dtype){ NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 		return -1;
 	}
 	double s = a->seq_len, h = a->hidden, q, kv;
@@ -180,9 +180,9 @@ int tm_plan_memory(const struct tm_arch *a, double n_params, const struct tm_mem
 	out->optimizer = or_default(o->optim_bytes, 12) * n / (o->zero >= 1 ? dp : 1);
 	out->states = out->params + out->grads + out->optimizer;
 	out->act_per_seq = NAN;
-	if (a && o->act_model == TM_ACT_SEED004) {
-		struct tm_act_seed004 act;
-		if (tm_plan_act_seed004(a, o->recompute, &act) == 0)
+	if (a && o->act_model == TM_ACT_SINGLE_DTYPE) {
+		struct tm_act_single_dtype act;
+		if (tm_plan_act_single_dtype(a, o->recompute, &act) == 0)
 			out->act_per_seq = act.total * or_default(o->act_bytes, 2) / tp;   /* §1.6 */
 	} else if (a && pos(a->layers)) {
 		/* §1.6 Korthikanti, all L layers: the first 1F1B stage holds pp micro-batches of L/pp */
@@ -212,19 +212,19 @@ double tm_plan_min_gpus(double states_total, double act_per_gpu, double mem_byte
 	return ceil(states_total / room);            /* e.g. ceil(300/32) = 10 GPUs */
 }
 
-double tm_plan_seed003_fsdp_mem(double m_p, double n_devices)
+double tm_plan_fsdp_mem(double m_p, double n_devices)
 {
 	return pos(m_p) && pos(n_devices) ? 6 * m_p / n_devices : NAN;   /* §1.6 M_A = 6*M_p/N */
 }
 
-double tm_plan_seed003_deepspeed_mem(double m_p, double dp, double pp, double tp, double n_devices)
+double tm_plan_deepspeed_mem(double m_p, double dp, double pp, double tp, double n_devices)
 {
 	if (!pos(m_p) || !pos(dp) || !pos(pp) || !pos(tp) || !pos(n_devices))
 		return NAN;
 	return 2 * (dp + pp * tp + 1) / n_devices * m_p;   /* §1.6 M_B = 2*(DP + PP*TP + 1)/N * M_p */
 }
 
-double tm_plan_seed003_fsdp_comm(double m_p)
+double tm_plan_fsdp_comm(double m_p)
 {
 	return pos(m_p) ? 3 * m_p : NAN;                   /* §1.6 C_A ~ 3*M_p */
 }

@@ -177,8 +177,8 @@ int tm_params_parts(const struct tm_arch *a, struct tm_params_parts *out);
  * of s*h (s = seq_len, only for models with a learned table, i.e. max_pos set), L*(attention + MLP
  * weight matrices) and an untied LM head h*V whatever a->tied says; no biases, no norms. For
  * GPT-2 XL: 1,637,020,800. NAN if an input is unknown. */
-double tm_params_seed004(const struct tm_arch *a);
+double tm_params_weights_only(const struct tm_arch *a);
 /* The same count split like tm_params_parts (biases, norms, router 0; lm_head = V*h). */
-int tm_params_parts_seed004(const struct tm_arch *a, struct tm_params_parts *out);
+int tm_params_parts_weights_only(const struct tm_arch *a, struct tm_params_parts *out);
 
 #endif

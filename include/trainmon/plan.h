@@ -53,14 +53,14 @@ double tm_plan_energy_kwh(double gpu_hours, double watts, double pue);
  * recompute (trainmon's extension of that accounting): 1 selective = the n_h*s^2 score tensor is
  * recomputed, not stored; 2 full = only each layer's input (s*h) is stored, plus one layer's
  * full set live during its recompute. */
-struct tm_act_seed004 {
+struct tm_act_single_dtype {
 	double norm, qkv, scores, attn_out, mlp;  /* one layer, as stored (0 when recomputed) */
 	double layer;                             /* stored per layer */
 	double layers;                            /* L*layer (+ one full layer under full recompute) */
 	double final_norm, logits;
 	double total;                             /* elements per sequence */
 };
-int tm_plan_act_seed004(const struct tm_arch *a, int recompute, struct tm_act_seed004 *out);
+int tm_plan_act_single_dtype(const struct tm_arch *a, int recompute, struct tm_act_single_dtype *out);
 
 /* Korthikanti et al. 2022 (arXiv 2205.05198, §1.6): activation bytes of one layer for b sequences,
  * 16-bit activations, GPT layer (MHA, F = 4h assumed by the constants):
@@ -72,7 +72,7 @@ int tm_plan_act_seed004(const struct tm_arch *a, int recompute, struct tm_act_se
 double tm_plan_act_korthikanti_layer(const struct tm_arch *a, double micro_batch, double tp, int sp,
 				     int recompute);
 
-enum tm_plan_act_model { TM_ACT_KORTHIKANTI = 0, TM_ACT_SEED004 };
+enum tm_plan_act_model { TM_ACT_KORTHIKANTI = 0, TM_ACT_SINGLE_DTYPE };
 
 struct tm_mem_opts {
 	double weight_bytes;  /* per parameter; 0/NAN = 2 (bf16) */
@@ -115,13 +115,12 @@ double tm_plan_max_micro_batch(double states, double act_per_seq, double mem_byt
  * INFINITY when the activations alone do not fit. */
 double tm_plan_min_gpus(double states_total, double act_per_gpu, double mem_bytes);
 
-/* Yin et al. 2023's FSDP and DeepSpeed forms, as the paper writes them (§1.6;
- * "seed003" in the names means this paper's FSDP example in docs/estimate.md). M_p = parameter
- * memory in bytes. */
-double tm_plan_seed003_fsdp_mem(double m_p, double n_devices);   /* M_A = 6*M_p/N_devices */
-double tm_plan_seed003_deepspeed_mem(double m_p, double dp, double pp, double tp, double n_devices);
+/* Yin et al. 2023's FSDP and DeepSpeed forms, as the paper writes them (§1.6; the FSDP example
+ * of docs/estimate.md). M_p = parameter memory in bytes. */
+double tm_plan_fsdp_mem(double m_p, double n_devices);   /* M_A = 6*M_p/N_devices */
+double tm_plan_deepspeed_mem(double m_p, double dp, double pp, double tp, double n_devices);
                                                                   /* 2*(DP + PP*TP + 1)/N * M_p */
-double tm_plan_seed003_fsdp_comm(double m_p);                    /* C_A = 3*M_p bytes per step */
+double tm_plan_fsdp_comm(double m_p);                    /* C_A = 3*M_p bytes per step */
 /* b_ideal = C_A / t_step in bytes/s (§1.6). */
 double tm_plan_ideal_bandwidth(double comm_bytes, double step_seconds);
 

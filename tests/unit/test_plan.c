@@ -115,16 +115,16 @@ static void test_tv06(struct tm_test_state *st)
 	TM_NEAR(st, tm_plan_compute_nd(174604234752, 300e9, 6), 3.1429e23, 5e-5);
 	double step = 6 * 1e12 * 2048 * 4;                                             /* 6*N*s*4 */
 	TM_NEAR(st, step, 4.9152e16, 0);
-	double ca = tm_plan_seed003_fsdp_comm(1e12 * 4);
+	double ca = tm_plan_fsdp_comm(1e12 * 4);
 	TM_NEAR(st, ca / 1e9, 1.2e4, 1e-15);                                           /* 1.2e4 GB */
 	TM_NEAR(st, tm_plan_ideal_bandwidth(ca, step / tm_plan_rate(384e12, 1)) / 1e9, 93.75, 1e-12);
 	TM_NEAR(st, tm_plan_ideal_bandwidth(ca, step / tm_plan_rate(384e12, 0.4)) / 1e9, 37.5, 1e-12);
 	TM_NEAR(st, tm_plan_ideal_bandwidth(ca, step / 1e12) / 1e9, 0.2441, 2e-4);    /* per TFLOP/s */
 	/* §1.6 seed 003 FSDP memory 6*M_p/N and the DeepSpeed closed form with the stated reading
 	 * M_g = M_p, M_o = 2*M_p, M_e = 2*M_p/N: M_p/(PP*TP) + M_o/DP + M_g/(PP*TP) + M_e */
-	TM_NEAR(st, tm_plan_seed003_fsdp_mem(2e9, 8), 1.5e9, 0);
+	TM_NEAR(st, tm_plan_fsdp_mem(2e9, 8), 1.5e9, 0);
 	double mp = 7e9, dp = 4, pp = 2, tp = 8, n = dp * pp * tp;
-	TM_NEAR(st, tm_plan_seed003_deepspeed_mem(mp, dp, pp, tp, n),
+	TM_NEAR(st, tm_plan_deepspeed_mem(mp, dp, pp, tp, n),
 		mp / (pp * tp) + 2 * mp / dp + mp / (pp * tp) + 2 * mp / n, 1e-15);
 }
 
@@ -132,15 +132,15 @@ static void test_tv06(struct tm_test_state *st)
 static void test_tv07(struct tm_test_state *st)
 {
 	struct tm_arch a = preset(st, "gpt2-xl");
-	double n4 = tm_params_seed004(&a);
+	double n4 = tm_params_weights_only(&a);
 	TM_NEAR(st, n4, 1637020800, 0);                                   /* "1.64B", exact */
 	TM_NEAR(st, n4 * 4 / GIB, 6.10, 1e-3);                            /* fp32 "6.10 GiB" */
 	TM_NEAR(st, n4 * 2 / GIB, 3.05, 2e-3);                            /* bf16 "3.05 GiB" */
-	struct tm_act_seed004 act;
-	TM_CHECK(st, tm_plan_act_seed004(&a, 0, &act) == 0);
+	struct tm_act_single_dtype act;
+	TM_CHECK(st, tm_plan_act_single_dtype(&a, 0, &act) == 0);
 	TM_NEAR(st, act.total, 2333754368, 0);                            /* elements per sequence */
 	struct tm_mem_opts o = { .weight_bytes = 2, .grad_bytes = 2, .optim_bytes = 4, .act_bytes = 2,
-				 .act_model = TM_ACT_SEED004 };
+				 .act_model = TM_ACT_SINGLE_DTYPE };
 	struct tm_mem m;
 	TM_CHECK(st, tm_plan_memory(&a, n4, &o, &m) == 0);
 	TM_NEAR(st, m.states, 13096166400, 0);                            /* constant, exact */
@@ -163,8 +163,8 @@ static void test_tv07(struct tm_test_state *st)
 	TM_NEAR(st, act2 / GIB, 6.691, 1e-4);
 	TM_NEAR(st, tm_plan_max_micro_batch(13096166400, act2, 80 * GIB), 10, 0);
 	/* recompute extensions: selective drops the scores, full keeps layer inputs + one layer */
-	struct tm_act_seed004 sel, full;
-	TM_CHECK(st, tm_plan_act_seed004(&a, 1, &sel) == 0 && tm_plan_act_seed004(&a, 2, &full) == 0);
+	struct tm_act_single_dtype sel, full;
+	TM_CHECK(st, tm_plan_act_single_dtype(&a, 1, &sel) == 0 && tm_plan_act_single_dtype(&a, 2, &full) == 0);
 	TM_NEAR(st, sel.total, act.total - 48 * 25 * 1024.0 * 1024, 0);
 	TM_NEAR(st, full.total, 48 * 1024 * 1600.0 + act.layer + act.final_norm + act.logits, 0);
 	/* training time: A100 FP32 19.5e12 at 50 %, 400K steps (TV-07) */
@@ -286,8 +286,8 @@ static void test_unknowns(struct tm_test_state *st)
 	TM_CHECK(st, isnan(tm_plan_chinchilla_tokens(NAN)));
 	TM_CHECK(st, isnan(tm_plan_megatron_seconds(1e12, 1e9, NAN, 1e14, 8)));
 	TM_CHECK(st, isnan(tm_plan_act_korthikanti_layer(NULL, 1, 1, 0, 0)));
-	struct tm_act_seed004 act;
-	TM_CHECK(st, tm_plan_act_seed004(NULL, 0, &act) == -1 && isnan(act.total));
+	struct tm_act_single_dtype act;
+	TM_CHECK(st, tm_plan_act_single_dtype(NULL, 0, &act) == -1 && isnan(act.total));
 }
 
 /* model.h additions: tm_params_parts sums to the §4 count for every preset; seed 004 count. */
@@ -311,7 +311,7 @@ static void test_params_parts(struct tm_test_state *st)
 	TM_NEAR(st, q.total, 1557611200, 0);                              /* TV-07 HF count */
 	/* TV-07 / seed 004's own components: token 80,411,200, position 1,638,400, q_k_v_o 4h^2 and
 	 * ffn 2hF per layer, LM head h*V (untied) */
-	TM_CHECK(st, tm_params_parts_seed004(&a, &q) == 0);
+	TM_CHECK(st, tm_params_parts_weights_only(&a, &q) == 0);
 	TM_NEAR(st, q.embedding, 80411200, 0);
 	TM_NEAR(st, q.position, 1638400, 0);
 	TM_NEAR(st, q.attention, 10240000, 0);
@@ -319,12 +319,12 @@ static void test_params_parts(struct tm_test_state *st)
 	TM_NEAR(st, q.lm_head, 80411200, 0);
 	TM_NEAR(st, q.total, 1637020800, 0);
 	a.seq_len = 16384;                                                /* TV-07 recount at s=16384 */
-	TM_NEAR(st, tm_params_seed004(&a), 1661596800, 0);
+	TM_NEAR(st, tm_params_weights_only(&a), 1661596800, 0);
 	a = preset(st, "llama3-8b");                                      /* no position table */
-	TM_NEAR(st, tm_params_seed004(&a), 2 * 128256.0 * 4096 + 32 * (2 * 4096.0 * 4096 +
+	TM_NEAR(st, tm_params_weights_only(&a), 2 * 128256.0 * 4096 + 32 * (2 * 4096.0 * 4096 +
 		2 * 4096.0 * 1024 + 3 * 4096.0 * 14336), 0);
 	a.layers = 0;
-	TM_CHECK(st, isnan(tm_params_seed004(&a)));
+	TM_CHECK(st, isnan(tm_params_weights_only(&a)));
 	TM_CHECK(st, tm_params_parts(&a, &q) == -1 && isnan(q.total));
 }
 
