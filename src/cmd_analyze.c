@@ -184,14 +184,9 @@ int cmd_analyze(int argc, char **argv)
 		status = rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
 	struct tm_ruleset rs;
 	tm_ruleset_init(&rs);
-	char buf[4096];
 	int sys = 0;
-	if (status == TM_EXIT_OK && !o.no_default) {
-		int lrc = tm_ruleset_load(&rs, tm_default_patterns_dir(buf, sizeof(buf)), &d);
-		sys |= lrc < 0;
-	}
-	for (size_t i = 0; status == TM_EXIT_OK && i < o.rules.n; i++)
-		sys |= tm_ruleset_load(&rs, o.rules.v[i], &d) < 0;
+	if (status == TM_EXIT_OK)
+		sys = tm_ruleset_load_all(&rs, o.rules.v, o.rules.n, o.no_default, &d) < 0;
 	if (status == TM_EXIT_OK && (d.errors || sys))
 		status = sys ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
 	if (status == TM_EXIT_OK && o.framework && !tm_pack_find(&rs, o.framework)) {

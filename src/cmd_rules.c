@@ -10,6 +10,7 @@
 #include <pcre2.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "trainmon/engine.h"
 #include "trainmon/opt.h"
 #include "trainmon/rules.h"
+#include "trainmon/xalloc.h"
 #include "banned.h"
 
 struct rules_opts {
@@ -52,30 +54,22 @@ static const struct tm_cmd_spec rules_spec = {
 	.getopt_flags = "+",
 };
 
-/* Loads the default packs (unless disabled), the --rules paths and extra paths; prints diagnostics. */
+/* Loads the default packs (unless disabled), the --rules paths and extra paths, then builds the
+ * prefilter when all loaded cleanly; returns -1 on a system error, else the number of errors. */
 static int load_all(struct tm_ruleset *rs, const struct rules_opts *o, char **extra, int nextra,
 		    int use_default, struct tm_diag *d)
 {
-	char buf[4096];
-	int errors = 0, sys = 0;
-	if (use_default && !o->no_default) {
-		int rc = tm_ruleset_load(rs, tm_default_patterns_dir(buf, sizeof(buf)), d);
-		errors += rc < 0 ? 1 : rc;
-		sys |= rc < 0;
-	}
-	for (size_t i = 0; i < o->npaths; i++) {
-		int rc = tm_ruleset_load(rs, o->paths[i], d);
-		errors += rc < 0 ? 1 : rc;
-		sys |= rc < 0;
-	}
-	for (int i = 0; i < nextra; i++) {
-		int rc = tm_ruleset_load(rs, extra[i], d);
-		errors += rc < 0 ? 1 : rc;
-		sys |= rc < 0;
-	}
-	if (!errors)
+	const char **paths = tm_xcalloc(o->npaths + (size_t)nextra + 1, sizeof(*paths));
+	size_t n = 0;
+	for (size_t i = 0; i < o->npaths; i++)
+		paths[n++] = o->paths[i];
+	for (int i = 0; i < nextra; i++)
+		paths[n++] = extra[i];
+	int rc = tm_ruleset_load_all(rs, paths, n, !use_default || o->no_default, d);
+	free(paths);
+	if (rc == 0)
 		tm_ruleset_finish(rs, d);
-	return sys ? -1 : errors;
+	return rc < 0 ? -1 : rc;
 }
 
 static int rules_check(int argc, char **argv, const struct rules_opts *o)
@@ -201,7 +195,7 @@ static int rules_test(int argc, char **argv)
 	struct tm_diag d;
 	tm_ruleset_init(&rs);
 	tm_diag_init(&d);
-	int rc = tm_ruleset_load(&rs, argv[0], &d);
+	int rc = tm_ruleset_load_all(&rs, (const char *const *)argv, 1, 1, &d);
 	if (rc == 0)
 		tm_ruleset_finish(&rs, &d);
 	tm_diag_print(&d, stderr);

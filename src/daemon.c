@@ -484,12 +484,7 @@ static void reload(struct tm_daemon *d)
 	tm_diag_init(&diag);
 	struct tm_ruleset *rs = tm_xcalloc(1, sizeof(*rs));
 	tm_ruleset_init(rs);
-	char buf[4096];
-	int errors = 0;
-	if (!d->cfg->no_default_rules)
-		errors += tm_ruleset_load(rs, tm_default_patterns_dir(buf, sizeof(buf)), &diag) != 0;
-	for (size_t i = 0; i < d->cfg->nrules; i++)
-		errors += tm_ruleset_load(rs, d->cfg->rules[i], &diag) != 0;
+	int errors = tm_ruleset_load_all(rs, d->cfg->rules, d->cfg->nrules, d->cfg->no_default_rules, &diag) != 0;
 	if (!errors && d->reload_cfg)
 		errors += d->reload_cfg(d->reload_ctx, &diag);
 	if (errors || diag.errors) {
@@ -620,12 +615,7 @@ int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg)
 	tm_diag_init(&diag);
 	d->rules = tm_xcalloc(1, sizeof(*d->rules));
 	tm_ruleset_init(d->rules);
-	char buf[4096];
-	int sys = 0;
-	if (!cfg->no_default_rules)
-		sys |= tm_ruleset_load(d->rules, tm_default_patterns_dir(buf, sizeof(buf)), &diag) < 0;
-	for (size_t i = 0; i < cfg->nrules; i++)
-		sys |= tm_ruleset_load(d->rules, cfg->rules[i], &diag) < 0;
+	int sys = tm_ruleset_load_all(d->rules, cfg->rules, cfg->nrules, cfg->no_default_rules, &diag) < 0;
 	tm_diag_print(&diag, stderr);
 	if (sys || diag.errors) {
 		tm_diag_release(&diag);

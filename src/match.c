@@ -46,9 +46,7 @@ struct tm_prefilter {
 	uint32_t nalways;
 };
 
-void tm__prefilter_free(struct tm_prefilter *ac);
-
-void tm__prefilter_free(struct tm_prefilter *ac)
+void tm_prefilter_free(struct tm_prefilter *ac)
 {
 	if (!ac)
 		return;
@@ -130,9 +128,8 @@ static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, cons
 	return t;
 }
 
-int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
+struct tm_prefilter *tm_prefilter_build(const struct tm_ruleset *rs)
 {
-	(void)d;
 	struct tm_prefilter *ac = tm_xcalloc(1, sizeof(*ac));
 	ac->always = tm_xcalloc(rs->nrules + 1, sizeof(*ac->always));
 	size_t cap = 0, capshort = 0;
@@ -183,11 +180,7 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 	ac->nlits = n * ac->stride;
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
-	tm__prefilter_free(rs->pre);
-	rs->pre = ac;
-	if (rs->max_groups == 0)
-		rs->max_groups = 1;
-	return 0;
+	return ac;
 }
 
 /* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern was

@@ -14,7 +14,6 @@
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
 #include "opt_int.h"
-#include "vocab.h"
 #include "banned.h"
 
 /* Every top-level section any command reads. */
@@ -66,37 +65,29 @@ static const struct tm_opt *find_row(const struct tm_cmd_spec *spec, const char 
 	return NULL;
 }
 
+/* "watch: unknown key 'x' (did you mean 'y'?)": the names as config keys ('_' for '-'). */
 static int unknown_key(const struct tm_cmd_spec *spec, const char *sect, const struct tm_ynode *k,
 		       const struct tm_src *src, struct tm_diag *d)
 {
-	const char *key = k->type == TM_Y_SCALAR ? k->str : "?";
-	char word[128];
-	snprintf(word, sizeof(word), "%s", key);
-	for (char *p = word; *p; p++)
-		if (*p == '_')
-			*p = '-';
-	const char **names = NULL;
+	char **names = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t g = 0; g < spec->ngroups; g++)
 		for (size_t i = 0; i < spec->groups[g].nopts; i++) {
 			const struct tm_opt *o = &spec->groups[g].opts[i];
 			const char *s = row_section(&spec->groups[g], o);
-			if (configurable(o) && s && strcmp(s, sect) == 0) {
-				tm_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-				names[n++] = o->name;
-			}
+			if (!configurable(o) || !s || strcmp(s, sect) != 0)
+				continue;
+			tm_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
+			char *key = names[n++] = tm_xstrdup(o->name);
+			for (char *p = key; *p; p++)
+				if (*p == '-')
+					*p = '_';
 		}
-	const char *hint = tm_did_you_mean(word, names, n);
-	if (hint) {
-		char spelled[128];
-		snprintf(spelled, sizeof(spelled), "%s", hint);
-		for (char *p = spelled; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		tm_diag_error(d, src, k->line, k->col, "%s: unknown key '%s' (did you mean '%s'?)", sect, key, spelled);
-	} else {
-		tm_diag_error(d, src, k->line, k->col, "%s: unknown key '%s'", sect, key);
-	}
+	char ctx[64];
+	snprintf(ctx, sizeof(ctx), "%s: ", sect);
+	tm_diag_unknown(d, src, k, ctx, "key", k->type == TM_Y_SCALAR ? k->str : "?", (const char *const *)names, n);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	return 1;
 }
@@ -214,12 +205,7 @@ int tm__config_read(struct tm_cli *cli, const char *path, void *const *dst, void
 				break;
 		if (s < NKNOWN)
 			continue;      /* another command's section */
-		const char *hint = tm_did_you_mean(key, known_sections, NKNOWN);
-		if (hint)
-			tm_diag_error(d, &src, k->line, k->col, "unknown top-level key '%s' (did you mean '%s'?)", key, hint);
-		else
-			tm_diag_error(d, &src, k->line, k->col,
-				      "unknown top-level key '%s' (expected job, files, watch, alerts, metrics or estimate)", key);
+		tm_diag_unknown(d, &src, k, NULL, "top-level key", key, known_sections, NKNOWN);
 		errors++;
 	}
 	tm_ynode_free(root);

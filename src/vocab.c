@@ -1,11 +1,16 @@
 /* vocab.c: the fixed vocabularies of rule packs: step fields (with unit-bearing group names),
- * job parameters and event kinds. Names here are the public interface of the rule format
- * (docs/rules.md); adding one is an API change, renaming one breaks user packs.
+ * job parameters and event kinds, and the one "unknown X 'y' (did you mean 'z'?)" message every
+ * loader (rule packs, config sections, the YAML reader) uses. Names here are the public interface
+ * of the rule format (docs/rules.md); adding one is an API change, renaming one breaks user packs.
+ * Must not print: messages go to a struct tm_diag.
  */
 #include <string.h>
 #include <strings.h>
 
+#include <stdio.h>
+
 #include "trainmon/rules.h"
+#include "trainmon/yaml.h"
 #include "vocab.h"
 #include "banned.h"
 
@@ -127,23 +132,38 @@ const char *tm_did_you_mean(const char *word, const char *const *cands, size_t n
 	return best;
 }
 
-const char *tm_group_suggest(const char *word, enum tm_rec rec)
+size_t tm_group_candidates(enum tm_rec rec, const char **out, size_t cap)
 {
-	const char *c[TM_P_N + sizeof(group_names) / sizeof(group_names[0]) + 3];
 	size_t n = 0;
-	if (rec == TM_REC_STEP)
-		for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
-			c[n++] = group_names[i].name;
-	if (rec == TM_REC_PARAM)
-		for (size_t i = 0; i < TM_P_N; i++)
-			c[n++] = param_names[i];
-	c[n++] = "msg";
-	c[n++] = "key";
-	c[n++] = "value";
-	return tm_did_you_mean(word, c, n);
+	for (size_t i = 0; rec == TM_REC_STEP && i < sizeof(group_names) / sizeof(group_names[0]) && n < cap; i++)
+		out[n++] = group_names[i].name;
+	for (size_t i = 0; rec == TM_REC_PARAM && i < TM_P_N && n < cap; i++)
+		out[n++] = param_names[i];
+	static const char *const special[] = { "msg", "key", "value" };
+	for (size_t i = 0; i < 3 && n < cap; i++)
+		out[n++] = special[i];
+	return n;
 }
 
-const char *tm_event_kind_suggest(const char *word)
+const char *const *tm_event_kind_names(void) { return event_names; }
+const char *const *tm_param_names(void) { return param_names; }
+const char *const *tm_severity_names(void) { return severity_names; }
+
+int tm_diag_unknown(struct tm_diag *d, const struct tm_src *src, const struct tm_ynode *at,
+		    const char *ctx, const char *what, const char *name, const char *const *known, size_t n)
 {
-	return tm_did_you_mean(word, (const char *const *)event_names, TM_EV_N);
+	unsigned line = at ? at->line : 0, col = at ? at->col : 0;
+	const char *hint = tm_did_you_mean(name, known, n);
+	if (hint)
+		return tm_diag_error(d, src, line, col, "%sunknown %s '%s' (did you mean '%s'?)", ctx ? ctx : "",
+				     what, name, hint);
+	if (n == 0 || n > TM_UNKNOWN_LIST_MAX)
+		return tm_diag_error(d, src, line, col, "%sunknown %s '%s'", ctx ? ctx : "", what, name);
+	/* few choices: name them all, "(expected a, b or c)" */
+	char list[512];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+					known[i]);
+	return tm_diag_error(d, src, line, col, "%sunknown %s '%s' (expected %s)", ctx ? ctx : "", what, name, list);
 }

@@ -17,7 +17,11 @@ const struct tm_group_name *tm_group_lookup(const char *name);
 int tm_severity_lookup(const char *name);
 /* Closest candidate within edit distance 2, or NULL. */
 const char *tm_did_you_mean(const char *word, const char *const *cands, size_t n);
-const char *tm_group_suggest(const char *word, enum tm_rec rec);
-const char *tm_event_kind_suggest(const char *word);
+/* The group names a rule of kind rec may use (plus msg, key, value), for hints; returns how many
+ * were stored in out (at most cap). */
+size_t tm_group_candidates(enum tm_rec rec, const char **out, size_t cap);
+const char *const *tm_event_kind_names(void);   /* TM_EV_N names */
+const char *const *tm_param_names(void);        /* TM_P_N names */
+const char *const *tm_severity_names(void);     /* TM_EVS_CRITICAL + 1 names */
 
 #endif

@@ -2,7 +2,10 @@
  *
  * libyaml owns the lexing and reports its own errors with marks; we only stack nodes. The first
  * error ends the document (libyaml cannot resume), reported at the problem mark with libyaml's
- * own words. Must not print: errors go to struct tm_diag.
+ * own words. What libyaml accepts but we refuse, each an error at its position and a failed
+ * parse: a key given twice in one mapping (YAML says keys are unique; libyaml does not check,
+ * and last-wins would silently drop the first), a second document, anchors and aliases.
+ * Must not print: errors go to struct tm_diag.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +69,28 @@ static enum tm_ystyle style_of(yaml_scalar_style_t s)
 
 #define MAX_DEPTH 64
 
+/* Errors for each scalar key of the closed mapping map that an earlier key repeats; returns how
+ * many. Quadratic, but mappings in packs and configs have tens of keys. */
+static int check_duplicates(const struct tm_ynode *map, const struct tm_src *src, struct tm_diag *d)
+{
+	int dups = 0;
+	for (size_t i = 2; i + 1 < map->n; i += 2) {
+		const struct tm_ynode *k = map->kids[i];
+		if (k->type != TM_Y_SCALAR)
+			continue;
+		for (size_t j = 0; j < i; j += 2) {
+			const struct tm_ynode *f = map->kids[j];
+			if (f->type == TM_Y_SCALAR && f->len == k->len && memcmp(f->str, k->str, k->len) == 0) {
+				tm_diag_error(d, src, k->line, k->col, "duplicate key '%s' (first on line %u)", k->str,
+					      f->line);
+				dups++;
+				break;
+			}
+		}
+	}
+	return dups;
+}
+
 struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int *empty)
 {
 	yaml_parser_t parser;
@@ -73,7 +98,8 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 	struct tm_ynode *stack[MAX_DEPTH];
 	size_t depth = 0;
 	struct tm_ynode *root = NULL;
-	int done = 0, failed = 0;
+	int done = 0, failed = 0, dups = 0;
+	unsigned ndocs = 0;
 
 	*empty = 0;
 	if (!yaml_parser_initialize(&parser)) {
@@ -122,13 +148,21 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			n = stack[--depth];
+			if (n->type == TM_Y_MAP)
+				dups += check_duplicates(n, src, d);
 			break;
 		case YAML_ALIAS_EVENT:
 			tm_diag_error(d, src, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
 				      "YAML aliases are not supported");
 			failed = 1;
 			break;
-		case YAML_DOCUMENT_END_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			if (ndocs++ == 0)
+				break;
+			tm_diag_error(d, src, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
+				      "YAML: a second document is not supported (one document per file)");
+			failed = 1;
+			break;
 		case YAML_STREAM_END_EVENT:
 			done = 1;
 			break;
@@ -144,11 +178,11 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 			continue;
 		}
 		if (depth == 0)
-			root = n, done = 1;
+			root = n;   /* read on: a second document is an error */
 		else
 			add_kid(stack[depth - 1], n);
 	}
-	if (failed) {
+	if (failed || dups) {
 		while (depth)
 			tm_ynode_free(stack[--depth]);
 		/* root is only set once the outermost node closed, so nothing else is held */
@@ -156,7 +190,7 @@ struct tm_ynode *tm_yaml_parse(const struct tm_src *src, struct tm_diag *d, int 
 		root = NULL;
 	}
 	yaml_parser_delete(&parser);
-	if (!root && !failed)
+	if (!root && !failed && !dups)
 		*empty = 1;
 	return root;
 }

@@ -37,6 +37,11 @@ struct tm_matcher {
 	int skip_detect;              /* set by the caller once a run's framework is known */
 };
 
+/* The prefilter over every literal of rs's rules (owned by the caller; rs must outlive it).
+ * tm_ruleset_finish() builds it into rs->pre; tm_prefilter_free(NULL) does nothing. */
+struct tm_prefilter *tm_prefilter_build(const struct tm_ruleset *rs);
+void tm_prefilter_free(struct tm_prefilter *pre);
+
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);
 void tm_matcher_release(struct tm_matcher *m);
 

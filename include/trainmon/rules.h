@@ -133,10 +133,17 @@ struct tm_ruleset {
 void tm_ruleset_init(struct tm_ruleset *rs);
 void tm_ruleset_release(struct tm_ruleset *rs);
 
-/* Loads one pack file, or every .yaml file in a directory (sorted by name). Each error is added to d
- * and loading goes on with the next rule and file; returns the number of errors added (0 = ok) or
- * -errno when the path cannot be read (also added to d). */
+/* Loads one pack file, or every .yaml file in a directory (sorted by name; entries that are not
+ * regular files, such as FIFOs, are skipped with a warning and never opened). Each error is added
+ * to d and loading goes on with the next rule and file; returns the number of errors added
+ * (0 = ok) or -errno when the path cannot be read (also added to d). */
 int tm_ruleset_load(struct tm_ruleset *rs, const char *path, struct tm_diag *d);
+/* Loads the default pack directory (tm_default_patterns_dir(), unless no_default) and then each
+ * of paths[0..n) with tm_ruleset_load(), going on after errors: the one loader every command and
+ * the daemon's start and reload use. Does not call tm_ruleset_finish(). Returns the first -errno
+ * of a path that could not be read, else the number of errors it added to d (0 = ok). */
+int tm_ruleset_load_all(struct tm_ruleset *rs, const char *const *paths, size_t n, int no_default,
+			struct tm_diag *d);
 /* Loads from a buffer (tests, fuzzing). */
 int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf, size_t len,
 			struct tm_diag *d);

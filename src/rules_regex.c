@@ -1,0 +1,172 @@
+/* rules_regex.c: a rule's regexes compiled with located errors, and their named groups mapped.
+ *
+ * Regex errors carry PCRE2's own message and point at the exact character when the scalar's
+ * quoting lets us map pattern offsets to file columns (plain, or single-quoted without ''), else
+ * at the scalar with "(pattern offset N)". A `regexes:` list is compiled as one regex,
+ * (?:A)|(?:B)|..., with duplicate names allowed, so the matcher, the run and the metrics still see
+ * one rule and one match: each regex is compiled alone first (exact error columns, its own groups
+ * and literal). Must not print.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/xalloc.h"
+#include "rules_int.h"
+#include "vocab.h"
+#include "banned.h"
+
+/* Column of pattern offset off in the file, when the scalar's quoting allows exact mapping. */
+static unsigned regex_column(const struct tm_ynode *n, size_t off, int *exact)
+{
+	*exact = 0;
+	if (n->style == TM_YS_PLAIN) {
+		*exact = 1;
+		return n->col + (unsigned)off;
+	}
+	if (n->style == TM_YS_SINGLE && !strstr(n->str, "'")) {
+		*exact = 1;
+		return n->col + 1 + (unsigned)off;
+	}
+	return n->col;
+}
+
+static pcre2_code *compile_text(struct tm_rload *L, const char *p, size_t n, uint32_t options, int *ec,
+				PCRE2_SIZE *eoff)
+{
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)p, n, options, ec, eoff, NULL);
+	if (!re)
+		return NULL;
+	if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0)
+		L->rs->jit = 0;
+	uint32_t cap = 0;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
+	if (cap + 1 > L->rs->max_groups)
+		L->rs->max_groups = cap + 1;
+	return re;
+}
+
+void *tm__re_compile(struct tm_rload *L, const struct tm_ynode *n, const char *what, const char *rule,
+		     uint32_t options)
+{
+	int ec;
+	PCRE2_SIZE eoff;
+	pcre2_code *re = compile_text(L, n->str, n->len, options, &ec, &eoff);
+	if (re)
+		return re;
+	PCRE2_UCHAR msg[256];
+	pcre2_get_error_message(ec, msg, sizeof(msg));
+	int exact;
+	unsigned col = regex_column(n, eoff, &exact);
+	if (exact)
+		tm_diag_error(L->d, L->src, n->line, col, "rule '%s': %s: %s", rule, what, (char *)msg);
+	else
+		tm_diag_error(L->d, L->src, n->line, col, "rule '%s': %s: %s (pattern offset %zu)", rule, what,
+			      (char *)msg, (size_t)eoff);
+	return NULL;
+}
+
+int tm__re_is_jit(const void *re)
+{
+	size_t size = 0;
+	return re && pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
+void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const struct tm_ynode *at,
+		       uint32_t offset)
+{
+	uint32_t count = 0, esize = 0;
+	PCRE2_SPTR table = NULL;
+	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + i * esize;
+		uint32_t group = (uint32_t)((e[0] << 8) | e[1]) + offset;
+		const char *name = (const char *)(e + 2);
+		struct tm_capture c = { .group = group, .target = -1 };
+		const struct tm_group_name *g;
+		int p;
+		if (strcmp(name, "msg") == 0) {
+			c.kind = TM_CAP_MSG;
+		} else if (r->rec == TM_REC_PARAM && strcmp(name, "key") == 0) {
+			c.kind = TM_CAP_KEY;
+		} else if (r->rec == TM_REC_PARAM && strcmp(name, "value") == 0) {
+			c.kind = TM_CAP_VALUE;
+		} else if (r->rec == TM_REC_STEP && (g = tm_group_lookup(name))) {
+			c.kind = TM_CAP_FIELD;
+			c.target = (int)g->field;
+			c.pow10 = g->pow10;
+		} else if ((r->rec == TM_REC_PARAM || r->rec == TM_REC_STEP) &&
+			   (p = tm_param_lookup(name, strlen(name))) >= 0) {
+			/* a step line may also print a job parameter (e.g. global batch) */
+			c.kind = TM_CAP_PARAM;
+			c.target = p;
+		} else if (r->rec == TM_REC_EVENT || r->rec == TM_REC_DETECT) {
+			continue;   /* events and detectors keep other names for readability */
+		} else {
+			const char *known[TM_P_N + 32];
+			size_t nk = tm_group_candidates(r->rec, known, sizeof(known) / sizeof(known[0]));
+			char ctx[200];
+			snprintf(ctx, sizeof(ctx), "rule '%s': ", r->name);
+			tm_diag_unknown(L->d, L->src, at, ctx, "group name", name, known, nk);
+			continue;
+		}
+		r->caps = tm_xrealloc(r->caps, (r->ncaps + 1) * sizeof(*r->caps));
+		r->caps[r->ncaps++] = c;
+	}
+}
+
+void tm__re_compile_list(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *seq)
+{
+	if (seq->type != TM_Y_SEQ || seq->n == 0) {
+		tm__rload_err(L, seq, "rule '%s': 'regexes' must be a non-empty list of strings, not %s", r->name,
+			      seq->type == TM_Y_SEQ ? "an empty list" : tm_ytype_name(seq->type));
+		return;
+	}
+	size_t errors = L->d->errors, total = 0;
+	uint32_t offset = 0;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct tm_ynode *n = seq->kids[i];
+		if (n->type != TM_Y_SCALAR) {
+			tm__rload_err(L, n, "rule '%s': each of 'regexes' must be a string, not %s", r->name,
+				      tm_ytype_name(n->type));
+			continue;
+		}
+		total += n->len + 5;
+		pcre2_code *re = tm__re_compile(L, n, "regexes", r->name, 0);
+		if (!re)
+			continue;
+		uint32_t cap = 0, backref = 0;
+		pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
+		pcre2_pattern_info(re, PCRE2_INFO_BACKREFMAX, &backref);
+		if (backref && offset)   /* \1 would name the first regex's group 1 once combined */
+			tm__rload_err(L, n, "rule '%s': regexes: a numbered back reference is only allowed in the "
+				      "first regex (use a named group)", r->name);
+		tm__re_map_groups(L, r, re, n, offset);
+		offset += cap;
+		pcre2_code_free(re);
+	}
+	if (L->d->errors == errors) {
+		char *all = tm_xmalloc(total + 1), *p = all;
+		for (size_t i = 0; i < seq->n; i++) {
+			const struct tm_ynode *n = seq->kids[i];
+			memcpy(p, i ? "|(?:" : "(?:", i ? 4 : 3);
+			p += i ? 4 : 3;
+			memcpy(p, n->str, n->len);
+			p += n->len;
+			*p++ = ')';
+		}
+		int ec;
+		PCRE2_SIZE eoff;
+		r->re = compile_text(L, all, (size_t)(p - all), PCRE2_DUPNAMES, &ec, &eoff);
+		if (!r->re) {   /* e.g. a (*VERB) that only works at the start of a pattern */
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(ec, msg, sizeof(msg));
+			tm__rload_err(L, seq, "rule '%s': regexes: cannot be combined: %s", r->name, (char *)msg);
+		}
+		free(all);
+	}
+}
