@@ -233,7 +233,7 @@ int tm_cli_parse(struct tm_cli *cli, const struct tm_cmd_spec *spec, int argc, c
 	}
 	shorts[ns] = '\0';
 	int c, rc = 0;
-	optind = 1;
+	optind = 0;      /* 0, not 1: GNU getopt then also forgets a scan stopped mid-word ("-vh") */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		size_t k = nsp;
