@@ -247,8 +247,7 @@ static int parse_line(struct tm_saved *cur, char *line)
 			   &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
 			   &s.tokens_per_s, &s.samples_per_s, &s.line) != 11)
 			return -1;
-		tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
-		r->steps[r->nsteps++] = s;
+		*tm_run_push_step(r) = s;
 	} else if (strncmp(line, "event ", 6) == 0) {
 		if (r->nevents == TM_RUN_EVENTS_MAX)
 			return -1;
