@@ -2,7 +2,8 @@
  *
  * Steps: a hit with a step number already kept is a duplicate (another rank, or a progress-bar
  * redraw) and is counted, not kept; a new number below the highest is a late step, put in its
- * place in O(log n) amortised (see open_slot). A step rule without a step number (Paxml's
+ * place: O(log n) amortised for descending steps and late ones near the end, while one landing
+ * mid-array moves the shorter side (see open_slot). A step rule without a step number (Paxml's
  * "train_step() took") numbers its records itself. Step records are accepted only from the run's
  * framework pack; the first step hit or detector match fixes that framework. Events of the same
  * kind in a row fold into one entry with a count and line range.
