@@ -126,6 +126,9 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 	if (f->lines.truncated)
 		fprintf(stderr, "trainmon analyze: %s: %llu lines longer than %zu bytes were cut (--line-max)\n",
 			path, (unsigned long long)f->lines.truncated, f->lines.line_max);
+	if (f->m.regex_aborted)
+		fprintf(stderr, "trainmon analyze: %s: %llu regex runs hit a PCRE2 limit and count as no match\n",
+			path, (unsigned long long)f->m.regex_aborted);
 	if (f->run.nsteps == 0 && f->run.nevents == 0) {
 		fprintf(stderr, "trainmon analyze: %s: no step records or events found (%llu lines; framework %s)\n",
 			path, (unsigned long long)f->lines.lines, s.framework ? s.framework : "not detected");

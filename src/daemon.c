@@ -229,7 +229,7 @@ static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *
 	w->final_sent = tm_alerts_run_over(&w->alerts);
 	if (!s->has_pos)
 		return;
-	int rc = tm_tail_resume(&w->tail, s->dev, s->ino, s->off, s->line, s->marker, s->marker_len, now);
+	int rc = tm_tail_resume_ident(&w->tail, s->dev, s->ino, s->off, s->line, s->marker, s->marker_len, &s->ident, now);
 	if (rc == 0)
 		return;
 	char rotated[PATH_MAX];

@@ -166,6 +166,7 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	f->m.records += g->m.records;
 	f->m.literal_records += g->m.literal_records;
 	f->m.regex_runs += g->m.regex_runs;
+	f->m.regex_aborted += g->m.regex_aborted;
 	tm_feed_release(g);
 	free(g);
 	return rc;

@@ -31,8 +31,47 @@ void tm_fmt_num(char *buf, size_t n, double v)
 	}
 }
 
-static void put_escaped(FILE *f, const char *s, size_t n)
+/* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7), or 0 when the bytes there are
+ * ill-formed; *bad is then the length of the maximal subpart to replace with one U+FFFD (at least 1),
+ * so a truncated sequence costs one replacement and every stray byte one more. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end, size_t *bad)
 {
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else {
+		*bad = 1;
+		return 0;
+	}
+	if (c == 0xe0)
+		lo = 0xa0;              /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;              /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;              /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;              /* above U+10FFFF */
+	size_t i = 1;
+	for (; i < len && p + i < end; i++) {
+		if (p[i] < lo || p[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	if (i == len)
+		return len;
+	*bad = i;
+	return 0;
+}
+
+static void put_escaped(struct tm_json *j, const char *s, size_t n)
+{
+	FILE *f = j->f;
 	fputc('"', f);
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
@@ -52,19 +91,14 @@ static void put_escaped(FILE *f, const char *s, size_t n)
 			fputc(c, f);
 			p++;
 		} else {
-			/* pass a well-formed UTF-8 sequence, replace anything else */
-			size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-			if (c >= 0xe0 && c < 0xf0)
-				len = 3;
-			int ok = len && (size_t)(end - p) >= len;
-			for (size_t i = 1; ok && i < len; i++)
-				ok = (p[i] & 0xc0) == 0x80;
-			if (ok) {
+			size_t bad = 0, len = utf8_len(p, end, &bad);
+			if (len) {
 				fwrite(p, 1, len, f);
 				p += len;
 			} else {
-				fputc('?', f);
-				p++;
+				fputs("\xef\xbf\xbd", f);   /* U+FFFD */
+				j->replaced++;
+				p += bad;
 			}
 		}
 	}
@@ -82,7 +116,7 @@ static void item(struct tm_json *j, const char *key)
 			fputs("  ", j->f);
 	}
 	if (key) {
-		put_escaped(j->f, key, strlen(key));
+		put_escaped(j, key, strlen(key));
 		fputs(j->pretty ? ": " : ":", j->f);
 	}
 }
@@ -117,7 +151,7 @@ void tm_json_end(struct tm_json *j, char close)
 void tm_json_strn(struct tm_json *j, const char *key, const char *v, size_t n)
 {
 	item(j, key);
-	put_escaped(j->f, v, n);
+	put_escaped(j, v, n);
 }
 
 void tm_json_str(struct tm_json *j, const char *key, const char *v)

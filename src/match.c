@@ -183,13 +183,50 @@ struct tm_prefilter *tm_prefilter_build(const struct tm_ruleset *rs)
 	return ac;
 }
 
-/* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern was
- * JIT-compiled, the interpreter otherwise. Same results either way. */
-static inline int run_re(const void *re, int jit, const char *s, size_t n, size_t start, void *md)
+/* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
+ * the interpreter (its backtracking frames live on the heap) with these limits. */
+#define TM_JIT_STACK_START (32u << 10)
+#define TM_JIT_STACK_MAX   (1u << 20)
+#define TM_HEAP_LIMIT_KIB  (64u << 10)
+#define TM_MATCH_LIMIT     10000000u
+
+/* The slow path of run_re: the JIT ran out of stack (a long line with a pattern that backtracks
+ * per character). Retries with the matcher's own larger JIT stack, then with the interpreter. */
+static int retry_re(struct tm_matcher *m, const void *re, const char *s, size_t n, size_t start, void *md)
 {
-	if (jit)
-		return pcre2_jit_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
-	return pcre2_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+	if (!m->mctx) {
+		m->mctx = pcre2_match_context_create(NULL);
+		m->jit_stack = pcre2_jit_stack_create(TM_JIT_STACK_START, TM_JIT_STACK_MAX, NULL);
+		if (!m->mctx || !m->jit_stack)
+			abort();   /* PCRE2 only fails here when malloc does */
+		pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+		pcre2_set_heap_limit(m->mctx, TM_HEAP_LIMIT_KIB);
+		pcre2_set_match_limit(m->mctx, TM_MATCH_LIMIT);
+	}
+	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, start, 0, md, m->mctx);
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, PCRE2_NO_JIT, md, m->mctx);
+	return rc;
+}
+
+/* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern was
+ * JIT-compiled, the interpreter otherwise. Same results either way. A run that fails other than
+ * by not matching (a match, heap or stack limit, even after retry_re) is counted in
+ * m->regex_aborted and reads as no match. */
+static inline int run_re(struct tm_matcher *m, const void *re, int jit, const char *s, size_t n, size_t start,
+			 void *md)
+{
+	int rc;
+	if (jit) {
+		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			rc = retry_re(m, re, s, n, start, md);
+	} else {
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+	}
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+		m->regex_aborted++;
+	return rc;
 }
 
 /* Adds rule r to the record's candidates once. */
@@ -302,6 +339,8 @@ void tm_matcher_release(struct tm_matcher *m)
 {
 	pcre2_match_data_free(m->md);
 	pcre2_match_data_free(m->md_sub);
+	pcre2_match_context_free(m->mctx);
+	pcre2_jit_stack_free(m->jit_stack);
 	free(m->seen);
 	free(m->cand);
 	free(m->matches);
@@ -346,7 +385,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		if (r->rec == TM_REC_DETECT && m->skip_detect)
 			continue;
 		m->regex_runs++;
-		int rc = run_re(r->re, r->jit, p, len, 0, md);
+		int rc = run_re(m, r->re, r->jit, p, len, 0, md);
 		if (rc < 0)
 			continue;
 		m->matches[m->cand[i]]++;
@@ -393,13 +432,13 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
 		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
-			rc = run_re(f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
+			rc = run_re(m, f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
 			if (rc > 0)
 				break;
 			from = hit + 1;
 		}
 	} else {
-		rc = run_re(f->re, f->jit, subj, len, 0, m->md_sub);
+		rc = run_re(m, f->re, f->jit, subj, len, 0, m->md_sub);
 	}
 	uint32_t g = f->cap.group;
 	if (rc <= 0 || g >= (uint32_t)rc)

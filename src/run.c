@@ -1,7 +1,9 @@
 /* run.c: folding rule hits into a run's record (see run.h).
  *
- * Steps: a hit with a step number not above the highest seen is a duplicate (another rank, or a
- * progress-bar redraw) and is counted, not kept. A step rule without a step number (Paxml's
+ * Steps: a hit with a step number already kept is a duplicate (another rank, or a progress-bar
+ * redraw) and is counted, not kept; a new number below the highest is a late step, put in its
+ * place: O(log n) amortised for descending steps and late ones near the end, while one landing
+ * mid-array moves the shorter side (see open_slot). A step rule without a step number (Paxml's
  * "train_step() took") numbers its records itself. Step records are accepted only from the run's
  * framework pack; the first step hit or detector match fixes that framework. Events of the same
  * kind in a row fold into one entry with a count and line range.
@@ -34,7 +36,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 void tm_run_release(struct tm_run *r)
 {
 	free(r->file);
-	free(r->steps);
+	free(r->steps ? r->steps - r->steps_head : NULL);
 	free(r->events);
 	for (int i = 0; i < TM_P_N; i++)
 		free(r->sparams[i]);
@@ -175,6 +177,59 @@ static void set_param(struct tm_run *r, int param, const char *p, size_t n)
 		return;             /* "None" and other non-numbers leave it unknown */
 	r->params[param] = v;
 	r->param_line[param] = r->line;
+}
+
+/* ---- the step array: sorted by step, with free slots at both ends ----
+ * A record goes in by moving the shorter side of the array: late steps near the end move a few
+ * records, descending ones (each below all others) move none, taking a slot in front. Both
+ * ends grow by doubling, so either order costs O(1) amortised besides the O(log n) search. */
+
+/* Room for at least need records from r->steps on. */
+static void grow_back(struct tm_run *r, size_t need)
+{
+	if (need <= r->capsteps)
+		return;
+	size_t cap = r->capsteps * 2 > need ? r->capsteps * 2 : need < 16 ? 16 : need;
+	struct tm_step *base = r->steps ? r->steps - r->steps_head : NULL;
+	base = tm_xrealloc(base, (r->steps_head + cap) * sizeof(*base));
+	r->steps = base + r->steps_head;
+	r->capsteps = cap;
+}
+
+/* At least one free slot before r->steps[0]. */
+static void grow_front(struct tm_run *r)
+{
+	if (r->steps_head)
+		return;
+	size_t head = r->nsteps < 16 ? 16 : r->nsteps;
+	struct tm_step *base = tm_xmalloc((head + r->capsteps) * sizeof(*base));
+	if (r->nsteps)
+		memcpy(base + head, r->steps, r->nsteps * sizeof(*base));
+	free(r->steps);                  /* steps_head was 0: r->steps is the allocation */
+	r->steps = base + head;
+	r->steps_head = head;
+}
+
+/* Opens a slot at index i (0 <= i <= nsteps) and returns it; the records from i on move up. */
+static struct tm_step *open_slot(struct tm_run *r, size_t i)
+{
+	if (i < r->nsteps - i) {
+		grow_front(r);
+		r->steps--;
+		r->steps_head--;
+		r->capsteps++;
+		memmove(r->steps, r->steps + 1, i * sizeof(*r->steps));
+	} else {
+		grow_back(r, r->nsteps + 1);
+		memmove(&r->steps[i + 1], &r->steps[i], (r->nsteps - i) * sizeof(*r->steps));
+	}
+	r->nsteps++;
+	return &r->steps[i];
+}
+
+struct tm_step *tm_run_push_step(struct tm_run *r)
+{
+	return open_slot(r, r->nsteps);
 }
 
 size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep)
@@ -340,11 +395,8 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 				hi = mid;
 		}
 		if (r->steps[lo].step != step) {
-			tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
-			memmove(&r->steps[lo + 1], &r->steps[lo], (r->nsteps - lo) * sizeof(*r->steps));
-			r->nsteps++;
 			r->out_of_order++;
-			fill_step(r, &r->steps[lo], step, f);
+			fill_step(r, open_slot(r, lo), step, f);
 			step_events(r, h, f, step, loss_nonfinite);
 			return;
 		}
@@ -352,8 +404,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		r->dup_steps++;
 		return;
 	}
-	tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
-	fill_step(r, &r->steps[r->nsteps++], step, f);
+	fill_step(r, tm_run_push_step(r), step, f);
 	step_events(r, h, f, step, loss_nonfinite);
 }
 
@@ -515,7 +566,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		take_fields(&a->steps[a->nsteps - 1], b->pending, 0);
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
-		tm_xgrow((void **)&a->steps, &a->capsteps, a->nsteps + b->nsteps, sizeof(*a->steps));
+		grow_back(a, a->nsteps + b->nsteps);
 		for (size_t k = 0; k < b->nsteps; k++) {
 			a->steps[a->nsteps + k] = b->steps[k];
 			a->steps[a->nsteps + k].line = add_line(b->steps[k].line, line_offset);

@@ -1,12 +1,15 @@
 /* state.c: saving and loading the watch state (see state.h).
  *
  * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
- *   trainmon-state 1
- *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX / run FWHEX STEPBASE DUPS CTOKENS SELFRANK
+ *   trainmon-state 2
+ *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX HEADLEN HEADHASH WINLEN WINHASH BTIME
+ *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK
  *   param I V / sparam I HEX / step 11 numbers / event 6 fields / evcount K N
  *   alerts ... / end
  *   checksum FNV1A64-of-everything-above
- * Doubles are printed with %.17g so they read back bit for bit.
+ * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
+ * version 1 file (pos without the identity fields) still loads: its positions are checked by
+ * inode and marker only, as version 1 did, until the next save writes the identity.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,10 +64,16 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	uint64_t off, line;
 	unsigned char mk[TM_MARKER_LEN];
 	size_t mkn;
-	if (tm_tail_position(t, &dev, &ino, &off, &line, mk, &mkn) == 0) {
+	struct tm_tail_ident id;
+	if (tm_tail_position(t, &dev, &ino, &off, &line, mk, &mkn, &id) == 0) {
 		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)dev, (uintmax_t)ino, off, line);
 		put_hex(f, mk, mkn);
-		fputc('\n', f);
+		fprintf(f, " %" PRIu32 " %016" PRIx64 " %" PRIu32 " %016" PRIx64, id.head_len, id.head_hash,
+			id.win_len, id.win_hash);
+		if (id.has_btime)
+			fprintf(f, " %" PRId64 ".%09" PRIu32 "\n", id.btime_s, id.btime_ns);
+		else
+			fputs(" -\n", f);
 	}
 	fputs("run ", f);
 	const char *fw = r->framework >= 0 ? r->rs->packs[r->framework].name : "";
@@ -118,7 +127,7 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 	FILE *m = open_memstream(&buf, &len);
 	if (!m)
 		return -errno;
-	fputs("trainmon-state 1\n", m);
+	fputs("trainmon-state 2\n", m);
 	for (size_t i = 0; i < n; i++)
 		write_entry(m, &v[i]);
 	fflush(m);
@@ -205,14 +214,29 @@ void tm_state_free(struct tm_saved *v, size_t n)
 	free(v);
 }
 
-static int parse_line(struct tm_saved *cur, char *line)
+/* The identity fields of a version 2 pos record (after the marker). */
+static int parse_ident(const char *p, struct tm_tail_ident *id)
+{
+	char bt[64];
+	if (sscanf(p, "%" SCNu32 " %" SCNx64 " %" SCNu32 " %" SCNx64 " %63s", &id->head_len, &id->head_hash,
+		   &id->win_len, &id->win_hash, bt) != 5 || id->head_len > TM_IDENT_HEAD || id->win_len > TM_IDENT_WIN)
+		return -1;
+	if (strcmp(bt, "-") == 0)
+		return 0;
+	id->has_btime = 1;
+	return sscanf(bt, "%" SCNd64 ".%" SCNu32, &id->btime_s, &id->btime_ns) == 2 ? 0 : -1;
+}
+
+static int parse_line(struct tm_saved *cur, char *line, int version)
 {
 	char a[8192];
 	struct tm_run *r = &cur->run;
 	if (strncmp(line, "pos ", 4) == 0) {
 		uintmax_t dev, ino;
-		if (sscanf(line, "pos %ju %ju %" SCNu64 " %" SCNu64 " %8191s", &dev, &ino, &cur->off, &cur->line, a) != 5 ||
-		    unhex(a, cur->marker, sizeof(cur->marker), &cur->marker_len) < 0)
+		int end = 0;
+		if (sscanf(line, "pos %ju %ju %" SCNu64 " %" SCNu64 " %8191s%n", &dev, &ino, &cur->off, &cur->line, a,
+			   &end) != 5 || unhex(a, cur->marker, sizeof(cur->marker), &cur->marker_len) < 0 ||
+		    (version >= 2 && parse_ident(line + end, &cur->ident) < 0))
 			return -1;
 		cur->dev = (dev_t)dev;
 		cur->ino = (ino_t)ino;
@@ -247,8 +271,7 @@ static int parse_line(struct tm_saved *cur, char *line)
 			   &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
 			   &s.tokens_per_s, &s.samples_per_s, &s.line) != 11)
 			return -1;
-		tm_xgrow((void **)&r->steps, &r->capsteps, r->nsteps + 1, sizeof(*r->steps));
-		r->steps[r->nsteps++] = s;
+		*tm_run_push_step(r) = s;
 	} else if (strncmp(line, "event ", 6) == 0) {
 		if (r->nevents == TM_RUN_EVENTS_MAX)
 			return -1;
@@ -315,7 +338,8 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 	/* checksum: the last line covers everything before it */
 	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
 	uint64_t want;
-	if (strncmp(buf, "trainmon-state 1\n", 17) != 0 || !last ||
+	int version = strncmp(buf, "trainmon-state 1\n", 17) == 0 ? 1 : strncmp(buf, "trainmon-state 2\n", 17) == 0 ? 2 : 0;
+	if (!version || !last ||
 	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || fnv(buf, (size_t)(last + 1 - buf)) != want) {
 		snprintf(err, errlen, "%s: not a trainmon state file, or cut short (checksum mismatch)", path);
 		free(buf);
@@ -344,7 +368,7 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 			bad = !cur;
 			cur = NULL;
 		} else {
-			bad = !cur || parse_line(cur, line) < 0;
+			bad = !cur || parse_line(cur, line, version) < 0;
 		}
 	}
 	free(buf);

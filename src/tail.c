@@ -9,8 +9,11 @@
  * moves to the old list and is drained until rotate_wait passes with no growth (then its
  * unfinished last line is flushed), and the new inode is read from 0. Truncation (copytruncate)
  * is a size below our read position, or, when the file regrew past it before we looked, a change
- * of the last bytes we read (the marker). Each inode has its own line splitter, so a partial line
- * of A is never glued to the first bytes of B.
+ * of its identity at that position: the last bytes we read (the marker), the hash of its first
+ * bytes (taken as we read them) and of a window before the position. The marker alone is not
+ * enough: Megatron's iteration lines share their last 33 bytes, so a regrown log with a line
+ * ending at the old position shows the same marker. Each inode has its own line splitter, so a
+ * partial line of A is never glued to the first bytes of B.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +72,68 @@ static uint64_t read_pos(const struct tm_tail_fd *f)
 	return f->lines.off + f->lines.len;
 }
 
+#define FNV_BASIS 1469598103934665603ull
+
+static uint64_t fnv_add(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* FNV-1a of the len (<= TM_IDENT_WIN) bytes at from. Returns 0, or -1 when fewer could be read. */
+static int hash_range(int fd, uint64_t from, size_t len, uint64_t *h)
+{
+	unsigned char buf[TM_IDENT_WIN];
+	ssize_t k = len ? pread(fd, buf, len, (off_t)from) : 0;
+	if (k < 0 || (size_t)k != len)
+		return -1;
+	*h = fnv_add(FNV_BASIS, buf, len);
+	return 0;
+}
+
+/* The identity of fd's file at position pos, read back from the file. Returns 0 or -1. */
+static int ident_at(int fd, uint64_t pos, struct tm_tail_ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->head_len = (uint32_t)(pos < TM_IDENT_HEAD ? pos : TM_IDENT_HEAD);
+	id->win_len = (uint32_t)(pos < TM_IDENT_WIN ? pos : TM_IDENT_WIN);
+	if (hash_range(fd, 0, id->head_len, &id->head_hash) < 0)
+		return -1;
+	if (pos <= TM_IDENT_HEAD && id->win_len == id->head_len)
+		id->win_hash = id->head_hash;      /* the window is the head: one read */
+	else if (hash_range(fd, pos - id->win_len, id->win_len, &id->win_hash) < 0)
+		return -1;
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME)) {
+		id->has_btime = 1;
+		id->btime_s = sx.stx_btime.tv_sec;
+		id->btime_ns = sx.stx_btime.tv_nsec;
+	}
+	return 0;
+}
+
+/* Does the file now (b) show what was saved (a)? Parts a does not know are not compared. */
+static int ident_same(const struct tm_tail_ident *a, const struct tm_tail_ident *b)
+{
+	if (a->head_len && (a->head_len != b->head_len || a->head_hash != b->head_hash))
+		return 0;
+	if (a->win_len && (a->win_len != b->win_len || a->win_hash != b->win_hash))
+		return 0;
+	if (a->has_btime && b->has_btime && (a->btime_s != b->btime_s || a->btime_ns != b->btime_ns))
+		return 0;
+	return 1;
+}
+
+/* f now reads at pos (resumed, or started at the end): its identity there, from the file. */
+static void ident_start(struct tm_tail_fd *f, uint64_t pos)
+{
+	if (ident_at(f->fd, pos, &f->id) < 0)
+		memset(&f->id, 0, sizeof(f->id));   /* unknown: only the marker is compared */
+}
+
 /* The marker: the last bytes read before `pos` of this inode, read back from the file. */
 static int marker_at(int fd, uint64_t pos, unsigned char *buf, size_t *n)
 {
@@ -103,9 +168,23 @@ static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
 		memmove(f->mark, f->mark + f->markn - keep, keep);
 		memcpy(f->mark + keep, end - k, k);
 		f->markn = keep + k;
+		/* and the file's first bytes, hashed as they pass */
+		uint64_t at = read_pos(f) - (uint64_t)n;
+		if (f->id.head_len < TM_IDENT_HEAD && at == f->id.head_len) {
+			size_t h = TM_IDENT_HEAD - f->id.head_len;
+			if (h > (size_t)n)
+				h = (size_t)n;
+			f->id.head_hash = fnv_add(f->id.head_len ? f->id.head_hash : FNV_BASIS, end - n, h);
+			f->id.head_len += (uint32_t)h;
+		}
 		tm_lines_drain(&f->lines, tm_feed_record, &t->feed);
 	}
 	if (total) {
+		/* the window before the new read position, for the truncation check */
+		uint64_t pos = read_pos(f);
+		f->id.win_len = (uint32_t)(pos < TM_IDENT_WIN ? pos : TM_IDENT_WIN);
+		if (hash_range(f->fd, pos - f->id.win_len, f->id.win_len, &f->id.win_hash) < 0)
+			f->id.win_len = 0;   /* shrank meanwhile: the next check sees the size */
 		f->last_growth_ms = now_ms;
 		t->last_data_ms = now_ms;
 		t->st.bytes += total;
@@ -129,6 +208,7 @@ static int open_cur(struct tm_tail *t, uint64_t now_ms)
 	t->cur.ino = st.st_ino;
 	t->cur.last_growth_ms = now_ms;
 	t->cur.markn = 0;
+	ident_start(&t->cur, 0);
 	tm_lines_reset(&t->cur.lines, 0, 0);
 	t->gone = 0;
 	return 0;
@@ -171,6 +251,10 @@ static int check_truncation(struct tm_tail *t)
 			return rc;
 		size_t m = n < t->cur.markn ? n : t->cur.markn;
 		truncated = m && memcmp(now + n - m, t->cur.mark + t->cur.markn - m, m) != 0;
+		/* equal last bytes prove little (repetitive lines): the head and window hashes too */
+		struct tm_tail_ident id;
+		if (!truncated)
+			truncated = ident_at(t->cur.fd, pos, &id) < 0 || !ident_same(&t->cur.id, &id);
 	}
 	if (!truncated)
 		return 0;
@@ -179,6 +263,7 @@ static int check_truncation(struct tm_tail *t)
 		return -errno;
 	tm_lines_reset(&t->cur.lines, 0, 0);
 	t->cur.markn = 0;
+	ident_start(&t->cur, 0);
 	return 1;
 }
 
@@ -244,6 +329,13 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
 		   const unsigned char *marker, size_t marker_len, uint64_t now_ms)
 {
+	return tm_tail_resume_ident(t, dev, ino, off, line, marker, marker_len, NULL, now_ms);
+}
+
+int tm_tail_resume_ident(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
+			 const unsigned char *marker, size_t marker_len, const struct tm_tail_ident *id,
+			 uint64_t now_ms)
+{
 	if (t->cur.fd < 0) {
 		int rc = open_cur(t, now_ms);
 		if (rc < 0)
@@ -256,7 +348,9 @@ int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64
 		return 1;
 	unsigned char now[TM_MARKER_LEN];
 	size_t n;
-	if (marker_at(t->cur.fd, off, now, &n) < 0 || n != marker_len || memcmp(now, marker, n) != 0) {
+	struct tm_tail_ident now_id;
+	if (marker_at(t->cur.fd, off, now, &n) < 0 || n != marker_len || memcmp(now, marker, n) != 0 ||
+	    ident_at(t->cur.fd, off, &now_id) < 0 || (id && !ident_same(id, &now_id))) {
 		t->st.truncations++;
 		return 1;
 	}
@@ -265,6 +359,7 @@ int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64
 	tm_lines_reset(&t->cur.lines, off, line);
 	memcpy(t->cur.mark, marker, marker_len);   /* what the truncation check compares against */
 	t->cur.markn = marker_len;
+	t->cur.id = now_id;
 	return 0;
 }
 
@@ -289,6 +384,7 @@ int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms)
 		return -errno;
 	tm_lines_reset(&t->cur.lines, (uint64_t)end, 0);
 	t->cur.markn = 0;
+	ident_start(&t->cur, (uint64_t)end);
 	/* mid-line (the writer is inside a line): skip to the next '\n', never match a fragment */
 	char last;
 	if (end > 0 && pread(t->cur.fd, &last, 1, end - 1) == 1 && last != '\n')
@@ -323,7 +419,7 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 }
 
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
-		     unsigned char *marker, size_t *marker_len)
+		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id)
 {
 	if (t->cur.fd < 0)
 		return -1;
@@ -333,5 +429,7 @@ int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *
 	*line = t->cur.lines.line;
 	if (marker_at(t->cur.fd, *off, marker, marker_len) < 0)
 		*marker_len = 0;
+	if (ident_at(t->cur.fd, *off, id) < 0)
+		memset(id, 0, sizeof(*id));
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* json.h: a small streaming JSON writer over a FILE (no tree, no allocation).
  *
- * Keys and strings are escaped (control bytes as \u00XX; bytes >= 0x80 pass through, so invalid
- * UTF-8 in a log message stays invalid: it is replaced by '?' here to keep the output valid UTF-8).
+ * Keys and strings are escaped (control bytes as \u00XX); well-formed UTF-8 passes through, and
+ * each maximal ill-formed subpart (overlongs, surrogates, above U+10FFFF, truncated sequences,
+ * stray bytes) becomes one U+FFFD, counted in `replaced`, so the output is always valid UTF-8.
  * Numbers print the shortest form that reads back to the same double; NAN and infinities print
  * as null, which is how trainmon says "unknown".
  */
@@ -17,6 +18,7 @@ struct tm_json {
 	int depth;
 	unsigned char first[TM_JSON_DEPTH]; /* 1 until the container at that depth has an item */
 	int pretty;              /* 1: newlines and two-space indents */
+	size_t replaced;         /* ill-formed UTF-8 subparts written as U+FFFD since init */
 };
 
 void tm_json_init(struct tm_json *j, FILE *f, int pretty);

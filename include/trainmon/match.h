@@ -3,7 +3,8 @@
  * The ruleset's literals form one prefilter: a record is scanned once, and only the rules whose
  * literal occurs in it (plus rules with no literal) run their PCRE2 regex, JIT-compiled.
  * The ruleset is shared and immutable; a matcher holds the per-thread scratch (match data,
- * candidate list) and per-rule match counters.
+ * candidate list) and per-rule match counters. A regex run that exhausts the JIT stack (long
+ * lines) is retried with a larger JIT stack, then the interpreter; one that still fails is counted.
  */
 #ifndef TRAINMON_MATCH_H
 #define TRAINMON_MATCH_H
@@ -35,6 +36,12 @@ struct tm_matcher {
 	uint64_t records;             /* records matched */
 	uint64_t literal_records;         /* records holding at least one literal */
 	int skip_detect;              /* set by the caller once a run's framework is known */
+	void *jit_stack;              /* owned pcre2_jit_stack *, made on the first JIT stack
+					 exhaustion (one per matcher, so per thread) */
+	void *mctx;                   /* owned pcre2_match_context * using jit_stack, with heap and
+					 match limits for the interpreter fallback */
+	uint64_t regex_aborted;       /* regex runs that failed other than by not matching (a
+					 limit, even after the retries): read as no match */
 };
 
 /* The prefilter over every literal of rs's rules (owned by the caller; rs must outlive it).

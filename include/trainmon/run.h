@@ -43,8 +43,11 @@ struct tm_run {
 	int framework;               /* pack index, -1 unknown */
 	int framework_forced;        /* set by --framework: detectors and other packs' steps ignored */
 	int step_base;               /* of the rule that gave the steps */
-	struct tm_step *steps;       /* owned, in arrival order */
-	size_t nsteps, capsteps;
+	struct tm_step *steps;       /* owned, sorted by step; the allocation starts steps_head
+					records before it (room for late steps), so grow it only
+					through tm_run_push_step */
+	size_t nsteps, capsteps;     /* capsteps: records that fit from steps[0] on */
+	size_t steps_head;           /* free records before steps[0] */
 	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
 	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
 	uint64_t out_of_order;       /* step records that arrived after a later step (kept in order) */
@@ -74,6 +77,10 @@ int tm_run_force_framework(struct tm_run *r, const char *pack);
 
 /* tm_hit_fn: ctx is the struct tm_run. Set r->line before matching each record. */
 int tm_run_hit(void *ctx, const struct tm_hit *h);
+
+/* Appends a step record (contents unset) after the last and returns it; the caller keeps the
+ * order (state.c restoring saved steps). */
+struct tm_step *tm_run_push_step(struct tm_run *r);
 
 /* Keeps the newest `keep` step records when there are more than `max` (the daemon's cap on a
  * run's memory; statistics then cover that window). Returns how many were dropped. */

@@ -1,5 +1,6 @@
 /* state.h: the watch daemon's state file: per followed file its position (dev, ino, offset after
- * the last complete line, line count, marker bytes), its run's accumulators and its alert states.
+ * the last complete line, line count, marker bytes, identity: head and window hashes and birth
+ * time), its run's accumulators and its alert states.
  *
  * Written atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves the old
  * or the new state, never a mix. A text format with a checksum line: a corrupt or truncated file
@@ -23,6 +24,7 @@ struct tm_saved {
 	uint64_t off, line;
 	unsigned char marker[TM_MARKER_LEN];
 	size_t marker_len;
+	struct tm_tail_ident ident; /* all zero (unknown) in a version 1 state file */
 	struct tm_run run;          /* owned accumulators (rs and m unset: tm_state_apply sets them) */
 	char *framework;            /* owned pack name or NULL */
 	struct tm_alerts alerts;

@@ -2,8 +2,9 @@
  *
  * A tail is identified by its path: whatever inode the path names over time feeds the same run.
  * It reads only complete lines (a partial last line waits for its '\n'), keeps an old inode open
- * after a rename until it stops growing (rotate_wait), and detects truncation by size and by a
- * content marker (the bytes just before the saved offset), which also catches copytruncate
+ * after a rename until it stops growing (rotate_wait), and detects truncation by size and by the
+ * file's identity at the read position (tm_tail_ident: hashes of its first bytes and of a window
+ * before the position, the last bytes read, its birth time), which also catches copytruncate
  * followed by regrowth past the old offset. It never decides by path alone; see tail.c.
  */
 #ifndef TRAINMON_TAIL_H
@@ -16,6 +17,21 @@
 
 #define TM_MARKER_LEN 32
 #define TM_TAIL_OLD_MAX 4
+#define TM_IDENT_HEAD 4096          /* bytes: the file's first bytes that are hashed */
+#define TM_IDENT_WIN 4096           /* bytes: the window before the position that is hashed */
+
+/* What a file must still show at a read position to be the content read so far. Lines that
+ * repeat their last bytes (Megatron's iteration lines share their last 33) cannot fake it: the
+ * hashed window spans whole lines with their step numbers, and the head is the file's start. */
+struct tm_tail_ident {
+	uint64_t head_hash;         /* FNV-1a 64 of the first head_len bytes */
+	uint64_t win_hash;          /* FNV-1a 64 of the win_len bytes before the position */
+	uint32_t head_len;          /* min(position, TM_IDENT_HEAD); 0 with win_len 0: unknown */
+	uint32_t win_len;           /* min(position, TM_IDENT_WIN) */
+	int64_t btime_s;            /* birth time (statx), when has_btime */
+	uint32_t btime_ns;
+	int has_btime;
+};
 
 struct tm_tail_fd {                 /* one open inode */
 	int fd;                     /* -1 when closed */
@@ -25,6 +41,7 @@ struct tm_tail_fd {                 /* one open inode */
 	uint64_t last_growth_ms;    /* CLOCK_MONOTONIC ms of the last read that returned data */
 	unsigned char mark[TM_MARKER_LEN]; /* the last bytes read (ending at the read position) */
 	size_t markn;
+	struct tm_tail_ident id;    /* head hashed as read; window hashed at the read position */
 };
 
 struct tm_tail_stats {
@@ -61,6 +78,12 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms);
  * -errno. `line` is the number of lines before off (so line numbers continue). */
 int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
 		   const unsigned char *marker, size_t marker_len, uint64_t now_ms);
+/* The same, and the file must also show the identity id (saved by tm_tail_position) at off:
+ * the same head and window hashes, and birth time when both sides know it. id NULL, or one
+ * with nothing known (a state file of an older version), checks the marker only. */
+int tm_tail_resume_ident(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
+			 const unsigned char *marker, size_t marker_len, const struct tm_tail_ident *id,
+			 uint64_t now_ms);
 
 /* Reads the current inode to EOF and moves it to the drain list (the path is about to name an
  * inode another tail has been reading: see the daemon's take-over). */
@@ -74,8 +97,9 @@ int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
 int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms);
 
 /* The position to save: offset after the last complete line of the current inode, its line
- * count, and the marker bytes before it. Returns 0, or -1 when there is no current inode. */
+ * count, the marker bytes before it and its identity there. Returns 0, or -1 when there is no
+ * current inode. */
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
-		     unsigned char *marker, size_t *marker_len);
+		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id);
 
 #endif

@@ -90,6 +90,26 @@ gen() {
 	done
 }
 
+# gen_megatron TIME FROM TO: Megatron iteration lines for steps FROM..TO logged at TIME
+# (HH:MM:SS). Every field has a fixed width, so every line has the same length and, as in real
+# Megatron logs, the same last 33 bytes: a rewritten log has a line ending at any old offset that
+# is a multiple of the line length, with the same bytes before it.
+gen_megatron() {
+	local i
+	for ((i = $2; i <= $3; i++)); do
+		printf ' [2025-03-11 %s] iteration %8d/  200000 | consumed samples: %12d | elapsed time per iteration (ms): %6d.%d | learning rate: 1.500000E-05 | global batch size:   512 | lm loss: %d.%06dE+00 | loss scale: 1.0 | grad norm: 1.190 | number of skipped iterations:   0 | number of nan iterations:   0 |\n' \
+			"$1" "$i" $((i * 512)) $((1000 + i % 97)) $((i % 10)) $((1 + i % 9)) $((i * 7919 % 1000000))
+	done
+}
+
+# emit_megatron FILE TIME FROM TO: gen_megatron's lines into FILE in one write, recorded as expected.
+emit_megatron() {
+	local text
+	text=$(gen_megatron "$2" "$3" "$4")
+	printf '%s\n' "$text" >>"$1"
+	printf '%s\n' "$text" >>"$EXPECTED"
+}
+
 # emit FILE LINE...: appends the lines to FILE in one write and records them as expected.
 emit() {
 	local f=$1
