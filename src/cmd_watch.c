@@ -462,13 +462,23 @@ int cmd_watch(int argc, char **argv)
 	if (status == TM_EXIT_OK) {
 		cfg.dirs = argv + optind;
 		cfg.ndirs = (size_t)(argc - optind);
-		struct tm_daemon dm;
-		status = tm_daemon_init(&dm, &cfg);
-		dm.reload_cfg = reload_cfg;
-		dm.reload_ctx = &x;
-		if (status == TM_EXIT_OK)
-			status = tm_daemon_run(&dm);
-		tm_daemon_release(&dm);
+		struct tm_daemon_opts opts = { .clock = NULL, .reload_cfg = reload_cfg, .reload_ctx = &x };
+		struct tm_daemon *dm = NULL;
+		struct tm_diag diag;
+		tm_diag_init(&diag);
+		int rc = tm_daemon_new(&dm, &cfg, &opts, &diag);
+		tm_diag_print(&diag, stderr);
+		tm_diag_release(&diag);
+		char err[4200] = "";
+		if (rc == 0)
+			rc = tm_daemon_start(dm, err, sizeof(err));
+		if (rc == 0)
+			rc = tm_daemon_run(dm);
+		if (err[0])
+			fprintf(stderr, "trainmon watch: %s\n", err);
+		status = rc == 0 ? TM_EXIT_OK : rc == TM_DAEMON_BAD_INPUT ? TM_EXIT_INPUT
+		       : rc == TM_DAEMON_BAD_USAGE ? TM_EXIT_USAGE : TM_EXIT_SYSTEM;
+		tm_daemon_free(dm);
 	}
 out:
 	free_file_jobs(&cfg);
