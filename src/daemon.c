@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "daemon_int.h"
+#include "daemon.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 

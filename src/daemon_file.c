@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon_int.h"
+#include "daemon.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 

@@ -58,7 +58,7 @@ struct tm_watch_cfg {
 	double expire_s;            /* finished runs leave /metrics after this */
 };
 
-struct tm_daemon;                   /* daemon_int.h: private to the daemon's files */
+struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */
 
 /* SIGHUP: rebuilds the config-file parts of cfg (job, files, alerts) with the flags on top;
  * returns the number of errors (then cfg is unchanged). */

@@ -1,12 +1,13 @@
-/* daemon_int.h: the watch daemon's struct and the internals its files share (daemon.c: loop,
+/* daemon.h (src/): the watch daemon's struct and the internals its files share (daemon.c: loop,
  * signals, tick, reload; daemon_file.c: per-file bookkeeping; sinks.c: output).
  *
- * Private to those files: cmd_watch.c sees only include/trainmon/daemon.h. The daemon owns the
- * loop, the directory watch and the metrics, and hands each a callback or a read-only view, so
- * none of them includes this header.
+ * Private to those files: cmd_watch.c sees only include/trainmon/daemon.h; both headers are the
+ * one module "daemon" (scripts/check_includes.sh). The daemon owns the loop, the directory watch
+ * and the metrics, and hands each a callback or a read-only view, so none of them includes this
+ * header.
  */
-#ifndef TRAINMON_DAEMON_INT_H
-#define TRAINMON_DAEMON_INT_H
+#ifndef TRAINMON_SRC_DAEMON_H
+#define TRAINMON_SRC_DAEMON_H
 
 #include <stddef.h>
 #include <stdint.h>
