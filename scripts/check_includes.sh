@@ -10,13 +10,12 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 
-# module FILE: basename without extension, with the one alias above
+# module FILE: sets mod to the basename without extension, with the one alias above
 module() {
-	local m
-	m=$(basename "$1")
-	m=${m%.*}
-	[ "$m" = vocab ] && m=rules
-	echo "$m"
+	mod=${1##*/}
+	mod=${mod%.*}
+	[ "$mod" = vocab ] && mod=rules
+	return 0
 }
 
 status=0
@@ -25,9 +24,11 @@ trap 'rm -f "$edges"' EXIT
 
 for f in src/*.c src/*.h include/trainmon/*.h; do
 	[ -e "$f" ] || continue
-	from=$(module "$f")
+	module "$f"
+	from=$mod
 	while IFS= read -r inc; do
-		to=$(module "$inc")
+		module "$inc"
+		to=$mod
 		# a public header may include only public headers (trainmon/...)
 		if [[ $f == include/* && $inc != trainmon/* ]]; then
 			echo "check_includes: $f includes \"$inc\", which is not a public header" >&2
