@@ -16,6 +16,7 @@
 
 #include "trainmon/cmd.h"
 #include "trainmon/engine.h"
+#include "trainmon/job.h"
 #include "trainmon/opt.h"
 #include "trainmon/report.h"
 #include "trainmon/xalloc.h"

@@ -284,13 +284,23 @@ int cmd_watch(int argc, char **argv)
 		struct reload_ctx x = { &cli, &o };
 		c->dirs = cli.args;
 		c->ndirs = cli.nargs;
-		struct tm_daemon dm;
-		status = tm_daemon_init(&dm, c);
-		dm.reload_cfg = reload_cfg;
-		dm.reload_ctx = &x;
-		if (status == TM_EXIT_OK)
-			status = tm_daemon_run(&dm);
-		tm_daemon_release(&dm);
+		struct tm_daemon_opts opts = { .clock = NULL, .reload_cfg = reload_cfg, .reload_ctx = &x };
+		struct tm_daemon *dm = NULL;
+		struct tm_diag diag;
+		tm_diag_init(&diag);
+		int drc = tm_daemon_new(&dm, c, &opts, &diag);
+		tm_diag_print(&diag, stderr);
+		tm_diag_release(&diag);
+		char derr[4200] = "";
+		if (drc == 0)
+			drc = tm_daemon_start(dm, derr, sizeof(derr));
+		if (drc == 0)
+			drc = tm_daemon_run(dm);
+		if (derr[0])
+			fprintf(stderr, "trainmon watch: %s\n", derr);
+		status = drc == 0 ? TM_EXIT_OK : drc == TM_DAEMON_BAD_INPUT ? TM_EXIT_INPUT
+		       : drc == TM_DAEMON_BAD_USAGE ? TM_EXIT_USAGE : TM_EXIT_SYSTEM;
+		tm_daemon_free(dm);
 	}
 out:
 	opts_release(&o);

@@ -5,9 +5,10 @@
  * for counters, ratios not percents); labels are run (file stem), file, framework, slurm_job_id,
  * never job or instance, which Prometheus sets. Label values are made valid UTF-8 (a path may hold
  * any bytes; one bad byte would fail the whole scrape). A run that ended leaves after --expire
- * seconds. libmicrohttpd runs without threads: its epoll fd, and a timerfd armed from
- * MHD_get_timeout() for the work MHD cannot signal through that fd, sit in the daemon's epoll set.
- * Must not: block, keep a copy of run values, or let a client stop the daemon.
+ * seconds. libmicrohttpd runs without threads: its epoll fd sits in the owner's tm_loop, and a loop
+ * timer armed from MHD_get_timeout() covers the work MHD cannot signal through that fd. Runs and
+ * counters come from the owner's read-only tm_metrics_view. Must not: block, keep a copy of run
+ * values or a pointer the view handed out, or let a client stop the daemon.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
@@ -20,23 +21,22 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "trainmon/cmd.h"
-#include "trainmon/daemon.h"
 #include "trainmon/json.h"
 #include "trainmon/metrics.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
 struct tm_metrics {
-	struct tm_daemon *d;       /* borrowed: the owner */
+	struct tm_metrics_cfg cfg; /* its strings borrowed from the owner's config */
+	struct tm_metrics_view view; /* the owner's runs and counters, read-only */
+	struct tm_loop *loop;      /* borrowed; NULL without --listen */
 	struct MHD_Daemon *http;   /* owned, NULL without --listen */
-	int http_epfd;             /* MHD's epoll fd, registered in d->epfd; -1 none */
-	int timerfd;               /* owned: fires when MHD_get_timeout() says MHD has work; -1 none */
-	uint64_t now_ms;           /* ms, CLOCK_MONOTONIC: of the last tick or request */
+	int http_epfd;             /* MHD's epoll fd (MHD owns it), registered in loop; -1 none */
+	uint64_t timer;            /* loop timer: fires when MHD_get_timeout() says MHD has work; 0 none */
+	uint64_t now_ms;           /* ms, loop clock: of the last tick or request */
 	double start_s;            /* s, Unix time the metrics started (trainmon_start_time_seconds) */
 	uint64_t scrapes, http_errors;
 	uint64_t textfile_ms;      /* ms, CLOCK_MONOTONIC: last textfile write */
@@ -88,9 +88,9 @@ static void label_value(FILE *f, const char *s)
 	}
 }
 
-static void run_labels(FILE *f, const struct tm_watched *w)
+static void run_labels(FILE *f, const struct tm_metrics_file *w)
 {
-	const char *path = w->tail.path;
+	const char *path = w->tail->path;
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	const char *dot = strrchr(base, '.');
@@ -102,16 +102,16 @@ static void run_labels(FILE *f, const struct tm_watched *w)
 	fputs("\",file=\"", f);
 	label_value(f, path);
 	fputs("\",framework=\"", f);
-	label_value(f, w->sum.framework ? w->sum.framework : "");
+	label_value(f, w->sum->framework ? w->sum->framework : "");
 	fputs("\"", f);
-	if (w->tail.feed.run.sparams[TM_P_SLURM_JOB_ID]) {
+	if (w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]) {
 		fputs(",slurm_job_id=\"", f);
-		label_value(f, w->tail.feed.run.sparams[TM_P_SLURM_JOB_ID]);
+		label_value(f, w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]);
 		fputs("\"", f);
 	}
 }
 
-static void sample(FILE *f, const char *name, const struct tm_watched *w, const char *extra, double v)
+static void sample(FILE *f, const char *name, const struct tm_metrics_file *w, const char *extra, double v)
 {
 	if (isnan(v))
 		return;                  /* unknown: no sample, rather than a made-up number */
@@ -126,9 +126,9 @@ static void sample(FILE *f, const char *name, const struct tm_watched *w, const 
 	fprintf(f, "} %s\n", num);
 }
 
-static int live(const struct tm_metrics *m, const struct tm_watched *w)
+static int live(const struct tm_metrics *m, const struct tm_metrics_file *w)
 {
-	double exp = m->d->cfg->expire_s;
+	double exp = m->cfg.expire_s;
 	return !w->ended_ms || m->now_ms < w->ended_ms || (double)(m->now_ms - w->ended_ms) < exp * 1000;
 }
 
@@ -170,16 +170,20 @@ static const struct family run_families[F_N] = {
 
 void tm_metrics_render(struct tm_metrics *m, FILE *f)
 {
-	struct tm_daemon *d = m->d;
 	double wall = wall_s();
+	size_t nfiles = m->view.nfiles(m->view.ctx);
+	struct tm_metrics_totals tot;
+	m->view.totals(m->view.ctx, &tot);
 	fprintf(f, "# HELP trainmon_build_info trainmon version.\n# TYPE trainmon_build_info gauge\n"
 		   "trainmon_build_info{version=\"%s\"} 1\n", TM_VERSION);
 	for (int fam = 0; fam < F_N; fam++) {
 		header(f, &run_families[fam]);
-		for (size_t i = 0; i < d->nfiles; i++) {
-			const struct tm_watched *w = d->files[i];
-			const struct tm_run *r = &w->tail.feed.run;
-			const struct tm_summary *s = &w->sum;
+		for (size_t i = 0; i < nfiles; i++) {
+			struct tm_metrics_file file;
+			m->view.file(m->view.ctx, i, &file);
+			const struct tm_metrics_file *w = &file;
+			const struct tm_run *r = &w->tail->feed.run;
+			const struct tm_summary *s = w->sum;
 			if (!live(m, w))
 				continue;
 			switch (fam) {
@@ -208,7 +212,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 				}
 				break;
 			case F_ALERT: {
-				const struct tm_alerts *a = &w->alerts;
+				const struct tm_alerts *a = w->alerts;
 				sample(f, "trainmon_run_alert_active", w, "alert=\"low_mfu\"", a->low_mfu.firing);
 				sample(f, "trainmon_run_alert_active", w, "alert=\"throughput_drop\"", a->drop.firing);
 				sample(f, "trainmon_run_alert_active", w, "alert=\"stall\"", a->stall.firing);
@@ -222,13 +226,13 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 			}
 			case F_LAST_STEP:
 				sample(f, "trainmon_run_last_step_age_seconds", w, NULL,
-				       w->alerts.last_step_ms && m->now_ms >= w->alerts.last_step_ms
-				       ? (double)(m->now_ms - w->alerts.last_step_ms) / 1000.0 : NAN);
+				       w->alerts->last_step_ms && m->now_ms >= w->alerts->last_step_ms
+				       ? (double)(m->now_ms - w->alerts->last_step_ms) / 1000.0 : NAN);
 				break;
 			case F_LAST_STEP_TS:
 				sample(f, "trainmon_run_last_step_timestamp_seconds", w, NULL,
-				       w->alerts.last_step_ms && m->now_ms >= w->alerts.last_step_ms
-				       ? wall - (double)(m->now_ms - w->alerts.last_step_ms) / 1000.0 : NAN);
+				       w->alerts->last_step_ms && m->now_ms >= w->alerts->last_step_ms
+				       ? wall - (double)(m->now_ms - w->alerts->last_step_ms) / 1000.0 : NAN);
 				break;
 			default:
 				break;
@@ -237,8 +241,10 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	}
 	/* about itself */
 	uint64_t bytes = 0, trunc = 0, rot = 0, truncs = 0, rerr = 0;
-	for (size_t i = 0; i < d->nfiles; i++) {
-		const struct tm_tail *t = &d->files[i]->tail;
+	for (size_t i = 0; i < nfiles; i++) {
+		struct tm_metrics_file file;
+		m->view.file(m->view.ctx, i, &file);
+		const struct tm_tail *t = file.tail;
 		bytes += t->st.bytes;
 		rot += t->st.rotations;
 		truncs += t->st.truncations;
@@ -246,20 +252,20 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 		trunc += t->cur.lines.truncated;
 	}
 	const struct { const char *name, *type, *help; double v; } self[] = {
-		{ "trainmon_files_watched", "gauge", "Log files followed.", (double)d->nfiles },
-		{ "trainmon_directories_watched", "gauge", "Directories watched or polled.", (double)d->ndirs },
+		{ "trainmon_files_watched", "gauge", "Log files followed.", (double)nfiles },
+		{ "trainmon_directories_watched", "gauge", "Directories watched or polled.", (double)tot.ndirs },
 		{ "trainmon_read_bytes_total", "counter", "Bytes read from log files.", (double)bytes },
-		{ "trainmon_lines_total", "counter", "Records (lines and progress-bar redraws) read.", (double)d->st.lines },
+		{ "trainmon_lines_total", "counter", "Records (lines and progress-bar redraws) read.", (double)tot.lines },
 		{ "trainmon_lines_truncated_total", "counter", "Lines longer than --line-max, cut.", (double)trunc },
 		{ "trainmon_rotations_total", "counter", "Files replaced under a followed path (rotation, recreation).", (double)rot },
 		{ "trainmon_truncations_total", "counter", "Followed files truncated in place.", (double)truncs },
 		{ "trainmon_read_errors_total", "counter", "Failed reads of followed files.", (double)rerr },
-		{ "trainmon_inotify_overflows_total", "counter", "inotify queue overflows (each followed by a full rescan).", (double)d->st.overflows },
-		{ "trainmon_alerts_total", "counter", "Alert transitions sent.", (double)d->st.alerts },
-		{ "trainmon_state_saves_total", "counter", "State file saves.", (double)d->st.saves },
-		{ "trainmon_state_save_errors_total", "counter", "Failed state file saves.", (double)d->st.save_errors },
-		{ "trainmon_reloads_total", "counter", "Successful SIGHUP reloads.", (double)d->st.reloads },
-		{ "trainmon_reload_errors_total", "counter", "Rejected SIGHUP reloads.", (double)d->st.reload_errors },
+		{ "trainmon_inotify_overflows_total", "counter", "inotify queue overflows (each followed by a full rescan).", (double)tot.overflows },
+		{ "trainmon_alerts_total", "counter", "Alert transitions sent.", (double)tot.alerts },
+		{ "trainmon_state_saves_total", "counter", "State file saves.", (double)tot.saves },
+		{ "trainmon_state_save_errors_total", "counter", "Failed state file saves.", (double)tot.save_errors },
+		{ "trainmon_reloads_total", "counter", "Successful SIGHUP reloads.", (double)tot.reloads },
+		{ "trainmon_reload_errors_total", "counter", "Rejected SIGHUP reloads.", (double)tot.reload_errors },
 		{ "trainmon_scrapes_total", "counter", "Metrics requests served.", (double)m->scrapes },
 		{ "trainmon_http_errors_total", "counter", "HTTP requests answered with an error by trainmon (unknown path, method not allowed).", (double)m->http_errors },
 		{ "trainmon_start_time_seconds", "gauge", "Unix time the daemon started.", m->start_s },
@@ -268,13 +274,16 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.*f\n", self[i].name, self[i].help, self[i].name,
 			self[i].type, self[i].name, self[i].v == (double)(uint64_t)self[i].v ? 0 : 3, self[i].v);
 	/* rule matches, summed over the files */
-	const struct tm_ruleset *rs = d->rules;
+	const struct tm_ruleset *rs = tot.rules;
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"
 	      "# TYPE trainmon_rule_matches_total counter\n", f);
 	for (size_t r = 0; rs && r < rs->nrules; r++) {
 		uint64_t n = 0;
-		for (size_t i = 0; i < d->nfiles; i++)
-			n += d->files[i]->tail.feed.m.matches ? d->files[i]->tail.feed.m.matches[r] : 0;
+		for (size_t i = 0; i < nfiles; i++) {
+			struct tm_metrics_file file;
+			m->view.file(m->view.ctx, i, &file);
+			n += file.tail->feed.m.matches ? file.tail->feed.m.matches[r] : 0;
+		}
 		fputs("trainmon_rule_matches_total{pack=\"", f);
 		label_value(f, rs->packs[rs->rules[r].pack].name);
 		fputs("\",rule=\"", f);
@@ -384,46 +393,65 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+static void on_timer(void *ctx, uint64_t now_ms);
+
 /* Runs MHD, then arms the timer for whatever MHD still has to do: work it cannot signal through
  * its epoll fd (connections left ready after a pass, edge-triggered) fires at once (1 ms floor,
  * so a connection that stays ready costs a wake-up per ms, not a spin), and the next connection
- * timeout fires on time rather than on the next 1 s tick. */
+ * timeout fires on time rather than on the next tick. */
 static void serve(struct tm_metrics *m)
 {
 	MHD_run(m->http);
-	if (m->timerfd < 0)
-		return;
+	if (m->timer)
+		tm_loop_timer_cancel(m->loop, m->timer);
+	m->timer = 0;
 	MHD_UNSIGNED_LONG_LONG ms = 0;
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };     /* disarmed: nothing pending */
-	if (MHD_get_timeout(m->http, &ms) == MHD_YES) {
-		if (ms < 1)
-			ms = 1;
-		if (ms > 3600u * 1000u)
-			ms = 3600u * 1000u;
-		its.it_value.tv_sec = (time_t)(ms / 1000);
-		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
-	}
-	timerfd_settime(m->timerfd, 0, &its, NULL);
+	if (MHD_get_timeout(m->http, &ms) != MHD_YES)
+		return;                  /* nothing pending: no timer */
+	if (ms < 1)
+		ms = 1;
+	if (ms > 3600u * 1000u)
+		ms = 3600u * 1000u;
+	m->timer = tm_loop_timer_add(m->loop, (uint64_t)ms, 0, on_timer, m);
 }
 
-int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
+static void on_timer(void *ctx, uint64_t now_ms)
+{
+	struct tm_metrics *m = ctx;
+	m->timer = 0;                    /* a one-shot timer is gone once it fired */
+	m->now_ms = now_ms;
+	serve(m);
+}
+
+static void on_http_fd(void *ctx, int fd, uint32_t events)
+{
+	struct tm_metrics *m = ctx;
+	(void)fd;
+	(void)events;
+	m->now_ms = tm_loop_now(m->loop);
+	serve(m);
+}
+
+int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, const struct tm_metrics_view *view,
+		   struct tm_loop *loop, char *err, size_t errlen)
 {
 	struct tm_metrics *m = tm_xcalloc(1, sizeof(*m));
-	m->d = d;
+	m->cfg = *cfg;
+	m->view = *view;
+	m->loop = loop;
 	m->http_epfd = -1;
-	m->timerfd = -1;
 	m->start_s = wall_s();
-	m->now_ms = tm_now_ms();
+	m->now_ms = tm_clock_now(loop ? loop->clock : tm_clock_monotonic());
 	*out = m;
-	const char *addr = d->cfg->listen;
+	const char *addr = cfg->listen;
 	if (!addr)
-		return TM_EXIT_OK;
+		return 0;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (parse_listen(addr, &ss, &sl) < 0) {
-		fprintf(stderr, "trainmon watch: --listen: '%s' is not [ADDR:]PORT (e.g. 127.0.0.1:9464, [::1]:9464, "
-			"0.0.0.0:9464)\n", addr);
-		return TM_EXIT_USAGE;
+		snprintf(err, errlen, "--listen: '%s' is not [ADDR:]PORT (e.g. 127.0.0.1:9464, [::1]:9464, "
+			 "0.0.0.0:9464)", addr);
+		return 1;
 	}
 	/* bind ourselves: the error says "address in use" instead of MHD's generic failure */
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -431,10 +459,11 @@ int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
-		fprintf(stderr, "trainmon watch: --listen %s: %s\n", addr, strerror(errno));
+		int e = errno;
+		snprintf(err, errlen, "--listen %s: %s", addr, strerror(e));
 		if (fd >= 0)
 			close(fd);
-		return TM_EXIT_SYSTEM;
+		return -e;
 	}
 	/* Limits: 256 connections of at most 64 KiB each for the request (larger headers get MHD's
 	 * 431); more wait in the listen backlog, idle ones are closed after 10 s, so holding every
@@ -453,38 +482,35 @@ int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d)
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 				   MHD_OPTION_END);
 	if (!m->http) {
-		fprintf(stderr, "trainmon watch: --listen %s: cannot start the HTTP server\n", addr);
+		snprintf(err, errlen, "--listen %s: cannot start the HTTP server", addr);
 		close(fd);
-		return TM_EXIT_SYSTEM;
+		return -EIO;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->http, MHD_DAEMON_INFO_EPOLL_FD);
-	m->http_epfd = info ? info->epoll_fd : -1;
-	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = m->http_epfd };
-	struct epoll_event tev = { .events = EPOLLIN, .data.fd = m->timerfd };
-	if (m->http_epfd < 0 || m->timerfd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->http_epfd, &ev) < 0 ||
-	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->timerfd, &tev) < 0) {
-		fprintf(stderr, "trainmon watch: --listen %s: cannot register the HTTP server: %s\n", addr,
-			strerror(errno));
-		return TM_EXIT_SYSTEM;
+	int rc = info && info->epoll_fd >= 0 ? tm_loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_http_fd, m) : -EBADF;
+	if (rc < 0) {
+		snprintf(err, errlen, "--listen %s: cannot register the HTTP server: %s", addr, strerror(-rc));
+		return rc;
 	}
-	return TM_EXIT_OK;
+	m->http_epfd = info->epoll_fd;
+	return 0;
 }
 
 void tm_metrics_free(struct tm_metrics *m)
 {
 	if (!m)
 		return;
+	if (m->timer)
+		tm_loop_timer_cancel(m->loop, m->timer);
+	if (m->http_epfd >= 0)
+		tm_loop_del_fd(m->loop, m->http_epfd);
 	if (m->http)
-		MHD_stop_daemon(m->http);   /* closes the listening socket and every connection */
-	if (m->timerfd >= 0)
-		close(m->timerfd);          /* leaves d->epfd's set by itself */
+		MHD_stop_daemon(m->http);   /* closes the listening socket, every connection, its epoll fd */
 	free(m);
 }
 
-void tm_metrics_update(struct tm_metrics *m, struct tm_watched *w, uint64_t now_ms)
+void tm_metrics_update(struct tm_metrics *m, uint64_t now_ms)
 {
-	(void)w;
 	m->now_ms = now_ms;
 }
 
@@ -494,7 +520,7 @@ void tm_metrics_update(struct tm_metrics *m, struct tm_watched *w, uint64_t now_
  * empty file is no worse than none. An error is reported once, until a write succeeds again. */
 static void write_textfile(struct tm_metrics *m)
 {
-	const char *path = m->d->cfg->textfile;
+	const char *path = m->cfg.textfile;
 	char tmp[4096];
 	int k = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int err = 0;
@@ -517,37 +543,25 @@ static void write_textfile(struct tm_metrics *m)
 				unlink(tmp);
 		}
 	}
-	if (err && !m->textfile_failing)
-		tm__sink_note(m->d, "--textfile %s: %s (retrying every second)", path, strerror(err));
-	else if (!err && m->textfile_failing)
-		tm__sink_note(m->d, "--textfile %s: written again", path);
+	char msg[4200];
+	if (err && !m->textfile_failing) {
+		snprintf(msg, sizeof(msg), "--textfile %s: %s (retrying every second)", path, strerror(err));
+		m->view.note(m->view.ctx, msg);
+	} else if (!err && m->textfile_failing) {
+		snprintf(msg, sizeof(msg), "--textfile %s: written again", path);
+		m->view.note(m->view.ctx, msg);
+	}
 	m->textfile_failing = err != 0;
 }
 
-void tm_metrics_tick(struct tm_metrics *m, struct tm_daemon *d, uint64_t now_ms)
+void tm_metrics_tick(struct tm_metrics *m, uint64_t now_ms)
 {
-	(void)d;
 	m->now_ms = now_ms;
 	if (m->http)
 		serve(m);                /* connection timeouts, in case the timer is off */
 	/* the tick runs faster with --poll < 1; the file is still written once a second */
-	if (m->d->cfg->textfile && (m->textfile_ms == 0 || now_ms - m->textfile_ms >= 1000)) {
+	if (m->cfg.textfile && (m->textfile_ms == 0 || now_ms - m->textfile_ms >= 1000)) {
 		m->textfile_ms = now_ms;
 		write_textfile(m);
 	}
-}
-
-void tm_metrics_fd(struct tm_metrics *m, int fd)
-{
-	if (!m->http)
-		return;
-	if (fd == m->timerfd) {
-		uint64_t n;
-		if (read(m->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-			return;
-	} else if (fd != m->http_epfd) {
-		return;
-	}
-	m->now_ms = tm_now_ms();
-	serve(m);
 }

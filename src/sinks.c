@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trainmon/daemon.h"
+#include "daemon.h"
 #include "trainmon/json.h"
 #include "trainmon/report.h"
 #include "banned.h"

@@ -1,25 +1,28 @@
 /* watch.c: which files the daemon follows: directories (inotify, or polled where inotify cannot
- * see remote writers), glob matching, recursion, and the reconcile scan.
+ * see remote writers), glob matching, recursion, and the reconcile scan (see watch.h).
  *
  * inotify sees only writes made through this kernel: a Slurm .out on NFS, Lustre or GPFS is
  * written by compute nodes, so such directories (statfs magic) are polled instead, as are all
- * with --poll. A scan lists a directory and syncs every matching file: it is the answer to
+ * with --poll. A scan lists a directory and reports every matching file: it is the answer to
  * IN_Q_OVERFLOW and to every poll tick, so a lost event can delay a line but never lose it.
+ * Must not: know what following a file means (that is the caller's file callback), or print.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "trainmon/daemon.h"
-#include "trainmon/watchdir.h"
 #include "trainmon/xalloc.h"
+#include "watch.h"
 #include "banned.h"
 
 #define DIR_EVENTS (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | \
@@ -48,34 +51,44 @@ int tm_fs_is_remote(const char *path)
 	}
 }
 
-int tm_name_matches(const struct tm_watch_cfg *cfg, const char *name)
+int tm_watch_name_matches(const struct tm_watch *w, const char *name)
 {
-	for (size_t i = 0; i < cfg->nglobs; i++)
-		if (fnmatch(cfg->globs[i], name, 0) == 0)
+	for (size_t i = 0; i < w->o.nglobs; i++)
+		if (fnmatch(w->o.globs[i], name, 0) == 0)
 			return 1;
 	return 0;
 }
 
-int tm_dir_find(const struct tm_daemon *d, const char *path)
+static void note(struct tm_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct tm_watch *w, const char *fmt, ...)
 {
-	for (size_t i = 0; i < d->ndirs; i++)
-		if (strcmp(d->dirs[i].path, path) == 0)
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->cb.note(w->cb.ctx, msg);
+}
+
+int tm_watch_find(const struct tm_watch *w, const char *path)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (strcmp(w->dirs[i].path, path) == 0)
 			return (int)i;
 	return -1;
 }
 
-int tm_dir_by_wd(const struct tm_daemon *d, int wd)
+static int dir_by_wd(const struct tm_watch *w, int wd)
 {
-	for (size_t i = 0; i < d->ndirs; i++)
-		if (d->dirs[i].wd == wd)
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].wd == wd)
 			return (int)i;
 	return -1;
 }
 
-/* Adds a directory (inotify watch, or polled). Returns its index or -errno. */
-int tm_dir_add(struct tm_daemon *d, const char *path, int depth)
+int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth)
 {
-	int i = tm_dir_find(d, path);
+	int i = tm_watch_find(w, path);
 	if (i >= 0)
 		return i;
 	struct stat st;
@@ -83,37 +96,36 @@ int tm_dir_add(struct tm_daemon *d, const char *path, int depth)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	tm_xgrow((void **)&d->dirs, &d->capdirs, d->ndirs + 1, sizeof(*d->dirs));
-	struct tm_wdir *w = &d->dirs[d->ndirs];
-	memset(w, 0, sizeof(*w));
-	w->path = tm_xstrdup(path);
-	w->wd = -1;
-	w->depth = depth;
-	w->polled = d->cfg->poll_s > 0 || tm_fs_is_remote(path);
-	if (!w->polled) {
-		w->wd = inotify_add_watch(d->inofd, path, DIR_EVENTS);
-		if (w->wd < 0) {
+	tm_xgrow((void **)&w->dirs, &w->capdirs, w->ndirs + 1, sizeof(*w->dirs));
+	struct tm_wdir *dir = &w->dirs[w->ndirs];
+	memset(dir, 0, sizeof(*dir));
+	dir->path = tm_xstrdup(path);
+	dir->wd = -1;
+	dir->depth = depth;
+	dir->polled = w->o.poll_all || w->inofd < 0 || tm_fs_is_remote(path);
+	if (!dir->polled) {
+		dir->wd = inotify_add_watch(w->inofd, path, DIR_EVENTS);
+		if (dir->wd < 0) {
 			int e = errno;
-			if (e == ENOSPC && !d->limit_reported) {
-				d->limit_reported = 1;
-				tm__sink_note(d, "%s: inotify watch limit reached (raise the sysctl "
+			if (e == ENOSPC && !w->limit_reported) {
+				w->limit_reported = 1;
+				note(w, "%s: inotify watch limit reached (raise the sysctl "
 					      "fs.inotify.max_user_watches); polling this directory instead", path);
 			} else if (e != ENOSPC) {
-				tm__sink_note(d, "%s: cannot watch: %s; polling it instead", path, strerror(e));
+				note(w, "%s: cannot watch: %s; polling it instead", path, strerror(e));
 			}
-			w->polled = 1;
+			dir->polled = 1;
 		}
 	}
-	d->ndirs++;
-	return (int)d->ndirs - 1;
+	w->ndirs++;
+	return (int)w->ndirs - 1;
 }
 
-/* Lists a directory: follows every matching file, adds subdirectories when recursive. */
-void tm_dir_scan(struct tm_daemon *d, size_t di, uint64_t now)
+void tm_watch_scan(struct tm_watch *w, size_t di, uint64_t now)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s", d->dirs[di].path);
-	int depth = d->dirs[di].depth;
+	snprintf(path, sizeof(path), "%s", w->dirs[di].path);
+	int depth = w->dirs[di].depth;
 	DIR *dir = opendir(path);
 	if (!dir)
 		return;
@@ -131,15 +143,128 @@ void tm_dir_scan(struct tm_daemon *d, size_t di, uint64_t now)
 			isdir = lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
 		}
 		if (isdir) {
-			if (d->cfg->recursive && depth < 16) {
-				int ni = tm_dir_add(d, full, depth + 1);
+			if (w->o.recursive && depth < 16) {
+				int ni = tm_watch_add_dir(w, full, depth + 1);
 				if (ni >= 0)
-					tm_dir_scan(d, (size_t)ni, now);
+					tm_watch_scan(w, (size_t)ni, now);
 			}
 			continue;
 		}
-		if (tm_name_matches(d->cfg, de->d_name))
-			tm_file_touch(d, full, (int)di, now);
+		if (tm_watch_name_matches(w, de->d_name))
+			w->cb.file(w->cb.ctx, full, (int)di, now);
 	}
 	closedir(dir);
+}
+
+void tm_watch_scan_all(struct tm_watch *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		tm_watch_scan(w, i, now);
+}
+
+void tm_watch_scan_polled(struct tm_watch *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].polled)
+			tm_watch_scan(w, i, now);
+}
+
+/* One inotify event: a name in a watched directory, a directory's own fate, or a file watch. */
+static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_t now)
+{
+	if (ev->mask & IN_Q_OVERFLOW) {
+		w->cb.overflow(w->cb.ctx, now);
+		return;
+	}
+	int di = dir_by_wd(w, ev->wd);
+	if (di < 0) {
+		w->cb.other(w->cb.ctx, ev->wd, now);
+		return;
+	}
+	if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+		if (ev->mask & IN_IGNORED)
+			w->dirs[di].wd = -1, w->dirs[di].polled = 1;
+		return;
+	}
+	if (!ev->len)
+		return;
+	char full[PATH_MAX];
+	int k = snprintf(full, sizeof(full), "%s/%s", w->dirs[di].path, ev->name);
+	if (k < 0 || (size_t)k >= sizeof(full))
+		return;
+	if (ev->mask & IN_ISDIR) {
+		if (w->o.recursive && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && w->dirs[di].depth < 16) {
+			int ni = tm_watch_add_dir(w, full, w->dirs[di].depth + 1);
+			if (ni >= 0)
+				tm_watch_scan(w, (size_t)ni, now);
+		}
+		return;
+	}
+	if (tm_watch_name_matches(w, ev->name))
+		w->cb.file(w->cb.ctx, full, di, now);
+	else if (ev->mask & (IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM))
+		w->cb.other(w->cb.ctx, -1, now);
+}
+
+static void on_inotify(void *ctx, int fd, uint32_t events)
+{
+	struct tm_watch *w = ctx;
+	(void)events;
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	uint64_t now = tm_loop_now(w->loop);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+			p += sizeof(*ev) + ev->len;
+			on_event(w, ev, now);
+		}
+	}
+}
+
+int tm_watch_init(struct tm_watch *w, struct tm_loop *loop, const struct tm_watch_opts *o,
+		  const struct tm_watch_cbs *cb)
+{
+	memset(w, 0, sizeof(*w));
+	w->o = *o;
+	w->cb = *cb;
+	w->loop = loop;
+	w->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->inofd < 0)
+		return -errno;
+	int rc = tm_loop_add_fd(loop, w->inofd, EPOLLIN, on_inotify, w);
+	if (rc < 0) {
+		close(w->inofd);
+		w->inofd = -1;
+	}
+	return rc;
+}
+
+void tm_watch_release(struct tm_watch *w)
+{
+	if (w->inofd >= 0 && w->loop) {
+		tm_loop_del_fd(w->loop, w->inofd);
+		close(w->inofd);
+	}
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].path);
+	free(w->dirs);
+	memset(w, 0, sizeof(*w));
+	w->inofd = -1;
+}
+
+int tm_watch_add_file(struct tm_watch *w, const char *path, uint32_t mask)
+{
+	if (w->inofd < 0)
+		return -1;
+	int wd = inotify_add_watch(w->inofd, path, mask);
+	return wd < 0 ? -1 : wd;
+}
+
+void tm_watch_rm(struct tm_watch *w, int wd)
+{
+	if (w->inofd >= 0 && wd >= 0)
+		inotify_rm_watch(w->inofd, wd);
 }

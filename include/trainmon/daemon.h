@@ -1,10 +1,11 @@
 /* daemon.h: `trainmon watch`: follows the log files of directories, keeps one run per file, and
  * turns new lines into alerts, summaries and metrics.
  *
- * One struct owns the daemon; one epoll loop drives it (signalfd for TERM/INT/HUP/USR1/CHLD,
- * inotify, a 1 s timerfd tick for polled directories, stalls, summaries and state saves, and the
- * metrics HTTP server's sockets). No logic runs in signal handlers; nothing sleeps. The loop's
- * phases, in order, are written down in docs/design.md.
+ * One opaque struct owns the daemon; one tm_loop drives it (signals, inotify, a tick timer for
+ * polled directories, stalls, summaries and state saves, and the metrics HTTP server's sockets).
+ * No logic runs in signal handlers; nothing sleeps. The daemon returns errors to its caller
+ * (cmd_watch.c), which prints them and picks the exit status. The loop's phases, in order, are
+ * written down in docs/design.md.
  */
 #ifndef TRAINMON_DAEMON_H
 #define TRAINMON_DAEMON_H
@@ -14,9 +15,9 @@
 #include <stdio.h>
 
 #include "trainmon/alert.h"
-#include "trainmon/rules.h"
-#include "trainmon/summary.h"
-#include "trainmon/tail.h"
+#include "trainmon/diag.h"
+#include "trainmon/lines.h"
+#include "trainmon/loop.h"
 
 /* A `files:` entry of the config: job settings for files whose name matches glob. */
 struct tm_file_job {
@@ -57,80 +58,33 @@ struct tm_watch_cfg {
 	double expire_s;            /* finished runs leave /metrics after this */
 };
 
-struct tm_watched {                 /* one followed file */
-	struct tm_tail tail;        /* embedded */
-	struct tm_alerts alerts;
-	struct tm_job job;          /* resolved: cfg->job with the matching `files:` entry on top */
-	struct tm_summary sum;      /* last computed (borrows from tail.feed.run) */
-	size_t sum_steps;           /* steps when sum was computed */
-	uint64_t sum_records;       /* records when sum was computed (dirty when they differ) */
-	size_t events_emitted;      /* run->events entries already sent to the sinks */
-	uint64_t last_summary_ms;
-	uint64_t ended_ms;          /* when the run ended or its file went away; 0 = active */
-	int final_sent;
-	int err_reported;           /* the current read error was reported */
-	int dir;                    /* index of its directory */
-	int link_wd;                /* inotify watch on a symlink's target, -1 none */
-	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
+struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */
+
+/* SIGHUP: rebuilds the config-file parts of cfg (job, files, alerts) with the flags on top;
+ * returns the number of errors (then cfg is unchanged). */
+typedef int (*tm_daemon_reload_fn)(void *ctx, struct tm_diag *diag);
+
+struct tm_daemon_opts {
+	const struct tm_clock *clock;   /* borrowed; NULL: CLOCK_MONOTONIC */
+	tm_daemon_reload_fn reload_cfg; /* NULL: SIGHUP reloads the rules only */
+	void *reload_ctx;               /* borrowed */
 };
 
-struct tm_wdir {
-	char *path;                 /* owned */
-	int wd;                     /* inotify watch, -1 when polled */
-	int polled;
-	int depth;
-};
+/* What tm_daemon_new() and tm_daemon_start() return besides 0 and -errno (a system error). */
+enum { TM_DAEMON_BAD_INPUT = 1,     /* rule packs have errors (they are in the diag) */
+       TM_DAEMON_BAD_USAGE = 2 };   /* a setting is malformed (--listen) */
 
-struct tm_daemon_stats {
-	uint64_t lines, bytes, truncated, rotations, truncations, read_errors, overflows, alerts;
-	uint64_t saves, save_errors, reloads, reload_errors;
-};
-
-struct tm_metrics;                  /* metrics.c */
-
-struct tm_daemon {
-	struct tm_watch_cfg *cfg;   /* borrowed from cmd_watch.c; outlives the daemon; only SIGHUP's
-				       reload_cfg changes it */
-	struct tm_ruleset *rules;   /* owned; replaced whole on SIGHUP, never edited */
-	int epfd, sigfd, inofd, tickfd;
-	struct tm_wdir *dirs;       /* owned */
-	size_t ndirs, capdirs;
-	struct tm_watched **files;  /* owned array of owned */
-	size_t nfiles, capfiles;
-	struct tm_saved *saved;     /* owned: state loaded at start, matched to files as found */
-	size_t nsaved, capsaved;
-	FILE *jsonl;                /* owned unless stdout */
-	struct tm_daemon_stats st;
-	uint64_t last_save_ms, last_poll_ms;
-	int stop;                   /* set by SIGTERM/SIGINT */
-	int limit_reported;         /* inotify watch limit warned once */
-	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
-	/* SIGHUP: rebuilds the config-file parts of cfg (job, files, alerts) with the flags on top;
-	 * returns the number of errors (then cfg is unchanged). Set by cmd_watch.c. */
-	int (*reload_cfg)(void *ctx, struct tm_diag *diag);
-	void *reload_ctx;
-	int initial_scan;           /* 1 during the first scan (for --from-end) */
-};
-
-/* Loads rules, state, opens the loop and scans the directories. Returns 0, or a TM_EXIT_* code
- * after printing why. */
-int tm_daemon_init(struct tm_daemon *d, struct tm_watch_cfg *cfg);
-/* Runs until SIGTERM/SIGINT; saves state. Returns a TM_EXIT_* code. */
+/* Loads the rule packs, appending their diagnostics to diag. Returns 0 with *out (free with
+ * tm_daemon_free), TM_DAEMON_BAD_INPUT, or -errno when a pack cannot be read (*out NULL). */
+int tm_daemon_new(struct tm_daemon **out, struct tm_watch_cfg *cfg, const struct tm_daemon_opts *o,
+		  struct tm_diag *diag);
+/* Loads the state, opens the sinks and the loop (signals, inotify, ticks, metrics) and scans the
+ * directories. Returns 0, TM_DAEMON_BAD_USAGE or -errno, with the reason in err (no newline,
+ * without the "trainmon watch: " prefix). Notes on the way go to stderr, as the daemon's log. */
+int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen);
+/* Runs the loop until SIGTERM/SIGINT, then reads what arrived last and saves the state. Returns
+ * 0; a failing loop is noted in the log and ends the run like a signal. */
 int tm_daemon_run(struct tm_daemon *d);
-void tm_daemon_release(struct tm_daemon *d);
-
-/* Monotonic milliseconds. */
-uint64_t tm_now_ms(void);
-
-/* daemon internals shared by its files (daemon*.c, sinks.c) */
-void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now);
-void tm__sink_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e);
-void tm__sink_events(struct tm_daemon *d, struct tm_watched *w);
-void tm__sink_summary(struct tm_daemon *d, struct tm_watched *w, const char *why);
-void tm__sink_line(struct tm_daemon *d, const char *file, const struct tm_record *rec);
-void tm__sink_note(struct tm_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int tm__sinks_open(struct tm_daemon *d);
-void tm__sinks_close(struct tm_daemon *d);
-void tm__reap_children(struct tm_daemon *d);
+void tm_daemon_free(struct tm_daemon *d);
 
 #endif

@@ -12,10 +12,9 @@
 
 #include "trainmon/gpu.h"
 #include "trainmon/model.h"
+#include "trainmon/provenance.h"
 #include "trainmon/run.h"
 
-enum tm_src_kind { TM_SRC_NONE = 0, TM_SRC_DEFAULT, TM_SRC_PRESET, TM_SRC_LOG, TM_SRC_FILENAME,
-	TM_SRC_CONFIG, TM_SRC_FLAG, TM_SRC_COMPUTED };
 const char *tm_src_name(enum tm_src_kind s);
 
 enum tm_basis { TM_BASIS_MEDIAN = 0, TM_BASIS_LAST, TM_BASIS_MEAN };

@@ -2,30 +2,62 @@
  * text exposition format, served over HTTP (libmicrohttpd, --listen) and/or written atomically
  * to a node_exporter textfile (--textfile).
  *
- * The daemon's loop owns the sockets: libmicrohttpd runs without threads, its epoll fd and a
- * timerfd armed from MHD_get_timeout() sit in the daemon's epoll set and are served from the
- * loop, so no thread ever reads the runs.
+ * Renders from a read-only view its owner provides (struct tm_metrics_view): it never reaches
+ * into the daemon. libmicrohttpd runs without threads; its epoll fd is registered in the caller's
+ * tm_loop, and a loop timer armed from MHD_get_timeout() covers what that fd cannot signal, so
+ * no thread ever reads the runs.
  */
 #ifndef TRAINMON_METRICS_H
 #define TRAINMON_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-struct tm_daemon;
-struct tm_watched;
+#include "trainmon/alert.h"
+#include "trainmon/loop.h"
+#include "trainmon/tail.h"
+
 struct tm_metrics;
 
-/* Starts the HTTP server (cfg->listen) and/or prepares the textfile. Returns 0 or a TM_EXIT_*
- * code after printing why (e.g. port in use: 3). */
-int tm_metrics_new(struct tm_metrics **out, struct tm_daemon *d);
+struct tm_metrics_cfg {
+	const char *listen;         /* borrowed; "ADDR:PORT" or NULL (no HTTP server) */
+	const char *textfile;       /* borrowed; node_exporter textfile path or NULL */
+	double expire_s;            /* s: finished runs leave the output after this */
+};
+
+struct tm_metrics_file {            /* one followed file, as the view hands it out */
+	const struct tm_tail *tail;         /* borrowed: path, run, read counters, rule matches */
+	const struct tm_summary *sum;       /* borrowed */
+	const struct tm_alerts *alerts;     /* borrowed */
+	uint64_t ended_ms;                  /* ms on the loop clock when the run ended; 0 = active */
+};
+
+struct tm_metrics_totals {          /* the owner's self counters */
+	size_t ndirs;                       /* directories watched or polled */
+	const struct tm_ruleset *rules;     /* borrowed until the next callback; NULL none */
+	uint64_t lines, overflows, alerts, saves, save_errors, reloads, reload_errors;
+};
+
+/* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */
+struct tm_metrics_view {
+	size_t (*nfiles)(void *ctx);
+	void (*file)(void *ctx, size_t i, struct tm_metrics_file *out);
+	void (*totals)(void *ctx, struct tm_metrics_totals *out);
+	void (*note)(void *ctx, const char *msg);   /* a textfile write failed, or works again */
+	void *ctx;                                  /* borrowed; outlives the metrics */
+};
+
+/* Starts the HTTP server (cfg->listen, registered in loop) and/or prepares the textfile. loop
+ * may be NULL without listen. Returns 0, 1 when listen is not [ADDR:]PORT, or -errno (e.g.
+ * -EADDRINUSE); the reason is in err (no newline). *out is set either way: free it. */
+int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, const struct tm_metrics_view *view,
+		   struct tm_loop *loop, char *err, size_t errlen);
 void tm_metrics_free(struct tm_metrics *m);
-/* A file's run changed. */
-void tm_metrics_update(struct tm_metrics *m, struct tm_watched *w, uint64_t now_ms);
-/* Once a second: expiry of finished runs, textfile write, HTTP timeouts and fd set refresh. */
-void tm_metrics_tick(struct tm_metrics *m, struct tm_daemon *d, uint64_t now_ms);
-/* An fd the metrics server registered in the daemon's epoll set is ready. */
-void tm_metrics_fd(struct tm_metrics *m, int fd);
+/* A file's run changed at now_ms (loop clock). */
+void tm_metrics_update(struct tm_metrics *m, uint64_t now_ms);
+/* On the owner's tick: expiry of finished runs, textfile write, HTTP connection timeouts. */
+void tm_metrics_tick(struct tm_metrics *m, uint64_t now_ms);
 /* Writes the whole exposition text (all runs and self metrics) to f. */
 void tm_metrics_render(struct tm_metrics *m, FILE *f);
 

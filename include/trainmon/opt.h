@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "trainmon/diag.h"
-#include "trainmon/job.h"
+#include "trainmon/provenance.h"
 
 enum tm_opt_kind {
 	TM_OPT_HEADING = 1, /* not an option: a help heading ("Alerts:"); only help is read */

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "trainmon/daemon.h"
 #include "trainmon/metrics.h"
 
 static int utf8_ok(const unsigned char *p, size_t n)
@@ -85,6 +84,39 @@ static int sample_ok(const char *l, size_t n)
 	return *end == '\0';
 }
 
+/* The view metrics renders from: one file, with its summary and alerts. */
+struct one_file {
+	struct tm_tail tail;
+	struct tm_summary sum;
+	struct tm_alerts alerts;
+	const struct tm_ruleset *rs;
+};
+
+static size_t view_nfiles(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static void view_file(void *ctx, size_t i, struct tm_metrics_file *out)
+{
+	const struct one_file *w = ctx;
+	(void)i;
+	*out = (struct tm_metrics_file){ .tail = &w->tail, .sum = &w->sum, .alerts = &w->alerts };
+}
+
+static void view_totals(void *ctx, struct tm_metrics_totals *out)
+{
+	const struct one_file *w = ctx;
+	*out = (struct tm_metrics_totals){ .rules = w->rs };
+}
+
+static void view_note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *path = malloc(size + 1);
@@ -100,27 +132,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tm_diag d;
 	tm_diag_init(&d);
 	tm_ruleset_finish(&rs, &d);
-	struct tm_watch_cfg cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.expire_s = 3600;
-	struct tm_daemon dm;
-	memset(&dm, 0, sizeof(dm));
-	dm.cfg = &cfg;
-	dm.rules = &rs;
-	dm.epfd = -1;
-	struct tm_watched w;
+	struct one_file w;
 	memset(&w, 0, sizeof(w));
+	w.rs = &rs;
 	tm_tail_init(&w.tail, path, &rs, 0, 1000);
 	tm_run_set_sparam(&w.tail.feed.run, TM_P_SLURM_JOB_ID, path, 0);
 	struct tm_job job;
 	tm_job_init(&job);
 	tm_summarize(&w.tail.feed.run, &job, &w.sum);
 	w.sum.framework = path;              /* hostile bytes in every label */
-	struct tm_watched *files[1] = { &w };
-	dm.files = files;
-	dm.nfiles = 1;
+	struct tm_metrics_cfg cfg = { .expire_s = 3600 };
+	struct tm_metrics_view view = { view_nfiles, view_file, view_totals, view_note, &w };
 	struct tm_metrics *m = NULL;
-	if (tm_metrics_new(&m, &dm) != 0)
+	char err[256];
+	if (tm_metrics_new(&m, &cfg, &view, NULL, err, sizeof(err)) != 0)
 		abort();
 	char *buf = NULL;
 	size_t len = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tm_test.h"
+#include "trainmon/job.h"
 #include "trainmon/opt.h"
 
 struct demo {

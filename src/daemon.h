@@ -1,0 +1,82 @@
+/* daemon.h (src/): the watch daemon's struct and the internals its files share (daemon.c: loop,
+ * signals, tick, reload; daemon_file.c: per-file bookkeeping; sinks.c: output).
+ *
+ * Private to those files: cmd_watch.c sees only include/trainmon/daemon.h; both headers are the
+ * one module "daemon" (scripts/check_includes.sh). The daemon owns the loop, the directory watch
+ * and the metrics, and hands each a callback or a read-only view, so none of them includes this
+ * header.
+ */
+#ifndef TRAINMON_SRC_DAEMON_H
+#define TRAINMON_SRC_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trainmon/alert.h"
+#include "trainmon/daemon.h"
+#include "trainmon/loop.h"
+#include "trainmon/metrics.h"
+#include "trainmon/rules.h"
+#include "trainmon/state.h"
+#include "trainmon/summary.h"
+#include "trainmon/tail.h"
+#include "watch.h"
+
+struct tm_daemon;
+
+struct tm_watched {                 /* one followed file */
+	struct tm_tail tail;        /* embedded */
+	struct tm_alerts alerts;
+	struct tm_job job;          /* resolved: cfg->job with the matching `files:` entry on top */
+	struct tm_summary sum;      /* last computed (borrows from tail.feed.run) */
+	size_t sum_steps;           /* steps when sum was computed */
+	uint64_t sum_records;       /* records when sum was computed (dirty when they differ) */
+	size_t events_emitted;      /* run->events entries already sent to the sinks */
+	uint64_t last_summary_ms;   /* ms, loop clock */
+	uint64_t ended_ms;          /* ms, loop clock: when the run ended or its file went away; 0 = active */
+	int final_sent;
+	int err_reported;           /* the current read error was reported */
+	int dir;                    /* index of its directory in the watch */
+	int link_wd;                /* inotify watch on a symlink's target, -1 none */
+	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
+};
+
+struct tm_daemon {
+	struct tm_watch_cfg *cfg;   /* borrowed from cmd_watch.c; outlives the daemon; only SIGHUP's
+				       reload_cfg changes it */
+	struct tm_daemon_opts o;    /* its pointers borrowed from the caller */
+	struct tm_loop loop;        /* embedded: epoll, signalfd, timers; its clock is the daemon's */
+	struct tm_watch watch;      /* embedded: the directories (inotify or polled) */
+	struct tm_ruleset *rules;   /* owned; replaced whole on SIGHUP, never edited */
+	struct tm_watched **files;  /* owned array of owned */
+	size_t nfiles, capfiles;
+	struct tm_saved *saved;     /* owned: state loaded at start, matched to files as found */
+	size_t nsaved, capsaved;
+	FILE *jsonl;                /* owned unless stdout */
+	struct tm_metrics_totals st; /* self counters (ndirs and rules are filled in for the view) */
+	uint64_t last_save_ms, last_poll_ms; /* ms, loop clock */
+	int limit_reported;         /* --max-files noted once */
+	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
+	int initial_scan;           /* 1 during the first scan (for --from-end) */
+};
+
+/* daemon_file.c */
+void tm__daemon_file_found(void *ctx, const char *path, int dir, uint64_t now);
+void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now);
+void tm__daemon_summarize(struct tm_watched *w);
+void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w);
+void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now);
+void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e);
+
+/* sinks.c */
+void tm__sink_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e);
+void tm__sink_events(struct tm_daemon *d, struct tm_watched *w);
+void tm__sink_summary(struct tm_daemon *d, struct tm_watched *w, const char *why);
+void tm__sink_line(struct tm_daemon *d, const char *file, const struct tm_record *rec);
+void tm__sink_note(struct tm_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tm__sinks_open(struct tm_daemon *d);
+void tm__sinks_close(struct tm_daemon *d);
+void tm__reap_children(struct tm_daemon *d);
+
+#endif

@@ -1,0 +1,395 @@
+/* daemon_file.c: the watch daemon's per-file bookkeeping: which job settings a file gets, syncing
+ * its tail, restoring saved state, and the races of rotation and renames between followed files.
+ *
+ * A file is found by watch.c's callback (tm__daemon_file_found) and synced there and on ticks;
+ * every sync ends in post_sync(), the one place where new steps and events become summaries,
+ * alerts and sink output. Decisions go by (dev, ino), never by path alone (docs/design.md).
+ * Must not: read the clock (now comes from the loop), print (notes go through the sinks).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+static void overlay(struct tm_job *dst, const struct tm_job *src)
+{
+	for (int p = 0; p < TM_P_N; p++)
+		if (!isnan(src->params[p]) && dst->src[p] != TM_SRC_FLAG) {
+			dst->params[p] = src->params[p];
+			dst->src[p] = TM_SRC_CONFIG;
+		}
+	if (src->preset && dst->preset_src != TM_SRC_FLAG)
+		dst->preset = src->preset, dst->preset_src = TM_SRC_CONFIG;
+	if (src->mlp && dst->mlp_src != TM_SRC_FLAG)
+		dst->mlp = src->mlp, dst->mlp_src = TM_SRC_CONFIG;
+	if (!isnan(src->model_flops) && dst->model_flops_src != TM_SRC_FLAG)
+		dst->model_flops = src->model_flops, dst->model_flops_src = TM_SRC_CONFIG;
+	if (src->gpu && dst->gpu_src != TM_SRC_FLAG)
+		dst->gpu = src->gpu, dst->gpu_src = TM_SRC_CONFIG;
+	if (src->dtype_src && dst->dtype_src != TM_SRC_FLAG)
+		dst->dtype = src->dtype, dst->dtype_src = TM_SRC_CONFIG;
+	if (!isnan(src->peak_tflops) && dst->peak_src != TM_SRC_FLAG)
+		dst->peak_tflops = src->peak_tflops, dst->peak_src = TM_SRC_CONFIG;
+	if (!isnan(src->target_tokens) && dst->target_src != TM_SRC_FLAG)
+		dst->target_tokens = src->target_tokens, dst->target_src = TM_SRC_CONFIG;
+}
+
+void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w)
+{
+	w->job = d->cfg->job;
+	const char *base = strrchr(w->tail.path, '/');
+	base = base ? base + 1 : w->tail.path;
+	for (size_t i = 0; i < d->cfg->nfile_jobs; i++)
+		if (fnmatch(d->cfg->file_jobs[i].glob, base, 0) == 0 ||
+		    fnmatch(d->cfg->file_jobs[i].glob, w->tail.path, 0) == 0)
+			overlay(&w->job, &d->cfg->file_jobs[i].job);
+}
+
+/* ---- per file ---- */
+
+static int trace_record(void *ctx, const struct tm_record *rec)
+{
+	struct tm_watched *w = ctx;
+	tm__sink_line(w->d, w->tail.path, rec);
+	return 0;
+}
+
+void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e)
+{
+	struct tm_watched *w = ctx;
+	tm__sink_alert(w->d, w, e);
+}
+
+void tm__daemon_summarize(struct tm_watched *w)
+{
+	tm_summarize(&w->tail.feed.run, &w->job, &w->sum);
+	w->sum_steps = w->tail.feed.run.nsteps;
+	w->sum_records = w->tail.feed.m.records;
+}
+
+/* New lines arrived (or the file changed state): alerts, events, final summary. */
+static void post_sync(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
+{
+	const struct tm_run *r = &w->tail.feed.run;
+	int new_steps = r->nsteps != w->sum_steps;
+	int new_events = w->events_emitted != r->nevents;
+	uint64_t events_total = 0;
+	for (int k = 0; k < TM_EV_N; k++)
+		events_total += r->event_counts[k] - w->alerts.events_seen[k];
+	/* a bounded run: keep the newest half when over the cap; the alert cursor moves with it */
+	if (d->cfg->max_steps && r->nsteps > d->cfg->max_steps) {
+		size_t cursor_before = w->alerts.step_cursor;
+		size_t dropped = tm_run_trim(&w->tail.feed.run, d->cfg->max_steps, d->cfg->max_steps / 2);
+		w->alerts.step_cursor = cursor_before > dropped ? cursor_before - dropped : 0;
+		w->sum_steps = w->sum_steps > dropped ? w->sum_steps - dropped : 0;
+		new_steps = 1;
+	}
+	/* steps and events need the summary now (alerts); other lines (parameters) wait for the tick */
+	if (new_steps || new_events || events_total)
+		tm__daemon_summarize(w);
+	tm_alerts_update(&w->alerts, &d->cfg->alerts, r, &w->sum, now, tm__daemon_on_alert, w);
+	tm__sink_events(d, w);
+	if (!w->final_sent && tm_alerts_run_over(&w->alerts)) {
+		w->final_sent = 1;
+		w->ended_ms = now;
+		tm__sink_summary(d, w, w->alerts.finished ? "finished" : "ended");
+	}
+	if (d->metrics)
+		tm_metrics_update(d->metrics, now);
+}
+
+#define LINK_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+/* A followed symlink: its target may live in a directory we do not watch, so the target's inode
+ * gets a watch of its own (link_wd). Retargeting, as we may see it:
+ *  1. train.log -> run-1.txt, and link_wd watches run-1.txt's inode;
+ *  2. the job restarts: train.log -> run-2.txt (ln -sfn renames a new link over the old one);
+ *  3. that directory event makes the tail reopen the path: it now reads run-2.txt's inode.
+ * The watch still names run-1.txt, so after step 3 writes to run-2.txt raise no event at all (they
+ * were seen only while the tick drained run-1.txt for rotate_wait). So after every reopen the watch
+ * is added again through the path, and the old one is removed unless another link shares it
+ * (inotify has one wd per inode per instance). A path that stopped being a link drops its watch. */
+static void watch_link(struct tm_daemon *d, struct tm_watched *w)
+{
+	if (d->watch.inofd < 0)
+		return;
+	struct stat lst;
+	int wd = -1;
+	if (lstat(w->tail.path, &lst) == 0 && S_ISLNK(lst.st_mode))
+		wd = tm_watch_add_file(&d->watch, w->tail.path, LINK_EVENTS);
+	int old = w->link_wd;
+	if (wd == old)
+		return;
+	w->link_wd = wd;
+	for (size_t i = 0; old >= 0 && i < d->nfiles; i++)
+		if (d->files[i]->link_wd == old)
+			return;
+	tm_watch_rm(&d->watch, old);
+}
+
+void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
+{
+	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
+	int rc = tm_tail_sync(&w->tail, now);
+	if (w->tail.st.reopen != reopen)
+		watch_link(d, w);
+	d->st.lines += w->tail.feed.m.records - lines;
+	if (rc < 0 && !w->err_reported) {
+		w->err_reported = 1;
+		tm__sink_note(d, "%s: %s (retrying)%s", w->tail.path, strerror(-rc),
+			      rc == -EMFILE || rc == -ENFILE ? "; raise the open-file limit (ulimit -n, or "
+			      "LimitNOFILE= in the systemd unit) or lower --max-files" : "");
+	} else if (rc == 0 && w->err_reported) {
+		w->err_reported = 0;
+		tm__sink_note(d, "%s: readable again", w->tail.path);
+	}
+	post_sync(d, w, now);
+}
+
+static struct tm_watched *file_find(struct tm_daemon *d, const char *path)
+{
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (strcmp(d->files[i]->tail.path, path) == 0)
+			return d->files[i];
+	return NULL;
+}
+
+/* A file rotated away while we were stopped: find its inode in the same directory. */
+static int find_inode(const char *path, dev_t dev, ino_t ino, char *out, size_t n)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return 0;
+	struct dirent *de;
+	int found = 0;
+	while (!found && (de = readdir(dp))) {
+		if (de->d_ino != ino)
+			continue;
+		char full[PATH_MAX];
+		struct stat st;
+		int k = snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
+		if (k > 0 && (size_t)k < sizeof(full) && stat(full, &st) == 0 && st.st_dev == dev && st.st_ino == ino && S_ISREG(st.st_mode)) {
+			snprintf(out, n, "%s", full);
+			found = 1;
+		}
+	}
+	closedir(dp);
+	return found;
+}
+
+/* Applies saved state to a new tail: run, alerts, position (with the rotated-while-away drain). */
+static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *s, uint64_t now)
+{
+	s->used = 1;
+	tm_state_apply_run(s, &w->tail.feed.run);
+	w->alerts = s->alerts;
+	w->events_emitted = w->tail.feed.run.nevents;
+	w->alerts.last_step_ms = w->tail.feed.run.nsteps ? now : 0;
+	w->final_sent = tm_alerts_run_over(&w->alerts);
+	if (!s->has_pos)
+		return;
+	int rc = tm_tail_resume_ident(&w->tail, s->dev, s->ino, s->off, s->line, s->marker, s->marker_len, &s->ident, now);
+	if (rc == 0)
+		return;
+	char rotated[PATH_MAX];
+	struct stat st;
+	int same_inode = stat(w->tail.path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+	if (!same_inode && find_inode(w->tail.path, s->dev, s->ino, rotated, sizeof(rotated))) {
+		tm__sink_note(d, "%s: rotated while stopped; reading the rest of %s first", w->tail.path, rotated);
+		tm_tail_drain_path(&w->tail, rotated, s->off, s->line, now);
+	} else if (!same_inode) {
+		tm__sink_note(d, "%s: replaced while stopped and the old file is gone: reading the new one "
+			      "from the start", w->tail.path);
+	} else {
+		tm__sink_note(d, "%s: truncated while stopped: reading from the start", w->tail.path);
+	}
+}
+
+static struct tm_saved *find_saved(struct tm_daemon *d, const char *path)
+{
+	struct tm_saved *s = NULL;
+	for (size_t i = 0; i < d->nsaved; i++)
+		if (!d->saved[i].used && strcmp(d->saved[i].path, path) == 0)
+			s = &d->saved[i];
+	return s;
+}
+
+/* A new name for an inode another tail reads: a rotated file whose new name matches a glob too
+ * (train.log -> train.1.log, or --glob '*.log*'). As we may see it:
+ *  1. tail A follows "train.log" (inode 11) and has read it to offset 9000;
+ *  2. it is renamed "train.1.log"; the trainer may still append through its own fd;
+ *  3. we hear of "train.1.log" (IN_MOVED_TO, or a poll scan) before or after A saw the rename.
+ * Read from 0, "train.1.log" would hand out A's 9000 bytes again, and then A (draining inode 11)
+ * and the new tail would both read every append. So A is synced first, which moves inode 11 to
+ * its old list if its path names another inode or nothing; then the new tail takes inode 11 over
+ * at A's last complete line (A's unfinished line is read again by the new tail, A drops the
+ * inode). Returns 1 when taken over, -1 when A still reads the inode under its own name (a hard
+ * link: not followed twice), 0 when no other tail has it. */
+static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watched *w, uint64_t now)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		struct tm_watched *o = d->files[i];
+		if (o == w)
+			continue;
+		struct tm_tail *t = &o->tail;
+		if (t->cur.fd >= 0 && t->cur.dev == st.st_dev && t->cur.ino == st.st_ino) {
+			tm__daemon_sync_file(d, o, now);
+			if (t->cur.fd >= 0 && t->cur.dev == st.st_dev && t->cur.ino == st.st_ino)
+				return -1;
+		}
+		for (size_t k = 0; k < t->nold; k++) {
+			struct tm_tail_fd *f = &t->old[k];
+			if (f->dev != st.st_dev || f->ino != st.st_ino)
+				continue;
+			if (!w)
+				return 1;
+			uint64_t off = tm_lines_offset(&f->lines);
+			unsigned char mk[TM_MARKER_LEN];
+			size_t n = off < TM_MARKER_LEN ? (size_t)off : TM_MARKER_LEN;
+			if (n && pread(f->fd, mk, n, (off_t)(off - n)) != (ssize_t)n)
+				return 0;
+			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, f->lines.line, mk, n, now) != 0)
+				return 0;
+			tm__sink_note(d, "%s: is %s renamed; following it from where that left off", path, t->path);
+			close(f->fd);
+			tm_lines_release(&f->lines);
+			memmove(f, f + 1, (t->nold - k - 1) * sizeof(*f));
+			t->nold--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Finds or starts following path (a matching file under directory di) and syncs it: watch.c's
+ * file callback. */
+static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int di, uint64_t now)
+{
+	struct tm_watched *w = file_find(d, path);
+	if (w) {
+		/* Rename-over by another followed file (`mv a.log train.log`, both followed): the path
+		 * now names the inode a.log's tail was reading. Finish ours, then continue that inode
+		 * from where a.log's tail stopped, instead of from 0 (which would count its lines twice). */
+		struct stat st;
+		if (w->tail.cur.fd >= 0 && stat(path, &st) == 0 &&
+		    (st.st_dev != w->tail.cur.dev || st.st_ino != w->tail.cur.ino) &&
+		    take_over_inode(d, path, NULL, now) == 1) {
+			tm_tail_retire(&w->tail, now);
+			take_over_inode(d, path, w, now);
+		}
+		tm__daemon_sync_file(d, w, now);
+		return w;
+	}
+	struct tm_saved *s = find_saved(d, path);
+	int held = s ? 0 : take_over_inode(d, path, NULL, now);
+	if (held < 0)
+		return NULL;
+	if (d->nfiles >= d->cfg->max_files) {
+		if (!d->limit_reported)
+			tm__sink_note(d, "%s: not followed: --max-files %zu reached", path, d->cfg->max_files);
+		d->limit_reported = 1;
+		return NULL;
+	}
+	w = tm_xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->dir = di;
+	w->link_wd = -1;
+	tm_tail_init(&w->tail, path, d->rules, d->cfg->line_max, (uint64_t)(d->cfg->rotate_wait_s * 1000));
+	tm_alerts_init(&w->alerts);
+	tm__daemon_resolve_job(d, w);
+	if (d->cfg->trace_lines) {
+		w->tail.feed.trace = trace_record;
+		w->tail.feed.trace_ctx = w;
+	}
+	tm_xgrow((void **)&d->files, &d->capfiles, d->nfiles + 1, sizeof(*d->files));
+	d->files[d->nfiles++] = w;
+	watch_link(d, w);
+	tm__daemon_summarize(w);
+	if (s)
+		restore(d, w, s, now);
+	else if (held)
+		take_over_inode(d, path, w, now);
+	else if (d->initial_scan && d->cfg->from_end)
+		tm_tail_start_at_end(&w->tail, now);
+	tm__daemon_sync_file(d, w, now);
+	return w;
+}
+
+void tm__daemon_file_found(void *ctx, const char *path, int dir, uint64_t now)
+{
+	file_touch(ctx, path, dir, now);
+}
+
+/* Files rotated while we were stopped, before the first scan:
+ *  1. saved file P (inode I, offset O) now names another inode, or nothing;
+ *  2. I lives on as R in the same directory ("train.log.1"), maybe matching a glob too;
+ *  3. the first scan may reach R before P, in any readdir order.
+ * So P is followed first (its restore() reads R from O to its end into P's run), and R, if it
+ * is followed at all, gets a saved position at its current end: the lines it holds are counted
+ * once, in P's run, whatever order the scan takes. */
+void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now)
+{
+	for (size_t i = 0; i < d->nsaved; i++) {
+		if (d->saved[i].used || !d->saved[i].has_pos)
+			continue;
+		char p[PATH_MAX], dir[PATH_MAX], r[PATH_MAX];
+		snprintf(p, sizeof(p), "%s", d->saved[i].path);
+		dev_t dev = d->saved[i].dev;
+		ino_t ino = d->saved[i].ino;
+		struct stat st;
+		if (stat(p, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			continue;                     /* not rotated */
+		if (!find_inode(p, dev, ino, r, sizeof(r)) || stat(r, &st) < 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", p);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		int di = tm_watch_find(&d->watch, dir);
+		if (di < 0)
+			continue;
+		/* R's own entry: at its end, with an empty run */
+		tm_xgrow((void **)&d->saved, &d->capsaved, d->nsaved + 1, sizeof(*d->saved));
+		struct tm_saved *s = &d->saved[d->nsaved++];
+		memset(s, 0, sizeof(*s));
+		s->path = tm_xstrdup(r);
+		s->has_pos = 1;
+		s->dev = dev;
+		s->ino = ino;
+		s->off = (uint64_t)st.st_size;
+		tm_run_init(&s->run, r, NULL, NULL);
+		tm_alerts_init(&s->alerts);
+		int fd = open(r, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			size_t want = s->off < TM_MARKER_LEN ? (size_t)s->off : TM_MARKER_LEN;
+			ssize_t k = pread(fd, s->marker, want, (off_t)(s->off - want));
+			s->marker_len = k > 0 ? (size_t)k : 0;
+			close(fd);
+		}
+		file_touch(d, p, di, now);           /* P first: drains R from its saved offset */
+	}
+}
+
