@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trainmon/match.h"
+#include "trainmon/prefilter.h"
 #include "trainmon/rules.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
@@ -55,7 +55,15 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 {
 	(void)d;
 	tm_prefilter_free(rs->pre);
-	rs->pre = tm_prefilter_build(rs);
+	rs->pre = tm_prefilter_new(rs->nrules);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct tm_rule *r = &rs->rules[i];
+		if (!r->nlits)
+			tm_prefilter_always(rs->pre, (uint32_t)i);
+		for (size_t l = 0; l < r->nlits; l++)
+			tm_prefilter_add(rs->pre, (uint32_t)i, r->lits[l], r->lit_lens[l]);
+	}
+	tm_prefilter_done(rs->pre);
 	if (rs->max_groups == 0)
 		rs->max_groups = 1;
 	return 0;

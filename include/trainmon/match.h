@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trainmon/prefilter.h"
 #include "trainmon/rules.h"
 
 struct tm_hit {
@@ -28,9 +29,7 @@ struct tm_matcher {
 	const struct tm_ruleset *rs;  /* borrowed; must outlive the matcher */
 	void *md;                     /* owned pcre2_match_data * for rule regexes */
 	void *md_sub;                 /* owned pcre2_match_data * for `fields:` sub-regexes */
-	uint32_t *seen;               /* owned, nrules: generation stamp per rule */
-	uint32_t gen;
-	uint32_t *cand;               /* owned, nrules: candidate rule ids of the current record */
+	struct tm_cands c;            /* owned arrays: the current record's candidate rules */
 	uint64_t *matches;            /* owned, nrules: matches per rule */
 	uint64_t regex_runs;          /* regexes run (prefilter passed) */
 	uint64_t records;             /* records matched */
@@ -43,11 +42,6 @@ struct tm_matcher {
 	uint64_t regex_aborted;       /* regex runs that failed other than by not matching (a
 					 limit, even after the retries): read as no match */
 };
-
-/* The prefilter over every literal of rs's rules (owned by the caller; rs must outlive it).
- * tm_ruleset_finish() builds it into rs->pre; tm_prefilter_free(NULL) does nothing. */
-struct tm_prefilter *tm_prefilter_build(const struct tm_ruleset *rs);
-void tm_prefilter_free(struct tm_prefilter *pre);
 
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);
 void tm_matcher_release(struct tm_matcher *m);

@@ -118,7 +118,7 @@ struct tm_pack {
 	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
 };
 
-struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), match.c */
+struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), prefilter.h */
 
 struct tm_ruleset {
 	struct tm_pack *packs;     /* owned */
