@@ -42,26 +42,35 @@ static int key_is(const char *key, const char *name, size_t len)
 	return i == len && key[i] == '\0';
 }
 
+/* The next row of section sect at or after (*g, *i), or NULL; advance with ++*i. */
+static const struct tm_opt *next_row(const struct tm_cmd_spec *spec, const char *sect, size_t *g, size_t *i)
+{
+	for (; *g < spec->ngroups; ++*g, *i = 0)
+		for (; *i < spec->groups[*g].nopts; ++*i) {
+			const struct tm_opt *o = &spec->groups[*g].opts[*i];
+			const char *s = row_section(&spec->groups[*g], o);
+			if (configurable(o) && s && strcmp(s, sect) == 0)
+				return o;
+		}
+	return NULL;
+}
+
 static const struct tm_opt *find_row(const struct tm_cmd_spec *spec, const char *sect, const char *key, size_t *gi)
 {
-	for (size_t g = 0; g < spec->ngroups; g++)
-		for (size_t i = 0; i < spec->groups[g].nopts; i++) {
-			const struct tm_opt *o = &spec->groups[g].opts[i];
-			const char *s = row_section(&spec->groups[g], o);
-			if (!configurable(o) || !s || strcmp(s, sect) != 0)
-				continue;
-			int hit = key_is(key, o->name, strlen(o->name));
-			for (const char *a = o->aliases; !hit && a && *a;) {
-				size_t len = strcspn(a, " ");
-				hit = key_is(key, a, len);
-				a += len;
-				a += strspn(a, " ");
-			}
-			if (hit) {
-				*gi = g;
-				return o;
-			}
+	const struct tm_opt *o;
+	for (size_t g = 0, i = 0; (o = next_row(spec, sect, &g, &i)) != NULL; i++) {
+		int hit = key_is(key, o->name, strlen(o->name));
+		for (const char *a = o->aliases; !hit && a && *a;) {
+			size_t len = strcspn(a, " ");
+			hit = key_is(key, a, len);
+			a += len;
+			a += strspn(a, " ");
 		}
+		if (hit) {
+			*gi = g;
+			return o;
+		}
+	}
 	return NULL;
 }
 
@@ -71,18 +80,14 @@ static int unknown_key(const struct tm_cmd_spec *spec, const char *sect, const s
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t g = 0; g < spec->ngroups; g++)
-		for (size_t i = 0; i < spec->groups[g].nopts; i++) {
-			const struct tm_opt *o = &spec->groups[g].opts[i];
-			const char *s = row_section(&spec->groups[g], o);
-			if (!configurable(o) || !s || strcmp(s, sect) != 0)
-				continue;
-			tm_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-			char *key = names[n++] = tm_xstrdup(o->name);
-			for (char *p = key; *p; p++)
-				if (*p == '-')
-					*p = '_';
-		}
+	const struct tm_opt *o;
+	for (size_t g = 0, i = 0; (o = next_row(spec, sect, &g, &i)) != NULL; i++) {
+		tm_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
+		char *key = names[n++] = tm_xstrdup(o->name);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+	}
 	char ctx[64];
 	snprintf(ctx, sizeof(ctx), "%s: ", sect);
 	tm_diag_unknown(d, src, k, ctx, "key", k->type == TM_Y_SCALAR ? k->str : "?", (const char *const *)names, n);
@@ -151,13 +156,8 @@ int tm_opt_read_map(struct tm_cli *cli, const char *sect, const struct tm_ynode 
 
 static int has_section(const struct tm_cmd_spec *spec, const char *name)
 {
-	for (size_t g = 0; g < spec->ngroups; g++)
-		for (size_t i = 0; i < spec->groups[g].nopts; i++) {
-			const char *s = row_section(&spec->groups[g], &spec->groups[g].opts[i]);
-			if (configurable(&spec->groups[g].opts[i]) && s && strcmp(s, name) == 0)
-				return 1;
-		}
-	return 0;
+	size_t g = 0, i = 0;
+	return next_row(spec, name, &g, &i) != NULL;
 }
 
 int tm__config_read(struct tm_cli *cli, const char *path, void *const *dst, void *ctx, struct tm_diag *d)
