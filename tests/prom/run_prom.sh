@@ -161,8 +161,10 @@ echo "ok: rules $rules"
 
 # phase 3: the job is cancelled; the failure is counted, then the run expires (--expire 3)
 cat "$tmp/phase3" >>"$file"
-wait_for "trainmon_run_events_total{run=\"$run\",kind=\"slurm_time_limit\"}" 2
-wait_for "trainmon_run_alert_active{run=\"$run\",alert=\"ended\"}" 1
+# the run's series leave /metrics 3 s after it ends (--expire 3): ask for what Prometheus
+# scraped in that window, not for the instant, so a slow machine cannot miss it
+wait_for "max_over_time(trainmon_run_events_total{run=\"$run\",kind=\"slurm_time_limit\"}[10m])" 2
+wait_for "max_over_time(trainmon_run_alert_active{run=\"$run\",alert=\"ended\"}[10m])" 1
 deadline=$((SECONDS + 30))
 while curl -sf "http://127.0.0.1:$tm_port/metrics" | grep -q '^trainmon_run_step{'; do
 	[ $SECONDS -lt $deadline ] || fail "the ended run did not leave /metrics after --expire 3"
