@@ -36,7 +36,7 @@ static void help_row(const struct tm_opt *o, FILE *f)
 	if (n <= HELP_COL - 2)
 		fprintf(f, "%*s", HELP_COL - n, "");
 	else
-		fputs("  ", f);
+		fprintf(f, "\n%*s", HELP_COL, "");       /* a long flag: its help on the next line */
 	for (const char *h = o->help ? o->help : ""; ; ) {
 		size_t len = strcspn(h, "\n");
 		fprintf(f, "%.*s\n", (int)len, h);
