@@ -1,0 +1,339 @@
+/* anomaly.c: step-time regimes, regressions and outliers, loss spikes and divergence (anomaly.h).
+ *
+ * Step time: a regime's level is the median of its first `window` steps, its spread the MAD
+ * (x1.4826, a robust sigma). A rolling median over `window` steps that stays beyond the band
+ * max(k * sigma, min_rel * level) for `persist` steps is a level shift: the change point is the
+ * split of the steps around it that best fits two medians (least absolute deviations), and a new
+ * regime starts there. A shift up is a step_time_regression. One slow step cannot move a rolling
+ * median, so checkpoint and evaluation steps are outliers of their regime, never regressions.
+ * Loss: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py), applied to
+ * the losses the log printed. Nothing here allocates per step beyond the arrays of one call.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/anomaly.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+#define MAD_TO_SIGMA 1.4826              /* 1 / Phi^-1(3/4): MAD of a normal sample -> sigma */
+
+void tm_anomaly_cfg_init(struct tm_anomaly_cfg *c)
+{
+	c->window = 50;
+	c->k = 3;
+	c->min_rel = 0.03;
+	c->persist = 0;                  /* 0: the window */
+	c->outlier_k = 6;
+	c->outlier_rel = 0.10;
+	c->loss_window = 10;
+	c->loss_warmup = 1;
+	c->loss_atol = NAN;
+	c->loss_rtol = 2;
+	c->diverge_after = 10;
+	c->diverge_rel = 0.05;
+}
+
+const char *tm_anomaly_kind_name(enum tm_anomaly_kind k)
+{
+	static const char *const names[TM_AN_N] = { "step_time_regression", "step_time_outlier", "loss_spike",
+						    "divergence" };
+	return k < TM_AN_N ? names[k] : "?";
+}
+
+void tm_anomalies_init(struct tm_anomalies *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->median = a->mad = a->ideal_step_time = NAN;
+}
+
+void tm_anomalies_release(struct tm_anomalies *a)
+{
+	free(a->v);
+	free(a->regimes);
+	tm_anomalies_init(a);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Median of v[0, n) (n >= 1); tmp has room for n. */
+static double median_of(const double *v, size_t n, double *tmp)
+{
+	memcpy(tmp, v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* Median absolute deviation from m of v[0, n); tmp has room for n. */
+static double mad_of(const double *v, size_t n, double m, double *tmp)
+{
+	double *d = tmp + n;
+	for (size_t i = 0; i < n; i++)
+		d[i] = fabs(v[i] - m);
+	return median_of(d, n, tmp);
+}
+
+/* Sum of |v - median(v)| over v[0, n). */
+static double l1_cost(const double *v, size_t n, double *tmp)
+{
+	if (n == 0)
+		return 0;
+	double m = median_of(v, n, tmp), c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += fabs(v[i] - m);
+	return c;
+}
+
+/* The split j in (lo, hi) that best fits x[lo, j) and x[j, hi) with a median each. */
+static size_t best_split(const double *x, size_t lo, size_t hi, double *tmp)
+{
+	size_t best = lo + (hi - lo) / 2;
+	double bestc = INFINITY;
+	for (size_t j = lo + 1; j < hi; j++) {
+		double c = l1_cost(x + lo, j - lo, tmp) + l1_cost(x + j, hi - j, tmp);
+		if (c < bestc)
+			bestc = c, best = j;
+	}
+	return best;
+}
+
+/* A sorted window for the rolling median: remove the oldest value, insert the newest. */
+static void window_swap(double *w, size_t n, double out, double in)
+{
+	size_t i = 0;
+	while (i < n && w[i] != out)
+		i++;
+	if (i < n) {
+		memmove(w + i, w + i + 1, (n - i - 1) * sizeof(*w));
+		n--;
+	}
+	size_t j = 0;
+	while (j < n && w[j] < in)
+		j++;
+	memmove(w + j + 1, w + j, (n - j) * sizeof(*w));
+	w[j] = in;
+}
+
+static struct tm_anomaly *push(struct tm_anomalies *a, enum tm_anomaly_kind kind, double first, double last)
+{
+	tm_xgrow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v));
+	struct tm_anomaly *an = &a->v[a->n++];
+	memset(an, 0, sizeof(*an));
+	an->kind = kind;
+	an->first_step = first;
+	an->last_step = last;
+	return an;
+}
+
+static void push_regime(struct tm_anomalies *a, const double *x, const double *s, size_t lo, size_t hi, double *tmp)
+{
+	tm_xgrow((void **)&a->regimes, &a->capregimes, a->nregimes + 1, sizeof(*a->regimes));
+	struct tm_regime *g = &a->regimes[a->nregimes++];
+	g->first_step = s[lo];
+	g->last_step = s[hi - 1];
+	g->n = hi - lo;
+	g->median = median_of(x + lo, hi - lo, tmp);
+	g->mad = mad_of(x + lo, hi - lo, g->median, tmp);
+}
+
+/* The kind of an event logged between step record j-1 and step record j (what the step's time
+ * includes), or NULL. */
+static const char *cause_of(const struct tm_run *r, size_t j)
+{
+	uint64_t lo = j ? r->steps[j - 1].line : 0, hi = r->steps[j].line;
+	for (size_t e = 0; e < r->nevents; e++)
+		if (r->events[e].line > lo && r->events[e].line <= hi)
+			return tm_event_kind_name(r->events[e].kind);
+	return NULL;
+}
+
+/* Regimes and regressions over x[0, n) (step numbers s), then the outliers of each regime. */
+static void step_times(struct tm_anomalies *a, const struct tm_run *r, const size_t *idx, const double *x,
+		       const double *s, size_t n, const struct tm_anomaly_cfg *cfg)
+{
+	size_t w = cfg->window < 3 ? 3 : cfg->window, persist = cfg->persist ? cfg->persist : w;
+	double *tmp = tm_xmalloc(2 * (n + 1) * sizeof(*tmp));
+	double *win = tm_xmalloc((w + 1) * sizeof(*win));
+	size_t first_regime = a->nregimes;
+	size_t lo = 0;
+	while (lo < n) {
+		size_t nb = n - lo < w ? n - lo : w;
+		double base = median_of(x + lo, nb, tmp);
+		double sigma = fmax(MAD_TO_SIGMA * mad_of(x + lo, nb, base, tmp), 1e-3 * base);
+		double band = fmax(cfg->k * sigma, cfg->min_rel * base);
+		size_t found = n, run = 0;
+		int dir = 0;
+		if (n - lo >= w + persist) {
+			memcpy(win, x + lo, w * sizeof(*win));
+			qsort(win, w, sizeof(*win), cmp_double);
+			for (size_t i = lo + w - 1; i < n; i++) {
+				if (i >= lo + w)
+					window_swap(win, w, x[i - w], x[i]);
+				double m = w % 2 ? win[w / 2] : (win[w / 2 - 1] + win[w / 2]) / 2;
+				int d = m > base + band ? 1 : m < base - band ? -1 : 0;
+				run = d && d == dir ? run + 1 : d ? 1 : 0;
+				dir = d;
+				if (run >= persist) {
+					found = i;
+					break;
+				}
+			}
+		}
+		if (found == n) {
+			push_regime(a, x, s, lo, n, tmp);
+			break;
+		}
+		/* the rolling median crosses when half its window is past the change: search there */
+		size_t first = found + 1 - persist;
+		size_t from = first > lo + w ? first - w : lo + 1, to = first + w / 2 < found ? first + w / 2 : found;
+		size_t c = best_split(x, from, to + 1, tmp);
+		push_regime(a, x, s, lo, c, tmp);
+		if (dir > 0) {
+			struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_REGRESSION, s[c], s[n - 1]);
+			an->reference = a->regimes[a->nregimes - 1].median;
+		}
+		lo = c;
+	}
+	/* each regression's level and extent are those of the regime it started */
+	for (size_t i = 0; i < a->n; i++) {
+		struct tm_anomaly *an = &a->v[i];
+		for (size_t g = first_regime; an->kind == TM_AN_STEP_TIME_REGRESSION && g < a->nregimes; g++)
+			if (a->regimes[g].first_step == an->first_step) {
+				an->last_step = a->regimes[g].last_step;
+				an->value = a->regimes[g].median;
+				an->magnitude = an->value / an->reference - 1;
+			}
+	}
+	/* outliers: steps far above their own regime (a checkpoint save, an evaluation) */
+	size_t g = first_regime;
+	for (size_t i = 0; i < n; i++) {
+		while (g + 1 < a->nregimes && s[i] > a->regimes[g].last_step)
+			g++;
+		const struct tm_regime *rg = &a->regimes[g];
+		double sigma = fmax(MAD_TO_SIGMA * rg->mad, 1e-3 * rg->median);
+		if (!(x[i] > rg->median + fmax(cfg->outlier_k * sigma, cfg->outlier_rel * rg->median)))
+			continue;
+		struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_OUTLIER, s[i], s[i]);
+		an->value = x[i];
+		an->reference = rg->median;
+		an->magnitude = x[i] / rg->median - 1;
+		an->cause = cause_of(r, idx[i]);
+	}
+	free(win);
+	free(tmp);
+}
+
+/* Lightning's rule on the printed losses: after `warmup` values, a value that is not finite, or
+ * that is worse than the last accepted one and departs from the running mean of the last
+ * `window` accepted values by atol and rtol * mean, is a spike; a spike is not accepted into the
+ * mean. Consecutive spikes are one anomaly; a spike after which the loss stays above the
+ * pre-spike mean (by the fraction diverge_rel) for diverge_after values is also a divergence. */
+static void losses(struct tm_anomalies *a, const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg)
+{
+	size_t lw = cfg->loss_window ? cfg->loss_window : 1;
+	double *ring = tm_xcalloc(lw, sizeof(*ring));
+	size_t nring = 0, head = 0, count = 0;
+	double sum = 0, last = 0;
+	size_t spike = SIZE_MAX;         /* index in a->v of the spike episode under way */
+	size_t first_spike = SIZE_MAX;   /* ... and of the last episode's first spike */
+	double pre = NAN;                /* running mean before that episode; NAN: not watching */
+	size_t above = 0;
+	for (size_t i = from; i < r->nsteps; i++) {
+		double v = r->steps[i].loss, st = r->steps[i].step;
+		if (isnan(v))
+			continue;
+		double mean = nring ? sum / (double)nring : NAN;
+		int is_spike = 0;
+		if (count >= cfg->loss_warmup && nring) {
+			if (!isfinite(v))
+				is_spike = 1;
+			else if (v - last > 0)
+				is_spike = (isnan(cfg->loss_atol) || fabs(v - mean) >= fabs(cfg->loss_atol)) &&
+					   fabs(v - mean) >= fabs(cfg->loss_rtol * mean);
+		}
+		count++;
+		if (is_spike && spike != SIZE_MAX) {             /* the episode goes on */
+			struct tm_anomaly *an = &a->v[spike];
+			double mag = isfinite(v) ? v / an->reference - 1 : INFINITY;
+			an->last_step = st;
+			if (mag > an->magnitude)
+				an->magnitude = mag, an->value = v;
+		} else if (is_spike) {
+			struct tm_anomaly *an = push(a, TM_AN_LOSS_SPIKE, st, st);
+			an->value = v;
+			an->reference = mean;
+			an->magnitude = isfinite(v) ? v / mean - 1 : INFINITY;
+			spike = first_spike = a->n - 1;
+			pre = mean;
+			above = 0;
+		} else {
+			spike = SIZE_MAX;
+		}
+		/* divergence: the loss stays above the pre-spike mean (by diverge_rel) */
+		if (!isnan(pre)) {
+			if (v > pre * (1 + cfg->diverge_rel)) {
+				if (++above == cfg->diverge_after) {
+					double first = a->v[first_spike].first_step;
+					struct tm_anomaly *d = push(a, TM_AN_DIVERGENCE, first, st);
+					d->value = v;
+					d->reference = pre;
+					d->magnitude = v / pre - 1;
+					pre = NAN;
+					spike = SIZE_MAX;
+				}
+			} else {
+				pre = NAN;              /* it came back: that spike was only a spike */
+			}
+		}
+		if (is_spike || !isfinite(v))
+			continue;
+		if (nring == lw)
+			sum -= ring[head];
+		else
+			nring++;
+		ring[head] = v;
+		sum += v;
+		head = (head + 1) % lw;
+		last = v;
+	}
+	free(ring);
+}
+
+void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
+		       const struct tm_anomaly_cfg *cfg)
+{
+	tm_anomalies_release(a);
+	size_t from = warmup < r->nsteps ? warmup : r->nsteps;
+	size_t cap = r->nsteps - from + 1, n = 0;
+	double *x = tm_xmalloc(cap * sizeof(*x)), *s = tm_xmalloc(cap * sizeof(*s));
+	size_t *idx = tm_xmalloc(cap * sizeof(*idx));
+	for (size_t i = from; i < r->nsteps; i++)
+		if (isfinite(r->steps[i].time_s) && r->steps[i].time_s > 0) {
+			x[n] = r->steps[i].time_s;
+			s[n] = r->steps[i].step;
+			idx[n++] = i;
+		}
+	if (n) {
+		double *tmp = tm_xmalloc(2 * n * sizeof(*tmp));
+		a->median = median_of(x, n, tmp);
+		a->mad = mad_of(x, n, a->median, tmp);
+		double sum = 0;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (x[i] <= a->median + 3 * a->mad)
+				sum += x[i], k++;
+		a->ideal_step_time = k ? sum / (double)k : NAN;
+		free(tmp);
+		step_times(a, r, idx, x, s, n, cfg);
+	}
+	losses(a, r, from, cfg);
+	free(idx);
+	free(s);
+	free(x);
+}
