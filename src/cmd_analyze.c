@@ -135,14 +135,25 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 			path, (unsigned long long)f->lines.lines, s.framework ? s.framework : "not detected");
 		*nothing = 1;
 	}
-	if (o->format == FORMAT_TEXT)
+	struct tm_anomaly_cfg acfg;
+	struct tm_anomalies an;
+	tm_anomaly_cfg_init(&acfg);
+	tm_anomalies_init(&an);
+	tm_anomalies_find(&an, &f->run, s.warmup_records, &acfg);
+	if (o->format == FORMAT_TEXT) {
 		tm_report_text(stdout, &s, &f->run);
-	else if (o->format == FORMAT_JSON)
-		tm_report_json_run(js, NULL, &s, &f->run);
+		tm_report_text_anomalies(stdout, &an);
+	} else if (o->format == FORMAT_JSON) {
+		tm_json_obj(js, NULL);
+		tm_report_json_fields(js, &s, &f->run);
+		tm_report_json_anomalies(js, &an);
+		tm_json_end(js, '}');
+	}
 	else {
 		tm_report_csv(stdout, &s, &f->run, *csv_header);
 		*csv_header = 0;
 	}
+	tm_anomalies_release(&an);
 	tm_feed_release(f);
 	free(f);
 	return 0;
