@@ -30,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tm_json_init(&j, null, 1);
 		tm_report_json_run(&j, NULL, &s, &f.run);
 		tm_report_text(null, &s, &f.run);
+		struct tm_anomaly_cfg acfg;
+		struct tm_anomalies an;
+		tm_anomaly_cfg_init(&acfg);
+		tm_anomalies_init(&an);
+		tm_anomalies_find(&an, &f.run, s.warmup_records, &acfg);
+		tm_report_json_anomalies(&j, &an);
+		tm_report_text_anomalies(null, &an);
+		tm_anomalies_release(&an);
 		fclose(null);
 	}
 	tm_feed_release(&f);
