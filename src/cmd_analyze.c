@@ -140,13 +140,15 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 	tm_anomaly_cfg_init(&acfg);
 	tm_anomalies_init(&an);
 	tm_anomalies_find(&an, &f->run, s.warmup_records, &acfg);
+	if (an.nregimes > 1)
+		tm_summarize_at(&f->run, job, an.regimes[an.nregimes - 1].median, &s);
 	if (o->format == FORMAT_TEXT) {
 		tm_report_text(stdout, &s, &f->run);
 		tm_report_text_anomalies(stdout, &an);
 	} else if (o->format == FORMAT_JSON) {
 		tm_json_obj(js, NULL);
 		tm_report_json_fields(js, &s, &f->run);
-		tm_report_json_anomalies(js, &an);
+		tm_report_json_anomalies(js, &an, s.basis_level);
 		tm_json_end(js, '}');
 	}
 	else {

@@ -235,7 +235,11 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 			s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
 	else
 		fprintf(f, "  steps         none found\n");
-	if (s->st.n)
+	if (s->st.n && s->basis_level)
+		fprintf(f, "  step time     %.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
+			   "mean %.6g, min %.6g, max %.6g)\n", s->step_time.v, s->st.n, s->st.median, s->st.last,
+			s->st.mean, s->st.min, s->st.max);
+	else if (s->st.n)
 		fprintf(f, "  step time     %.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)\n",
 			s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
 			s->st.max, s->st.p10, s->st.p90);

@@ -12,8 +12,9 @@
 
 #define TEXT_MAX 20
 
-void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a)
+void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, int basis_level)
 {
+	tm_json_bool(j, "basis_last_regime", basis_level);
 	tm_json_num(j, "step_time_mad_s", a->mad);
 	tm_json_num(j, "ideal_step_time_s", a->ideal_step_time);
 	tm_json_arr(j, "step_time_regimes");
@@ -56,7 +57,8 @@ void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a)
 {
 	char where[64], v[32], ref[32];
 	if (a->nregimes > 1) {
-		fprintf(f, "  regimes       %zu step-time levels (the median above spans them all)\n", a->nregimes);
+		fprintf(f, "  regimes       %zu step-time levels; tokens/s, MFU and ETA use the last one's median\n",
+			a->nregimes);
 		for (size_t i = 0; i < a->nregimes; i++) {
 			const struct tm_regime *g = &a->regimes[i];
 			steps_text(where, sizeof(where), g->first_step, g->last_step);

@@ -258,6 +258,11 @@ static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summa
 
 void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
+	tm_summarize_at(r, j, NAN, s);
+}
+
+void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s)
+{
 	memset(s, 0, sizeof(*s));
 	s->conv_lo = s->conv_hi = NAN;
 	s->file = r->file;
@@ -282,6 +287,10 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
 	step_stats(r, j, s);
 	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
+	if (j->basis == TM_BASIS_MEDIAN && isfinite(level) && level > 0) {
+		t = level;                   /* the current regime's median, not one across regimes */
+		s->basis_level = 1;
+	}
 	if (isnan(t)) {
 		/* steps with a logged throughput but no time: say what the derivation lacks */
 		const char *needs = r->nsteps ? "step times in the log" : "step records in the log";

@@ -20,9 +20,10 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 /* The per-step series; header once when header is set. */
 void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header);
 
-/* A run's step-time regimes and anomalies: keys inside the run's JSON object, or a text section
- * after tm_report_text() (nothing when there is one regime and no anomaly). */
-void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a);
+/* A run's step-time regimes and anomalies: keys inside the run's JSON object (basis_level: the
+ * summary's basis_level), or a text section after tm_report_text() (nothing when there is one
+ * regime and no anomaly). */
+void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, int basis_level);
 void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a);
 
 /* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */

@@ -39,6 +39,8 @@ struct tm_summary {
 	const char *step_time_how;        /* static: how, or NULL */
 	struct tm_stats st;               /* step time, seconds */
 	enum tm_basis basis;
+	int basis_level;                  /* 1: the basis is the median of the run's last step-time
+					     regime (tm_summarize_at), not of every step */
 	struct tm_val step_time;          /* the basis value */
 	struct tm_val layers, hidden, heads, kv_heads, ffn, vocab, mlp_gated;
 	struct tm_val seq_len, global_batch, gpus;
@@ -59,6 +61,10 @@ struct tm_summary {
 
 /* Computes everything; allocates only a temporary sorted copy of the step times. */
 void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s);
+/* The same, but with basis median the step time behind tokens/s, MFU and ETA is level (seconds,
+ * e.g. the median of the last step-time regime, anomaly.h) when it is finite: a median across two
+ * levels describes neither. */
+void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s);
 
 /* Quantile q in [0,1] of sorted v[0..n) with linear interpolation (numpy's default). */
 double tm_quantile(const double *v, size_t n, double q);

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tm_anomaly_cfg_init(&acfg);
 		tm_anomalies_init(&an);
 		tm_anomalies_find(&an, &f.run, s.warmup_records, &acfg);
-		tm_report_json_anomalies(&j, &an);
+		tm_report_json_anomalies(&j, &an, s.basis_level);
 		tm_report_text_anomalies(null, &an);
 		tm_anomalies_release(&an);
 		fclose(null);
