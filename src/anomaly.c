@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "trainmon/anomaly.h"
+#include "trainmon/opt.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -34,6 +37,42 @@ void tm_anomaly_cfg_init(struct tm_anomaly_cfg *c)
 	c->loss_rtol = 2;
 	c->diverge_after = 10;
 	c->diverge_rel = 0.05;
+}
+
+#define C(f) offsetof(struct tm_anomaly_cfg, f)
+static const struct tm_opt rows[] = {
+	{ .kind = TM_OPT_HEADING, .help = "Anomalies (config section anomalies:; docs/analyze.md says why the defaults):" },
+	{ .kind = TM_OPT_SIZE, .name = "anomaly-window", .arg = "STEPS", .off = C(window), .min = 3, .max = 1e6,
+	  .help = "rolling median and baseline window (default 50)" },
+	{ .kind = TM_OPT_NUM, .name = "regression-sigmas", .arg = "K", .off = C(k), .max = 1e3,
+	  .flags = TM_OPTF_ABOVE_MIN, .help = "a level shift moves the rolling median K robust sigmas (default 3)..." },
+	{ .kind = TM_OPT_NUM, .name = "regression-min", .arg = "FRACTION", .off = C(min_rel), .max = 10,
+	  .help = "... and at least this fraction of the level (default 0.03)" },
+	{ .kind = TM_OPT_SIZE, .name = "regression-steps", .arg = "N", .off = C(persist), .max = 1e6,
+	  .help = "... for N steps in a row (default: the window)" },
+	{ .kind = TM_OPT_NUM, .name = "outlier-sigmas", .arg = "K", .off = C(outlier_k), .max = 1e3,
+	  .flags = TM_OPTF_ABOVE_MIN, .help = "a step K robust sigmas above its regime (default 6)..." },
+	{ .kind = TM_OPT_NUM, .name = "outlier-min", .arg = "FRACTION", .off = C(outlier_rel), .max = 1e3,
+	  .help = "... and this fraction above its median is an outlier (default 0.10)" },
+	{ .kind = TM_OPT_SIZE, .name = "loss-spike-window", .arg = "N", .off = C(loss_window), .min = 1, .max = 1e6,
+	  .help = "running mean over the last N printed losses (default 10)" },
+	{ .kind = TM_OPT_SIZE, .name = "loss-spike-warmup", .arg = "N", .off = C(loss_warmup), .max = 1e9,
+	  .help = "printed losses before detection starts (default 1)" },
+	{ .kind = TM_OPT_NUM, .name = "loss-spike-atol", .arg = "X", .off = C(loss_atol), .max = HUGE_VAL,
+	  .help = "a spike also departs from the mean by X (default: no absolute tolerance)" },
+	{ .kind = TM_OPT_NUM, .name = "loss-spike-rtol", .arg = "X", .off = C(loss_rtol), .max = HUGE_VAL,
+	  .flags = TM_OPTF_ABOVE_MIN, .help = "... and by X times the mean (default 2)" },
+	{ .kind = TM_OPT_SIZE, .name = "divergence-steps", .arg = "N", .off = C(diverge_after), .min = 1, .max = 1e9,
+	  .help = "after a spike, N printed losses above the pre-spike mean... (default 10)" },
+	{ .kind = TM_OPT_NUM, .name = "divergence-min", .arg = "FRACTION", .off = C(diverge_rel), .max = 1e3,
+	  .help = "... by this fraction of it are a divergence (default 0.05)" },
+};
+#undef C
+
+const struct tm_opt *tm_anomaly_opts(size_t *n)
+{
+	*n = sizeof(rows) / sizeof(rows[0]);
+	return rows;
 }
 
 const char *tm_anomaly_kind_name(enum tm_anomaly_kind k)

@@ -31,6 +31,7 @@ struct analyze_opts {
 	const char *framework;      /* borrowed or NULL */
 	const char *config;         /* borrowed or NULL */
 	size_t line_max;            /* bytes */
+	struct tm_anomaly_cfg anomalies;
 };
 
 static const char *const formats[] = { "text", "json", "csv", NULL };
@@ -55,23 +56,20 @@ static const struct tm_opt analyze_rows[] = {
 };
 #undef A
 
-static const struct tm_opt_group analyze_groups[2] = {
-	{ analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), NULL },
-	{ NULL, 0, "job" },          /* the job rows, filled in at run time */
-};
-
 static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 {
-	groups[0] = analyze_groups[0];
-	groups[1] = analyze_groups[1];
+	groups[0] = (struct tm_opt_group){ analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), NULL };
+	groups[1] = (struct tm_opt_group){ NULL, 0, "job" };
 	groups[1].opts = tm_job_opts(&groups[1].nopts);
+	groups[2] = (struct tm_opt_group){ NULL, 0, "anomalies" };
+	groups[2].opts = tm_anomaly_opts(&groups[2].nopts);
 	*spec = (struct tm_cmd_spec){
 		.name = "analyze",
 		.usage = "usage: trainmon analyze [OPTIONS] FILE...\n"
 			 "Summarise training logs (\"-\" reads standard input): step time, tokens/s, model FLOPs,\n"
 			 "MFU, tokens done and the time left to a token target, plus the failure events found.\n",
 		.groups = groups,
-		.ngroups = 2,
+		.ngroups = 3,
 		.epilog = "Exit status: 0 ok, 1 invalid input (a rule pack, the config, or a log with nothing to\n"
 			  "report), 2 usage, 3 a file could not be read.\n",
 	};
@@ -135,11 +133,9 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 			path, (unsigned long long)f->lines.lines, s.framework ? s.framework : "not detected");
 		*nothing = 1;
 	}
-	struct tm_anomaly_cfg acfg;
 	struct tm_anomalies an;
-	tm_anomaly_cfg_init(&acfg);
 	tm_anomalies_init(&an);
-	tm_anomalies_find(&an, &f->run, s.warmup_records, &acfg);
+	tm_anomalies_find(&an, &f->run, s.warmup_records, &o->anomalies);
 	if (an.nregimes > 1)
 		tm_summarize_at(&f->run, job, an.regimes[an.nregimes - 1].median, &s);
 	if (o->format == FORMAT_TEXT) {
@@ -163,7 +159,7 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct tm_opt_group groups[2];
+	struct tm_opt_group groups[3];
 	struct tm_cmd_spec spec;
 	spec_init(&spec, groups);
 	struct tm_cli cli;
@@ -188,7 +184,8 @@ int cmd_analyze(int argc, char **argv)
 	tm_job_init(&job);
 	tm_diag_init(&d);
 	int status = TM_EXIT_OK;
-	void *const dst[2] = { &o, &job };
+	tm_anomaly_cfg_init(&o.anomalies);
+	void *const dst[3] = { &o, &job, &o.anomalies };
 	rc = tm_cli_apply(&cli, dst, NULL, &d, err, sizeof(err));
 	if (rc == -EINVAL) {
 		fprintf(stderr, "trainmon analyze: %s\n", err);

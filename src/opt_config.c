@@ -17,7 +17,8 @@
 #include "banned.h"
 
 /* Every top-level section any command reads. */
-static const char *const known_sections[] = { "job", "files", "watch", "alerts", "metrics", "estimate" };
+static const char *const known_sections[] = { "job", "files", "watch", "alerts", "metrics", "estimate",
+					      "anomalies" };
 #define NKNOWN (sizeof(known_sections) / sizeof(known_sections[0]))
 #define CONFIG_MAX (4u << 20)
 

@@ -31,6 +31,10 @@ struct tm_anomaly_cfg {
 };
 
 void tm_anomaly_cfg_init(struct tm_anomaly_cfg *c);
+/* The settings as option rows (opt.h) over struct tm_anomaly_cfg, config section `anomalies:`;
+ * static data, *n rows. */
+struct tm_opt;
+const struct tm_opt *tm_anomaly_opts(size_t *n);
 
 enum tm_anomaly_kind {
 	TM_AN_STEP_TIME_REGRESSION = 0,  /* the step time moved up to a new level and stayed */
