@@ -18,6 +18,7 @@
 #include "trainmon/engine.h"
 #include "trainmon/job.h"
 #include "trainmon/opt.h"
+#include "trainmon/pool.h"
 #include "trainmon/report.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
@@ -75,34 +76,55 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 	};
 }
 
-static int analyze_one(const char *path, const struct tm_ruleset *rs, const struct tm_job *job,
-		       const struct analyze_opts *o, struct tm_json *js, int *csv_header, int *nothing)
+/* One file's analysis, made on a pool thread and rendered on the main thread in input order. */
+struct file_result {
+	struct tm_feed *f;           /* owned, NULL when the file could not be read */
+	struct tm_summary s;         /* borrows from f */
+	struct tm_anomalies an;
+	char *msgs;                  /* owned: what it has to say on stderr */
+	size_t msglen;
+	int failed, nothing;
+};
+
+struct analyze_ctx {                 /* what every file shares; read-only while the pool runs */
+	const struct tm_ruleset *rs;
+	const struct tm_job *job;
+	const struct analyze_opts *o;
+	char **paths;                /* borrowed from argv */
+	struct file_result *res;     /* owned array, one per path */
+	int split;                   /* large files in two halves (only when there is one file) */
+	struct tm_json *js;          /* the main thread's output */
+	int csv_header, failed, nothing;
+};
+
+/* Reads one file to its end; every message goes to err. Returns the feed, or NULL. */
+static struct tm_feed *read_file(const struct analyze_ctx *cx, const char *path, FILE *err)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "trainmon analyze: %s: %s\n", path, strerror(errno));
-		return -1;
+		fprintf(err, "trainmon analyze: %s: %s\n", path, strerror(errno));
+		return NULL;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "trainmon analyze: %s: is a directory\n", path);
+		fprintf(err, "trainmon analyze: %s: is a directory\n", path);
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	struct tm_feed *f = tm_xcalloc(1, sizeof(*f));
-	tm_feed_init(f, path, rs, o->line_max);
-	if (o->framework)
-		tm_run_force_framework(&f->run, o->framework);
+	tm_feed_init(f, path, cx->rs, cx->o->line_max);
+	if (cx->o->framework)
+		tm_run_force_framework(&f->run, cx->o->framework);
 	/* a large regular file is read in two halves on two threads, with the same result */
-	int rc = fd != 0 && S_ISREG(st.st_mode) ? tm_feed_file_split(f, fd, path, (uint64_t)st.st_size)
-						: tm_feed_fd_to_eof(f, fd);
+	int rc = cx->split && fd != 0 && S_ISREG(st.st_mode) ? tm_feed_file_split(f, fd, path, (uint64_t)st.st_size)
+							   : tm_feed_fd_to_eof(f, fd);
 	/* a file that shrank while we read it (copytruncate, a rewrite) gave us part of one version
 	 * and maybe part of another: say so rather than print numbers that look whole */
 	struct stat after;
 	if (rc == 0 && S_ISREG(st.st_mode) && fstat(fd, &after) == 0 && after.st_size < st.st_size) {
-		fprintf(stderr, "trainmon analyze: %s: truncated while it was read (%lld bytes, then %lld): "
+		fprintf(err, "trainmon analyze: %s: truncated while it was read (%lld bytes, then %lld): "
 			"the numbers would cover part of it\n", path, (long long)st.st_size, (long long)after.st_size);
 		rc = -ESTALE;
 	}
@@ -110,51 +132,85 @@ static int analyze_one(const char *path, const struct tm_ruleset *rs, const stru
 		close(fd);
 	if (rc < 0) {
 		if (rc != -ESTALE)
-			fprintf(stderr, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));
+			fprintf(err, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));
 		tm_feed_release(f);
 		free(f);
-		return -1;
+		return NULL;
 	}
-	tm_run_name_hints(&f->run, path);
-	if (getenv("TRAINMON_DEBUG_STATS"))
-		fprintf(stderr, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
-			(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
-			(unsigned long long)f->m.regex_runs);
-	struct tm_summary s;
-	tm_summarize(&f->run, job, &s);
-	if (f->lines.truncated)
-		fprintf(stderr, "trainmon analyze: %s: %llu lines longer than %zu bytes were cut (--line-max)\n",
-			path, (unsigned long long)f->lines.truncated, f->lines.line_max);
-	if (f->m.regex_aborted)
-		fprintf(stderr, "trainmon analyze: %s: %llu regex runs hit a PCRE2 limit and count as no match\n",
-			path, (unsigned long long)f->m.regex_aborted);
-	if (f->run.nsteps == 0 && f->run.nevents == 0) {
-		fprintf(stderr, "trainmon analyze: %s: no step records or events found (%llu lines; framework %s)\n",
-			path, (unsigned long long)f->lines.lines, s.framework ? s.framework : "not detected");
-		*nothing = 1;
+	return f;
+}
+
+/* On a pool thread: read, summarise, find the anomalies of file i. */
+static void work(void *ctx, size_t i)
+{
+	struct analyze_ctx *cx = ctx;
+	struct file_result *res = &cx->res[i];
+	const char *path = cx->paths[i];
+	FILE *err = open_memstream(&res->msgs, &res->msglen);
+	if (!err)
+		abort();      /* only when malloc fails */
+	res->f = read_file(cx, path, err);
+	res->failed = res->f == NULL;
+	tm_anomalies_init(&res->an);
+	if (res->f) {
+		struct tm_feed *f = res->f;
+		tm_run_name_hints(&f->run, path);
+		if (getenv("TRAINMON_DEBUG_STATS"))
+			fprintf(err, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
+				(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
+				(unsigned long long)f->m.regex_runs);
+		tm_summarize(&f->run, cx->job, &res->s);
+		if (f->lines.truncated)
+			fprintf(err, "trainmon analyze: %s: %llu lines longer than %zu bytes were cut (--line-max)\n",
+				path, (unsigned long long)f->lines.truncated, f->lines.line_max);
+		if (f->m.regex_aborted)
+			fprintf(err, "trainmon analyze: %s: %llu regex runs hit a PCRE2 limit and count as no match\n",
+				path, (unsigned long long)f->m.regex_aborted);
+		if (f->run.nsteps == 0 && f->run.nevents == 0) {
+			fprintf(err, "trainmon analyze: %s: no step records or events found (%llu lines; framework %s)\n",
+				path, (unsigned long long)f->lines.lines,
+				res->s.framework ? res->s.framework : "not detected");
+			res->nothing = 1;
+		}
+		tm_anomalies_find(&res->an, &f->run, res->s.warmup_records, &cx->o->anomalies);
+		if (res->an.nregimes > 1)
+			tm_summarize_at(&f->run, cx->job, res->an.regimes[res->an.nregimes - 1].median, &res->s);
 	}
-	struct tm_anomalies an;
-	tm_anomalies_init(&an);
-	tm_anomalies_find(&an, &f->run, s.warmup_records, &o->anomalies);
-	if (an.nregimes > 1)
-		tm_summarize_at(&f->run, job, an.regimes[an.nregimes - 1].median, &s);
-	if (o->format == FORMAT_TEXT) {
-		tm_report_text(stdout, &s, &f->run);
-		tm_report_text_anomalies(stdout, &an);
-	} else if (o->format == FORMAT_JSON) {
-		tm_json_obj(js, NULL);
-		tm_report_json_fields(js, &s, &f->run);
-		tm_report_json_anomalies(js, &an, s.basis_level);
-		tm_json_end(js, '}');
+	fclose(err);
+}
+
+/* On the main thread, in input order: file i's messages, then its report; then it is freed. */
+static void done(void *ctx, size_t i)
+{
+	struct analyze_ctx *cx = ctx;
+	struct file_result *res = &cx->res[i];
+	fflush(stdout);
+	fwrite(res->msgs, 1, res->msglen, stderr);
+	cx->failed |= res->failed;
+	cx->nothing |= res->nothing;
+	if (cx->o->format == FORMAT_TEXT && i > 0)
+		putchar('\n');
+	if (res->f) {
+		const struct tm_summary *s = &res->s;
+		const struct tm_run *r = &res->f->run;
+		if (cx->o->format == FORMAT_TEXT) {
+			tm_report_text(stdout, s, r);
+			tm_report_text_anomalies(stdout, &res->an);
+		} else if (cx->o->format == FORMAT_JSON) {
+			tm_json_obj(cx->js, NULL);
+			tm_report_json_fields(cx->js, s, r);
+			tm_report_json_anomalies(cx->js, &res->an, s->basis_level);
+			tm_json_end(cx->js, '}');
+		} else {
+			tm_report_csv(stdout, s, r, cx->csv_header);
+			cx->csv_header = 0;
+		}
+		tm_feed_release(res->f);
+		free(res->f);
 	}
-	else {
-		tm_report_csv(stdout, &s, &f->run, *csv_header);
-		*csv_header = 0;
-	}
-	tm_anomalies_release(&an);
-	tm_feed_release(f);
-	free(f);
-	return 0;
+	tm_anomalies_release(&res->an);
+	free(res->msgs);
+	memset(res, 0, sizeof(*res));
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -226,13 +282,13 @@ int cmd_analyze(int argc, char **argv)
 		tm_json_str(&js, "trainmon_version", TM_VERSION);
 		tm_json_arr(&js, "runs");
 	}
-	int csv_header = 1, failed = 0, nothing = 0;
-	for (size_t i = 0; i < cli.nargs; i++) {
-		if (o.format == FORMAT_TEXT && i > 0)
-			putchar('\n');
-		if (analyze_one(cli.args[i], &rs, &job, &o, &js, &csv_header, &nothing))
-			failed = 1;
-	}
+	/* files on a pool of threads (one file: its halves on two), reported in input order */
+	struct analyze_ctx cx = { .rs = &rs, .job = &job, .o = &o, .paths = cli.args, .split = cli.nargs == 1,
+				  .js = &js, .csv_header = 1 };
+	cx.res = tm_xcalloc(cli.nargs, sizeof(*cx.res));
+	tm_pool_run(cli.nargs, tm_pool_threads(8), 16, work, done, &cx);
+	free(cx.res);
+	int failed = cx.failed, nothing = cx.nothing;
 	if (json) {
 		tm_json_end(&js, ']');
 		tm_json_end(&js, '}');
