@@ -96,6 +96,13 @@ static const struct tm_opt watch_rows[] = {
 		  ":PORT binds 127.0.0.1; other addresses must be named)" },
 	{ .kind = TM_OPT_STR, .name = "textfile", .arg = "PATH", .off = C(textfile), .section = "metrics",
 	  .help = "write the metrics to PATH for node_exporter's textfile collector" },
+	{ .kind = TM_OPT_NUM, .name = "http-timeout", .arg = "SECONDS", .off = C(http_timeout_s), .min = 0.1,
+	  .max = 3600, .section = "metrics", .help = "a client sends its whole request header within this long, and\n"
+		  "an idle connection is closed after it (default 5)" },
+	{ .kind = TM_OPT_SIZE, .name = "http-max-connections", .arg = "N", .off = C(http_max_conns), .min = 1,
+	  .max = 10000, .section = "metrics", .expect = "a count from 1 to 10000",
+	  .help = "serve N connections at once; a new one closes the one waiting longest\n"
+		  "for its request header (default 64)" },
 	{ .kind = TM_OPT_NUM, .name = "expire", .arg = "SECONDS", .off = C(expire_s), .max = HUGE_VAL,
 	  .section = "metrics", .help = "drop a finished run's series after this long (default 3600)" },
 	{ .kind = TM_OPT_HEADING, .help = "Rules and config:" },
@@ -184,6 +191,8 @@ static void defaults(struct watch_opts *o)
 	c->max_files = 10000;
 	c->max_steps = 200000;
 	c->expire_s = 3600;
+	c->http_timeout_s = 5;
+	c->http_max_conns = 64;
 	tm_alert_cfg_init(&c->alerts);
 	tm_job_init(&c->job);
 }

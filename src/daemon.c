@@ -9,6 +9,7 @@
  * back to cmd_watch.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -70,6 +71,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	const struct tm_daemon *d = ctx;
 	*out = d->st;
 	out->ndirs = d->watch.ndirs;
+	out->files_waiting = d->files_waiting;
 	out->rules = d->rules;
 }
 
@@ -84,7 +86,12 @@ static void save_state(struct tm_daemon *d)
 		v[i].tail = &d->files[i]->tail;
 		v[i].alerts = &d->files[i]->alerts;
 	}
+	/* the parked fd makes room for the temp file (and then the directory's fsync), however many
+	 * files are open */
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
 	int rc = tm_state_save(d->cfg->state_path, v, d->nfiles);
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	free(v);
 	if (rc < 0) {
 		d->st.save_errors++;
@@ -131,6 +138,7 @@ static void tick(void *ctx, uint64_t now)
 	}
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
+	tm__daemon_retry_waiting(d, now);   /* last: the parked fds are refilled by now */
 }
 
 static void reload(struct tm_daemon *d)
@@ -212,7 +220,7 @@ int tm_daemon_new(struct tm_daemon **out, struct tm_watch_cfg *cfg, const struct
 	d->cfg = cfg;
 	if (o)
 		d->o = *o;
-	d->loop.epfd = d->loop.sigfd = d->watch.inofd = -1;
+	d->loop.epfd = d->loop.sigfd = d->watch.inofd = d->spare_fd = -1;
 	d->rules = tm_xcalloc(1, sizeof(*d->rules));
 	tm_ruleset_init(d->rules);
 	size_t errors_before = diag->errors;
@@ -254,6 +262,8 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	int rc = tm__sinks_open(d);
 	if (rc < 0)
 		return fail(-rc, err, errlen, "%s: %s", cfg->jsonl_path, strerror(-rc));
+	if (cfg->state_path)
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);   /* see save_state() */
 	/* one fd per followed file: take the hard open-file limit (the soft default, 1024, is low) */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -286,7 +296,9 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		period = (uint64_t)(cfg->poll_s * 1000) ? (uint64_t)(cfg->poll_s * 1000) : 1;
 	tm_loop_timer_add(&d->loop, period, period, tick, d);
 	if (cfg->listen || cfg->textfile) {
-		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s };
+		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s,
+					     .http_timeout_s = cfg->http_timeout_s,
+					     .http_max_conns = (unsigned)cfg->http_max_conns };
 		struct tm_metrics_view view = { .nfiles = view_nfiles, .file = view_file, .totals = view_totals,
 						.note = on_note, .ctx = d };
 		rc = tm_metrics_new(&d->metrics, &mc, &view, &d->loop, err, errlen);
@@ -336,6 +348,8 @@ void tm_daemon_free(struct tm_daemon *d)
 		free(d->rules);
 	}
 	tm__sinks_close(d);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
 	tm_watch_release(&d->watch);
 	tm_loop_release(&d->loop);
 	free(d);

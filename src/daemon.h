@@ -39,6 +39,9 @@ struct tm_watched {                 /* one followed file */
 	int err_reported;           /* the current read error was reported */
 	int dir;                    /* index of its directory in the watch */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
+	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
+	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
+	int fd_from_end;            /* --from-end still to apply once it opens */
 	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
 };
 
@@ -57,6 +60,9 @@ struct tm_daemon {
 	struct tm_metrics_totals st; /* self counters (ndirs and rules are filled in for the view) */
 	uint64_t last_save_ms, last_poll_ms; /* ms, loop clock */
 	int limit_reported;         /* --max-files noted once */
+	int spare_fd;               /* owned: parked /dev/null fd, freed for each state save; -1 none */
+	size_t files_waiting;       /* files with fd_wait, as of the last tick */
+	uint64_t fd_note_due_ms;    /* ms, loop clock: the next waiting-files note waits until then */
 	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
 	int initial_scan;           /* 1 during the first scan (for --from-end) */
 };
@@ -68,6 +74,7 @@ void tm__daemon_summarize(struct tm_watched *w);
 void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w);
 void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now);
 void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e);
+void tm__daemon_retry_waiting(struct tm_daemon *d, uint64_t now);
 
 /* sinks.c */
 void tm__sink_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e);

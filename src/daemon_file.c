@@ -3,7 +3,8 @@
  *
  * A file is found by watch.c's callback (tm__daemon_file_found) and synced there and on ticks;
  * every sync ends in post_sync(), the one place where new steps and events become summaries,
- * alerts and sink output. Decisions go by (dev, ino), never by path alone (docs/design.md).
+ * alerts and sink output. Decisions go by (dev, ino), never by path alone (docs/design.md). A
+ * file whose open fails with EMFILE/ENFILE waits and is retried on the tick only (no spin).
  * Must not: read the clock (now comes from the loop), print (notes go through the sinks).
  */
 #include <dirent.h>
@@ -58,6 +59,12 @@ void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w)
 }
 
 /* ---- per file ---- */
+
+/* rc is the open-file limit (process or system): the file waits for an fd */
+static int no_fd(int rc)
+{
+	return rc == -EMFILE || rc == -ENFILE;
+}
 
 static int trace_record(void *ctx, const struct tm_record *rec)
 {
@@ -141,16 +148,18 @@ static void watch_link(struct tm_daemon *d, struct tm_watched *w)
 
 void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
 {
+	if (w->fd_wait)
+		return;                  /* waits for an fd: tm__daemon_retry_waiting() tries it */
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	int rc = tm_tail_sync(&w->tail, now);
 	if (w->tail.st.reopen != reopen)
 		watch_link(d, w);
 	d->st.lines += w->tail.feed.m.records - lines;
-	if (rc < 0 && !w->err_reported) {
+	if (no_fd(rc)) {
+		w->fd_wait = 1;          /* one note for all of them, on the tick */
+	} else if (rc < 0 && !w->err_reported) {
 		w->err_reported = 1;
-		tm__sink_note(d, "%s: %s (retrying)%s", w->tail.path, strerror(-rc),
-			      rc == -EMFILE || rc == -ENFILE ? "; raise the open-file limit (ulimit -n, or "
-			      "LimitNOFILE= in the systemd unit) or lower --max-files" : "");
+		tm__sink_note(d, "%s: %s (retrying)", w->tail.path, strerror(-rc));
 	} else if (rc == 0 && w->err_reported) {
 		w->err_reported = 0;
 		tm__sink_note(d, "%s: readable again", w->tail.path);
@@ -196,20 +205,18 @@ static int find_inode(const char *path, dev_t dev, ino_t ino, char *out, size_t 
 	return found;
 }
 
-/* Applies saved state to a new tail: run, alerts, position (with the rotated-while-away drain). */
-static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *s, uint64_t now)
+/* The saved position: resumed, or (rotated while away) the old inode's rest drained first. At the
+ * open-file limit the file waits, and the position is restored when it opens (not "truncated"). */
+static void restore_pos(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *s, uint64_t now)
 {
-	s->used = 1;
-	tm_state_apply_run(s, &w->tail.feed.run);
-	w->alerts = s->alerts;
-	w->events_emitted = w->tail.feed.run.nevents;
-	w->alerts.last_step_ms = w->tail.feed.run.nsteps ? now : 0;
-	w->final_sent = tm_alerts_run_over(&w->alerts);
-	if (!s->has_pos)
-		return;
 	int rc = tm_tail_resume_ident(&w->tail, s->dev, s->ino, s->off, s->line, s->marker, s->marker_len, &s->ident, now);
 	if (rc == 0)
 		return;
+	if (no_fd(rc)) {
+		w->fd_wait = 1;
+		w->fd_resume = (size_t)(s - d->saved) + 1;   /* an index: d->saved may grow meanwhile */
+		return;
+	}
 	char rotated[PATH_MAX];
 	struct stat st;
 	int same_inode = stat(w->tail.path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
@@ -222,6 +229,19 @@ static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *
 	} else {
 		tm__sink_note(d, "%s: truncated while stopped: reading from the start", w->tail.path);
 	}
+}
+
+/* Applies saved state to a new tail: run, alerts, position. */
+static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *s, uint64_t now)
+{
+	s->used = 1;
+	tm_state_apply_run(s, &w->tail.feed.run);
+	w->alerts = s->alerts;
+	w->events_emitted = w->tail.feed.run.nevents;
+	w->alerts.last_step_ms = w->tail.feed.run.nsteps ? now : 0;
+	w->final_sent = tm_alerts_run_over(&w->alerts);
+	if (s->has_pos)
+		restore_pos(d, w, s, now);
 }
 
 static struct tm_saved *find_saved(struct tm_daemon *d, const char *path)
@@ -332,7 +352,7 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 	else if (held)
 		take_over_inode(d, path, w, now);
 	else if (d->initial_scan && d->cfg->from_end)
-		tm_tail_start_at_end(&w->tail, now);
+		w->fd_wait = w->fd_from_end = no_fd(tm_tail_start_at_end(&w->tail, now));
 	tm__daemon_sync_file(d, w, now);
 	return w;
 }
@@ -393,3 +413,45 @@ void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now)
 	}
 }
 
+
+/* Files waiting for an fd (their open failed with EMFILE or ENFILE), on the tick, after the
+ * metrics' parked fds were refilled: tried in order until one fails again (the rest would fail
+ * too, so a round at the limit costs one open()); a file that opens gets its pending start (a
+ * saved position, --from-end) and is synced. One note names the first few and the remedy, at most
+ * once a minute while files wait, and one says when none waits any more. */
+void tm__daemon_retry_waiting(struct tm_daemon *d, uint64_t now)
+{
+	size_t waiting = 0, before = d->files_waiting;
+	char names[512] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		struct tm_watched *w = d->files[i];
+		if (w->fd_wait && !waiting) {
+			w->fd_wait = 0;
+			if (w->fd_resume)
+				restore_pos(d, w, &d->saved[w->fd_resume - 1], now);
+			else if (w->fd_from_end)
+				w->fd_wait = no_fd(tm_tail_start_at_end(&w->tail, now));
+			w->fd_resume = w->fd_wait ? w->fd_resume : 0;
+			w->fd_from_end = w->fd_wait ? w->fd_from_end : 0;
+			tm__daemon_sync_file(d, w, now);
+		}
+		if (!w->fd_wait)
+			continue;
+		if (waiting++ < 3 && len < sizeof(names)) {
+			int k = snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", w->tail.path);
+			len += k > 0 ? (size_t)k : 0;
+		}
+	}
+	d->files_waiting = waiting;
+	if (waiting && now >= d->fd_note_due_ms) {
+		d->fd_note_due_ms = now + 60 * 1000;
+		tm__sink_note(d, "%zu files wait for a file descriptor (the open-file limit is reached): %s%s; "
+			      "retried every second, read as descriptors free up; raise the limit (ulimit -n, or "
+			      "LimitNOFILE= in the systemd unit) or lower --max-files", waiting, names,
+			      waiting > 3 ? " and others" : "");
+	} else if (!waiting && before) {
+		d->fd_note_due_ms = now;
+		tm__sink_note(d, "every file waiting for a file descriptor is open now");
+	}
+}

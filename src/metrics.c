@@ -6,13 +6,17 @@
  * never job or instance, which Prometheus sets. Label values are made valid UTF-8 (a path may hold
  * any bytes; one bad byte would fail the whole scrape). A run that ended leaves after --expire
  * seconds. libmicrohttpd runs without threads: its epoll fd sits in the owner's tm_loop, and a loop
- * timer armed from MHD_get_timeout() covers the work MHD cannot signal through that fd. Runs and
- * counters come from the owner's read-only tm_metrics_view. Must not: block, keep a copy of run
- * values or a pointer the view handed out, or let a client stop the daemon.
+ * timer armed from MHD_get_timeout() covers the work MHD cannot signal through that fd. We accept
+ * connections ourselves and enforce a deadline for each request header and a connection cap that
+ * evicts the slowest (slowloris), and keep parked fds so a scrape gets in at the open-file limit;
+ * with no fd at all accept rests rather than spins (see tm_metrics_new). Runs and counters come
+ * from the owner's read-only tm_metrics_view. Must not: block, keep a copy of run values or a
+ * pointer the view handed out, or let a client stop the daemon or lock scrapes out.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -29,6 +33,18 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
+#define SPARE_FDS 4                /* fds parked for accept() and the textfile at the fd limit */
+#define ACCEPT_BURST 64            /* connections accepted per readable event */
+#define ACCEPT_PAUSE_MS 1000       /* ms: accept rests this long when no fd is left at all */
+
+struct conn {                      /* one connection MHD holds, in the order they came */
+	struct MHD_Connection *c;  /* borrowed from MHD: valid until its CLOSED notification */
+	int fd;                    /* borrowed from MHD (it closes it) */
+	uint64_t deadline_ms;      /* ms, loop clock: the request header must be in by then; 0 = it is */
+	int cut;                   /* shut down by us; MHD closes it on its next pass */
+	struct conn *prev, *next;  /* the list in struct tm_metrics */
+};
+
 struct tm_metrics {
 	struct tm_metrics_cfg cfg; /* its strings borrowed from the owner's config */
 	struct tm_metrics_view view; /* the owner's runs and counters, read-only */
@@ -38,7 +54,14 @@ struct tm_metrics {
 	uint64_t timer;            /* loop timer: fires when MHD_get_timeout() says MHD has work; 0 none */
 	uint64_t now_ms;           /* ms, loop clock: of the last tick or request */
 	double start_s;            /* s, Unix time the metrics started (trainmon_start_time_seconds) */
-	uint64_t scrapes, http_errors;
+	int listen_fd;             /* owned; we accept and hand sockets to MHD; -1 none */
+	int accepting;             /* listen_fd is in the loop (0 while accept rests at the fd limit) */
+	uint64_t accept_timer;     /* loop timer ending that rest; 0 none */
+	int spare[SPARE_FDS];      /* owned, -1 when used: parked /dev/null fds (see fill_spares) */
+	struct conn *head, *tail;  /* owned: MHD's connections, oldest first */
+	size_t nconns, ncut;       /* in the list; of them shut down by us and not closed yet */
+	uint64_t scrapes, http_errors, slow_clients;
+	uint64_t fd_note_due_ms;   /* ms, loop clock: the accept fd-limit note waits until then */
 	uint64_t textfile_ms;      /* ms, CLOCK_MONOTONIC: last textfile write */
 	int textfile_failing;      /* the textfile error was reported; reset on success */
 };
@@ -253,6 +276,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	}
 	const struct { const char *name, *type, *help; double v; } self[] = {
 		{ "trainmon_files_watched", "gauge", "Log files followed.", (double)nfiles },
+		{ "trainmon_files_waiting", "gauge", "Followed files waiting for a file descriptor (open-file limit reached).", (double)tot.files_waiting },
 		{ "trainmon_directories_watched", "gauge", "Directories watched or polled.", (double)tot.ndirs },
 		{ "trainmon_read_bytes_total", "counter", "Bytes read from log files.", (double)bytes },
 		{ "trainmon_lines_total", "counter", "Records (lines and progress-bar redraws) read.", (double)tot.lines },
@@ -268,6 +292,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 		{ "trainmon_reload_errors_total", "counter", "Rejected SIGHUP reloads.", (double)tot.reload_errors },
 		{ "trainmon_scrapes_total", "counter", "Metrics requests served.", (double)m->scrapes },
 		{ "trainmon_http_errors_total", "counter", "HTTP requests answered with an error by trainmon (unknown path, method not allowed).", (double)m->http_errors },
+		{ "trainmon_http_slow_clients_total", "counter", "HTTP connections closed for not sending a request header within --http-timeout, or to make room at --http-max-connections.", (double)m->slow_clients },
 		{ "trainmon_start_time_seconds", "gauge", "Unix time the daemon started.", m->start_s },
 	};
 	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++)
@@ -294,6 +319,12 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 
 /* ---- HTTP ---- */
 
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
 			     size_t len)
 {
@@ -312,8 +343,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      const char *version, const char *upload, size_t *upload_size, void **req)
 {
 	struct tm_metrics *m = cls;
+	struct conn *k = conn_of(c);
 	(void)version;
 	(void)upload;
+	if (k)
+		k->deadline_ms = 0;          /* the header is in: no deadline until the response is out */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		/* answered on the first call, before any body is read: MHD then closes the connection
 		 * rather than reading a body we would throw away */
@@ -393,26 +427,119 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+/* ---- connections: the header deadline, the cap, accept at the open-file limit ---- */
+
+static uint64_t header_deadline(const struct tm_metrics *m)
+{
+	return m->now_ms + (uint64_t)(m->cfg.http_timeout_s * 1000);
+}
+
+/* MHD has no call to close a connection from outside its callbacks, so we shut the socket down:
+ * MHD's next read sees EOF and it closes the connection (the fd stays MHD's to close). */
+static void cut(struct tm_metrics *m, struct conn *k)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	k->cut = 1;
+	m->ncut++;
+	m->slow_clients++;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct tm_metrics *m = cls;
+	struct conn *k = *socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = tm_xcalloc(1, sizeof(*k));
+		k->c = c;
+		k->fd = ci ? ci->connect_fd : -1;
+		k->deadline_ms = header_deadline(m);
+		k->prev = m->tail;
+		*(m->tail ? &m->tail->next : &m->head) = k;
+		m->tail = k;
+		m->nconns++;
+		*socket_ctx = k;
+		return;
+	}
+	if (!k)
+		return;
+	*(k->prev ? &k->prev->next : &m->head) = k->next;
+	*(k->next ? &k->next->prev : &m->tail) = k->prev;
+	m->nconns--;
+	m->ncut -= k->cut ? 1 : 0;
+	free(k);
+	*socket_ctx = NULL;
+}
+
+/* A response went out: a kept-alive connection has --http-timeout for its next request header. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req, enum MHD_RequestTerminationCode toe)
+{
+	struct conn *k = conn_of(c);
+	(void)req;
+	(void)toe;
+	if (k)
+		k->deadline_ms = header_deadline(cls);
+}
+
+/* Cuts every connection whose request header is late. Returns ms to the next deadline, or
+ * UINT64_MAX when no header is awaited. */
+static uint64_t enforce_deadlines(struct tm_metrics *m)
+{
+	uint64_t next = UINT64_MAX;
+	for (struct conn *k = m->head; k; k = k->next) {
+		if (k->cut || !k->deadline_ms)
+			continue;
+		if (k->deadline_ms <= m->now_ms)
+			cut(m, k);
+		else if (k->deadline_ms - m->now_ms < next)
+			next = k->deadline_ms - m->now_ms;
+	}
+	return next;
+}
+
+/* Parked fds keep a few descriptors for accept() and the textfile when followed files have taken
+ * every other one: at EMFILE one is closed and the call retried. Refilled after every MHD pass
+ * and on the tick, before the owner retries files waiting for an fd. */
+static void fill_spares(struct tm_metrics *m)
+{
+	for (int i = 0; i < SPARE_FDS; i++)
+		if (m->spare[i] < 0)
+			m->spare[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static int use_spare(struct tm_metrics *m)
+{
+	for (int i = 0; i < SPARE_FDS; i++)
+		if (m->spare[i] >= 0) {
+			close(m->spare[i]);
+			m->spare[i] = -1;
+			return 1;
+		}
+	return 0;
+}
+
 static void on_timer(void *ctx, uint64_t now_ms);
 
-/* Runs MHD, then arms the timer for whatever MHD still has to do: work it cannot signal through
- * its epoll fd (connections left ready after a pass, edge-triggered) fires at once (1 ms floor,
- * so a connection that stays ready costs a wake-up per ms, not a spin), and the next connection
- * timeout fires on time rather than on the next tick. */
+/* Runs MHD, cuts late headers, then arms the timer for whatever MHD still has to do: work it
+ * cannot signal through its epoll fd (connections left ready after a pass, edge-triggered) fires
+ * at once (1 ms floor, so a connection that stays ready costs a wake-up per ms, not a spin), and
+ * the next connection timeout or header deadline fires on time rather than on the next tick. */
 static void serve(struct tm_metrics *m)
 {
 	MHD_run(m->http);
+	uint64_t next = enforce_deadlines(m);
+	fill_spares(m);
 	if (m->timer)
 		tm_loop_timer_cancel(m->loop, m->timer);
 	m->timer = 0;
 	MHD_UNSIGNED_LONG_LONG ms = 0;
-	if (MHD_get_timeout(m->http, &ms) != MHD_YES)
+	if (MHD_get_timeout(m->http, &ms) == MHD_YES && ms < next)
+		next = ms;
+	if (next == UINT64_MAX)
 		return;                  /* nothing pending: no timer */
-	if (ms < 1)
-		ms = 1;
-	if (ms > 3600u * 1000u)
-		ms = 3600u * 1000u;
-	m->timer = tm_loop_timer_add(m->loop, (uint64_t)ms, 0, on_timer, m);
+	next = next < 1 ? 1 : next > 3600u * 1000u ? 3600u * 1000u : next;
+	m->timer = tm_loop_timer_add(m->loop, next, 0, on_timer, m);
 }
 
 static void on_timer(void *ctx, uint64_t now_ms)
@@ -432,17 +559,94 @@ static void on_http_fd(void *ctx, int fd, uint32_t events)
 	serve(m);
 }
 
+static void on_accept(void *ctx, int fd, uint32_t events);
+
+static void on_accept_rested(void *ctx, uint64_t now_ms)
+{
+	struct tm_metrics *m = ctx;
+	(void)now_ms;
+	m->accept_timer = 0;
+	if (!m->accepting && tm_loop_add_fd(m->loop, m->listen_fd, EPOLLIN, on_accept, m) == 0)
+		m->accepting = 1;
+}
+
+/* No fd at all, not even a parked one: a pending connection keeps the listen socket readable, so
+ * polling it now would spin. It waits in the backlog while accept rests. */
+static void accept_rest(struct tm_metrics *m)
+{
+	if (m->now_ms >= m->fd_note_due_ms) {   /* at most once an hour */
+		m->view.note(m->view.ctx, "--listen: out of file descriptors: new connections wait in the "
+			     "backlog (raise the open-file limit: ulimit -n, or LimitNOFILE= in the systemd unit)");
+		m->fd_note_due_ms = m->now_ms + 3600u * 1000u;
+	}
+	tm_loop_del_fd(m->loop, m->listen_fd);
+	m->accepting = 0;
+	m->accept_timer = tm_loop_timer_add(m->loop, ACCEPT_PAUSE_MS, 0, on_accept_rested, m);
+}
+
+/* A new connection at the cap closes the one that has waited longest for its request header
+ * (a real scrape sends its header at once; a slow client never gets ahead of it). When every
+ * slot is busy with a request in progress, the new connection is closed instead. */
+static void admit(struct tm_metrics *m, int fd, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	if (m->nconns - m->ncut >= m->cfg.http_max_conns) {
+		struct conn *late = NULL;
+		for (struct conn *k = m->head; k; k = k->next)
+			if (!k->cut && k->deadline_ms && (!late || k->deadline_ms < late->deadline_ms))
+				late = k;
+		if (!late || m->ncut >= m->cfg.http_max_conns) {
+			close(fd);
+			m->slow_clients++;
+			return;
+		}
+		cut(m, late);
+	}
+	MHD_add_connection(m->http, fd, (const struct sockaddr *)ss, sl);   /* closes fd on failure */
+}
+
+static void on_accept(void *ctx, int fd, uint32_t events)
+{
+	struct tm_metrics *m = ctx;
+	(void)events;
+	m->now_ms = tm_loop_now(m->loop);
+	for (int n = 0; n < ACCEPT_BURST; n++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c >= 0) {
+			admit(m, c, &ss, sl);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (use_spare(m))
+				continue;
+			accept_rest(m);
+		}
+		break;                   /* EAGAIN: all taken */
+	}
+	serve(m);
+}
+
 int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, const struct tm_metrics_view *view,
 		   struct tm_loop *loop, char *err, size_t errlen)
 {
 	struct tm_metrics *m = tm_xcalloc(1, sizeof(*m));
 	m->cfg = *cfg;
+	if (!(m->cfg.http_timeout_s > 0))
+		m->cfg.http_timeout_s = 5;
+	if (!m->cfg.http_max_conns)
+		m->cfg.http_max_conns = 64;
 	m->view = *view;
 	m->loop = loop;
-	m->http_epfd = -1;
+	m->http_epfd = m->listen_fd = -1;
+	for (int i = 0; i < SPARE_FDS; i++)
+		m->spare[i] = -1;
 	m->start_s = wall_s();
 	m->now_ms = tm_clock_now(loop ? loop->clock : tm_clock_monotonic());
 	*out = m;
+	fill_spares(m);
 	const char *addr = cfg->listen;
 	if (!addr)
 		return 0;
@@ -458,41 +662,52 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 	int one = 1;
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
 		int e = errno;
 		snprintf(err, errlen, "--listen %s: %s", addr, strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;
 	}
-	/* Limits: 256 connections of at most 64 KiB each for the request (larger headers get MHD's
-	 * 431); more wait in the listen backlog, idle ones are closed after 10 s, so holding every
-	 * slot delays a scrape by at most that. Beyond loopback one client address may hold at most
-	 * 32, so a single host cannot lock Prometheus out; on loopback every client has the same
-	 * address, and that limit would only refuse scrapes. */
+	m->listen_fd = fd;
+	/* Limits. We accept, not MHD: at the open-file limit MHD's own accept() retries at once (a
+	 * spin), and at its connection limit it leaves new connections in the backlog behind slow
+	 * clients. So: http_max_conns connections (a new one beyond closes the one waiting longest
+	 * for its header, see admit()); a request header must be complete within http_timeout_s of
+	 * connecting or of the previous response (MHD's own timeout is an idle timeout, which a
+	 * client sending a byte every few seconds never reaches), and an idle connection is closed
+	 * after as long; 64 KiB per request (larger headers get MHD's 431). MHD's own connection
+	 * limit leaves room for the connections we shut down and MHD has not closed yet. Beyond
+	 * loopback one client address may hold a quarter of the slots, so a single host cannot fill
+	 * them; on loopback every client has the same address, and that limit would only refuse
+	 * scrapes. */
 	int loopback = ss.ss_family == AF_INET
 		? (ntohl(((struct sockaddr_in *)(void *)&ss)->sin_addr.s_addr) >> 24) == 127
 		: IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
-	m->http = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
-				   handle, m,
-				   MHD_OPTION_LISTEN_SOCKET, fd,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)(loopback ? 0 : 32),
-				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+	unsigned cap = m->cfg.http_max_conns, idle = (unsigned)ceil(m->cfg.http_timeout_s);
+	m->http = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handle, m,
+				   MHD_OPTION_CONNECTION_LIMIT, 2 * cap,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, loopback ? 0u : (cap + 3) / 4,
+				   MHD_OPTION_CONNECTION_TIMEOUT, idle,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+				   MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 				   MHD_OPTION_END);
 	if (!m->http) {
 		snprintf(err, errlen, "--listen %s: cannot start the HTTP server", addr);
-		close(fd);
 		return -EIO;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->http, MHD_DAEMON_INFO_EPOLL_FD);
 	int rc = info && info->epoll_fd >= 0 ? tm_loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_http_fd, m) : -EBADF;
+	if (rc == 0) {
+		m->http_epfd = info->epoll_fd;
+		rc = tm_loop_add_fd(loop, fd, EPOLLIN, on_accept, m);
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "--listen %s: cannot register the HTTP server: %s", addr, strerror(-rc));
 		return rc;
 	}
-	m->http_epfd = info->epoll_fd;
+	m->accepting = 1;
 	return 0;
 }
 
@@ -502,10 +717,19 @@ void tm_metrics_free(struct tm_metrics *m)
 		return;
 	if (m->timer)
 		tm_loop_timer_cancel(m->loop, m->timer);
+	if (m->accept_timer)
+		tm_loop_timer_cancel(m->loop, m->accept_timer);
 	if (m->http_epfd >= 0)
 		tm_loop_del_fd(m->loop, m->http_epfd);
+	if (m->accepting)
+		tm_loop_del_fd(m->loop, m->listen_fd);
 	if (m->http)
-		MHD_stop_daemon(m->http);   /* closes the listening socket, every connection, its epoll fd */
+		MHD_stop_daemon(m->http);   /* closes every connection (freeing our records) and its epoll fd */
+	if (m->listen_fd >= 0)
+		close(m->listen_fd);
+	for (int i = 0; i < SPARE_FDS; i++)
+		if (m->spare[i] >= 0)
+			close(m->spare[i]);
 	free(m);
 }
 
@@ -557,11 +781,14 @@ static void write_textfile(struct tm_metrics *m)
 void tm_metrics_tick(struct tm_metrics *m, uint64_t now_ms)
 {
 	m->now_ms = now_ms;
-	if (m->http)
-		serve(m);                /* connection timeouts, in case the timer is off */
 	/* the tick runs faster with --poll < 1; the file is still written once a second */
 	if (m->cfg.textfile && (m->textfile_ms == 0 || now_ms - m->textfile_ms >= 1000)) {
 		m->textfile_ms = now_ms;
+		use_spare(m);            /* at the open-file limit the write still gets an fd */
 		write_textfile(m);
 	}
+	if (m->http)
+		serve(m);                /* connection timeouts, in case the timer is off; refills spares */
+	else
+		fill_spares(m);
 }

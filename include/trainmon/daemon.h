@@ -56,6 +56,8 @@ struct tm_watch_cfg {
 	const char *listen;         /* metrics HTTP "ADDR:PORT" or NULL */
 	const char *textfile;       /* node_exporter textfile path or NULL */
 	double expire_s;            /* finished runs leave /metrics after this */
+	double http_timeout_s;      /* s: deadline for a request header, and idle timeout (5) */
+	size_t http_max_conns;      /* HTTP connections at once (64) */
 };
 
 struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */

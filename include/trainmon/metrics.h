@@ -5,7 +5,8 @@
  * Renders from a read-only view its owner provides (struct tm_metrics_view): it never reaches
  * into the daemon. libmicrohttpd runs without threads; its epoll fd is registered in the caller's
  * tm_loop, and a loop timer armed from MHD_get_timeout() covers what that fd cannot signal, so
- * no thread ever reads the runs.
+ * no thread ever reads the runs. Slow clients are cut at a request-header deadline and evicted at
+ * the connection cap; a few parked fds keep scrapes answered at the open-file limit.
  */
 #ifndef TRAINMON_METRICS_H
 #define TRAINMON_METRICS_H
@@ -24,6 +25,11 @@ struct tm_metrics_cfg {
 	const char *listen;         /* borrowed; "ADDR:PORT" or NULL (no HTTP server) */
 	const char *textfile;       /* borrowed; node_exporter textfile path or NULL */
 	double expire_s;            /* s: finished runs leave the output after this */
+	double http_timeout_s;      /* s: a client sends its whole request header within this (from
+				       connecting, or from its previous response), and a connection
+				       idle this long is closed; 0 = the default, 5 */
+	unsigned http_max_conns;    /* connections served at once; a new one beyond this closes the
+				       one waiting longest for its header; 0 = the default, 64 */
 };
 
 struct tm_metrics_file {            /* one followed file, as the view hands it out */
@@ -36,6 +42,7 @@ struct tm_metrics_file {            /* one followed file, as the view hands it o
 struct tm_metrics_totals {          /* the owner's self counters */
 	size_t ndirs;                       /* directories watched or polled */
 	const struct tm_ruleset *rules;     /* borrowed until the next callback; NULL none */
+	size_t files_waiting;               /* files waiting for a file descriptor (EMFILE) */
 	uint64_t lines, overflows, alerts, saves, save_errors, reloads, reload_errors;
 };
 
@@ -44,7 +51,8 @@ struct tm_metrics_view {
 	size_t (*nfiles)(void *ctx);
 	void (*file)(void *ctx, size_t i, struct tm_metrics_file *out);
 	void (*totals)(void *ctx, struct tm_metrics_totals *out);
-	void (*note)(void *ctx, const char *msg);   /* a textfile write failed, or works again */
+	void (*note)(void *ctx, const char *msg);   /* a textfile write failed, or works again; the
+						       open-file limit stopped accept(), or it works */
 	void *ctx;                                  /* borrowed; outlives the metrics */
 };
 
