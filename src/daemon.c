@@ -71,6 +71,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	*out = d->st;
 	out->ndirs = d->watch.ndirs;
 	out->rules = d->rules;
+	tm__sinks_totals(d, out);
 }
 
 /* ---- tick, reload, signals ---- */
@@ -129,6 +130,7 @@ static void tick(void *ctx, uint64_t now)
 		d->last_save_ms = now;
 		save_state(d);
 	}
+	tm__sinks_tick(d, now);
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
 }
@@ -317,6 +319,7 @@ int tm_daemon_run(struct tm_daemon *d)
 	for (size_t i = 0; i < d->nfiles; i++)
 		tm__daemon_sync_file(d, d->files[i], now);
 	save_state(d);
+	tm__sinks_finish(d);
 	return 0;
 }
 
