@@ -163,10 +163,11 @@ void tm_sink_exec_tick(struct tm_sink_exec *x, uint64_t now_ms)
 {
 	for (size_t i = 0; i < x->nrun; i++) {
 		struct tm_sink_exec_job *j = &x->run[i];
-		if (!j->term_ms && x->timeout_ms && now_ms - j->start_ms >= x->timeout_ms) {
+		/* now_ms is when the loop pass began: a hook started later in the pass is younger */
+		if (!j->term_ms && x->timeout_ms && now_ms >= j->start_ms + x->timeout_ms) {
 			j->term_ms = now_ms;
 			kill(-j->pid, SIGTERM);
-		} else if (j->term_ms && now_ms - j->term_ms >= TM_EXEC_GRACE_MS) {
+		} else if (j->term_ms && now_ms >= j->term_ms + TM_EXEC_GRACE_MS) {
 			kill(-j->pid, SIGKILL);
 		}
 	}

@@ -259,12 +259,13 @@ static const char *why_text(const struct tm_sink_queue *q)
 	}
 }
 
-/* One line about q when its error state changed or it dropped records, at most once per
- * TM_SINK_REPORT_MS (force: now, at exit). */
+/* One line about q when its error state changed (at the next tick), or when it dropped records
+ * (at most once per TM_SINK_REPORT_MS; force: now, at exit). */
 static void report_queue(struct tm_daemon *d, struct tm_sink_queue *q, struct tm_sink_report *rep, uint64_t now,
 			 int force)
 {
-	if (!q->q || (q->last_err == rep->err && q->dropped == rep->dropped) || (!force && now < rep->next_ms))
+	/* a change of error state is told now; drops alone wait for the interval */
+	if (!q->q || (q->last_err == rep->err && (q->dropped == rep->dropped || (!force && now < rep->next_ms))))
 		return;
 	char label[600], drops[200] = "";
 	queue_label(d, q, label, sizeof(label));
