@@ -86,6 +86,17 @@ static const struct tm_opt watch_rows[] = {
 	  .help = "one JSON object per event, alert and summary (\"-\" = stdout)" },
 	{ .kind = TM_OPT_STR, .name = "exec", .arg = "CMD", .off = C(exec_cmd),
 	  .help = "run CMD (via /bin/sh -c) per alert, fields in TRAINMON_* variables" },
+	{ .kind = TM_OPT_SIZE, .name = "exec-max", .arg = "N", .off = C(exec_max), .min = 1, .max = 1024,
+	  .expect = "a count from 1 to 1024",
+	  .help = "at most N --exec hooks at once (default 8); later alerts wait,\n"
+		  "up to 256, then the oldest waiting are dropped and counted" },
+	{ .kind = TM_OPT_NUM, .name = "exec-timeout", .arg = "SECONDS", .off = C(exec_timeout_s), .min = 0.1,
+	  .max = HUGE_VAL, .help = "kill a hook's process group after this long (default 30;\n"
+				   "SIGTERM, then SIGKILL 2 s later); counted as a failure" },
+	{ .kind = TM_OPT_SIZE, .name = "sink-queue", .arg = "BYTES", .off = C(sink_queue), .min = 4096, .max = 1e12,
+	  .expect = "a size of at least 4096",
+	  .help = "records kept per output (stdout, --jsonl) while its reader lags or\n"
+		  "the disk is full (default 8M); then the oldest are dropped and counted" },
 	{ .kind = TM_OPT_NUM, .name = "summary-every", .arg = "SECONDS", .off = C(summary_every_s), .min = 0.1,
 	  .max = HUGE_VAL, .help = "a summary per active run this often (default: final ones only)" },
 	{ .kind = TM_OPT_BOOL, .name = "trace-lines", .off = C(trace_lines), .flags = TM_OPTF_NO_CONFIG,
@@ -193,6 +204,9 @@ static void defaults(struct watch_opts *o)
 	c->expire_s = 3600;
 	c->http_timeout_s = 5;
 	c->http_max_conns = 64;
+	c->exec_max = 8;
+	c->exec_timeout_s = 30;
+	c->sink_queue = 8000000;
 	tm_alert_cfg_init(&c->alerts);
 	tm_job_init(&c->job);
 }

@@ -73,6 +73,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->ndirs = d->watch.ndirs;
 	out->files_waiting = d->files_waiting;
 	out->rules = d->rules;
+	tm__sinks_totals(d, out);
 }
 
 /* ---- tick, reload, signals ---- */
@@ -136,6 +137,7 @@ static void tick(void *ctx, uint64_t now)
 		d->last_save_ms = now;
 		save_state(d);
 	}
+	tm__sinks_tick(d, now);
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
 	tm__daemon_retry_waiting(d, now);   /* last: the parked fds are refilled by now */
@@ -329,6 +331,7 @@ int tm_daemon_run(struct tm_daemon *d)
 	for (size_t i = 0; i < d->nfiles; i++)
 		tm__daemon_sync_file(d, d->files[i], now);
 	save_state(d);
+	tm__sinks_finish(d);
 	return 0;
 }
 

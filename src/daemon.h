@@ -21,6 +21,8 @@
 #include "trainmon/state.h"
 #include "trainmon/summary.h"
 #include "trainmon/tail.h"
+#include "sink_exec.h"
+#include "sink_queue.h"
 #include "watch.h"
 
 struct tm_daemon;
@@ -45,6 +47,21 @@ struct tm_watched {                 /* one followed file */
 	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
 };
 
+struct tm_sink_report {             /* what sinks.c last told on stderr about one sink */
+	uint64_t dropped, failures;
+	int err;                    /* errno last reported, 0 none */
+	uint64_t next_ms;           /* ms, loop clock: no report before this */
+};
+
+struct tm_daemon_sinks {            /* sinks.c */
+	struct tm_sink_queue out;   /* stdout (human lines, and --jsonl -); zeroed when unused */
+	struct tm_sink_queue file;  /* --jsonl FILE; zeroed when unused */
+	struct tm_sink_queue *jsonl; /* borrowed: &out, &file or NULL */
+	struct tm_sink_queue *term; /* borrowed: &out, or NULL with --quiet */
+	struct tm_sink_exec exec;   /* --exec; cmd NULL without it */
+	struct tm_sink_report rep_out, rep_file, rep_exec;
+};
+
 struct tm_daemon {
 	struct tm_watch_cfg *cfg;   /* borrowed from cmd_watch.c; outlives the daemon; only SIGHUP's
 				       reload_cfg changes it */
@@ -56,7 +73,7 @@ struct tm_daemon {
 	size_t nfiles, capfiles;
 	struct tm_saved *saved;     /* owned: state loaded at start, matched to files as found */
 	size_t nsaved, capsaved;
-	FILE *jsonl;                /* owned unless stdout */
+	struct tm_daemon_sinks sinks; /* embedded: stdout, --jsonl, --exec */
 	struct tm_metrics_totals st; /* self counters (ndirs and rules are filled in for the view) */
 	uint64_t last_save_ms, last_poll_ms; /* ms, loop clock */
 	int limit_reported;         /* --max-files noted once */
@@ -85,5 +102,8 @@ void tm__sink_note(struct tm_daemon *d, const char *fmt, ...) __attribute__((for
 int tm__sinks_open(struct tm_daemon *d);
 void tm__sinks_close(struct tm_daemon *d);
 void tm__reap_children(struct tm_daemon *d);
+void tm__sinks_tick(struct tm_daemon *d, uint64_t now);
+void tm__sinks_finish(struct tm_daemon *d);
+void tm__sinks_totals(const struct tm_daemon *d, struct tm_metrics_totals *out);
 
 #endif

@@ -298,6 +298,38 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++)
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.*f\n", self[i].name, self[i].help, self[i].name,
 			self[i].type, self[i].name, self[i].v == (double)(uint64_t)self[i].v ? 0 : 3, self[i].v);
+	/* the daemon's outputs: drops, write errors, queued bytes; --exec hooks */
+	const struct { const char *name, *type, *help; size_t off; } sinkm[] = {
+		{ "trainmon_sink_dropped_total", "counter", "Records (or alerts for exec) an output dropped: queue full, reader gone.",
+		  offsetof(struct tm_metrics_sink, dropped) },
+		{ "trainmon_sink_errors_total", "counter", "Write or open failures of an output (or hooks not started), each episode once.",
+		  offsetof(struct tm_metrics_sink, errors) },
+		{ "trainmon_sink_queued_bytes", "gauge", "Bytes waiting in an output's queue.",
+		  offsetof(struct tm_metrics_sink, queued_bytes) },
+	};
+	for (size_t k = 0; k < sizeof(sinkm) / sizeof(sinkm[0]); k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", sinkm[k].name, sinkm[k].help, sinkm[k].name, sinkm[k].type);
+		for (size_t i = 0; i < tot.nsinks; i++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&tot.sinks[i] + sinkm[k].off, sizeof(v));
+			fprintf(f, "%s{sink=\"%s\"} %llu\n", sinkm[k].name, tot.sinks[i].name, (unsigned long long)v);
+		}
+	}
+	if (tot.exec) {
+		fprintf(f, "# HELP trainmon_exec_started_total --exec hooks started.\n# TYPE trainmon_exec_started_total counter\n"
+			"trainmon_exec_started_total %llu\n# HELP trainmon_exec_running --exec hooks running now.\n"
+			"# TYPE trainmon_exec_running gauge\ntrainmon_exec_running %llu\n"
+			"# HELP trainmon_exec_failures_total --exec hooks that failed, by reason.\n"
+			"# TYPE trainmon_exec_failures_total counter\n", (unsigned long long)tot.exec_started,
+			(unsigned long long)tot.exec_running);
+		const struct { const char *reason; uint64_t v; } why[] = {
+			{ "exit", tot.exec_fail_exit }, { "signal", tot.exec_fail_signal },
+			{ "timeout", tot.exec_fail_timeout }, { "spawn", tot.exec_fail_spawn },
+		};
+		for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+			fprintf(f, "trainmon_exec_failures_total{reason=\"%s\"} %llu\n", why[i].reason,
+				(unsigned long long)why[i].v);
+	}
 	/* rule matches, summed over the files */
 	const struct tm_ruleset *rs = tot.rules;
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"

@@ -38,6 +38,9 @@ struct tm_watch_cfg {
 	double state_every_s;
 	const char *jsonl_path;     /* NULL none, "-" stdout */
 	const char *exec_cmd;       /* NULL none */
+	size_t exec_max;            /* --exec hooks running at once */
+	double exec_timeout_s;      /* s: a hook is killed (its process group) after this */
+	size_t sink_queue;          /* bytes: each output's queue while its reader lags */
 	double summary_every_s;     /* 0: only final summaries */
 	int trace_lines;            /* jsonl: one {"type":"line"} object per line read (tests) */
 	int quiet;                  /* no human lines on stdout */

@@ -39,11 +39,21 @@ struct tm_metrics_file {            /* one followed file, as the view hands it o
 	uint64_t ended_ms;                  /* ms on the loop clock when the run ended; 0 = active */
 };
 
+#define TM_METRICS_SINKS 3
+struct tm_metrics_sink {            /* one output of the daemon: stdout, jsonl, exec */
+	const char *name;                   /* borrowed, static: the sink label */
+	uint64_t dropped, errors, queued_bytes;
+};
+
 struct tm_metrics_totals {          /* the owner's self counters */
 	size_t ndirs;                       /* directories watched or polled */
 	const struct tm_ruleset *rules;     /* borrowed until the next callback; NULL none */
 	size_t files_waiting;               /* files waiting for a file descriptor (EMFILE) */
 	uint64_t lines, overflows, alerts, saves, save_errors, reloads, reload_errors;
+	struct tm_metrics_sink sinks[TM_METRICS_SINKS];
+	size_t nsinks;
+	int exec;                           /* --exec is set: its series are rendered */
+	uint64_t exec_started, exec_running, exec_fail_exit, exec_fail_signal, exec_fail_timeout, exec_fail_spawn;
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */
