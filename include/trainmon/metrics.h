@@ -37,6 +37,10 @@ struct tm_metrics_totals {          /* the owner's self counters */
 	size_t ndirs;                       /* directories watched or polled */
 	const struct tm_ruleset *rules;     /* borrowed until the next callback; NULL none */
 	uint64_t lines, overflows, alerts, saves, save_errors, reloads, reload_errors;
+	struct tm_tail_stats released;      /* read counters of files released (deleted, closed, expired) */
+	uint64_t released_cut;              /* their lines cut at --line-max */
+	const uint64_t *released_matches;   /* borrowed until the next callback: their rule matches,
+					       per rule of rules; NULL none */
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */
