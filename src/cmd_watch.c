@@ -48,6 +48,9 @@ static const struct tm_opt watch_rows[] = {
 	  .help = "file names to follow (repeatable; default *.out and *.log)" },
 	{ .kind = TM_OPT_BOOL, .name = "recursive", .off = C(recursive),
 	  .help = "also follow subdirectories, including ones created later" },
+	{ .kind = TM_OPT_BOOL, .name = "no-follow-outside", .off = C(no_follow_outside),
+	  .help = "skip symlinks whose target is outside every watched directory\n"
+		  "(default: follow them)" },
 	{ .kind = TM_OPT_NUM, .name = "poll", .arg = "SECONDS", .off = C(poll_s), .min = 0.05, .max = HUGE_VAL,
 	  .help = "poll every directory instead of inotify (NFS, Lustre and GPFS\n"
 		  "directories are detected and polled every 2 s without it)" },

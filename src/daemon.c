@@ -74,6 +74,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->files_waiting = d->files_waiting;
 	out->rules = d->rules;
 	tm__sinks_totals(d, out);
+	out->released_matches = d->released_matches;
 }
 
 /* ---- tick, reload, signals ---- */
@@ -83,15 +84,19 @@ static void save_state(struct tm_daemon *d)
 	if (!d->cfg->state_path)
 		return;
 	struct tm_state_entry *v = tm_xcalloc(d->nfiles + 1, sizeof(*v));
+	size_t n = 0;
 	for (size_t i = 0; i < d->nfiles; i++) {
-		v[i].tail = &d->files[i]->tail;
-		v[i].alerts = &d->files[i]->alerts;
+		/* a closed deleted file is final: saved, a name made again would resume its run */
+		if (tm__daemon_file_closed(d->files[i]))
+			continue;
+		v[n].tail = &d->files[i]->tail;
+		v[n++].alerts = &d->files[i]->alerts;
 	}
 	/* the parked fd makes room for the temp file (and then the directory's fsync), however many
 	 * files are open */
 	if (d->spare_fd >= 0)
 		close(d->spare_fd);
-	int rc = tm_state_save(d->cfg->state_path, v, d->nfiles);
+	int rc = tm_state_save(d->cfg->state_path, v, n);
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	free(v);
 	if (rc < 0) {
@@ -108,13 +113,17 @@ static void tick(void *ctx, uint64_t now)
 {
 	struct tm_daemon *d = ctx;
 	double poll = d->cfg->poll_s > 0 ? d->cfg->poll_s : d->cfg->remote_poll_s;
-	if ((double)(now - d->last_poll_ms) >= poll * 1000) {
+	int polled = (double)(now - d->last_poll_ms) >= poll * 1000;
+	if (polled) {
 		d->last_poll_ms = now;
 		tm_watch_scan_polled(&d->watch, now);
+		tm__daemon_prune_outside(d);
 	}
 	for (size_t i = 0; i < d->nfiles; i++) {
 		struct tm_watched *w = d->files[i];
-		if (w->tail.nold || w->err_reported || (w->tail.gone && !w->ended_ms))
+		/* a polled file the scan did not list was deleted or renamed: the sync tells */
+		int unlisted = polled && w->polled && w->synced_ms != now && !tm__daemon_file_closed(w);
+		if (w->tail.nold || w->err_reported || (w->tail.gone && !w->ended_ms) || unlisted)
 			tm__daemon_sync_file(d, w, now);
 		if (w->sum_records != w->tail.feed.m.records)
 			tm__daemon_summarize(w);
@@ -133,6 +142,7 @@ static void tick(void *ctx, uint64_t now)
 			}
 		}
 	}
+	tm__daemon_release_files(d, now);
 	if (d->cfg->state_path && (double)(now - d->last_save_ms) >= d->cfg->state_every_s * 1000) {
 		d->last_save_ms = now;
 		save_state(d);
@@ -182,6 +192,8 @@ static void reload(struct tm_daemon *d)
 	tm_ruleset_release(d->rules);
 	free(d->rules);
 	d->rules = rs;
+	free(d->released_matches);         /* like every file's matcher: counted anew */
+	d->released_matches = NULL;
 	d->st.reloads++;
 	tm__sink_note(d, "SIGHUP: reloaded %zu packs and the config", rs->npacks);
 	tm_diag_release(&diag);
@@ -344,6 +356,10 @@ void tm_daemon_free(struct tm_daemon *d)
 		free(d->files[i]);
 	}
 	free(d->files);
+	free(d->released_matches);
+	for (size_t i = 0; i < d->noutside; i++)
+		free(d->outside[i]);
+	free(d->outside);
 	tm_state_free(d->saved, d->nsaved);
 	tm_metrics_free(d->metrics);
 	if (d->rules) {

@@ -39,7 +39,9 @@ struct tm_watched {                 /* one followed file */
 	uint64_t ended_ms;          /* ms, loop clock: when the run ended or its file went away; 0 = active */
 	int final_sent;
 	int err_reported;           /* the current read error was reported */
-	int dir;                    /* index of its directory in the watch */
+	int polled;                 /* its directory is polled: a deletion shows only as a name the
+				       scan no longer lists, so the tick syncs what the scan missed */
+	uint64_t synced_ms;         /* ms, loop clock: the last tm__daemon_sync_file */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
 	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
@@ -82,6 +84,11 @@ struct tm_daemon {
 	uint64_t fd_note_due_ms;    /* ms, loop clock: the next waiting-files note waits until then */
 	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
 	int initial_scan;           /* 1 during the first scan (for --from-end) */
+	uint64_t *released_matches; /* owned, rules->nrules: rule matches of released files (NULL
+				       none; reset with every file's on SIGHUP) */
+	char **outside;             /* owned array of owned: links skipped by --no-follow-outside
+				       (noted once each) */
+	size_t noutside, capoutside;
 };
 
 /* daemon_file.c */
@@ -92,6 +99,9 @@ void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w);
 void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now);
 void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e);
 void tm__daemon_retry_waiting(struct tm_daemon *d, uint64_t now);
+int tm__daemon_file_closed(const struct tm_watched *w);
+void tm__daemon_release_files(struct tm_daemon *d, uint64_t now);
+void tm__daemon_prune_outside(struct tm_daemon *d);
 
 /* sinks.c */
 void tm__sink_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e);

@@ -5,6 +5,9 @@
  * every sync ends in post_sync(), the one place where new steps and events become summaries,
  * alerts and sink output. Decisions go by (dev, ino), never by path alone (docs/design.md). A
  * file whose open fails with EMFILE/ENFILE waits and is retried on the tick only (no spin).
+ * A deleted file is drained for --rotate-wait, closed, its run reported as ended, and then released
+ * (tm__daemon_release_files: freed, out of the state file) once --expire has passed for /metrics;
+ * a closed file no longer counts against --max-files, and its name made again is a new file.
  * Must not: read the clock (now comes from the loop), print (notes go through the sinks).
  */
 #include <dirent.h>
@@ -12,6 +15,9 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +134,16 @@ static void post_sync(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
  * were seen only while the tick drained run-1.txt for rotate_wait). So after every reopen the watch
  * is added again through the path, and the old one is removed unless another link shares it
  * (inotify has one wd per inode per instance). A path that stopped being a link drops its watch. */
+static void unwatch_link(struct tm_daemon *d, struct tm_watched *w, int wd)
+{
+	int old = w->link_wd;
+	w->link_wd = wd;
+	for (size_t i = 0; old >= 0 && i < d->nfiles; i++)
+		if (d->files[i]->link_wd == old)
+			return;
+	tm_watch_rm(&d->watch, old);
+}
+
 static void watch_link(struct tm_daemon *d, struct tm_watched *w)
 {
 	if (d->watch.inofd < 0)
@@ -136,14 +152,8 @@ static void watch_link(struct tm_daemon *d, struct tm_watched *w)
 	int wd = -1;
 	if (lstat(w->tail.path, &lst) == 0 && S_ISLNK(lst.st_mode))
 		wd = tm_watch_add_file(&d->watch, w->tail.path, LINK_EVENTS);
-	int old = w->link_wd;
-	if (wd == old)
-		return;
-	w->link_wd = wd;
-	for (size_t i = 0; old >= 0 && i < d->nfiles; i++)
-		if (d->files[i]->link_wd == old)
-			return;
-	tm_watch_rm(&d->watch, old);
+	if (wd != w->link_wd)
+		unwatch_link(d, w, wd);
 }
 
 void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
@@ -151,6 +161,7 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 	if (w->fd_wait)
 		return;                  /* waits for an fd: tm__daemon_retry_waiting() tries it */
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
+	w->synced_ms = now;
 	int rc = tm_tail_sync(&w->tail, now);
 	if (w->tail.st.reopen != reopen)
 		watch_link(d, w);
@@ -303,6 +314,114 @@ static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watc
 	return 0;
 }
 
+/* ---- release ---- */
+
+int tm__daemon_file_closed(const struct tm_watched *w)
+{
+	return w->tail.gone && w->tail.cur.fd < 0 && !w->tail.nold;
+}
+
+/* Frees a followed file: its counters live on in the daemon's totals (metrics counters never go
+ * down), its link watch goes unless shared, and it leaves d->files (so the state file too). */
+static void release_file(struct tm_daemon *d, struct tm_watched *w)
+{
+	const struct tm_tail *t = &w->tail;
+	d->st.released.bytes += t->st.bytes;
+	d->st.released.rotations += t->st.rotations;
+	d->st.released.truncations += t->st.truncations;
+	d->st.released.read_errors += t->st.read_errors;
+	d->st.released_cut += t->cur.lines.truncated;
+	const struct tm_matcher *m = &t->feed.m;
+	if (m->matches && m->rs == d->rules) {
+		if (!d->released_matches)
+			d->released_matches = tm_xcalloc(d->rules->nrules + 1, sizeof(uint64_t));
+		for (size_t r = 0; r < d->rules->nrules; r++)
+			d->released_matches[r] += m->matches[r];
+	}
+	size_t i = 0;
+	while (d->files[i] != w)
+		i++;
+	memmove(d->files + i, d->files + i + 1, (d->nfiles - i - 1) * sizeof(*d->files));
+	d->nfiles--;
+	unwatch_link(d, w, -1);
+	tm_tail_release(&w->tail);
+	free(w);
+	d->limit_reported = 0;             /* a slot is free: the next time the limit is hit is noted */
+}
+
+/* On the tick: files deleted, drained for --rotate-wait, closed and reported, whose /metrics series
+ * have expired (--expire; at once without metrics), are released. */
+void tm__daemon_release_files(struct tm_daemon *d, uint64_t now)
+{
+	uint64_t hold = d->metrics ? (uint64_t)(d->cfg->expire_s * 1000) : 0;
+	size_t released = 0;
+	for (size_t i = d->nfiles; i-- > 0;) {
+		struct tm_watched *w = d->files[i];
+		if (w->final_sent && w->ended_ms && tm__daemon_file_closed(w) && now - w->ended_ms >= hold) {
+			release_file(d, w);
+			released++;
+		}
+	}
+#ifdef __GLIBC__
+	/* Each tail's read buffer is line_max + 64 KiB, mostly untouched. Freed in the middle of the
+	 * heap, such chunks stay resident in pieces, and the next files' buffers land on other pages:
+	 * without this, RSS creeps up to the heap's whole size over a few thousand files. */
+	if (released)
+		malloc_trim(0);
+#endif
+}
+
+static int outside_find(const struct tm_daemon *d, const char *path)
+{
+	for (size_t i = 0; i < d->noutside; i++)
+		if (strcmp(d->outside[i], path) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void outside_drop(struct tm_daemon *d, size_t i)
+{
+	free(d->outside[i]);
+	memmove(d->outside + i, d->outside + i + 1, (d->noutside - i - 1) * sizeof(*d->outside));
+	d->noutside--;
+}
+
+/* --no-follow-outside: 1 when path is a symlink whose resolved target lies in no watched directory
+ * (noted once per link; a link that goes away or comes inside is forgotten). */
+static int link_outside(struct tm_daemon *d, const char *path)
+{
+	struct stat lst;
+	char target[PATH_MAX], parent[PATH_MAX], dir[PATH_MAX];
+	int known = outside_find(d, path);
+	int outside = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, target);
+	if (outside) {
+		snprintf(parent, sizeof(parent), "%s", target);
+		char *slash = strrchr(parent, '/');
+		if (slash)
+			slash[slash == parent] = '\0';    /* "/x" -> "/" */
+		for (size_t i = 0; outside && i < d->watch.ndirs; i++)
+			outside = !(realpath(d->watch.dirs[i].path, dir) && strcmp(dir, parent) == 0);
+	}
+	if (outside && known < 0) {
+		tm__sink_note(d, "%s: not followed: a symlink to %s, outside the watched directories "
+			      "(--no-follow-outside)", path, target);
+		tm_xgrow((void **)&d->outside, &d->capoutside, d->noutside + 1, sizeof(*d->outside));
+		d->outside[d->noutside++] = tm_xstrdup(path);
+	} else if (!outside && known >= 0) {
+		outside_drop(d, (size_t)known);
+	}
+	return outside;
+}
+
+/* On a poll tick: forgets skipped links that no longer exist (no event will name them). */
+void tm__daemon_prune_outside(struct tm_daemon *d)
+{
+	struct stat lst;
+	for (size_t i = d->noutside; i-- > 0;)
+		if (lstat(d->outside[i], &lst) < 0)
+			outside_drop(d, i);
+}
+
 /* Finds or starts following path (a matching file under directory di) and syncs it: watch.c's
  * file callback. */
 static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int di, uint64_t now)
@@ -319,14 +438,26 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 			tm_tail_retire(&w->tail, now);
 			take_over_inode(d, path, w, now);
 		}
-		tm__daemon_sync_file(d, w, now);
-		return w;
+		/* closed and reported, its name made again: a new file (the old run stays final) */
+		if (!(w->final_sent && tm__daemon_file_closed(w) && stat(path, &st) == 0)) {
+			tm__daemon_sync_file(d, w, now);
+			return w;
+		}
+		release_file(d, w);
 	}
 	struct tm_saved *s = find_saved(d, path);
+	struct stat st;
+	if (!s && stat(path, &st) < 0 && errno == ENOENT)
+		return NULL;                   /* created and deleted before we looked: nothing to read */
+	if (d->cfg->no_follow_outside && link_outside(d, path))
+		return NULL;
 	int held = s ? 0 : take_over_inode(d, path, NULL, now);
 	if (held < 0)
 		return NULL;
-	if (d->nfiles >= d->cfg->max_files) {
+	size_t open = 0;
+	for (size_t i = 0; i < d->nfiles; i++)
+		open += !tm__daemon_file_closed(d->files[i]);
+	if (open >= d->cfg->max_files) {
 		if (!d->limit_reported)
 			tm__sink_note(d, "%s: not followed: --max-files %zu reached", path, d->cfg->max_files);
 		d->limit_reported = 1;
@@ -334,7 +465,7 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 	}
 	w = tm_xcalloc(1, sizeof(*w));
 	w->d = d;
-	w->dir = di;
+	w->polled = di >= 0 && (size_t)di < d->watch.ndirs && d->watch.dirs[di].polled;
 	w->link_wd = -1;
 	tm_tail_init(&w->tail, path, d->rules, d->cfg->line_max, (uint64_t)(d->cfg->rotate_wait_s * 1000));
 	tm_alerts_init(&w->alerts);

@@ -263,7 +263,9 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 		}
 	}
 	/* about itself */
-	uint64_t bytes = 0, trunc = 0, rot = 0, truncs = 0, rerr = 0;
+	/* counters never go down: released files' counts live on in the totals */
+	uint64_t bytes = tot.released.bytes, trunc = tot.released_cut, rot = tot.released.rotations;
+	uint64_t truncs = tot.released.truncations, rerr = tot.released.read_errors;
 	for (size_t i = 0; i < nfiles; i++) {
 		struct tm_metrics_file file;
 		m->view.file(m->view.ctx, i, &file);
@@ -335,7 +337,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"
 	      "# TYPE trainmon_rule_matches_total counter\n", f);
 	for (size_t r = 0; rs && r < rs->nrules; r++) {
-		uint64_t n = 0;
+		uint64_t n = tot.released_matches ? tot.released_matches[r] : 0;
 		for (size_t i = 0; i < nfiles; i++) {
 			struct tm_metrics_file file;
 			m->view.file(m->view.ctx, i, &file);

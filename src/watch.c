@@ -5,6 +5,9 @@
  * written by compute nodes, so such directories (statfs magic) are polled instead, as are all
  * with --poll. A scan lists a directory and reports every matching file: it is the answer to
  * IN_Q_OVERFLOW and to every poll tick, so a lost event can delay a line but never lose it.
+ * A removed or moved-away subdirectory is forgotten with everything under it (inotify: IN_IGNORED
+ * or IN_MOVE_SELF; polled: the next scan cannot open it), so churned job directories hold no
+ * watch and no memory; one made again under the same name is a new directory (new dev/ino).
  * Must not: know what following a file means (that is the caller's file callback), or print.
  */
 #include <dirent.h>
@@ -78,6 +81,43 @@ int tm_watch_find(const struct tm_watch *w, const char *path)
 	return -1;
 }
 
+/* Forgets directory i and every directory under it (a removed or moved-away subdirectory): their
+ * inotify watches are removed unless another entry shares the wd (a directory renamed within the
+ * tree is added under its new name, with the same wd, before its old name's IN_MOVE_SELF). */
+static void drop_dir(struct tm_watch *w, size_t di)
+{
+	char top[PATH_MAX];
+	snprintf(top, sizeof(top), "%s", w->dirs[di].path);
+	size_t n = strlen(top);
+	for (size_t i = 0; i < w->ndirs;) {
+		struct tm_wdir *dir = &w->dirs[i];
+		if (strcmp(dir->path, top) != 0 && (strncmp(dir->path, top, n) != 0 || dir->path[n] != '/')) {
+			i++;
+			continue;
+		}
+		int wd = dir->wd, shared = 0;
+		for (size_t k = 0; wd >= 0 && k < w->ndirs; k++)
+			shared |= k != i && w->dirs[k].wd == wd;
+		if (wd >= 0 && !shared && w->inofd >= 0)
+			inotify_rm_watch(w->inofd, wd);
+		free(dir->path);
+		memmove(dir, dir + 1, (w->ndirs - i - 1) * sizeof(*dir));
+		w->ndirs--;
+	}
+}
+
+/* Drops the subdirectories a scan found gone; directories given on the command line stay (polled
+ * until they come back). */
+static void drop_vanished(struct tm_watch *w)
+{
+	for (size_t i = 0; i < w->ndirs;) {
+		if (w->dirs[i].vanished && w->dirs[i].depth > 0)
+			drop_dir(w, i);
+		else
+			w->dirs[i++].vanished = 0;
+	}
+}
+
 static int dir_by_wd(const struct tm_watch *w, int wd)
 {
 	for (size_t i = 0; i < w->ndirs; i++)
@@ -88,20 +128,24 @@ static int dir_by_wd(const struct tm_watch *w, int wd)
 
 int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth)
 {
-	int i = tm_watch_find(w, path);
-	if (i >= 0)
-		return i;
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	int i = tm_watch_find(w, path);
+	if (i >= 0 && (w->dirs[i].depth == 0 || (w->dirs[i].dev == st.st_dev && w->dirs[i].ino == st.st_ino)))
+		return i;
+	if (i >= 0)                 /* removed and made again before we heard of the removal */
+		drop_dir(w, (size_t)i);
 	tm_xgrow((void **)&w->dirs, &w->capdirs, w->ndirs + 1, sizeof(*w->dirs));
 	struct tm_wdir *dir = &w->dirs[w->ndirs];
 	memset(dir, 0, sizeof(*dir));
 	dir->path = tm_xstrdup(path);
 	dir->wd = -1;
 	dir->depth = depth;
+	dir->dev = st.st_dev;
+	dir->ino = st.st_ino;
 	dir->polled = w->o.poll_all || w->inofd < 0 || tm_fs_is_remote(path);
 	if (!dir->polled) {
 		dir->wd = inotify_add_watch(w->inofd, path, DIR_EVENTS);
@@ -127,8 +171,11 @@ void tm_watch_scan(struct tm_watch *w, size_t di, uint64_t now)
 	snprintf(path, sizeof(path), "%s", w->dirs[di].path);
 	int depth = w->dirs[di].depth;
 	DIR *dir = opendir(path);
-	if (!dir)
+	if (!dir) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			w->dirs[di].vanished = 1;   /* dropped by the caller's drop_vanished() */
 		return;
+	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
@@ -160,6 +207,7 @@ void tm_watch_scan_all(struct tm_watch *w, uint64_t now)
 {
 	for (size_t i = 0; i < w->ndirs; i++)
 		tm_watch_scan(w, i, now);
+	drop_vanished(w);
 }
 
 void tm_watch_scan_polled(struct tm_watch *w, uint64_t now)
@@ -167,6 +215,7 @@ void tm_watch_scan_polled(struct tm_watch *w, uint64_t now)
 	for (size_t i = 0; i < w->ndirs; i++)
 		if (w->dirs[i].polled)
 			tm_watch_scan(w, i, now);
+	drop_vanished(w);
 }
 
 /* One inotify event: a name in a watched directory, a directory's own fate, or a file watch. */
@@ -182,7 +231,12 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 		return;
 	}
 	if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-		if (ev->mask & IN_IGNORED)
+		/* a subdirectory removed (IN_IGNORED follows IN_DELETE_SELF) or moved away: forgotten,
+		 * with what lies under it; made again, its parent's IN_CREATE adds it anew. A directory
+		 * named on the command line is polled until it comes back. */
+		if (w->dirs[di].depth > 0 && (ev->mask & (IN_IGNORED | IN_MOVE_SELF)))
+			drop_dir(w, (size_t)di);
+		else if (ev->mask & IN_IGNORED)
 			w->dirs[di].wd = -1, w->dirs[di].polled = 1;
 		return;
 	}
@@ -197,6 +251,7 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 			int ni = tm_watch_add_dir(w, full, w->dirs[di].depth + 1);
 			if (ni >= 0)
 				tm_watch_scan(w, (size_t)ni, now);
+			drop_vanished(w);
 		}
 		return;
 	}

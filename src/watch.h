@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "trainmon/loop.h"
 
@@ -18,6 +19,9 @@ struct tm_wdir {
 	int wd;                     /* inotify watch, -1 when polled */
 	int polled;
 	int depth;                  /* 0 for a directory given on the command line */
+	dev_t dev;                  /* the directory's identity when added: a name made again */
+	ino_t ino;                  /*   is a new directory */
+	int vanished;               /* a scan found it gone: dropped after the scan (depth > 0) */
 };
 
 struct tm_watch_cbs {
@@ -55,7 +59,8 @@ int tm_watch_init(struct tm_watch *w, struct tm_loop *loop, const struct tm_watc
 		  const struct tm_watch_cbs *cb);
 void tm_watch_release(struct tm_watch *w);
 
-/* Adds a directory (inotify watch, or polled). Returns its index or -errno. */
+/* Adds a directory (inotify watch, or polled). Returns its index or -errno. Indices are valid
+ * until the next scan or event: removed subdirectories leave the array. */
 int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth);
 int tm_watch_find(const struct tm_watch *w, const char *path);
 /* Lists directory di: reports every matching file, adds subdirectories when recursive. */

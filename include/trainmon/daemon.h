@@ -31,6 +31,7 @@ struct tm_watch_cfg {
 	const char **globs;         /* borrowed from cmd_watch.c's options; default "*.out", "*.log" */
 	size_t nglobs;
 	int recursive;
+	int no_follow_outside;      /* skip symlinks whose target is in no watched directory */
 	double poll_s;              /* > 0: poll every directory this often (no inotify) */
 	double remote_poll_s;       /* polling period for NFS/Lustre/GPFS directories (auto) */
 	int from_end;               /* files present at start with no saved state: skip history */

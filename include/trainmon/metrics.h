@@ -54,6 +54,10 @@ struct tm_metrics_totals {          /* the owner's self counters */
 	size_t nsinks;
 	int exec;                           /* --exec is set: its series are rendered */
 	uint64_t exec_started, exec_running, exec_fail_exit, exec_fail_signal, exec_fail_timeout, exec_fail_spawn;
+	struct tm_tail_stats released;      /* read counters of files released (deleted, closed, expired) */
+	uint64_t released_cut;              /* their lines cut at --line-max */
+	const uint64_t *released_matches;   /* borrowed until the next callback: their rule matches,
+					       per rule of rules; NULL none */
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */
