@@ -333,7 +333,10 @@ static int emit_segment(struct tm_lines *l, const char *p, size_t n, uint64_t li
 			       .stream = li->stream };
 	size_t skip = strip_prefixes(p, n, &r.rank);
 	double ts = NAN;
-	skip += strip_logger(l, p + skip, n - skip, &ts, &r.level);
+	size_t lg = strip_logger(l, p + skip, n - skip, &ts, &r.level);
+	if (lg && r.rank < 0)                   /* a logger's prefix in front of a launcher's */
+		lg += strip_prefixes(p + skip + lg, n - skip - lg, &r.rank);
+	skip += lg;
 	if (!isnan(ts))
 		li->last = ts;
 	if (isnan(r.ts))                    /* the outermost time wins: a collector's has a zone */
