@@ -202,7 +202,7 @@ static size_t strip_collector(struct tm_lines *l, const char *p, size_t n, struc
 	if (n < 15)
 		return 0;
 	unsigned char b = (unsigned char)p[0];
-	if (b >= '0' && b <= '9') {
+	if (b >= '0' && b <= '9' && p[4] == '-' && p[10] == 'T') {
 		k = tm_time_parse_iso(p, n, 1, &c);
 		if (!k || (k < n && p[k] != ' '))
 			return 0;
@@ -218,7 +218,8 @@ static size_t strip_collector(struct tm_lines *l, const char *p, size_t n, struc
 		}
 		return strip_ident(p, n, k);
 	}
-	if (b == 'J' || b == 'F' || b == 'M' || b == 'A' || b == 'S' || b == 'O' || b == 'N' || b == 'D') {
+	if (p[3] == ' ' && (b == 'J' || b == 'F' || b == 'M' || b == 'A' || b == 'S' || b == 'O' ||
+			    b == 'N' || b == 'D')) {
 		k = tm_time_parse_syslog(p, n, &c);
 		if (!k || (k < n && p[k] != ' '))
 			return 0;
@@ -269,7 +270,7 @@ static size_t strip_logger(struct tm_lines *l, const char *p, size_t n, double *
 	if (n < 14)
 		return 0;
 	unsigned char b = (unsigned char)p[0];
-	if (b >= '0' && b <= '9') {                 /* "2023-07-25 21:03:17,269 " */
+	if (b >= '0' && b <= '9' && p[4] == '-') {  /* "2023-07-25 21:03:17,269 " */
 		k = tm_time_parse_iso(p, n, 0, &c);
 		if (!k || (k < n && p[k] != ' '))
 			return 0;
