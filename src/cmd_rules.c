@@ -7,6 +7,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pcre2.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "trainmon/engine.h"
 #include "trainmon/opt.h"
 #include "trainmon/rules.h"
+#include "trainmon/timefmt.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -47,7 +49,8 @@ static const struct tm_cmd_spec rules_spec = {
 		 "  check   load packs (default: the installed patterns directory and every --rules PATH) and\n"
 		 "          report every error as FILE:LINE:COL: error: ..., each rule's samples included\n"
 		 "  list    packs, their rules (record kind, prefilter literal) and the event kinds\n"
-		 "  test    run one pack over a log and print, per matching line, the rule and what it yields\n",
+		 "  test    run one pack over a log and print, per matching line, the rule and what it yields\n"
+		 "          (and the prefix stripped in front of it: time, rank, level, stream)\n",
 	.groups = &rules_group,
 	.ngroups = 1,
 	.epilog = "Exit status: 0 all packs valid / the test matched something, 1 errors, 2 usage, 3 I/O.\n",
@@ -143,16 +146,45 @@ static int rules_list(const struct rules_opts *o)
 
 struct test_ctx {
 	struct tm_matcher m;
-	uint64_t line;
+	const struct tm_ruleset *rs;   /* borrowed */
+	const struct tm_record *rec;   /* borrowed: the record being matched */
+	int shown;                     /* its prefix line is printed */
 	uint64_t hits;
 };
+
+/* "N: prefix '...' -> 2025-01-02T03:04:05Z, rank 3, level I, stdout": what the line's prefixes
+ * said, printed once before a stripped record's first hit. */
+static void show_prefix(const struct tm_record *rec)
+{
+	printf("%llu: prefix '%.*s%.*s' ->", (unsigned long long)rec->line, (int)rec->cpre_len, rec->cpre,
+	       (int)rec->pre_len, rec->pre);
+	const char *sep = " ";
+	if (!isnan(rec->ts)) {
+		char iso[40];
+		tm_time_iso(iso, sizeof(iso), rec->ts);
+		printf(" %s", iso);
+		sep = ", ";
+	}
+	if (rec->rank >= 0)
+		printf("%srank %d", sep, rec->rank), sep = ", ";
+	if (rec->level)
+		printf("%slevel %c", sep, rec->level), sep = ", ";
+	if (rec->stream)
+		printf("%s%s", sep, rec->stream == 'o' ? "stdout" : "stderr"), sep = ", ";
+	if (*sep == ' ')
+		printf(" nothing");
+	putchar('\n');
+}
 
 static int test_hit(void *vctx, const struct tm_hit *h)
 {
 	struct test_ctx *t = vctx;
 	const struct tm_rule *r = h->rule;
 	t->hits++;
-	printf("%llu: %s (%s)", (unsigned long long)t->line, r->name, rec_name(r->rec));
+	if (!t->shown && (t->rec->pre_len || t->rec->cpre_len))
+		show_prefix(t->rec);
+	t->shown = 1;
+	printf("%llu: %s (%s)", (unsigned long long)t->rec->line, r->name, rec_name(r->rec));
 	if (r->rec == TM_REC_EVENT)
 		printf(" %s", tm_event_kind_name(r->kind));
 	for (size_t i = 0; i < r->ncaps; i++) {
@@ -174,6 +206,12 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 			printf(" %s=%.*s", c->kind == TM_CAP_FIELD ? tm_field_name(c->target) : tm_param_name(c->target),
 			       (int)(n > 80 ? 80 : n), p);
 	}
+	const struct tm_pack *pk = &t->rs->packs[r->pack];
+	struct tm_civil cv;
+	const char *p;
+	size_t n;
+	if (r->rec == TM_REC_STEP && pk->ts && tm_match_sub(&t->m, pk->ts, h->subj, h->len, &p, &n))
+		printf(" timestamp=%.*s%s", (int)n, p, tm_time_parse_any(p, n, &cv) && cv.year ? "" : " (not a time with a year: unused)");
 	putchar('\n');
 	return 0;
 }
@@ -181,7 +219,8 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 static int test_record(void *vctx, const struct tm_record *rec)
 {
 	struct test_ctx *t = vctx;
-	t->line = rec->line;
+	t->rec = rec;
+	t->shown = 0;
 	return tm_match_record(&t->m, rec->p, rec->len, test_hit, t);
 }
 
@@ -211,7 +250,7 @@ static int rules_test(int argc, char **argv)
 		tm_ruleset_release(&rs);
 		return TM_EXIT_SYSTEM;
 	}
-	struct test_ctx t = { .line = 0 };
+	struct test_ctx t = { .rs = &rs };
 	struct tm_lines l;
 	tm_matcher_init(&t.m, &rs);
 	tm_lines_init(&l, 0);

@@ -1,4 +1,5 @@
 /* engine.c: the shared read -> split -> match -> fold pipeline (see engine.h).
+ * Yearless times (syslog, glog) take their year from the file's last change (year_from).
  * Constant memory per file: the line buffer, the matcher scratch and the run's steps. */
 #include <ctype.h>
 #include <errno.h>
@@ -6,6 +7,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trainmon/xalloc.h"
@@ -35,13 +38,26 @@ int tm_feed_record(void *ctx, const struct tm_record *rec)
 	struct tm_feed *f = ctx;
 	if (f->trace)
 		f->trace(f->trace_ctx, rec);
-	f->run.line = rec->line;
-	f->run.rank = rec->rank;
+	tm_run_at(&f->run, rec->line, rec->rank, rec->ts);
 	return tm_match_record(&f->m, rec->p, rec->len, tm_run_hit, &f->run);
+}
+
+/* The year of fd's yearless times: its last change's (or now); TRAINMON_YEAR=YYYY pins it. */
+static void year_from(struct tm_feed *f, int fd)
+{
+	struct stat st;
+	const char *env = getenv("TRAINMON_YEAR");   /* tests pin the year of yearless times */
+	time_t t = env ? 0 : fstat(fd, &st) == 0 ? st.st_mtime : time(NULL);
+	struct tm tmv;
+	gmtime_r(&t, &tmv);
+	f->lines.yl.ref_year = env ? (int)strtol(env, NULL, 10) : tmv.tm_year + 1900;
+	f->lines.yl.ref_mon = env ? 12 : tmv.tm_mon + 1;
 }
 
 int tm_feed_fd_to_eof(struct tm_feed *f, int fd)
 {
+	if (!f->lines.yl.ref_year)
+		year_from(f, fd);
 	for (;;) {
 		ssize_t n;
 		if (f->end) {                  /* a range: read no further than f->end */

@@ -7,7 +7,25 @@
 #include <string.h>
 
 #include "trainmon/report.h"
+#include "trainmon/timefmt.h"
 #include "banned.h"
+
+/* Epoch seconds to the millisecond, the resolution the ISO form shows. */
+static double epoch_ms(double ts)
+{
+	return isnan(ts) ? NAN : round(ts * 1000) / 1000;
+}
+
+static void json_time(struct tm_json *j, const char *key, double ts)
+{
+	char buf[40];
+	if (isnan(ts)) {
+		tm_json_null(j, key);
+		return;
+	}
+	tm_time_iso(buf, sizeof(buf), ts);
+	tm_json_str(j, key, buf);
+}
 
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit)
 {
@@ -195,6 +213,16 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	}
 	tm_json_end(j, ']');
 	tm_json_num(j, "events_not_listed", (double)r->events_dropped);
+	/* wall clock from the lines' time prefixes (or a pack's inline time): ISO 8601 UTC and epoch */
+	tm_json_obj(j, "time");
+	json_time(j, "first", r->first_ts);
+	json_time(j, "last", r->last_ts);
+	tm_json_num(j, "first_epoch", epoch_ms(r->first_ts));
+	tm_json_num(j, "last_epoch", epoch_ms(r->last_ts));
+	tm_json_num(j, "span_s", epoch_ms(r->last_ts - r->first_ts));
+	json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
+	json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
+	tm_json_end(j, '}');
 }
 
 /* "123.4 (log)" or "unknown (needs --gpus)" */
@@ -235,6 +263,12 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 			s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
 	else
 		fprintf(f, "  steps         none found\n");
+	if (!isnan(r->first_ts)) {
+		tm_time_iso(a, sizeof(a), r->first_ts);
+		tm_time_iso(b, sizeof(b), r->last_ts);
+		tm_fmt_duration(c, sizeof(c), r->last_ts - r->first_ts);
+		fprintf(f, "  wall clock    %s .. %s, span %s\n", a, b, c);
+	}
 	if (s->st.n && s->basis_level)
 		fprintf(f, "  step time     %.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
 			   "mean %.6g, min %.6g, max %.6g)\n", s->step_time.v, s->st.n, s->st.median, s->st.last,
@@ -335,7 +369,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 {
 	if (header)
 		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
-		      "logged_tflops_per_gpu,logged_mfu,warmup\n", f);
+		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch\n", f);
 	double seq = s->seq_len.v;
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *st = &r->steps[i];
@@ -368,6 +402,14 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		csv_num(f, st->tflops);
 		fputc(',', f);
 		csv_num(f, st->mfu);
-		fprintf(f, ",%d\n", st->step < s->first_step + s->warmup_steps && s->warmup_steps > 0 ? 1 : 0);
+		fprintf(f, ",%d,", st->step < s->first_step + s->warmup_steps && s->warmup_steps > 0 ? 1 : 0);
+		if (!isnan(st->ts)) {
+			char iso[40];
+			tm_time_iso(iso, sizeof(iso), st->ts);
+			fputs(iso, f);
+		}
+		fputc(',', f);
+		csv_num(f, epoch_ms(st->ts));
+		fputc('\n', f);
 	}
 }

@@ -29,6 +29,7 @@ static void pack_release(struct tm_pack *p)
 	free(p->name);
 	free(p->file);
 	free(p->description);
+	tm__subfield_free(p->ts);
 }
 
 void tm_ruleset_release(struct tm_ruleset *rs)
@@ -138,7 +139,8 @@ static void load_detect(struct tm_rload *L, const struct tm_ynode *det)
 		tm__rule_release(&r);
 }
 
-static const char *const pack_keys[] = { "framework", "description", "detect", "rules", "generic" };
+static const char *const pack_keys[] = { "framework", "description", "detect", "rules", "generic",
+					  "timestamp" };
 
 /* The pack's top level; the pack itself is kept in *pack. */
 static void load_pack(struct tm_rload *L, const struct tm_ynode *root, struct tm_pack *pack)
@@ -162,6 +164,9 @@ static void load_pack(struct tm_rload *L, const struct tm_ynode *root, struct tm
 		else if (strcmp(gs, "false") != 0)
 			tm__rload_err(L, gen, "'generic' must be true or false, not '%s'", gs);
 	}
+	const struct tm_ynode *tsn = tm_ymap_get(root, "timestamp");
+	if (tsn)
+		pack->ts = tm__pack_timestamp(L, tsn, pack->name);
 	const struct tm_ynode *det = tm_ymap_get(root, "detect");
 	if (det && pack->generic)
 		tm__rload_err(L, det, "a generic pack has no 'detect'");

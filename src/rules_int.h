@@ -40,6 +40,9 @@ void tm__re_compile_list(struct tm_rload *L, struct tm_rule *r, const struct tm_
 void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const struct tm_ynode *at,
 		       uint32_t offset);
 int tm__re_is_jit(const void *re);
+/* A pack's `timestamp:` regex (group `ts`, or its only group) as a sub-regex; NULL after an error. */
+struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode *n, const char *pack);
+void tm__subfield_free(struct tm_subfield *f);
 
 /* rules_samples.c: checks `samples:` (match/nomatch lists) against r->re and its literals. */
 void tm__rule_samples(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *samples);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trainmon/xalloc.h"
+#include "literal.h"
 #include "rules_int.h"
 #include "vocab.h"
 #include "banned.h"
@@ -169,4 +170,47 @@ void tm__re_compile_list(struct tm_rload *L, struct tm_rule *r, const struct tm_
 		}
 		free(all);
 	}
+}
+
+struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode *n, const char *pack)
+{
+	if (n->type != TM_Y_SCALAR) {
+		tm__rload_err(L, n, "'timestamp' must be a regex with a group for the time, not %s",
+			      tm_ytype_name(n->type));
+		return NULL;
+	}
+	size_t plen = 0;
+	char *prefix = tm__prefix_literal(n->str, n->len, &plen);
+	pcre2_code *re = tm__re_compile(L, n, "timestamp", pack, prefix ? PCRE2_ANCHORED : 0);
+	if (!re) {
+		free(prefix);
+		return NULL;
+	}
+	uint32_t cap = 0;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
+	int g = pcre2_substring_number_from_name(re, (PCRE2_SPTR)"ts");
+	if (g < 0 && cap == 1)
+		g = 1;
+	if (g < 0) {
+		tm__rload_err(L, n, "'timestamp' needs a group for the time: (?<ts>...) or a single group");
+		pcre2_code_free(re);
+		free(prefix);
+		return NULL;
+	}
+	struct tm_subfield *f = tm_xcalloc(1, sizeof(*f));
+	f->re = re;
+	f->jit = tm__re_is_jit(re);
+	f->cap.group = (uint32_t)g;
+	f->prefix = prefix;
+	f->prefix_len = plen;
+	return f;
+}
+
+void tm__subfield_free(struct tm_subfield *f)
+{
+	if (!f)
+		return;
+	pcre2_code_free(f->re);
+	free(f->prefix);
+	free(f);
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "trainmon/run.h"
+#include "trainmon/timefmt.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -25,6 +26,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->framework = -1;
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
+	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
 	for (int i = 0; i < TM_P_N; i++)
@@ -340,6 +342,8 @@ static void take_fields(struct tm_step *s, const double *f, int only_missing)
 static void step_events(struct tm_run *r, const struct tm_hit *h, const double *f, double step,
 			int loss_nonfinite);
 
+static double inline_ts(struct tm_run *r, const struct tm_hit *h);
+
 static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
@@ -369,6 +373,8 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		return;
 	}
 	r->step_base = rule->step_base;
+	if (isnan(r->ts) && r->rs && r->rs->packs[rule->pack].ts)
+		tm_run_at(r, r->line, r->rank, inline_ts(r, h));
 	double step = f[TM_F_STEP];
 	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	if (isnan(step)) {
@@ -408,6 +414,32 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 	step_events(r, h, f, step, loss_nonfinite);
 }
 
+void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts)
+{
+	r->line = line;
+	r->rank = rank;
+	r->ts = ts;
+	if (!isnan(ts)) {
+		if (isnan(r->first_ts))
+			r->first_ts = ts;
+		r->last_ts = ts;
+	}
+}
+
+/* The time a pack's `timestamp:` regex reads in a step line that has no prefix time; NAN none.
+ * It must name the year: an inline time without one is not used. */
+static double inline_ts(struct tm_run *r, const struct tm_hit *h)
+{
+	const struct tm_pack *pk = &r->rs->packs[h->rule->pack];
+	const char *p;
+	size_t n;
+	struct tm_civil c;
+	if (!pk->ts || !r->m || !tm_match_sub(r->m, pk->ts, h->subj, h->len, &p, &n) ||
+	    !tm_time_parse_any(p, n, &c) || !c.year)
+		return NAN;
+	return tm_time_epoch(&c);
+}
+
 static void fill_step(struct tm_run *r, struct tm_step *s, double step, const double *f)
 {
 	s->step = step;
@@ -421,6 +453,7 @@ static void fill_step(struct tm_run *r, struct tm_step *s, double step, const do
 	s->tokens_per_s = f[TM_F_TOKENS_PER_S];
 	s->samples_per_s = f[TM_F_SAMPLES_PER_S];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	s->ts = r->ts;
 	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
 	if (!isnan(f[TM_F_TOTAL_STEPS]) && isnan(r->params[TM_P_TRAIN_ITERS])) {
@@ -573,6 +606,10 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		}
 		a->nsteps += b->nsteps;
 	}
+	if (isnan(a->first_ts))
+		a->first_ts = b->first_ts;
+	if (!isnan(b->last_ts))
+		a->last_ts = b->last_ts;
 	a->dup_steps += b->dup_steps;
 	a->out_of_order += b->out_of_order;
 	a->self_numbered += b->self_numbered;

@@ -1,6 +1,13 @@
 /* lines.h: bytes -> records. Splits a byte stream into lines, each line into '\r'-separated
- * records (progress-bar redraws), strips ANSI escapes and launcher prefixes (srun -l "12: ",
- * torchrun "[rank3]:" / "[default3]:", Ray "(name, pid=N) ").
+ * records (progress-bar redraws), strips ANSI escapes and the prefixes in front of a line, keeping
+ * what they say (time, rank, level, stream), in this order, each kind at most once:
+ *   collector  RFC 3339 (kubectl --timestamps, docker -t), CRI ("<ts> stdout F ", P partials joined
+ *              with the next line), journald short-iso and syslog / moreutils ts ("Dec  6 02:35:25")
+ *              with an optional "host ident[pid]: ";
+ *   launcher   srun -l "12: ", torchrun "[rank3]:" / "[default3]:", Ray "(name, pid=N) ";
+ *   logger     "2023-07-25 21:03:17,269 ", "[2025-03-11 09:13:10] ", glog "I0411 15:03:26.866614
+ *              140737350317184 file.py:366] ", each with a level after it ("[INFO] ", "INFO ").
+ * Times without a zone are UTC; syslog and glog times have no year (see timefmt.h).
  *
  * Streaming with one fixed buffer: complete lines are handed out as slices of it, with no copy and
  * no allocation per line; only the unfinished tail is kept for the next read. A line longer than
@@ -14,12 +21,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "trainmon/timefmt.h"
+
 struct tm_record {
 	const char *p;        /* borrowed; valid only during the callback */
 	size_t      len;      /* bytes, no '\n', '\r' */
 	uint64_t    line;     /* 1-based physical line number in the stream */
 	uint64_t    off;      /* bytes: stream offset of the physical line's first byte */
+	double      ts;       /* epoch seconds (UTC) from a stripped prefix, NAN when none */
+	const char *pre;      /* borrowed: the launcher/logger prefix stripped from this record */
+	const char *cpre;     /* borrowed: the collector prefix of its physical line */
+	uint16_t    pre_len, cpre_len; /* bytes (prefixes are short: capped by the parsers) */
 	int         rank;     /* rank or task label from a stripped prefix, -1 when none */
+	char        level;    /* 'D' 'I' 'W' 'E' 'F' from a logger prefix, 0 when none */
+	char        stream;   /* 'o' stdout, 'e' stderr (CRI), 0 when not said */
 	unsigned    truncated : 1; /* the physical line was longer than line_max */
 };
 
@@ -39,6 +54,13 @@ struct tm_lines {
 	uint64_t lines;        /* physical lines handed out */
 	uint64_t records;      /* records handed out */
 	uint64_t truncated;    /* lines cut at line_max */
+	uint64_t stamped;      /* records with a time */
+	/* CRI partial lines (P) waiting for their final (F) line */
+	char    *join;         /* owned, line_max bytes on first use */
+	size_t   join_len;
+	uint64_t join_line, join_off;
+	double   join_ts;      /* collector time of the record's first part */
+	struct tm_yearless yl; /* year of syslog/glog times; set yl.ref_year/ref_mon to pin it */
 };
 
 #define TM_LINE_MAX_DEFAULT (64u * 1024u)

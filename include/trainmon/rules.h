@@ -116,6 +116,8 @@ struct tm_pack {
 	char *file;                /* owned: path it was loaded from */
 	char *description;         /* owned or NULL */
 	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
+	struct tm_subfield *ts;    /* owned or NULL: `timestamp:`, the time its step lines print
+				      inline (group 1 or `ts`), read when the line has no prefix time */
 };
 
 struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), prefilter.h */

@@ -2,7 +2,7 @@
  *
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
- * every rank prints is kept once. Memory grows with the number of distinct steps (88 bytes each)
+ * every rank prints is kept once. Memory grows with the number of distinct steps (96 bytes each)
  * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
@@ -25,6 +25,7 @@ struct tm_step {
 	double   tokens_per_s_per_gpu; /* logged, NAN when not printed */
 	double   tokens_per_s;   /* logged, whole job, NAN when not printed */
 	double   samples_per_s;  /* logged, whole job, NAN when not printed */
+	double   ts;             /* wall clock of its line, epoch seconds UTC; NAN unknown */
 	uint32_t line;           /* 1-based line of the record (saturates) */
 };
 
@@ -65,6 +66,8 @@ struct tm_run {
 	uint64_t event_counts[TM_EV_N];
 	struct tm_matcher *m;        /* borrowed, for `fields:` sub-regexes */
 	uint64_t line;               /* line of the record being matched */
+	double ts;                   /* that record's time (epoch s), NAN none; set with line */
+	double first_ts, last_ts;    /* first and last record time seen, NAN none */
 	int rank;                    /* rank label of that record, -1 none */
 	int self_rank;               /* rank whose self-numbered step lines are counted; -2 unset */
 	const struct tm_ruleset *rs; /* borrowed */
@@ -75,8 +78,11 @@ void tm_run_release(struct tm_run *r);
 /* Pins the framework (pack name); returns -1 if no such pack. */
 int tm_run_force_framework(struct tm_run *r, const char *pack);
 
-/* tm_hit_fn: ctx is the struct tm_run. Set r->line before matching each record. */
+/* tm_hit_fn: ctx is the struct tm_run. Set r->line, r->rank and r->ts (tm_run_at) before
+ * matching each record. */
 int tm_run_hit(void *ctx, const struct tm_hit *h);
+/* The record about to be matched: its line, rank label and time (NAN none). */
+void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts);
 
 /* Appends a step record (contents unset) after the last and returns it; the caller keeps the
  * order (state.c restoring saved steps). */
