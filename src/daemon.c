@@ -75,22 +75,75 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 
 /* ---- tick, reload, signals ---- */
 
-static void save_state(struct tm_daemon *d)
+/* Saves: at start after the first scan (synchronously: a state file that cannot be written ends
+ * the start with exit 3, as --help says), then in a forked child (state.c) every --state-every
+ * and after each drained rotation, and synchronously at exit. While a rotated inode is still
+ * draining, the position we would save (the new inode's) skips the old one's unread rest, so the
+ * periodic save waits for the drain, at most one more interval. Later failures are noted,
+ * counted and retried at the next interval. */
+static void save_done(struct tm_daemon *d, int rc)
 {
-	if (!d->cfg->state_path)
-		return;
+	if (rc < 0) {
+		d->st.save_errors++;
+		tm__sink_note(d, "%s: cannot save state: %s (retrying)", d->cfg->state_path, strerror(-rc));
+	} else {
+		d->st.saves++;
+	}
+}
+
+static struct tm_state_entry *state_entries(const struct tm_daemon *d)
+{
 	struct tm_state_entry *v = tm_xcalloc(d->nfiles + 1, sizeof(*v));
 	for (size_t i = 0; i < d->nfiles; i++) {
 		v[i].tail = &d->files[i]->tail;
 		v[i].alerts = &d->files[i]->alerts;
 	}
-	int rc = tm_state_save(d->cfg->state_path, v, d->nfiles);
+	return v;
+}
+
+/* A save child finished? block: wait for it (at exit). */
+static void save_reap(struct tm_daemon *d, int block)
+{
+	if (d->save_pid <= 0)
+		return;
+	int rc = tm_state_save_wait(d->save_pid, block);
+	if (rc == 1)
+		return;
+	d->save_pid = -1;
+	save_done(d, rc);
+}
+
+static int save_state(struct tm_daemon *d, int async)
+{
+	if (!d->cfg->state_path)
+		return 0;
+	save_reap(d, !async);
+	if (d->save_pid > 0)
+		return 0;                        /* one save at a time; the next tick tries again */
+	struct tm_state_entry *v = state_entries(d);
+	int rc = async ? tm_state_save_async(d->cfg->state_path, v, d->nfiles, &d->save_pid)
+		       : tm_state_save(d->cfg->state_path, v, d->nfiles);
 	free(v);
-	if (rc < 0) {
-		d->st.save_errors++;
-		tm__sink_note(d, "%s: cannot save state: %s", d->cfg->state_path, strerror(-rc));
-	} else {
-		d->st.saves++;
+	d->save_wanted = 0;
+	if (rc < 0 || !async)
+		save_done(d, rc);
+	return rc;
+}
+
+static void save_tick(struct tm_daemon *d, uint64_t now)
+{
+	if (!d->cfg->state_path)
+		return;
+	save_reap(d, 0);
+	int draining = 0;
+	for (size_t i = 0; i < d->nfiles && !draining; i++)
+		draining = d->files[i]->tail.nold > 0;
+	double since = (double)(now - d->last_save_ms), every = d->cfg->state_every_s * 1000;
+	if (since >= every)
+		d->save_wanted = 1;
+	if (d->save_wanted && d->save_pid <= 0 && (!draining || since >= 2 * every)) {
+		d->last_save_ms = now;
+		save_state(d, 1);
 	}
 }
 
@@ -125,10 +178,7 @@ static void tick(void *ctx, uint64_t now)
 			}
 		}
 	}
-	if (d->cfg->state_path && (double)(now - d->last_save_ms) >= d->cfg->state_every_s * 1000) {
-		d->last_save_ms = now;
-		save_state(d);
-	}
+	save_tick(d, now);
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
 }
@@ -195,6 +245,7 @@ static void on_signal(void *ctx, int signo)
 		}
 		break;
 	case SIGCHLD:
+		save_reap(d, 0);                 /* before the --exec reaper's waitpid(-1) */
 		tm__reap_children(d);
 		break;
 	default:
@@ -243,6 +294,10 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	if (cfg->state_path) {
+		int k = tm_state_clean_temps(cfg->state_path);
+		if (k > 0)
+			tm__sink_note(d, "%s: removed %d temp file%s of unfinished saves", cfg->state_path, k,
+				      k == 1 ? "" : "s");
 		char msg[512];
 		int rc = tm_state_load(cfg->state_path, &d->saved, &d->nsaved, msg, sizeof(msg));
 		d->capsaved = d->nsaved;
@@ -304,6 +359,9 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	tm__daemon_claim_rotated(d, now);
 	tm_watch_scan_all(&d->watch, now);
 	d->initial_scan = 0;
+	rc = save_state(d, 0);
+	if (rc < 0)
+		return fail(-rc, err, errlen, "%s: cannot write the state file: %s", cfg->state_path, strerror(-rc));
 	return 0;
 }
 
@@ -316,7 +374,7 @@ int tm_daemon_run(struct tm_daemon *d)
 	uint64_t now = tm_loop_now(&d->loop);
 	for (size_t i = 0; i < d->nfiles; i++)
 		tm__daemon_sync_file(d, d->files[i], now);
-	save_state(d);
+	save_state(d, 0);
 	return 0;
 }
 
@@ -324,6 +382,7 @@ void tm_daemon_free(struct tm_daemon *d)
 {
 	if (!d)
 		return;
+	save_reap(d, 1);
 	for (size_t i = 0; i < d->nfiles; i++) {
 		tm_tail_release(&d->files[i]->tail);
 		free(d->files[i]);

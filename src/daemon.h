@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "trainmon/alert.h"
 #include "trainmon/daemon.h"
@@ -59,6 +60,8 @@ struct tm_daemon {
 	int limit_reported;         /* --max-files noted once */
 	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
 	int initial_scan;           /* 1 during the first scan (for --from-end) */
+	pid_t save_pid;             /* the state save child running, or -1/0 none */
+	int save_wanted;            /* a save is due (interval, or a rotated inode drained) */
 };
 
 /* daemon_file.c */
