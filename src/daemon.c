@@ -91,12 +91,13 @@ static void save_done(struct tm_daemon *d, int rc)
 	}
 }
 
-static struct tm_state_entry *state_entries(const struct tm_daemon *d)
+static struct tm_state_entry *state_entries(struct tm_daemon *d)
 {
 	struct tm_state_entry *v = tm_xcalloc(d->nfiles + 1, sizeof(*v));
 	for (size_t i = 0; i < d->nfiles; i++) {
-		v[i].tail = &d->files[i]->tail;
-		v[i].alerts = &d->files[i]->alerts;
+		struct tm_watched *w = d->files[i];
+		tm_state_pos_capture(&w->tail, &w->last_pos);
+		v[i] = (struct tm_state_entry){ .tail = &w->tail, .alerts = &w->alerts, .pos = &w->last_pos };
 	}
 	return v;
 }
@@ -113,13 +114,13 @@ static void save_reap(struct tm_daemon *d, int block)
 	save_done(d, rc);
 }
 
-static int save_state(struct tm_daemon *d, int async)
+static void save_state(struct tm_daemon *d, int async)
 {
 	if (!d->cfg->state_path)
-		return 0;
+		return;
 	save_reap(d, !async);
 	if (d->save_pid > 0)
-		return 0;                        /* one save at a time; the next tick tries again */
+		return;                          /* one save at a time; the next tick tries again */
 	struct tm_state_entry *v = state_entries(d);
 	int rc = async ? tm_state_save_async(d->cfg->state_path, v, d->nfiles, &d->save_pid)
 		       : tm_state_save(d->cfg->state_path, v, d->nfiles);
@@ -127,7 +128,6 @@ static int save_state(struct tm_daemon *d, int async)
 	d->save_wanted = 0;
 	if (rc < 0 || !async)
 		save_done(d, rc);
-	return rc;
 }
 
 static void save_tick(struct tm_daemon *d, uint64_t now)
@@ -359,9 +359,15 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	tm__daemon_claim_rotated(d, now);
 	tm_watch_scan_all(&d->watch, now);
 	d->initial_scan = 0;
-	rc = save_state(d, 0);
-	if (rc < 0)
-		return fail(-rc, err, errlen, "%s: cannot write the state file: %s", cfg->state_path, strerror(-rc));
+	if (cfg->state_path) {               /* the first save: it must work, or exit 3 */
+		struct tm_state_entry *v = state_entries(d);
+		rc = tm_state_save(cfg->state_path, v, d->nfiles);
+		free(v);
+		if (rc < 0)
+			return fail(-rc, err, errlen, "%s: cannot write the state file: %s", cfg->state_path,
+				    strerror(-rc));
+		d->st.saves++;
+	}
 	return 0;
 }
 

@@ -40,6 +40,7 @@ struct tm_watched {                 /* one followed file */
 	int err_reported;           /* the current read error was reported */
 	int dir;                    /* index of its directory in the watch */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
+	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */
 	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
 };
 

@@ -66,19 +66,20 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fputs("tail ", f);
 	put_hex(f, t->path, strlen(t->path));
 	fputc('\n', f);
-	dev_t dev;
-	ino_t ino;
-	uint64_t off, line;
-	unsigned char mk[TM_MARKER_LEN];
-	size_t mkn;
-	struct tm_tail_ident id;
-	if (tm_tail_position(t, &dev, &ino, &off, &line, mk, &mkn, &id) == 0) {
-		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)dev, (uintmax_t)ino, off, line);
-		put_hex(f, mk, mkn);
-		fprintf(f, " %" PRIu32 " %016" PRIx64 " %" PRIu32 " %016" PRIx64, id.head_len, id.head_hash,
-			id.win_len, id.win_hash);
-		if (id.has_btime)
-			fprintf(f, " %" PRId64 ".%09" PRIu32 "\n", id.btime_s, id.btime_ns);
+	struct tm_state_pos cur = { 0 };
+	const struct tm_state_pos *ps = e->pos;
+	if (!ps) {
+		tm_state_pos_capture(t, &cur);
+		ps = &cur;
+	}
+	if (ps->valid) {
+		const struct tm_tail_ident *id = &ps->ident;
+		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)ps->dev, (uintmax_t)ps->ino, ps->off, ps->line);
+		put_hex(f, ps->marker, ps->marker_len);
+		fprintf(f, " %" PRIu32 " %016" PRIx64 " %" PRIu32 " %016" PRIx64, id->head_len, id->head_hash,
+			id->win_len, id->win_hash);
+		if (id->has_btime)
+			fprintf(f, " %" PRId64 ".%09" PRIu32 "\n", id->btime_s, id->btime_ns);
 		else
 			fputs(" -\n", f);
 	}
@@ -157,6 +158,13 @@ static ssize_t sink_write(void *cookie, const char *p, size_t n)
 static void temp_name(char *out, size_t n, const char *path, long pid)
 {
 	snprintf(out, n, "%s.tmp.%ld", path, pid);
+}
+
+void tm_state_pos_capture(const struct tm_tail *t, struct tm_state_pos *last)
+{
+	struct tm_state_pos p = { .valid = 1 };
+	if (tm_tail_position(t, &p.dev, &p.ino, &p.off, &p.line, p.marker, &p.marker_len, &p.ident) == 0)
+		*last = p;
 }
 
 int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)

@@ -32,10 +32,26 @@ struct tm_saved {
 	int used;                   /* matched to a tail */
 };
 
-struct tm_state_entry {             /* what tm_state_save writes for one file */
-	const struct tm_tail *tail;
-	const struct tm_alerts *alerts;
+struct tm_state_pos {               /* a tail's position, as tm_tail_position gives it */
+	int valid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t off, line;
+	unsigned char marker[TM_MARKER_LEN];
+	size_t marker_len;
+	struct tm_tail_ident ident;
 };
+
+struct tm_state_entry {             /* what tm_state_save writes for one file */
+	const struct tm_tail *tail;     /* borrowed */
+	const struct tm_alerts *alerts; /* borrowed */
+	const struct tm_state_pos *pos; /* borrowed, NULL: the tail's current position */
+};
+
+/* The position to save for t: its current one, or, when its path names nothing now (renamed away,
+ * drained and closed), *last: the inode last read, so a restart finds it renamed and reads on
+ * from there (a few lines maybe twice, never lost). Updates *last. */
+void tm_state_pos_capture(const struct tm_tail *t, struct tm_state_pos *last);
 
 /* Writes PATH.tmp.PID, streamed (no copy of the state in memory), then renames it over path.
  * Returns 0 or -errno (the old state file is then untouched, the temp file removed). */
