@@ -79,31 +79,87 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 
 /* ---- tick, reload, signals ---- */
 
-static void save_state(struct tm_daemon *d)
+/* Saves: at start after the first scan (synchronously: a state file that cannot be written ends
+ * the start with exit 3, as --help says), then in a forked child (state.c) every --state-every
+ * and after each drained rotation, and synchronously at exit. While a rotated inode is still
+ * draining, the position we would save (the new inode's) skips the old one's unread rest, so the
+ * periodic save waits for the drain, at most one more interval. Later failures are noted,
+ * counted and retried at the next interval. */
+static void save_done(struct tm_daemon *d, int rc)
+{
+	if (rc < 0) {
+		d->st.save_errors++;
+		tm__sink_note(d, "%s: cannot save state: %s (retrying)", d->cfg->state_path, strerror(-rc));
+	} else {
+		d->st.saves++;
+	}
+}
+
+static struct tm_state_entry *state_entries(struct tm_daemon *d, size_t *n)
+{
+	struct tm_state_entry *v = tm_xcalloc(d->nfiles + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		struct tm_watched *w = d->files[i];
+		/* a closed deleted file is final: saved, a name made again would resume its run */
+		if (tm__daemon_file_closed(w))
+			continue;
+		tm_state_pos_capture(&w->tail, &w->last_pos);
+		v[(*n)++] = (struct tm_state_entry){ .tail = &w->tail, .alerts = &w->alerts, .pos = &w->last_pos };
+	}
+	return v;
+}
+
+/* A save child finished? block: wait for it (at exit). */
+static void save_reap(struct tm_daemon *d, int block)
+{
+	if (d->save_pid <= 0)
+		return;
+	int rc = tm_state_save_wait(d->save_pid, block);
+	if (rc == 1)
+		return;
+	d->save_pid = -1;
+	save_done(d, rc);
+}
+
+/* Saves the state: in a forked child (async), or here (at exit). One save at a time: while a
+ * child still runs, the next tick tries again. */
+static void save_state(struct tm_daemon *d, int async)
 {
 	if (!d->cfg->state_path)
 		return;
-	struct tm_state_entry *v = tm_xcalloc(d->nfiles + 1, sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; i < d->nfiles; i++) {
-		/* a closed deleted file is final: saved, a name made again would resume its run */
-		if (tm__daemon_file_closed(d->files[i]))
-			continue;
-		v[n].tail = &d->files[i]->tail;
-		v[n++].alerts = &d->files[i]->alerts;
-	}
+	save_reap(d, !async);
+	if (d->save_pid > 0)
+		return;
+	size_t n;
+	struct tm_state_entry *v = state_entries(d, &n);
 	/* the parked fd makes room for the temp file (and then the directory's fsync), however many
-	 * files are open */
+	 * files are open; a save child inherits the room */
 	if (d->spare_fd >= 0)
 		close(d->spare_fd);
-	int rc = tm_state_save(d->cfg->state_path, v, n);
+	int rc = async ? tm_state_save_async(d->cfg->state_path, v, n, &d->save_pid)
+		       : tm_state_save(d->cfg->state_path, v, n);
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	free(v);
-	if (rc < 0) {
-		d->st.save_errors++;
-		tm__sink_note(d, "%s: cannot save state: %s", d->cfg->state_path, strerror(-rc));
-	} else {
-		d->st.saves++;
+	d->save_wanted = 0;
+	if (rc < 0 || !async)
+		save_done(d, rc);
+}
+
+static void save_tick(struct tm_daemon *d, uint64_t now)
+{
+	if (!d->cfg->state_path)
+		return;
+	save_reap(d, 0);
+	int draining = 0;
+	for (size_t i = 0; i < d->nfiles && !draining; i++)
+		draining = d->files[i]->tail.nold > 0;
+	double since = (double)(now - d->last_save_ms), every = d->cfg->state_every_s * 1000;
+	if (since >= every)
+		d->save_wanted = 1;
+	if (d->save_wanted && d->save_pid <= 0 && (!draining || since >= 2 * every)) {
+		d->last_save_ms = now;
+		save_state(d, 1);
 	}
 }
 
@@ -143,10 +199,7 @@ static void tick(void *ctx, uint64_t now)
 		}
 	}
 	tm__daemon_release_files(d, now);
-	if (d->cfg->state_path && (double)(now - d->last_save_ms) >= d->cfg->state_every_s * 1000) {
-		d->last_save_ms = now;
-		save_state(d);
-	}
+	save_tick(d, now);
 	tm__sinks_tick(d, now);
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
@@ -217,6 +270,7 @@ static void on_signal(void *ctx, int signo)
 		}
 		break;
 	case SIGCHLD:
+		save_reap(d, 0);                 /* before the --exec reaper's waitpid(-1) */
 		tm__reap_children(d);
 		break;
 	default:
@@ -265,6 +319,10 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	if (cfg->state_path) {
+		int k = tm_state_clean_temps(cfg->state_path);
+		if (k > 0)
+			tm__sink_note(d, "%s: removed %d temp file%s of unfinished saves", cfg->state_path, k,
+				      k == 1 ? "" : "s");
 		char msg[512];
 		int rc = tm_state_load(cfg->state_path, &d->saved, &d->nsaved, msg, sizeof(msg));
 		d->capsaved = d->nsaved;
@@ -330,6 +388,16 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	tm__daemon_claim_rotated(d, now);
 	tm_watch_scan_all(&d->watch, now);
 	d->initial_scan = 0;
+	if (cfg->state_path) {               /* the first save: it must work, or exit 3 */
+		size_t n;
+		struct tm_state_entry *v = state_entries(d, &n);
+		rc = tm_state_save(cfg->state_path, v, n);
+		free(v);
+		if (rc < 0)
+			return fail(-rc, err, errlen, "%s: cannot write the state file: %s", cfg->state_path,
+				    strerror(-rc));
+		d->st.saves++;
+	}
 	return 0;
 }
 
@@ -342,7 +410,7 @@ int tm_daemon_run(struct tm_daemon *d)
 	uint64_t now = tm_loop_now(&d->loop);
 	for (size_t i = 0; i < d->nfiles; i++)
 		tm__daemon_sync_file(d, d->files[i], now);
-	save_state(d);
+	save_state(d, 0);
 	tm__sinks_finish(d);
 	return 0;
 }
@@ -351,6 +419,7 @@ void tm_daemon_free(struct tm_daemon *d)
 {
 	if (!d)
 		return;
+	save_reap(d, 1);
 	for (size_t i = 0; i < d->nfiles; i++) {
 		tm_tail_release(&d->files[i]->tail);
 		free(d->files[i]);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "trainmon/alert.h"
 #include "trainmon/daemon.h"
@@ -46,6 +47,7 @@ struct tm_watched {                 /* one followed file */
 	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
 	int fd_from_end;            /* --from-end still to apply once it opens */
+	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */
 	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
 };
 
@@ -89,6 +91,8 @@ struct tm_daemon {
 	char **outside;             /* owned array of owned: links skipped by --no-follow-outside
 				       (noted once each) */
 	size_t noutside, capoutside;
+	pid_t save_pid;             /* the state save child running, or -1/0 none */
+	int save_wanted;            /* a save is due (interval, or a rotated inode drained) */
 };
 
 /* daemon_file.c */

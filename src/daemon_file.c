@@ -162,7 +162,10 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 		return;                  /* waits for an fd: tm__daemon_retry_waiting() tries it */
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	w->synced_ms = now;
+	size_t nold = w->tail.nold;
 	int rc = tm_tail_sync(&w->tail, now);
+	if (nold && !w->tail.nold)
+		d->save_wanted = 1;     /* a rotated inode is drained: save at the next tick */
 	if (w->tail.st.reopen != reopen)
 		watch_link(d, w);
 	d->st.lines += w->tail.feed.m.records - lines;
@@ -186,17 +189,25 @@ static struct tm_watched *file_find(struct tm_daemon *d, const char *path)
 	return NULL;
 }
 
+/* Opens path's directory (its name into dir, path's last component into *base). */
+static DIR *open_parent(const char *path, char *dir, size_t n, const char **base)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	*base = slash ? path + (slash - dir) + 1 : path;
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, n, ".");
+	return opendir(dir);
+}
+
 /* A file rotated away while we were stopped: find its inode in the same directory. */
 static int find_inode(const char *path, dev_t dev, ino_t ino, char *out, size_t n)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	DIR *dp = opendir(dir);
+	const char *base;
+	DIR *dp = open_parent(path, dir, sizeof(dir), &base);
 	if (!dp)
 		return 0;
 	struct dirent *de;
@@ -216,8 +227,172 @@ static int find_inode(const char *path, dev_t dev, ino_t ino, char *out, size_t 
 	return found;
 }
 
+/* ---- rotated generations (restart after rotations while stopped) ---- */
+
+/* One file of the directory that is a rotated generation of a base name NAME:
+ *   numbered  NAME.N (logrotate's default; NAME.1 newest, a larger N older),
+ *   dated     NAME-SUFFIX or NAME.SUFFIX with SUFFIX starting with a digit (dateext:
+ *             NAME-20250301, NAME-20250301-1700, NAME.2025-03-01; a later date is newer),
+ * either one optionally compressed (.gz .bz2 .xz .zst .lz4 .Z): not readable, skipped with a note.
+ * Generation order: by name, not by mtime, when all generations use one scheme: logrotate renames
+ * NAME.N to NAME.N+1 on every rotation, and a trainer that keeps its fd appends to an older
+ * generation after a newer one was created, so mtimes can disagree with the rotation order; date
+ * suffixes are fixed-width and sort as text. Mixed schemes have no name order: then mtime. */
+struct gen {
+	char *path;                 /* owned */
+	char *key;                  /* owned: the suffix after NAME and its separator */
+	long num;                   /* numbered: N; dated: -1 */
+	struct stat st;
+	int compressed;
+};
+
+static const char *const COMPRESSED[] = { ".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z" };
+
+/* Classifies name as a generation of base; 0 if it is none. */
+static int gen_parse(const char *base, const char *name, struct gen *g)
+{
+	size_t bl = strlen(base), nl = strlen(name);
+	if (nl <= bl + 1 || strncmp(name, base, bl) != 0 || (name[bl] != '.' && name[bl] != '-'))
+		return 0;
+	char key[NAME_MAX + 1];
+	snprintf(key, sizeof(key), "%s", name + bl + 1);
+	g->compressed = 0;
+	for (size_t i = 0; i < sizeof(COMPRESSED) / sizeof(*COMPRESSED); i++) {
+		size_t kl = strlen(key), cl = strlen(COMPRESSED[i]);
+		if (kl > cl && strcmp(key + kl - cl, COMPRESSED[i]) == 0) {
+			key[kl - cl] = '\0';
+			g->compressed = 1;
+		}
+	}
+	if (key[0] < '0' || key[0] > '9')
+		return 0;
+	char *end;
+	long n = strtol(key, &end, 10);
+	g->num = *end == '\0' && name[bl] == '.' ? n : -1;
+	g->key = tm_xstrdup(key);
+	return 1;
+}
+
+static int gen_cmp_name(const void *pa, const void *pb)
+{
+	const struct gen *a = pa, *b = pb;
+	if (a->num >= 0 && b->num >= 0)
+		return a->num > b->num ? -1 : a->num < b->num;   /* oldest (largest N) first */
+	return strcmp(a->key, b->key);
+}
+
+static int gen_cmp_mtime(const void *pa, const void *pb)
+{
+	const struct gen *a = pa, *b = pb;
+	if (a->st.st_mtim.tv_sec != b->st.st_mtim.tv_sec)
+		return a->st.st_mtim.tv_sec < b->st.st_mtim.tv_sec ? -1 : 1;
+	if (a->st.st_mtim.tv_nsec != b->st.st_mtim.tv_nsec)
+		return a->st.st_mtim.tv_nsec < b->st.st_mtim.tv_nsec ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* The generations of path in its directory, oldest first. Returns the count (*out owned). */
+static size_t gen_list(const char *path, struct gen **out)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	*out = NULL;
+	DIR *dp = open_parent(path, dir, sizeof(dir), &base);
+	if (!dp)
+		return 0;
+	size_t n = 0, cap = 0, numbered = 0;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		struct gen g;
+		char full[PATH_MAX];
+		int k = snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
+		if (k < 0 || (size_t)k >= sizeof(full) || !gen_parse(base, de->d_name, &g))
+			continue;
+		if (stat(full, &g.st) < 0 || !S_ISREG(g.st.st_mode)) {
+			free(g.key);
+			continue;
+		}
+		g.path = tm_xstrdup(full);
+		numbered += g.num >= 0;
+		tm_xgrow((void **)out, &cap, n + 1, sizeof(**out));
+		(*out)[n++] = g;
+	}
+	closedir(dp);
+	if (n)
+		qsort(*out, n, sizeof(**out), numbered == 0 || numbered == n ? gen_cmp_name : gen_cmp_mtime);
+	return n;
+}
+
+static void gen_free(struct gen *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].key);
+	}
+	free(v);
+}
+
+/* A rotated file read into another tail's run gets a saved position at its end, so that, when it
+ * matches a glob too, the scan follows it from there instead of reading its lines a second time. */
+static void claim_at_end(struct tm_daemon *d, const char *path, const struct stat *st)
+{
+	tm_xgrow((void **)&d->saved, &d->capsaved, d->nsaved + 1, sizeof(*d->saved));
+	struct tm_saved *s = &d->saved[d->nsaved++];
+	memset(s, 0, sizeof(*s));
+	s->path = tm_xstrdup(path);
+	s->has_pos = 1;
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->off = (uint64_t)st->st_size;
+	tm_run_init(&s->run, path, NULL, NULL);
+	tm_alerts_init(&s->alerts);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		size_t want = s->off < TM_MARKER_LEN ? (size_t)s->off : TM_MARKER_LEN;
+		ssize_t k = pread(fd, s->marker, want, (off_t)(s->off - want));
+		s->marker_len = k > 0 ? (size_t)k : 0;
+		close(fd);
+	}
+}
+
+/* Rotated while stopped, maybe more than once: the saved inode lives on as `rotated`. Reads, in
+ * generation order, the rest of the saved inode from its offset, then every newer generation from
+ * 0, oldest first; the live file follows (the tail reads it from 0 on its next sync). As we may
+ * see it after two rotations (logrotate, rotate 5):
+ *  1. we saved train.log = inode A at offset O and stopped;
+ *  2. rotation 1: A -> train.log.1, new B = train.log; rotation 2: A -> .2, B -> .1, new C;
+ *  3. so A is train.log.2 (rest from O), B train.log.1 (all of it), C train.log (all of it).
+ * A saved inode under a name that is no generation (train.1.log) is read alone, as before. */
+static void drain_chain(struct tm_daemon *d, struct tm_watched *w, const struct tm_saved *s,
+			const char *rotated, uint64_t now)
+{
+	struct gen *g;
+	size_t n = gen_list(w->tail.path, &g), at = n;
+	for (size_t i = 0; i < n && at == n; i++)
+		if (!g[i].compressed && g[i].st.st_dev == s->dev && g[i].st.st_ino == s->ino)
+			at = i;
+	struct stat st;
+	tm__sink_note(d, "%s: rotated while stopped; reading the rest of %s first", w->tail.path, rotated);
+	tm_tail_drain_path(&w->tail, rotated, s->off, s->line, now);
+	if (stat(rotated, &st) == 0)
+		claim_at_end(d, rotated, &st);
+	for (size_t i = at + 1; i < n; i++) {
+		if (g[i].compressed) {
+			tm__sink_note(d, "%s: rotated while stopped; %s is compressed and not read: its lines "
+				      "are missing", w->tail.path, g[i].path);
+			continue;
+		}
+		tm__sink_note(d, "%s: rotated while stopped; then reading %s", w->tail.path, g[i].path);
+		tm_tail_drain_path(&w->tail, g[i].path, 0, 0, now);
+		if (stat(g[i].path, &st) == 0)
+			claim_at_end(d, g[i].path, &st);
+	}
+	gen_free(g, n);
+}
+
 /* The saved position: resumed, or (rotated while away) the old inode's rest drained first. At the
- * open-file limit the file waits, and the position is restored when it opens (not "truncated"). */
+ * open-file limit the file waits, and the position is restored when it opens (not "truncated").
+ * s points into d->saved, which drain_chain may grow: s is not used after it. */
 static void restore_pos(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *s, uint64_t now)
 {
 	int rc = tm_tail_resume_ident(&w->tail, s->dev, s->ino, s->off, s->line, s->marker, s->marker_len, &s->ident, now);
@@ -232,8 +407,8 @@ static void restore_pos(struct tm_daemon *d, struct tm_watched *w, struct tm_sav
 	struct stat st;
 	int same_inode = stat(w->tail.path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
 	if (!same_inode && find_inode(w->tail.path, s->dev, s->ino, rotated, sizeof(rotated))) {
-		tm__sink_note(d, "%s: rotated while stopped; reading the rest of %s first", w->tail.path, rotated);
-		tm_tail_drain_path(&w->tail, rotated, s->off, s->line, now);
+		struct tm_saved copy = *s;   /* the position only: drain_chain may move d->saved */
+		drain_chain(d, w, &copy, rotated, now);
 	} else if (!same_inode) {
 		tm__sink_note(d, "%s: replaced while stopped and the old file is gone: reading the new one "
 			      "from the start", w->tail.path);
@@ -495,11 +670,12 @@ void tm__daemon_file_found(void *ctx, const char *path, int dir, uint64_t now)
 
 /* Files rotated while we were stopped, before the first scan:
  *  1. saved file P (inode I, offset O) now names another inode, or nothing;
- *  2. I lives on as R in the same directory ("train.log.1"), maybe matching a glob too;
- *  3. the first scan may reach R before P, in any readdir order.
- * So P is followed first (its restore() reads R from O to its end into P's run), and R, if it
- * is followed at all, gets a saved position at its current end: the lines it holds are counted
- * once, in P's run, whatever order the scan takes. */
+ *  2. I lives on as R in the same directory ("train.log.1"), and newer generations of P may sit
+ *     beside it ("train.log.1" when R is "train.log.2"), any of them maybe matching a glob too;
+ *  3. the first scan may reach them before P, in any readdir order.
+ * So P is followed first: its restore() reads R from O and the newer generations from 0 into P's
+ * run, and gives each a saved position at its current end; if the scan follows one of them, it
+ * starts there: the lines they hold are counted once, in P's run, whatever order the scan takes. */
 void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now)
 {
 	for (size_t i = 0; i < d->nsaved; i++) {
@@ -507,12 +683,10 @@ void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now)
 			continue;
 		char p[PATH_MAX], dir[PATH_MAX], r[PATH_MAX];
 		snprintf(p, sizeof(p), "%s", d->saved[i].path);
-		dev_t dev = d->saved[i].dev;
-		ino_t ino = d->saved[i].ino;
 		struct stat st;
-		if (stat(p, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		if (stat(p, &st) == 0 && st.st_dev == d->saved[i].dev && st.st_ino == d->saved[i].ino)
 			continue;                     /* not rotated */
-		if (!find_inode(p, dev, ino, r, sizeof(r)) || stat(r, &st) < 0)
+		if (!find_inode(p, d->saved[i].dev, d->saved[i].ino, r, sizeof(r)))
 			continue;
 		snprintf(dir, sizeof(dir), "%s", p);
 		char *slash = strrchr(dir, '/');
@@ -520,27 +694,8 @@ void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now)
 			continue;
 		*slash = '\0';
 		int di = tm_watch_find(&d->watch, dir);
-		if (di < 0)
-			continue;
-		/* R's own entry: at its end, with an empty run */
-		tm_xgrow((void **)&d->saved, &d->capsaved, d->nsaved + 1, sizeof(*d->saved));
-		struct tm_saved *s = &d->saved[d->nsaved++];
-		memset(s, 0, sizeof(*s));
-		s->path = tm_xstrdup(r);
-		s->has_pos = 1;
-		s->dev = dev;
-		s->ino = ino;
-		s->off = (uint64_t)st.st_size;
-		tm_run_init(&s->run, r, NULL, NULL);
-		tm_alerts_init(&s->alerts);
-		int fd = open(r, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			size_t want = s->off < TM_MARKER_LEN ? (size_t)s->off : TM_MARKER_LEN;
-			ssize_t k = pread(fd, s->marker, want, (off_t)(s->off - want));
-			s->marker_len = k > 0 ? (size_t)k : 0;
-			close(fd);
-		}
-		file_touch(d, p, di, now);           /* P first: drains R from its saved offset */
+		if (di >= 0)
+			file_touch(d, p, di, now);   /* P first: drains R and the newer generations */
 	}
 }
 

@@ -10,15 +10,22 @@
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
  * version 1 file (pos without the identity fields) still loads: its positions are checked by
  * inode and marker only, as version 1 did, until the next save writes the identity.
+ * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
+ * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
+ * copying the runs for a thread would cost as much as the save. Must not print or exit (the
+ * child's _exit is its only way out).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "trainmon/io.h"
@@ -59,19 +66,20 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fputs("tail ", f);
 	put_hex(f, t->path, strlen(t->path));
 	fputc('\n', f);
-	dev_t dev;
-	ino_t ino;
-	uint64_t off, line;
-	unsigned char mk[TM_MARKER_LEN];
-	size_t mkn;
-	struct tm_tail_ident id;
-	if (tm_tail_position(t, &dev, &ino, &off, &line, mk, &mkn, &id) == 0) {
-		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)dev, (uintmax_t)ino, off, line);
-		put_hex(f, mk, mkn);
-		fprintf(f, " %" PRIu32 " %016" PRIx64 " %" PRIu32 " %016" PRIx64, id.head_len, id.head_hash,
-			id.win_len, id.win_hash);
-		if (id.has_btime)
-			fprintf(f, " %" PRId64 ".%09" PRIu32 "\n", id.btime_s, id.btime_ns);
+	struct tm_state_pos cur = { 0 };
+	const struct tm_state_pos *ps = e->pos;
+	if (!ps) {
+		tm_state_pos_capture(t, &cur);
+		ps = &cur;
+	}
+	if (ps->valid) {
+		const struct tm_tail_ident *id = &ps->ident;
+		fprintf(f, "pos %ju %ju %" PRIu64 " %" PRIu64 " ", (uintmax_t)ps->dev, (uintmax_t)ps->ino, ps->off, ps->line);
+		put_hex(f, ps->marker, ps->marker_len);
+		fprintf(f, " %" PRIu32 " %016" PRIx64 " %" PRIu32 " %016" PRIx64, id->head_len, id->head_hash,
+			id->win_len, id->win_hash);
+		if (id->has_btime)
+			fprintf(f, " %" PRId64 ".%09" PRIu32 "\n", id->btime_s, id->btime_ns);
 		else
 			fputs(" -\n", f);
 	}
@@ -120,43 +128,70 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fputs("end\n", f);
 }
 
-int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
+/* The temp file's stream: every byte written passes through the checksum on its way to the fd,
+ * so a save needs no copy of the whole state in memory (a 10 x 200 000-step state is ~150 MB). */
+struct sink {
+	int fd;
+	int err;                    /* first write error, -errno */
+	uint64_t h;                 /* FNV-1a 64 of every byte written so far */
+};
+
+static ssize_t sink_write(void *cookie, const char *p, size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (!m)
-		return -errno;
-	fputs("trainmon-state 2\n", m);
-	for (size_t i = 0; i < n; i++)
-		write_entry(m, &v[i]);
-	fflush(m);
-	fprintf(m, "checksum %016" PRIx64 "\n", fnv(buf, len));
-	if (fclose(m) != 0) {
-		free(buf);
-		return -ENOMEM;
+	struct sink *s = cookie;
+	for (size_t i = 0; i < n; i++) {
+		s->h ^= (unsigned char)p[i];
+		s->h *= 1099511628211ull;
 	}
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = 0;
-	if (fd < 0) {
-		rc = -errno;
-		free(buf);
-		return rc;
-	}
-	for (size_t done = 0; done < len && rc == 0;) {
-		ssize_t k = write(fd, buf + done, len - done);
+	for (size_t done = 0; done < n && !s->err;) {
+		ssize_t k = write(s->fd, p + done, n - done);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			rc = -errno;
+			s->err = -errno;
 		else
 			done += (size_t)k;
 	}
-	if (rc == 0 && fsync(fd) < 0)
+	return s->err ? -1 : (ssize_t)n;
+}
+
+static void temp_name(char *out, size_t n, const char *path, long pid)
+{
+	snprintf(out, n, "%s.tmp.%ld", path, pid);
+}
+
+void tm_state_pos_capture(const struct tm_tail *t, struct tm_state_pos *last)
+{
+	struct tm_state_pos p = { .valid = 1 };
+	if (tm_tail_position(t, &p.dev, &p.ino, &p.off, &p.line, p.marker, &p.marker_len, &p.ident) == 0)
+		*last = p;
+}
+
+int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
+{
+	char tmp[4096];
+	temp_name(tmp, sizeof(tmp), path, (long)getpid());
+	struct sink sk = { .fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), .h = 1469598103934665603ull };
+	if (sk.fd < 0)
+		return -errno;
+	FILE *f = fopencookie(&sk, "w", (cookie_io_functions_t){ .write = sink_write });
+	int rc = 0;
+	if (!f) {
+		rc = -ENOMEM;
+	} else {
+		setvbuf(f, NULL, _IOFBF, 1u << 16);
+		fputs("trainmon-state 2\n", f);
+		for (size_t i = 0; i < n; i++)
+			write_entry(f, &v[i]);
+		fflush(f);
+		fprintf(f, "checksum %016" PRIx64 "\n", sk.h);  /* sk.h covers everything above */
+		if (fclose(f) != 0 && !sk.err)
+			sk.err = -EIO;
+		rc = sk.err;
+	}
+	if (rc == 0 && fsync(sk.fd) < 0)
 		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
+	if (close(sk.fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
@@ -171,8 +206,71 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 	}
 	if (rc)
 		unlink(tmp);
-	free(buf);
 	return rc;
+}
+
+/* The child writes a copy-on-write image of the parent's memory (redis BGSAVE): the loop goes on
+ * changing the runs while the child serializes them as they were at fork(). The child ends with
+ * _exit: no atexit handlers, no flush of stdio buffers it inherited (the parent's JSON lines). */
+int tm_state_save_async(const char *path, const struct tm_state_entry *v, size_t n, pid_t *child)
+{
+	*child = -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = tm_state_save(path, v, n);
+		_exit(rc < 0 ? (-rc > 0 && -rc < 255 ? -rc : 254) : 0);
+	}
+	*child = pid;
+	return 0;
+}
+
+int tm_state_save_wait(pid_t child, int block)
+{
+	int status;
+	pid_t k;
+	do
+		k = waitpid(child, &status, block ? 0 : WNOHANG);
+	while (k < 0 && errno == EINTR);
+	if (k == 0)
+		return 1;
+	if (k < 0)
+		return errno == ECHILD ? 0 : -errno;   /* reaped by the --exec reaper: status unknown */
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) ? -WEXITSTATUS(status) : 0;
+	return -EINTR;                             /* killed by a signal */
+}
+
+int tm_state_clean_temps(const char *path)
+{
+	char dirbuf[4096], basebuf[4096];
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	snprintf(basebuf, sizeof(basebuf), "%s", path);
+	const char *dir = dirname(dirbuf), *base = basename(basebuf);
+	size_t blen = strlen(base);
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	int removed = 0;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		const char *nm = de->d_name;
+		if (strncmp(nm, base, blen) != 0 || strncmp(nm + blen, ".tmp.", 5) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		long pid = strtol(nm + blen + 5, &end, 10);
+		if (*end || errno || pid <= 0 || end == nm + blen + 5)
+			continue;
+		/* another live process (a previous run's save child finishing its snapshot): its own */
+		if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		if (unlinkat(dirfd(dp), nm, 0) == 0)
+			removed++;
+	}
+	closedir(dp);
+	return removed;
 }
 
 static int unhex(const char *s, unsigned char *out, size_t cap, size_t *n)

@@ -3,7 +3,8 @@
  * time), its run's accumulators and its alert states.
  *
  * Written atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves the old
- * or the new state, never a mix. A text format with a checksum line: a corrupt or truncated file
+ * or the new state, never a mix; the daemon saves in a forked child (tm_state_save_async) so a
+ * large state never stalls its loop. A text format with a checksum line: a corrupt or truncated file
  * is reported and ignored as a whole, never half-applied.
  */
 #ifndef TRAINMON_STATE_H
@@ -31,13 +32,42 @@ struct tm_saved {
 	int used;                   /* matched to a tail */
 };
 
-struct tm_state_entry {             /* what tm_state_save writes for one file */
-	const struct tm_tail *tail;
-	const struct tm_alerts *alerts;
+struct tm_state_pos {               /* a tail's position, as tm_tail_position gives it */
+	int valid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t off, line;
+	unsigned char marker[TM_MARKER_LEN];
+	size_t marker_len;
+	struct tm_tail_ident ident;
 };
 
-/* Returns 0 or -errno (the old state file is then untouched). */
+struct tm_state_entry {             /* what tm_state_save writes for one file */
+	const struct tm_tail *tail;     /* borrowed */
+	const struct tm_alerts *alerts; /* borrowed */
+	const struct tm_state_pos *pos; /* borrowed, NULL: the tail's current position */
+};
+
+/* The position to save for t: its current one, or, when its path names nothing now (renamed away,
+ * drained and closed), *last: the inode last read, so a restart finds it renamed and reads on
+ * from there (a few lines maybe twice, never lost). Updates *last. */
+void tm_state_pos_capture(const struct tm_tail *t, struct tm_state_pos *last);
+
+/* Writes PATH.tmp.PID, streamed (no copy of the state in memory), then renames it over path.
+ * Returns 0 or -errno (the old state file is then untouched, the temp file removed). */
 int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n);
+/* The same in a forked child working on a copy-on-write image of the caller's memory, so the
+ * caller's loop is stalled only by fork() itself; v may be freed and the runs changed as soon as
+ * this returns. Returns 0 with *child set, or -errno (fork failed; *child -1). The caller must
+ * collect the child with tm_state_save_wait. */
+int tm_state_save_async(const char *path, const struct tm_state_entry *v, size_t n, pid_t *child);
+/* Collects a save child: 1 still running (only when !block), 0 saved, -errno of a failed save.
+ * A child someone else reaped already (waitpid(-1) of the --exec reaper) counts as saved. */
+int tm_state_save_wait(pid_t child, int block);
+/* Removes the temp files of saves that never finished (PATH.tmp.PID whose PID is not alive, or
+ * is ours: a previous process with our number). Returns the count removed, or -errno when the
+ * directory cannot be read. */
+int tm_state_clean_temps(const char *path);
 /* Returns 0 with *out (owned array, free with tm_state_free) or, for a missing file, 0 and n 0;
  * -1 with a message in err for a corrupt file; -errno when unreadable. */
 int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err, size_t errlen);

@@ -36,7 +36,7 @@ int main(void)
 	al.low_mfu.firing = 1;
 	al.failure_fired[TM_EV_CUDA_OOM] = 1;
 	al.step_cursor = 2;
-	struct tm_state_entry e = { &t, &al };
+	struct tm_state_entry e = { &t, &al, NULL };
 	TM_CHECK(&st, tm_state_save(state, &e, 1) == 0);
 
 	struct tm_saved *v;

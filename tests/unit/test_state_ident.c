@@ -83,7 +83,7 @@ int main(void)
 	TM_CHECK(&st, t.feed.run.nsteps == 200);
 	struct tm_alerts al;
 	tm_alerts_init(&al);
-	struct tm_state_entry e = { &t, &al };
+	struct tm_state_entry e = { &t, &al, NULL };
 	TM_CHECK(&st, tm_state_save(state, &e, 1) == 0);
 
 	struct tm_saved *v;
