@@ -3,13 +3,14 @@
  * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
  *   trainmon-state 2
  *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX HEADLEN HEADHASH WINLEN WINHASH BTIME
- *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK
- *   param I V / sparam I HEX / step 11 numbers / event 6 fields / evcount K N
+ *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK DROPPED [FIRST_TS LAST_TS]
+ *   param I V / sparam I HEX / step 11 numbers [TS] / event 6 fields / evcount K N
  *   alerts ... / end
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
  * version 1 file (pos without the identity fields) still loads: its positions are checked by
- * inode and marker only, as version 1 did, until the next save writes the identity.
+ * inode and marker only, as version 1 did, until the next save writes the identity. The wall-clock
+ * times in brackets are read when present (files written before they were saved lack them).
  * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
  * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
  * copying the runs for a thread would cost as much as the save. Must not print or exit (the
@@ -86,8 +87,8 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fputs("run ", f);
 	const char *fw = r->framework >= 0 ? r->rs->packs[r->framework].name : "";
 	put_hex(f, fw, strlen(fw));
-	fprintf(f, " %d %" PRIu64 " %.17g %d %" PRIu64 "\n", r->step_base, r->dup_steps, r->consumed_tokens,
-		r->self_rank, r->steps_dropped);
+	fprintf(f, " %d %" PRIu64 " %.17g %d %" PRIu64 " %.17g %.17g\n", r->step_base, r->dup_steps,
+		r->consumed_tokens, r->self_rank, r->steps_dropped, r->first_ts, r->last_ts);
 	for (int p = 0; p < TM_P_N; p++) {
 		if (p < TM_P_NUM_STRINGS_FROM_HERE && !isnan(r->params[p]))
 			fprintf(f, "param %d %.17g %" PRIu64 "\n", p, r->params[p], r->param_line[p]);
@@ -99,9 +100,9 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	}
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *s = &r->steps[i];
-		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 "\n", s->step,
-			s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu, s->tokens_per_s_per_gpu,
-			s->tokens_per_s, s->samples_per_s, s->line);
+		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 " %.17g\n",
+			s->step, s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu,
+			s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s, s->line, s->ts);
 	}
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *ev = &r->events[i];
@@ -340,8 +341,11 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 		cur->ino = (ino_t)ino;
 		cur->has_pos = 1;
 	} else if (strncmp(line, "run ", 4) == 0) {
-		if (sscanf(line, "run %8191s %d %" SCNu64 " %lg %d %" SCNu64, a, &r->step_base, &r->dup_steps,
-			   &r->consumed_tokens, &r->self_rank, &r->steps_dropped) != 6)
+		/* the times at the end are newer than version 2's first files: optional */
+		int k = sscanf(line, "run %8191s %d %" SCNu64 " %lg %d %" SCNu64 " %lg %lg", a, &r->step_base,
+			       &r->dup_steps, &r->consumed_tokens, &r->self_rank, &r->steps_dropped, &r->first_ts,
+			       &r->last_ts);
+		if (k != 6 && k != 8)
 			return -1;
 		free(cur->framework);
 		cur->framework = unhex_str(a);
@@ -365,9 +369,11 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 			return -1;
 	} else if (strncmp(line, "step ", 5) == 0) {
 		struct tm_step s;
-		if (sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32, &s.step, &s.time_s,
-			   &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
-			   &s.tokens_per_s, &s.samples_per_s, &s.line) != 11)
+		s.ts = NAN;                      /* the wall-clock time at the end is optional */
+		int k = sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32 " %lg", &s.step, &s.time_s,
+			       &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
+			       &s.tokens_per_s, &s.samples_per_s, &s.line, &s.ts);
+		if (k != 11 && k != 12)
 			return -1;
 		*tm_run_push_step(r) = s;
 	} else if (strncmp(line, "event ", 6) == 0) {
