@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -618,15 +619,25 @@ static void accept_rest(struct tm_metrics *m)
 	m->accept_timer = tm_loop_timer_add(m->loop, ACCEPT_PAUSE_MS, 0, on_accept_rested, m);
 }
 
+/* Bytes the client sent that MHD has not read yet (0 when unknown). */
+static int unread(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
 /* A new connection at the cap closes the one that has waited longest for its request header
- * (a real scrape sends its header at once; a slow client never gets ahead of it). When every
- * slot is busy with a request in progress, the new connection is closed instead. */
+ * (a real scrape sends its header at once; a slow client never gets ahead of it). A connection
+ * with bytes MHD has not read yet is never the one closed: its request may be complete and only
+ * waiting for MHD's next pass (a burst of accepts comes first), so a flood of reconnecting slow
+ * clients cannot push a scrape out. When no slot can be freed, the new connection is closed. */
 static void admit(struct tm_metrics *m, int fd, const struct sockaddr_storage *ss, socklen_t sl)
 {
 	if (m->nconns - m->ncut >= m->cfg.http_max_conns) {
-		struct conn *late = NULL;
-		for (struct conn *k = m->head; k; k = k->next)
-			if (!k->cut && k->deadline_ms && (!late || k->deadline_ms < late->deadline_ms))
+		struct conn *late = NULL;        /* the list is in accept order: the first that waits
+						    for its header with nothing unread has waited longest */
+		for (struct conn *k = m->head; k && !late; k = k->next)
+			if (!k->cut && k->deadline_ms && unread(k->fd) == 0)
 				late = k;
 		if (!late || m->ncut >= m->cfg.http_max_conns) {
 			close(fd);
