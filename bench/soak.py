@@ -2,8 +2,8 @@
 """soak.py: `trainmon watch` for a long time against a hostile writer, then an audit.
 
 The writer keeps several Megatron-style logs growing and, at random, rotates one by rename
-(train.log -> train.log.1 -> train.log.2, names the glob does not match, so only the daemon's
-own rotation handling can read what was still unread), copytruncates one (after the daemon has
+(train.log -> train.log.1 -> train.log.2 ..., every generation kept; names the glob does not
+match, so only the daemon's own rotation handling can read what was still unread), copytruncates one (after the daemon has
 read it, so no line is inherently lost), creates and later deletes short-lived job files (Slurm
 churn), scrapes /metrics, sends SIGHUP, and restarts the daemon: cleanly (SIGTERM) or with
 kill -9. Every line carries a unique id; the daemon runs with --trace-lines, so its --jsonl
@@ -14,7 +14,8 @@ Audit at the end:
   * lines read twice are counted; they are allowed only after a kill -9 (the lines after the
     last state save are read again: at-least-once), and are reported per kind of restart;
   * RSS (VmRSS) and open fds of the daemon, sampled every 10 s, do not grow: the last third's
-    mean against the first third's, and the peak;
+    mean against the first third's, and the peak (runs keep 1000 step records, --max-steps, so
+    RSS measures leaks, not the log's length);
   * every scrape answered within 2 s.
 
 Usage: soak.py [--seconds N] [--seed S] [--poll]   (TRAINMON=path/to/trainmon, default build/)
@@ -53,7 +54,7 @@ class Daemon:
         args = [self.binary, "watch", "--quiet", "--trace-lines",
                 "--jsonl", os.path.join(self.work, "out.%d.jsonl" % self.starts),
                 "--state", os.path.join(self.work, "state"), "--state-every", "2",
-                "--rotate-wait", "0.5", "--expire", "5",
+                "--rotate-wait", "0.5", "--expire", "5", "--max-steps", "1000",
                 "--listen", "127.0.0.1:%d" % self.port, os.path.join(self.work, "logs")]
         if self.poll:
             args[2:2] = ["--poll", "0.2"]
@@ -189,9 +190,11 @@ def main():
             if r < 0.05:                                  # rename rotation
                 name = rnd.choice(list(live))
                 base = os.path.join(logs, name)
-                for g in (2, 1):
-                    if os.path.exists("%s.%d" % (base, g)):
-                        os.replace("%s.%d" % (base, g), "%s.%d" % (base, g + 1))
+                top = 1                               # keep every generation: a writer that
+                while os.path.exists("%s.%d" % (base, top)):   # deleted the oldest would lose
+                    top += 1                          # lines the daemon had no chance to read
+                for g in range(top - 1, 0, -1):
+                    os.replace("%s.%d" % (base, g), "%s.%d" % (base, g + 1))
                 os.replace(base, base + ".1")
                 counts["rotate"] += 1
             elif r < 0.07:                                # copytruncate, once everything was read
