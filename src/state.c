@@ -26,25 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "trainmon/fnv.h"
 #include "trainmon/io.h"
 #include "trainmon/state.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
 #define STATE_MAX (1u << 30)
-
-static uint64_t fnv(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 static void put_hex(FILE *f, const void *p, size_t n)
 {
@@ -140,10 +132,7 @@ struct sink {
 static ssize_t sink_write(void *cookie, const char *p, size_t n)
 {
 	struct sink *s = cookie;
-	for (size_t i = 0; i < n; i++) {
-		s->h ^= (unsigned char)p[i];
-		s->h *= 1099511628211ull;
-	}
+	s->h = tm_fnv1a(s->h, p, n);
 	for (size_t done = 0; done < n && !s->err;) {
 		ssize_t k = write(s->fd, p + done, n - done);
 		if (k < 0 && errno == EINTR)
@@ -172,7 +161,7 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 {
 	char tmp[4096];
 	temp_name(tmp, sizeof(tmp), path, (long)getpid());
-	struct sink sk = { .fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), .h = 1469598103934665603ull };
+	struct sink sk = { .fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), .h = TM_FNV_BASIS };
 	if (sk.fd < 0)
 		return -errno;
 	FILE *f = fopencookie(&sk, "w", (cookie_io_functions_t){ .write = sink_write });
@@ -220,6 +209,9 @@ int tm_state_save_async(const char *path, const struct tm_state_entry *v, size_t
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* background work: on a small machine the child would otherwise take the core the
+		 * daemon's loop (and its scrapes) need; the lowest priority costs the save only time */
+		if (setpriority(PRIO_PROCESS, 0, 19) != 0) { /* best effort: nothing to do on failure */ }
 		int rc = tm_state_save(path, v, n);
 		_exit(rc < 0 ? (-rc > 0 && -rc < 255 ? -rc : 254) : 0);
 	}
@@ -444,7 +436,7 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 	uint64_t want;
 	int version = strncmp(buf, "trainmon-state 1\n", 17) == 0 ? 1 : strncmp(buf, "trainmon-state 2\n", 17) == 0 ? 2 : 0;
 	if (!version || !last ||
-	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || fnv(buf, (size_t)(last + 1 - buf)) != want) {
+	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || tm_fnv1a(TM_FNV_BASIS, buf, (size_t)(last + 1 - buf)) != want) {
 		snprintf(err, errlen, "%s: not a trainmon state file, or cut short (checksum mismatch)", path);
 		free(buf);
 		return -1;

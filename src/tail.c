@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trainmon/fnv.h"
 #include "trainmon/tail.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
@@ -72,17 +73,6 @@ static uint64_t read_pos(const struct tm_tail_fd *f)
 	return f->lines.off + f->lines.len;
 }
 
-#define FNV_BASIS 1469598103934665603ull
-
-static uint64_t fnv_add(uint64_t h, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* FNV-1a of the len (<= TM_IDENT_WIN) bytes at from. Returns 0, or -1 when fewer could be read. */
 static int hash_range(int fd, uint64_t from, size_t len, uint64_t *h)
 {
@@ -90,7 +80,7 @@ static int hash_range(int fd, uint64_t from, size_t len, uint64_t *h)
 	ssize_t k = len ? pread(fd, buf, len, (off_t)from) : 0;
 	if (k < 0 || (size_t)k != len)
 		return -1;
-	*h = fnv_add(FNV_BASIS, buf, len);
+	*h = tm_fnv1a(TM_FNV_BASIS, buf, len);
 	return 0;
 }
 
@@ -174,7 +164,7 @@ static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
 			size_t h = TM_IDENT_HEAD - f->id.head_len;
 			if (h > (size_t)n)
 				h = (size_t)n;
-			f->id.head_hash = fnv_add(f->id.head_len ? f->id.head_hash : FNV_BASIS, end - n, h);
+			f->id.head_hash = tm_fnv1a(f->id.head_len ? f->id.head_hash : TM_FNV_BASIS, end - n, h);
 			f->id.head_len += (uint32_t)h;
 		}
 		tm_lines_drain(&f->lines, tm_feed_record, &t->feed);

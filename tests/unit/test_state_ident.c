@@ -6,17 +6,8 @@
 #include <unistd.h>
 
 #include "tm_test.h"
+#include "trainmon/fnv.h"
 #include "trainmon/state.h"
-
-static uint64_t fnv(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 /* Rewrites a version 2 state file as version 1 would have written it (no identity fields). */
 static int downgrade(const char *path)
@@ -43,7 +34,7 @@ static int downgrade(const char *path)
 		}
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", line);
 	}
-	o += (size_t)snprintf(out + o, sizeof(out) - o, "checksum %016" PRIx64 "\n", fnv(out, o));
+	o += (size_t)snprintf(out + o, sizeof(out) - o, "checksum %016" PRIx64 "\n", tm_fnv1a(TM_FNV_BASIS, out, o));
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
