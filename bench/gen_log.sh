@@ -7,6 +7,7 @@
 set -euo pipefail
 out=${1:?usage: gen_log.sh OUT SIZE_MB}
 mb=${2:-300}
+case $out in *[!0-9]*) ;; *) echo "gen_log.sh: '$out' looks like a size; the output file comes first" >&2; exit 2 ;; esac
 noise=${3:-12}
 awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" 'BEGIN {
   srand(42);
