@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# state_save_latency: a state save never stalls the loop. RUNS files of STEPS Megatron iterations
+# state_save_latency.sh inotify: how long a state save stalls the loop (a benchmark, not a CTest
+# case: a latency bound measures the machine too). Run as TRAINMON=build/trainmon
+# TRAINMON_PATTERNS=patterns bench/state_save_latency.sh inotify. RUNS files of STEPS Megatron iterations
 # each (default 10 x 200000, the daemon's default --max-steps: a state file of about 150 MB) are
 # followed with --listen and --state-every 3600, so the only saves are the one at start and those
 # after a drained rotation. Once every step is read, /metrics is scraped in a loop
@@ -8,7 +10,7 @@
 # those saves have completed. The slowest scrape during the saves must stay within BOUND_MS
 # (default 50) of the slowest baseline scrape. Prints the figures (max and median latency,
 # peak RSS, state size). Env: STATE_RUNS, STATE_STEPS, STATE_SAVES, STATE_BOUND_MS. Slow.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tests/tail/lib.sh"
 [ "$BACKEND" = inotify ] || skip "one backend is enough: the saves do not depend on it"
 command -v curl >/dev/null || skip "curl is not installed"
 RUNS=${STATE_RUNS:-10}
