@@ -45,6 +45,7 @@ struct tm_watched {                 /* one followed file */
 	uint64_t synced_ms;         /* ms, loop clock: the last tm__daemon_sync_file */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
 	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
+	int syncing;                /* inside tm__daemon_sync_file (its tail's hooks may run) */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
 	int fd_from_end;            /* --from-end still to apply once it opens */
 	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */

@@ -259,7 +259,7 @@ static int check_truncation(struct tm_tail *t)
 
 int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 {
-	int err = 0;
+	int err = 0, rotated = 0;
 	/* 1. old inodes: drain, and close those quiet for rotate_wait */
 	for (size_t i = 0; i < t->nold;) {
 		struct tm_tail_fd *f = &t->old[i];
@@ -298,8 +298,13 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 	}
 	if (t->cur.fd >= 0 && (st.st_dev != t->cur.dev || st.st_ino != t->cur.ino)) {
 		read_fd(t, &t->cur, now_ms);    /* the last bytes written before the switch */
+		dev_t dev = t->cur.dev;
+		ino_t ino = t->cur.ino;
 		retire_cur(t);
 		t->st.rotations++;
+		if (t->between)                  /* generations rotated in between, before the new one */
+			t->between(t->hook_ctx, t, dev, ino, now_ms);
+		rotated = 1;
 	}
 	if (t->cur.fd < 0) {
 		int rc = open_cur(t, now_ms);
@@ -308,6 +313,8 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 			return rc;
 		}
 		t->st.reopen++;
+		if (rotated && t->opened)
+			t->opened(t->hook_ctx, t, now_ms);
 		ssize_t n = read_fd(t, &t->cur, now_ms);
 		if (n < 0)
 			err = (int)n;
@@ -406,6 +413,31 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 	fd_close(&f);
 	tm_lines_release(&f.lines);
 	return rc;
+}
+
+int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		return -e;
+	}
+	/* through cur, so that it is read and retired exactly as a rotated inode is */
+	struct tm_tail_fd keep = t->cur;
+	fd_init(&t->cur, keep.lines.line_max);
+	t->cur.fd = fd;
+	t->cur.dev = st.st_dev;
+	t->cur.ino = st.st_ino;
+	t->cur.last_growth_ms = now_ms;
+	ident_start(&t->cur, 0);
+	ssize_t n = read_fd(t, &t->cur, now_ms);
+	retire_cur(t);
+	t->cur = keep;
+	return n < 0 ? (int)n : 0;
 }
 
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,

@@ -59,6 +59,14 @@ struct tm_tail {
 	int last_errno;                      /* last open/read error, reported once per change */
 	int gone;                            /* the path names nothing now */
 	uint64_t last_data_ms;               /* last time any line arrived */
+	/* Called by tm_tail_sync right after the inode the path named (dev, ino) was retired and
+	 * before the one it names now is opened: the owner may read generations rotated in
+	 * between (tm_tail_adopt_path). NULL: none. */
+	void (*between)(void *ctx, struct tm_tail *t, dev_t dev, ino_t ino, uint64_t now_ms);
+	/* Called right after that new inode is opened, before it is read: the owner may start it
+	 * where another tail left off (tm_tail_resume) when that tail reads it under an old name. */
+	void (*opened)(void *ctx, struct tm_tail *t, uint64_t now_ms);
+	void *hook_ctx;                      /* borrowed, for both hooks */
 };
 
 /* line_max: as tm_lines_init. The tail is not opened yet: call tm_tail_sync(). */
@@ -84,6 +92,10 @@ int tm_tail_resume(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64
 int tm_tail_resume_ident(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, uint64_t line,
 			 const unsigned char *marker, size_t marker_len, const struct tm_tail_ident *id,
 			 uint64_t now_ms);
+
+/* Opens path (a rotated generation nobody read), reads it from 0 now and keeps draining it as
+ * an old inode, after those already draining. Returns 0 or -errno. */
+int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms);
 
 /* Reads the current inode to EOF and moves it to the drain list (the path is about to name an
  * inode another tail has been reading: see the daemon's take-over). */
