@@ -182,17 +182,26 @@ static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
 	return (ssize_t)total;
 }
 
-static int open_cur(struct tm_tail *t, uint64_t now_ms)
+/* Opens a regular file for reading; returns the fd (its stat in *st) or -errno. */
+static int open_regular(const char *path, struct stat *st)
 {
-	int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		int e = S_ISREG(st->st_mode) ? errno : EINVAL;
 		close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+static int open_cur(struct tm_tail *t, uint64_t now_ms)
+{
+	struct stat st;
+	int fd = open_regular(t->path, &st);
+	if (fd < 0)
+		return fd;
 	t->cur.fd = fd;
 	t->cur.dev = st.st_dev;
 	t->cur.ino = st.st_ino;
@@ -417,15 +426,10 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 
 int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
-		close(fd);
-		return -e;
-	}
+	int fd = open_regular(path, &st);
+	if (fd < 0)
+		return fd;
 	/* through cur, so that it is read and retired exactly as a rotated inode is */
 	struct tm_tail_fd keep = t->cur;
 	fd_init(&t->cur, keep.lines.line_max);
