@@ -449,6 +449,10 @@ static void restore_pos(struct tm_daemon *d, struct tm_watched *w, struct tm_sav
 	if (no_fd(rc)) {
 		w->fd_wait = 1;
 		w->fd_resume = (size_t)(s - d->saved) + 1;   /* an index: d->saved may grow meanwhile */
+		/* and what a save writes meanwhile: the position is not lost while the file waits */
+		w->last_pos = (struct tm_state_pos){ .valid = 1, .dev = s->dev, .ino = s->ino, .off = s->off,
+						     .line = s->line, .marker_len = s->marker_len, .ident = s->ident };
+		memcpy(w->last_pos.marker, s->marker, s->marker_len);
 		return;
 	}
 	char rotated[PATH_MAX];
