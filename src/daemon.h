@@ -61,6 +61,7 @@ struct tm_sink_report {             /* what sinks.c last told on stderr about on
 struct tm_daemon_sinks {            /* sinks.c */
 	struct tm_sink_queue out;   /* stdout (human lines, and --jsonl -); zeroed when unused */
 	struct tm_sink_queue file;  /* --jsonl FILE; zeroed when unused */
+	struct tm_sink_queue err;   /* notes on stderr, while the sinks are open */
 	struct tm_sink_queue *jsonl; /* borrowed: &out, &file or NULL */
 	struct tm_sink_queue *term; /* borrowed: &out, or NULL with --quiet */
 	struct tm_sink_exec exec;   /* --exec; cmd NULL without it */
