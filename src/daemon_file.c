@@ -523,12 +523,13 @@ static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watc
 				continue;
 			if (!w)
 				return 1;
-			uint64_t off = tm_lines_offset(&f->lines);
+			uint64_t off, line;
+			tm_lines_resume_point(&f->lines, &off, &line);
 			unsigned char mk[TM_MARKER_LEN];
 			size_t n = off < TM_MARKER_LEN ? (size_t)off : TM_MARKER_LEN;
 			if (n && pread(f->fd, mk, n, (off_t)(off - n)) != (ssize_t)n)
 				return 0;
-			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, f->lines.line, mk, n, now) != 0)
+			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, line, mk, n, now) != 0)
 				return 0;
 			tm__sink_note(d, "%s: is %s renamed; following it from where that left off", path, t->path);
 			close(f->fd);

@@ -451,8 +451,7 @@ int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *
 		return -1;
 	*dev = t->cur.dev;
 	*ino = t->cur.ino;
-	*off = tm_lines_offset(&t->cur.lines);
-	*line = t->cur.lines.line;
+	tm_lines_resume_point(&t->cur.lines, off, line);
 	if (marker_at(t->cur.fd, *off, marker, marker_len) < 0)
 		*marker_len = 0;
 	if (ident_at(t->cur.fd, *off, id) < 0)
