@@ -46,6 +46,10 @@ struct tm_watched {                 /* one followed file */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
 	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
 	int syncing;                /* inside tm__daemon_sync_file (its tail's hooks may run) */
+	int away_checked;           /* closed, and rotated_away was decided */
+	int rotated_away;           /* closed, but its last inode lives on under another name in
+				       its directory (rotated, not deleted): kept, and saved, so a
+				       restart reads the generations made after it (file_closed) */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
 	int fd_from_end;            /* --from-end still to apply once it opens */
 	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */

@@ -163,6 +163,8 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	w->synced_ms = now;
 	size_t nold = w->tail.nold;
+	if (w->tail.cur.fd < 0 && nold)      /* the last position in a file rotated away: the sync */
+		tm_state_pos_capture(&w->tail, &w->last_pos);   /* that closes it reads nothing more */
 	w->syncing = 1;
 	int rc = tm_tail_sync(&w->tail, now);
 	w->syncing = 0;
@@ -587,14 +589,33 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
 }
 
 /* On the tick: files deleted, drained for --rotate-wait, closed and reported, whose /metrics series
- * have expired (--expire; at once without metrics), are released. */
+ * have expired (--expire; at once without metrics), are released. A file rotated away and not
+ * made again is kept longer, and saved: as we may see it,
+ *  1. train.log (inode X) is renamed train.log.1 and no new train.log comes for a while;
+ *  2. X is drained and closed; the daemon is killed (or stopped);
+ *  3. a new train.log is written and rotated in turn while it is down.
+ * Without X's position in the state, the restart would know nothing of the generation made in 3
+ * (now train.log.1 beside X at train.log.2) and skip it. */
+#define TM_ROTATED_KEEP_MS (24u * 3600u * 1000u)
 void tm__daemon_release_files(struct tm_daemon *d, uint64_t now)
 {
 	uint64_t hold = d->metrics ? (uint64_t)(d->cfg->expire_s * 1000) : 0;
 	size_t released = 0;
 	for (size_t i = d->nfiles; i-- > 0;) {
 		struct tm_watched *w = d->files[i];
-		if (w->final_sent && w->ended_ms && tm__daemon_file_closed(w) && now - w->ended_ms >= hold) {
+		if (!tm__daemon_file_closed(w)) {
+			w->away_checked = w->rotated_away = 0;
+			continue;
+		}
+		if (!w->away_checked) {
+			char other[PATH_MAX];
+			w->away_checked = 1;
+			w->rotated_away = w->last_pos.valid && find_inode(w->tail.path, w->last_pos.dev, w->last_pos.ino,
+									  other, sizeof(other));
+		}
+		/* rotated away: kept for a day (or --expire if longer) in case the name comes back */
+		uint64_t keep = w->rotated_away && hold < TM_ROTATED_KEEP_MS ? TM_ROTATED_KEEP_MS : hold;
+		if (w->final_sent && w->ended_ms && now - w->ended_ms >= keep) {
 			release_file(d, w);
 			released++;
 		}

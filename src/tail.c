@@ -447,14 +447,16 @@ int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms)
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id)
 {
-	if (t->cur.fd < 0)
+	/* the path names nothing: the inode it named last, still draining */
+	const struct tm_tail_fd *f = t->cur.fd >= 0 ? &t->cur : t->nold ? &t->old[t->nold - 1] : NULL;
+	if (!f)
 		return -1;
-	*dev = t->cur.dev;
-	*ino = t->cur.ino;
-	tm_lines_resume_point(&t->cur.lines, off, line);
-	if (marker_at(t->cur.fd, *off, marker, marker_len) < 0)
+	*dev = f->dev;
+	*ino = f->ino;
+	tm_lines_resume_point(&f->lines, off, line);
+	if (marker_at(f->fd, *off, marker, marker_len) < 0)
 		*marker_len = 0;
-	if (ident_at(t->cur.fd, *off, id) < 0)
+	if (ident_at(f->fd, *off, id) < 0)
 		memset(id, 0, sizeof(*id));
 	return 0;
 }

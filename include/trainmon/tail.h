@@ -108,9 +108,10 @@ int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
  * this tail's run, then closes it. Returns 0 or -errno. */
 int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms);
 
-/* The position to save: offset after the last complete line of the current inode, its line
- * count, the marker bytes before it and its identity there. Returns 0, or -1 when there is no
- * current inode. */
+/* The position to save: offset after the last complete line of the current inode (or, while
+ * the path names nothing, of the inode it named last, still draining; the start of a CRI record
+ * still being joined), its line count, the marker bytes before it and its identity there.
+ * Returns 0, or -1 when there is no inode at all. */
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id);
 

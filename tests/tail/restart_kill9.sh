@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in CTest: about 1 run in 4 still finds a generation missing (docs/design.md,
+# NOT REGISTERED in CTest: about 1 run in 12 still finds a generation missing (docs/design.md,
 # "Guarantees and limits"); KILL9_PACE=1 pauses after each rotation while the daemon runs.
 # restart_kill9: a writer appends to train.log and rotates it (logrotate's numbered scheme, no
 # generation ever deleted) while the daemon is killed with SIGKILL at random points and
