@@ -507,8 +507,9 @@ static struct tm_phase *new_phase(struct tm_run *r, enum tm_phase_kind k)
 
 /* A phase line (rules.h, enum tm_phase_mark). It completes the latest record of its kind when
  * no step record came in between and the step agrees: a save's "saving", "saved" and timer lines
- * are one record, as are an evaluation's timer and its "validation loss" line; a start line
- * repeated by other ranks adds nothing. Otherwise it opens a record. A save or evaluation line
+ * are one record, as are an evaluation's timer and its "validation loss" line; start and end
+ * lines repeated per rank or per file (DeepSpeed loads one file per line) add nothing but the
+ * last end time. Otherwise it opens a record (a timer that finds a duration already there too). A save or evaluation line
  * without a step number is at the last step record; a load's step is only what its line says
  * (the step it resumes from). */
 static void on_phase(struct tm_run *r, const struct tm_rule *rule, const double *f)
@@ -529,14 +530,16 @@ static void on_phase(struct tm_run *r, const struct tm_rule *rule, const double 
 	struct tm_phase *p = NULL;
 	switch (rule->mark) {
 	case TM_PM_START:
-		p = near && !last->closed ? last : new_phase(r, rule->phase);
+		/* a closed record near it: the same phase printed again (per file, per rank) */
+		p = near ? last : new_phase(r, rule->phase);
 		if (p && isnan(p->start_ts))
 			p->start_ts = r->ts;
 		break;
 	case TM_PM_END:
-		p = near && !last->closed ? last : new_phase(r, rule->phase);
+		p = near ? last : new_phase(r, rule->phase);
 		if (p) {
-			p->end_ts = r->ts;
+			if (!isnan(r->ts) || !p->closed)
+				p->end_ts = r->ts;   /* the last end line of a phase printed per file */
 			p->closed = 1;
 		}
 		break;

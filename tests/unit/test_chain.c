@@ -176,8 +176,10 @@ static void test_recurrence_stall_overlap(struct tm_test_state *st)
 	}
 	for (int i = 0; i < 3; i++)
 		fail(&s[i], TM_EV_NAN_LOSS, TM_IC_SOFTWARE);
-	/* a 700 s hang between two records of n2 */
+	/* a 700 s hang between two records of n2, and a 12 s evaluation in n3 */
 	delay_after(&s[1], 100 + 10 * 1, 700);
+	phase(&s[2], TM_PH_EVAL, 430, 12, 100 + 10 * 2 + 1);
+	delay_after(&s[2], 100 + 10 * 2 + 1, 12);
 	struct tm_chain *c;
 	char err[200];
 	struct tm_chain_opts o = { .by_param = -1, .stall_s = 600 };
@@ -185,6 +187,7 @@ static void test_recurrence_stall_overlap(struct tm_test_state *st)
 	TM_CHECK(st, c[0].nsegs == 3 && c[0].interruptions == 3 && c[0].recurrence == 3 && c[0].nrecur == 1);
 	TM_CHECK(st, c[0].nrecur == 1 && c[0].recur[0].kind == TM_EV_NAN_LOSS && c[0].recur[0].step == 450);
 	TM_NEAR(st, c[0].bucket[TM_B_STALL], 700, 1e-12);
+	TM_NEAR(st, c[0].bucket[TM_B_EVAL], 12, 1e-12);
 	TM_NEAR(st, c[0].bucket[TM_B_WASTED], 50 + 50, 1e-12);
 	TM_NEAR(st, c[0].bucket[TM_B_OTHER], 0, 1e-9);
 	TM_NEAR(st, sum_buckets(&c[0]), c[0].wall, 1e-12);
