@@ -62,8 +62,11 @@ void tm_segment_release(struct tm_segment *sg)
  * its first record's interval (0 for a run from scratch). NAN without steps or a load. */
 double tm_segment_from_step(const struct tm_segment *sg)
 {
+	/* a load whose step is not below the first step record's is no resume: a fine-tuning run
+	 * that loads a released checkpoint and numbers its steps from 0 again */
 	for (size_t i = 0; i < sg->nphases; i++)
-		if (sg->phases[i].kind == TM_PH_CKPT_LOAD && !isnan(sg->phases[i].step))
+		if (sg->phases[i].kind == TM_PH_CKPT_LOAD && !isnan(sg->phases[i].step) &&
+		    (!sg->nsteps || sg->phases[i].step < sg->steps[0].step))
 			return sg->phases[i].step;
 	if (!sg->nsteps)
 		return NAN;
@@ -98,7 +101,7 @@ static int continues(const struct tm_segment *a, const struct tm_segment *b)
 	int best = 0;
 	for (size_t i = 0; i < b->nphases; i++) {
 		const struct tm_phase *p = &b->phases[i];
-		if (p->kind != TM_PH_CKPT_LOAD || isnan(p->step) || p->step <= 0)
+		if (p->kind != TM_PH_CKPT_LOAD || isnan(p->step) || p->step <= 0 || p->step >= b->steps[0].step)
 			continue;
 		if (saved_at(a, p->step))
 			return 3;

@@ -55,8 +55,9 @@ struct tm_segment {
 /* Copies what a chain needs; param: TM_P_* string parameter to key by, -1 none. */
 void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param);
 void tm_segment_release(struct tm_segment *sg);
-/* The step a segment's training restarted after: the step of the checkpoint it loaded, else the
- * step before its first record's interval (step_base - 1 from scratch); NAN without either. */
+/* The step a segment's training restarted after: the step of the checkpoint it loaded (when below
+ * its first step record's), else the step before its first record's interval (step_base - 1
+ * from scratch); NAN without either. */
 double tm_segment_from_step(const struct tm_segment *sg);
 
 /* The goodput ledger's buckets, in output order; they add up to the wall time. */

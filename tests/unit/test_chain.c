@@ -146,6 +146,15 @@ static void test_grouping(struct tm_test_state *st)
 	struct tm_chain *c;
 	char err[200];
 	struct tm_chain_opts o = { .by_param = -1, .stall_s = 600 };
+	/* a fine-tuning run loading step 400 of d.out but numbering its steps from 10 is no resume */
+	struct tm_segment ft;
+	seg(&ft, "ft.out", 5000, 10, 10, 100, 10, 1);
+	phase(&ft, TM_PH_CKPT_LOAD, 400, 5, 50);
+	TM_NEAR(st, tm_segment_from_step(&ft), 0, 0);
+	TM_CHECK(st, tm_chains_build(&ft, 1, &o, &c, err, sizeof(err)) == 0);
+	struct tm_segment pair[2] = { s[3], ft };
+	TM_CHECK(st, tm_chains_build(pair, 2, &o, &c, err, sizeof(err)) == 0);
+	tm_segment_release(&ft);
 	TM_CHECK(st, tm_chains_build(s, 5, &o, &c, err, sizeof(err)) == 2);
 	TM_CHECK(st, c[0].nsegs == 2 && c[0].segs[0] == 0 && c[0].segs[1] == 2);
 	TM_CHECK(st, c[1].nsegs == 2 && c[1].segs[0] == 3 && c[1].segs[1] == 4);
