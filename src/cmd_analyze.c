@@ -107,7 +107,7 @@ struct file_result {
 
 struct analyze_ctx {                 /* what every file shares; read-only while the pool runs */
 	struct tm_segment *segs;     /* owned: the chain segments of the files reported so far */
-	size_t nsegs;
+	size_t nsegs, npaths;
 	int chain_param;             /* TM_P_* or -1 */
 	const struct tm_ruleset *rs;
 	const struct tm_job *job;
@@ -227,7 +227,8 @@ static void done(void *ctx, size_t i)
 			tm_report_csv(stdout, s, r, cx->csv_header);
 			cx->csv_header = 0;
 		}
-		if (r->nsteps || r->nevents)
+		/* a chain needs two files, or --chain; a segment copies the run's steps (32 bytes each) */
+		if ((r->nsteps || r->nevents) && (cx->npaths > 1 || cx->o->chain))
 			tm_segment_from_run(&cx->segs[cx->nsegs++], r, s, cx->chain_param);
 		tm_feed_release(res->f);
 		free(res->f);
@@ -341,6 +342,7 @@ int cmd_analyze(int argc, char **argv)
 	cx.res = tm_xcalloc(cli.nargs, sizeof(*cx.res));
 	cx.segs = tm_xcalloc(cli.nargs, sizeof(*cx.segs));
 	cx.chain_param = chain_param;
+	cx.npaths = cli.nargs;
 	tm_pool_run(cli.nargs, tm_pool_threads(8), 16, work, done, &cx);
 	free(cx.res);
 	int failed = cx.failed, nothing = cx.nothing;
