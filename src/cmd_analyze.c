@@ -60,7 +60,7 @@ static const struct tm_opt analyze_rows[] = {
 	{ .kind = TM_OPT_STR, .name = "chain-param", .arg = "NAME", .off = A(chain_param),
 	  .help = "files whose logs print the same value of this parameter (save_dir, chain_key) are one run" },
 	{ .kind = TM_OPT_NUM, .name = "stall", .arg = "SECONDS", .off = A(stall_s), .min = 0, .max = 1e9,
-	  .expect = "seconds from 0", .help = "a time with no step longer than this is a stall in the ledger (default 600)" },
+	  .expect = "seconds from 0", .help = "a time with no step longer than this is a stall in the ledger (default 300)" },
 	{ .kind = TM_OPT_HEADING, .help = "Rules:" },
 	{ .kind = TM_OPT_LIST, .name = "rules", .arg = "PATH", .off = A(rules),
 	  .help = "extra rule pack file or directory (repeatable)" },
@@ -285,7 +285,7 @@ int cmd_analyze(int argc, char **argv)
 		tm_cli_release(&cli);
 		return TM_EXIT_USAGE;
 	}
-	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT, .stall_s = 600 };
+	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT, .stall_s = 300 };
 	struct tm_job job;
 	struct tm_diag d;
 	tm_job_init(&job);
