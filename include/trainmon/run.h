@@ -71,7 +71,14 @@ struct tm_run {
 	int rank;                    /* rank label of that record, -1 none */
 	int self_rank;               /* rank whose self-numbered step lines are counted; -2 unset */
 	const struct tm_ruleset *rs; /* borrowed */
+	/* appended: the framework decided from the whole file (tm_run_settle, docs/rules.md) */
+	int detected;                /* pack of the first `detect:` that fired, -1 none */
+	struct tm_run *rivals;       /* owned, nrivals: the step records of packs other than
+					framework's, each in a run of its own (steps only) */
+	size_t nrivals;
 };
+
+#define TM_RUN_RIVALS_MAX 4
 
 void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m);
 void tm_run_release(struct tm_run *r);
@@ -83,6 +90,15 @@ int tm_run_force_framework(struct tm_run *r, const char *pack);
 int tm_run_hit(void *ctx, const struct tm_hit *h);
 /* The record about to be matched: its line, rank label and time (NAN none). */
 void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts);
+
+/* Decides the framework from what the whole file said so far and makes its step records the
+ * run's: a detector's pack when it gave step records, else the pack whose step rules gave the
+ * most (ties: the first to give one). The other packs' values for the same step numbers fill
+ * what the winner's records lack (the figures kept beside it). A pure function of the counts, so
+ * calling it at any time (watch summarises often, analyze once) gives the same decision. */
+void tm_run_settle(struct tm_run *r);
+/* Points a run (and its rivals) at a reloaded ruleset, mapping packs by name. */
+void tm_run_rebind(struct tm_run *r, const struct tm_ruleset *rs);
 
 /* Appends a step record (contents unset) after the last and returns it; the caller keeps the
  * order (state.c restoring saved steps). */
