@@ -31,6 +31,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->rank = -1;
 	r->self_rank = -2;
 	r->detected = -1;
+	r->last_seqlen = r->grad_accum = NAN;
 	for (int i = 0; i < TM_P_N; i++)
 		r->params[i] = NAN;
 	r->rs = rs;
@@ -518,7 +519,45 @@ static void join_beside(struct tm_run *dst, const struct tm_run *src)
 	}
 }
 
+static void settle_framework(struct tm_run *r);
+
+/* Sets param p to a value derived from others unless the log printed it (then it wins); a
+ * derived value is derived again at every settle, so watch ends where analyze does. */
+static void derive(struct tm_run *r, int p, double v, uint64_t line)
+{
+	if (!isfinite(v) || v <= 0 || (!isnan(r->params[p]) && !(r->derived & (1u << p))))
+		return;
+	r->params[p] = v;
+	r->param_line[p] = line;
+	r->derived |= 1u << p;
+}
+
+static void derive_params(struct tm_run *r)
+{
+	double seq = r->last_seqlen;
+	uint64_t line = r->last_seqlen_line;
+	if (isnan(seq) && r->nsteps && r->consumed_tokens > 0) {
+		const struct tm_step *s = &r->steps[r->nsteps - 1];
+		double q = s->consumed > 0 ? r->consumed_tokens / s->consumed : NAN;
+		if (isfinite(q) && q == floor(q))
+			seq = q, line = s->line;
+	}
+	derive(r, TM_P_SEQ_LEN, seq, line);
+	double gb = r->params[TM_P_GLOBAL_BATCH], mb = r->params[TM_P_MICRO_BATCH];
+	if (r->grad_accum > 0 && gb > 0 && mb > 0) {
+		double g = gb / (mb * r->grad_accum);
+		if (g >= 1 && g == floor(g))
+			derive(r, TM_P_GPUS, g, r->grad_accum_line);
+	}
+}
+
 void tm_run_settle(struct tm_run *r)
+{
+	settle_framework(r);
+	derive_params(r);
+}
+
+static void settle_framework(struct tm_run *r)
 {
 	if (!r->nrivals)
 		return;
@@ -676,8 +715,20 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			if (rule->fields[i].cap.kind != TM_CAP_PARAM || map_value(rule, &p, &n))
 				apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
 	}
+	/* job values kept for tm_run_settle's derivations */
+	if (f[TM_F_ACTUAL_SEQLEN] > 0) {
+		r->last_seqlen = f[TM_F_ACTUAL_SEQLEN];
+		r->last_seqlen_line = r->line;
+	}
+	if (f[TM_F_GRAD_ACCUM] > 0 && isnan(r->grad_accum)) {
+		r->grad_accum = f[TM_F_GRAD_ACCUM];
+		r->grad_accum_line = r->line;
+	}
 	switch (rule->rec) {
 	case TM_REC_STEP:
+		/* a logged rate of optimizer steps: its inverse is the interval's mean step time */
+		if (isnan(f[TM_F_STEP_TIME]) && f[TM_F_STEPS_PER_S] > 0)
+			f[TM_F_STEP_TIME] = 1.0 / f[TM_F_STEPS_PER_S];
 		on_step(r, r, h, f, loss_nonfinite);
 		break;
 	case TM_REC_PARAM:
@@ -732,6 +783,14 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	 * checked above); else b's first detector is the file's first */
 	if (a->detected < 0)
 		a->detected = b->detected;
+	if (!isnan(b->last_seqlen)) {
+		a->last_seqlen = b->last_seqlen;
+		a->last_seqlen_line = b->last_seqlen_line + line_offset;
+	}
+	if (isnan(a->grad_accum) && !isnan(b->grad_accum)) {
+		a->grad_accum = b->grad_accum;
+		a->grad_accum_line = b->grad_accum_line + line_offset;
+	}
 	if (a->self_rank != -2 && b->self_rank != -2 && a->self_rank != b->self_rank)
 		return -1;
 	if (b->self_numbered && b->self_numbered != b->nsteps)
