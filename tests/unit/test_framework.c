@@ -3,7 +3,7 @@
  * detector's pack wins when it gives step records, wherever the detector is; the loser's values
  * for the same step numbers fill what the winner's records lack; settling after every chunk (watch)
  * decides as settling once (analyze); a split read whose halves hold two packs' steps refuses to
- * append (the caller reads again in one pass). */
+ * append (the caller reads again in one pass); a reload maps the run and its rivals by name. */
 #include "tm_test.h"
 #include "trainmon/engine.h"
 #include "tm_test_pack.h"
@@ -121,7 +121,29 @@ int main(void)
 	tm_feed_release(&g);
 	tm_feed_release(&f);
 
-	/* 6. a forced framework keeps no rival and never switches */
+	/* 6. a reload (watch's SIGHUP): the packs come in another order; the run and its rivals are
+	 * mapped by name and the decision stays */
+	feed(&f, &rs, most, 0, 0);
+	struct tm_ruleset rs2;
+	struct tm_diag d2;
+	tm_ruleset_init(&rs2);
+	tm_diag_init(&d2);
+	TM_CHECK(&st, tm_ruleset_load_buf(&rs2, "b.yaml", pack_b, strlen(pack_b), &d2) == 0);
+	TM_CHECK(&st, tm_ruleset_load_buf(&rs2, "a.yaml", pack_a, strlen(pack_a), &d2) == 0);
+	TM_CHECK(&st, tm_ruleset_finish(&rs2, &d2) == 0);
+	tm_matcher_release(&f.m);
+	tm_matcher_init(&f.m, &rs2);
+	tm_run_rebind(&f.run, &rs2);
+	TM_CHECK(&st, strcmp(fw(&f.run), "a") == 0 && f.run.nrivals == 1);
+	TM_CHECK(&st, f.run.nrivals == 1 && strcmp(rs2.packs[f.run.rivals[0].framework].name, "b") == 0);
+	tm_feed_bytes(&f, "b-step 7 sps 1\nb-step 8 sps 1\n", 30, 1);  /* b: 4 records, a: 3 */
+	tm_run_settle(&f.run);
+	TM_CHECK(&st, strcmp(fw(&f.run), "b") == 0 && f.run.nsteps == 4);
+	tm_feed_release(&f);
+	tm_diag_release(&d2);
+	tm_ruleset_release(&rs2);
+
+	/* 7. a forced framework keeps no rival and never switches */
 	tm_feed_init(&f, "x.log", &rs, 0);
 	TM_CHECK(&st, tm_run_force_framework(&f.run, "a") == 0);
 	tm_feed_bytes(&f, banner_only, strlen(banner_only), 1);
