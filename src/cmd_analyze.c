@@ -152,6 +152,7 @@ static struct tm_feed *read_file(const struct analyze_ctx *cx, const char *path,
 	}
 	if (fd != 0)
 		close(fd);
+	tm_run_settle(&f->run);             /* the framework, from the whole file */
 	if (rc < 0) {
 		if (rc != -ESTALE)
 			fprintf(err, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));

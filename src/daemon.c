@@ -230,16 +230,10 @@ static void reload(struct tm_daemon *d)
 	for (size_t i = 0; i < d->nfiles; i++) {
 		struct tm_watched *w = d->files[i];
 		struct tm_run *r = &w->tail.feed.run;
-		const char *fw = r->framework >= 0 ? d->rules->packs[r->framework].name : NULL;
-		int nf = -1;
-		for (size_t k = 0; fw && k < rs->npacks; k++)
-			if (strcmp(rs->packs[k].name, fw) == 0)
-				nf = (int)k;
 		tm_matcher_release(&w->tail.feed.m);
 		tm_matcher_init(&w->tail.feed.m, rs);
-		w->tail.feed.m.skip_detect = nf >= 0;
-		r->rs = rs;
-		r->framework = nf;
+		tm_run_rebind(r, rs);            /* packs mapped by name */
+		w->tail.feed.m.skip_detect = r->detected >= 0 || r->framework_forced;
 		tm__daemon_resolve_job(d, w);
 		tm__daemon_summarize(w);
 	}

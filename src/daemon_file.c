@@ -87,6 +87,7 @@ void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e)
 
 void tm__daemon_summarize(struct tm_watched *w)
 {
+	tm_run_settle(&w->tail.feed.run);   /* the framework, from the file so far */
 	tm_summarize(&w->tail.feed.run, &w->job, &w->sum);
 	w->sum_steps = w->tail.feed.run.nsteps;
 	w->sum_records = w->tail.feed.m.records;

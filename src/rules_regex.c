@@ -102,7 +102,8 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 			c.kind = TM_CAP_KEY;
 		} else if (r->rec == TM_REC_PARAM && strcmp(name, "value") == 0) {
 			c.kind = TM_CAP_VALUE;
-		} else if (r->rec == TM_REC_STEP && (g = tm_group_lookup(name))) {
+		} else if ((g = tm_group_lookup(name)) &&
+			   (r->rec == TM_REC_STEP || (r->rec == TM_REC_PARAM && tm_field_is_job_value(g->field)))) {
 			c.kind = TM_CAP_FIELD;
 			c.target = (int)g->field;
 			c.pow10 = g->pow10;

@@ -176,7 +176,8 @@ static int field_capture(struct tm_rload *L, struct tm_rule *r, const struct tm_
 {
 	const struct tm_group_name *g;
 	int p;
-	if (r->rec == TM_REC_STEP && (g = tm_group_lookup(k->str))) {
+	if ((g = tm_group_lookup(k->str)) &&
+	    (r->rec == TM_REC_STEP || (r->rec == TM_REC_PARAM && tm_field_is_job_value(g->field)))) {
 		c->kind = TM_CAP_FIELD;
 		c->target = (int)g->field;
 		c->pow10 = g->pow10;

@@ -4,9 +4,10 @@
  * redraw) and is counted, not kept; a new number below the highest is a late step, put in its
  * place: O(log n) amortised for descending steps and late ones near the end, while one landing
  * mid-array moves the shorter side (see open_slot). A step rule without a step number (Paxml's
- * "train_step() took") numbers its records itself. Step records are accepted only from the run's
- * framework pack; the first step hit or detector match fixes that framework. Events of the same
- * kind in a row fold into one entry with a count and line range.
+ * "train_step() took") numbers its records itself. The run's steps are those of its framework
+ * pack; another pack's step records go to a rival run of their own, and tm_run_settle() decides
+ * from the whole file which pack's records are the run's (docs/rules.md, "Which framework").
+ * Events of the same kind in a row fold into one entry with a count and line range.
  */
 #include <math.h>
 #include <stdint.h>
@@ -29,6 +30,8 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
+	r->detected = -1;
+	r->last_seqlen = r->grad_accum = NAN;
 	for (int i = 0; i < TM_P_N; i++)
 		r->params[i] = NAN;
 	r->rs = rs;
@@ -43,6 +46,9 @@ void tm_run_release(struct tm_run *r)
 	free(r->phases);
 	for (int i = 0; i < TM_P_N; i++)
 		free(r->sparams[i]);
+	for (size_t i = 0; i < r->nrivals; i++)
+		tm_run_release(&r->rivals[i]);
+	free(r->rivals);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -243,6 +249,8 @@ size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep)
 	memmove(r->steps, r->steps + drop, keep * sizeof(*r->steps));
 	r->nsteps = keep;
 	r->steps_dropped += drop;
+	for (size_t i = 0; i < r->nrivals; i++)
+		tm_run_trim(&r->rivals[i], max, keep);
 	return drop;
 }
 
@@ -345,15 +353,19 @@ static void step_events(struct tm_run *r, const struct tm_hit *h, const double *
 
 static double inline_ts(struct tm_run *r, const struct tm_hit *h);
 
-static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
+static void rival_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite);
+
+/* A step hit into r's step records; events go to ev (r itself, or the run a rival belongs to). */
+static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h, double *f,
+		    int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
 	if (r->framework < 0)
 		r->framework = (int)rule->pack;
-	else if ((unsigned)r->framework != rule->pack)
-		return;                  /* another framework's step line: not this run's steps */
-	if (r->m)
-		r->m->skip_detect = 1;
+	else if ((unsigned)r->framework != rule->pack) {
+		rival_step(r, h, f, loss_nonfinite);   /* another pack's step line: its own records */
+		return;
+	}
 	if (rule->attach) {
 		/* a metric line after its step's header: it completes the last step record */
 		if (r->nsteps) {
@@ -370,7 +382,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		}
 		if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 			r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
-		step_events(r, h, f, r->nsteps ? r->steps[r->nsteps - 1].step : NAN, loss_nonfinite);
+		step_events(ev, h, f, r->nsteps ? r->steps[r->nsteps - 1].step : NAN, loss_nonfinite);
 		return;
 	}
 	r->step_base = rule->step_base;
@@ -404,7 +416,7 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		if (r->steps[lo].step != step) {
 			r->out_of_order++;
 			fill_step(r, open_slot(r, lo), step, f);
-			step_events(r, h, f, step, loss_nonfinite);
+			step_events(ev, h, f, step, loss_nonfinite);
 			return;
 		}
 		take_fields(&r->steps[lo], f, 1);
@@ -412,7 +424,184 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		return;
 	}
 	fill_step(r, tm_run_push_step(r), step, f);
-	step_events(r, h, f, step, loss_nonfinite);
+	step_events(ev, h, f, step, loss_nonfinite);
+}
+
+/* ---- the framework decision ----
+ * Every pack's step records are kept, the framework's in r, each other pack's in a rival run
+ * (up to TM_RUN_RIVALS_MAX packs; more are ignored). Reading never switches: tm_run_settle()
+ * does, from counts only, so watch (which settles at every summary) and analyze (once, at the
+ * end) decide alike, and a split read whose halves hold rivals is read again in one pass. */
+
+static void rival_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
+{
+	struct tm_run *v = NULL;
+	for (size_t i = 0; i < r->nrivals && !v; i++)
+		if ((unsigned)r->rivals[i].framework == h->rule->pack)
+			v = &r->rivals[i];
+	if (!v) {
+		if (r->nrivals == TM_RUN_RIVALS_MAX)
+			return;
+		r->rivals = tm_xrealloc(r->rivals, (r->nrivals + 1) * sizeof(*r->rivals));
+		v = &r->rivals[r->nrivals++];
+		tm_run_init(v, "", r->rs, r->m);
+		v->framework = (int)h->rule->pack;
+	}
+	v->line = r->line;
+	v->rank = r->rank;
+	v->ts = r->ts;
+	on_step(v, r, h, f, loss_nonfinite);
+}
+
+/* The step-record state of a run: what moves when another pack's records become the run's. */
+static void swap_steps(struct tm_run *a, struct tm_run *b)
+{
+#define SWAP(T, x) do { T t_ = a->x; a->x = b->x; b->x = t_; } while (0)
+	SWAP(int, framework);
+	SWAP(int, step_base);
+	SWAP(struct tm_step *, steps);
+	SWAP(size_t, nsteps);
+	SWAP(size_t, capsteps);
+	SWAP(size_t, steps_head);
+	SWAP(uint64_t, dup_steps);
+	SWAP(uint64_t, steps_dropped);
+	SWAP(uint64_t, out_of_order);
+	SWAP(uint64_t, self_numbered);
+	SWAP(int, self_rank);
+	SWAP(int, has_pending);
+	SWAP(double, consumed_tokens);
+#undef SWAP
+	double t[TM_F_N];
+	memcpy(t, a->pending, sizeof(t));
+	memcpy(a->pending, b->pending, sizeof(t));
+	memcpy(b->pending, t, sizeof(t));
+}
+
+/* How strongly a run's records claim the file: a detector's pack with records beats any count. */
+static uint64_t claim(const struct tm_run *r, const struct tm_run *s)
+{
+	uint64_t n = s->nsteps + s->steps_dropped;
+	if (n && r->detected >= 0 && s->framework == r->detected)
+		return UINT64_MAX;
+	return n;
+}
+
+/* a before b when both claim alike: the pack whose first record came first */
+static int earlier(const struct tm_run *a, const struct tm_run *b)
+{
+	uint32_t la = a->nsteps ? a->steps[0].line : UINT32_MAX;
+	uint32_t lb = b->nsteps ? b->steps[0].line : UINT32_MAX;
+	return la < lb || (la == lb && a->framework < b->framework);
+}
+
+/* Fills what dst's steps lack from src's records with the same step number (both numbered by
+ * the framework: a self-numbered record count is no step number to join on). */
+static void join_beside(struct tm_run *dst, const struct tm_run *src)
+{
+	if (dst->self_numbered || src->self_numbered)
+		return;
+	size_t j = 0;
+	for (size_t i = 0; i < dst->nsteps; i++) {
+		while (j < src->nsteps && src->steps[j].step < dst->steps[i].step)
+			j++;
+		if (j == src->nsteps)
+			break;
+		if (src->steps[j].step != dst->steps[i].step)
+			continue;
+		struct tm_step *d = &dst->steps[i];
+		const struct tm_step *s = &src->steps[j];
+		double *dv[] = { &d->time_s, &d->consumed, &d->loss, &d->global_batch, &d->tflops, &d->mfu,
+				 &d->tokens_per_s_per_gpu, &d->tokens_per_s, &d->samples_per_s };
+		const double sv[] = { s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu,
+				      s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s };
+		for (size_t k = 0; k < sizeof(sv) / sizeof(sv[0]); k++)
+			if (isnan(*dv[k]) && !isnan(sv[k]))
+				*dv[k] = sv[k];
+	}
+}
+
+static void settle_framework(struct tm_run *r);
+
+/* Sets param p to a value derived from others unless the log printed it (then it wins); a
+ * derived value is derived again at every settle, so watch ends where analyze does. */
+static void derive(struct tm_run *r, int p, double v, uint64_t line)
+{
+	if (!isfinite(v) || v <= 0 || (!isnan(r->params[p]) && !(r->derived & (1u << p))))
+		return;
+	r->params[p] = v;
+	r->param_line[p] = line;
+	r->derived |= 1u << p;
+}
+
+static void derive_params(struct tm_run *r)
+{
+	double seq = r->last_seqlen;
+	uint64_t line = r->last_seqlen_line;
+	if (isnan(seq) && r->nsteps && r->consumed_tokens > 0) {
+		const struct tm_step *s = &r->steps[r->nsteps - 1];
+		double q = s->consumed > 0 ? r->consumed_tokens / s->consumed : NAN;
+		if (isfinite(q) && q == floor(q))
+			seq = q, line = s->line;
+	}
+	derive(r, TM_P_SEQ_LEN, seq, line);
+	double gb = r->params[TM_P_GLOBAL_BATCH], mb = r->params[TM_P_MICRO_BATCH];
+	if (r->grad_accum > 0 && gb > 0 && mb > 0) {
+		double g = gb / (mb * r->grad_accum);
+		if (g >= 1 && g == floor(g))
+			derive(r, TM_P_GPUS, g, r->grad_accum_line);
+	}
+}
+
+void tm_run_settle(struct tm_run *r)
+{
+	settle_framework(r);
+	derive_params(r);
+}
+
+static void settle_framework(struct tm_run *r)
+{
+	if (!r->nrivals)
+		return;
+	struct tm_run *best = NULL;
+	uint64_t bc = claim(r, r);
+	for (size_t i = 0; i < r->nrivals; i++) {
+		struct tm_run *v = &r->rivals[i];
+		uint64_t c = claim(r, v);
+		const struct tm_run *cur = best ? best : r;
+		if (c > bc || (c == bc && c && earlier(v, cur)))
+			best = v, bc = c;
+	}
+	if (best && !r->framework_forced)
+		swap_steps(r, best);
+	for (size_t i = 0; i < r->nrivals; i++)
+		join_beside(r, &r->rivals[i]);
+}
+
+void tm_run_rebind(struct tm_run *r, const struct tm_ruleset *rs)
+{
+	const struct tm_ruleset *old = r->rs;
+	int *packs[] = { &r->framework, &r->detected };
+	for (size_t k = 0; k < sizeof(packs) / sizeof(packs[0]); k++) {
+		int nf = -1;
+		const char *fw = *packs[k] >= 0 && old ? old->packs[*packs[k]].name : NULL;
+		for (size_t i = 0; fw && i < rs->npacks; i++)
+			if (strcmp(rs->packs[i].name, fw) == 0)
+				nf = (int)i;
+		*packs[k] = nf;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < r->nrivals; i++) {
+		struct tm_run *v = &r->rivals[i];
+		v->detected = -1;
+		tm_run_rebind(v, rs);
+		if (v->framework < 0 || v->framework == r->framework) {
+			tm_run_release(v);
+			continue;
+		}
+		r->rivals[kept++] = *v;
+	}
+	r->nrivals = kept;
+	r->rs = rs;
 }
 
 void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts)
@@ -570,6 +759,8 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	if (rule->rec == TM_REC_DETECT) {
 		if (r->framework < 0)
 			r->framework = (int)rule->pack;
+		if (r->detected < 0)
+			r->detected = (int)rule->pack;
 		if (r->m)
 			r->m->skip_detect = 1;
 		return 0;
@@ -607,9 +798,21 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			if (rule->fields[i].cap.kind != TM_CAP_PARAM || map_value(rule, &p, &n))
 				apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
 	}
+	/* job values kept for tm_run_settle's derivations */
+	if (f[TM_F_ACTUAL_SEQLEN] > 0) {
+		r->last_seqlen = f[TM_F_ACTUAL_SEQLEN];
+		r->last_seqlen_line = r->line;
+	}
+	if (f[TM_F_GRAD_ACCUM] > 0 && isnan(r->grad_accum)) {
+		r->grad_accum = f[TM_F_GRAD_ACCUM];
+		r->grad_accum_line = r->line;
+	}
 	switch (rule->rec) {
 	case TM_REC_STEP:
-		on_step(r, h, f, loss_nonfinite);
+		/* a logged rate of optimizer steps: its inverse is the interval's mean step time */
+		if (isnan(f[TM_F_STEP_TIME]) && f[TM_F_STEPS_PER_S] > 0)
+			f[TM_F_STEP_TIME] = 1.0 / f[TM_F_STEPS_PER_S];
+		on_step(r, r, h, f, loss_nonfinite);
 		break;
 	case TM_REC_PARAM:
 		if (key && val) {
@@ -660,6 +863,20 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 {
 	if (a->framework >= 0 && b->framework >= 0 && a->framework != b->framework)
 		return -1;
+	if (a->nrivals || b->nrivals)
+		return -1;                       /* two packs' steps: one pass decides (tm_run_settle) */
+	/* a detector fired in a's bytes: one pass would not have run b's (a's framework is b's,
+	 * checked above); else b's first detector is the file's first */
+	if (a->detected < 0)
+		a->detected = b->detected;
+	if (!isnan(b->last_seqlen)) {
+		a->last_seqlen = b->last_seqlen;
+		a->last_seqlen_line = b->last_seqlen_line + line_offset;
+	}
+	if (isnan(a->grad_accum) && !isnan(b->grad_accum)) {
+		a->grad_accum = b->grad_accum;
+		a->grad_accum_line = b->grad_accum_line + line_offset;
+	}
 	if (a->self_rank != -2 && b->self_rank != -2 && a->self_rank != b->self_rank)
 		return -1;
 	if (b->self_numbered && b->self_numbered != b->nsteps)

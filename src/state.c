@@ -496,6 +496,8 @@ void tm_state_apply_run(struct tm_saved *s, struct tm_run *run)
 		for (size_t i = 0; rs && i < rs->npacks; i++)
 			if (strcmp(rs->packs[i].name, s->framework) == 0)
 				run->framework = (int)i;
+	/* the saved framework stays decided (rival packs' records are not saved) */
+	run->detected = run->framework;
 	if (run->framework >= 0 && m)
 		m->skip_detect = 1;
 }

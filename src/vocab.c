@@ -17,7 +17,8 @@
 static const char *const field_names[TM_F_N] = {
 	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
-	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration",
+	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration", "bar_s_per_it", "bar_it_per_s", "bar_train",
+	"steps_per_s", "actual_seqlen", "grad_accum",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -42,6 +43,12 @@ static const struct tm_group_name group_names[] = {
 	{ "grad_norm", TM_F_GRAD_NORM, 0 },
 	{ "skipped_iters", TM_F_SKIPPED, 0 },
 	{ "nan_iters", TM_F_NAN_ITERS, 0 },
+	{ "bar_s_per_it", TM_F_BAR_S_PER_IT, 0 },
+	{ "bar_it_per_s", TM_F_BAR_IT_PER_S, 0 },
+	{ "bar_train", TM_F_BAR_TRAIN, 0 },
+	{ "steps_per_s", TM_F_STEPS_PER_S, 0 },
+	{ "actual_seqlen", TM_F_ACTUAL_SEQLEN, 0 },
+	{ "grad_accum", TM_F_GRAD_ACCUM, 0 },
 };
 
 /* Group names a phase rule may use. */
@@ -82,6 +89,7 @@ static const char *const event_names[TM_EV_N] = {
 static const char *const severity_names[] = { "info", "warning", "error", "critical" };
 
 const char *tm_field_name(enum tm_field f) { return f < TM_F_N ? field_names[f] : "?"; }
+int tm_field_is_job_value(enum tm_field f) { return f == TM_F_ACTUAL_SEQLEN || f == TM_F_GRAD_ACCUM; }
 const char *tm_param_name(enum tm_param p) { return p < TM_P_N ? param_names[p] : "?"; }
 const char *tm_event_kind_name(enum tm_event_kind k) { return k < TM_EV_N ? event_names[k] : "?"; }
 const char *tm_ev_severity_name(enum tm_ev_severity s) { return s <= TM_EVS_CRITICAL ? severity_names[s] : "?"; }

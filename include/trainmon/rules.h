@@ -33,6 +33,18 @@ enum tm_field {
 	TM_F_TOKENS_PER_S_PER_GPU, TM_F_SAMPLES_PER_S, TM_F_LR, TM_F_GRAD_NORM, TM_F_SKIPPED,
 	TM_F_NAN_ITERS,
 	TM_F_DURATION,        /* phase rules: seconds the phase took */
+	/* a progress bar's rate (tqdm: s/it or it/s; the bar's n is `step`, its total
+	 * `total_steps`) and whether its description names training (an empty group: the flag is
+	 * that it took part). Kept for the step-time-from-bars logic; run.c does not use them. */
+	TM_F_BAR_S_PER_IT, TM_F_BAR_IT_PER_S, TM_F_BAR_TRAIN,
+	/* optimizer steps per second as the framework logs it for its interval (mlx-lm It/sec,
+	 * OLMo batches_per_second): the step time is its inverse when no time is printed */
+	TM_F_STEPS_PER_S,
+	/* job values a line prints that no parameter holds as printed; the run keeps them to derive
+	 * parameters (tm_run_settle), and param rules may name them too (tm_field_is_job_value):
+	 * the sequence length of this step's samples (Megatron-DeepSpeed `actual seqlen`, the last
+	 * one counts: curriculum runs change it) and gradient accumulation steps (HF banner) */
+	TM_F_ACTUAL_SEQLEN, TM_F_GRAD_ACCUM,
 	TM_F_N
 };
 
@@ -57,6 +69,7 @@ enum tm_event_kind {
 enum tm_ev_severity { TM_EVS_INFO, TM_EVS_WARNING, TM_EVS_ERROR, TM_EVS_CRITICAL };
 
 const char *tm_field_name(enum tm_field f);
+int tm_field_is_job_value(enum tm_field f);            /* 1: param rules may capture it too */
 const char *tm_param_name(enum tm_param p);
 const char *tm_event_kind_name(enum tm_event_kind k);
 const char *tm_ev_severity_name(enum tm_ev_severity s);

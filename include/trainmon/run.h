@@ -89,7 +89,20 @@ struct tm_run {
 	struct tm_phase *phases;     /* owned, in log order, at most TM_RUN_PHASES_MAX */
 	size_t nphases, capphases;
 	uint64_t phases_dropped;     /* phase records not kept (over the cap) */
+	/* appended: the framework decided from the whole file (tm_run_settle, docs/rules.md) */
+	int detected;                /* pack of the first `detect:` that fired, -1 none */
+	struct tm_run *rivals;       /* owned, nrivals: the step records of packs other than
+					framework's, each in a run of its own (steps only) */
+	size_t nrivals;
+	/* appended: job values kept to derive parameters the log does not print (tm_run_settle) */
+	double last_seqlen;          /* the last `actual_seqlen` a line printed, NAN none */
+	uint64_t last_seqlen_line;
+	double grad_accum;           /* gradient accumulation steps as printed (first), NAN none */
+	uint64_t grad_accum_line;
+	unsigned derived;            /* bit 1 << param: that param was derived by tm_run_settle */
 };
+
+#define TM_RUN_RIVALS_MAX 4
 
 void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m);
 void tm_run_release(struct tm_run *r);
@@ -101,6 +114,19 @@ int tm_run_force_framework(struct tm_run *r, const char *pack);
 int tm_run_hit(void *ctx, const struct tm_hit *h);
 /* The record about to be matched: its line, rank label and time (NAN none). */
 void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts);
+
+/* Decides the framework from what the whole file said so far and makes its step records the
+ * run's: a detector's pack when it gave step records, else the pack whose step rules gave the
+ * most (ties: the first to give one). The other packs' values for the same step numbers fill
+ * what the winner's records lack (the figures kept beside it). A pure function of the counts, so
+ * calling it at any time (watch summarises often, analyze once) gives the same decision. It also
+ * derives the job values the log gives only indirectly (a printed value always wins): seq_len
+ * from the last `actual_seqlen`, else consumed tokens / consumed samples at the last step when
+ * that is a whole number; gpus from the HF banner's total batch / (per-device batch x
+ * gradient accumulation) when that is a whole number. */
+void tm_run_settle(struct tm_run *r);
+/* Points a run (and its rivals) at a reloaded ruleset, mapping packs by name. */
+void tm_run_rebind(struct tm_run *r, const struct tm_ruleset *rs);
 
 /* Appends a step record (contents unset) after the last and returns it; the caller keeps the
  * order (state.c restoring saved steps). */
