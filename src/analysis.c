@@ -35,40 +35,56 @@ static const struct tm_opt input_rows[] = {
 };
 #undef I
 
-const struct tm_opt *tm_analysis_opts(size_t *n)
+void tm_analysis_groups(struct tm_opt_group *g)
 {
-	*n = sizeof(input_rows) / sizeof(input_rows[0]);
-	return input_rows;
+	g[1] = (struct tm_opt_group){ input_rows, sizeof(input_rows) / sizeof(input_rows[0]), NULL };
+	g[2] = (struct tm_opt_group){ NULL, 0, "job" };
+	g[2].opts = tm_job_opts(&g[2].nopts);
+	g[3] = (struct tm_opt_group){ NULL, 0, "anomalies" };
+	g[3].opts = tm_anomaly_opts(&g[3].nopts);
 }
 
-void tm_analysis_input_init(struct tm_analysis_input *in)
-{
-	memset(in, 0, sizeof(*in));
-	in->line_max = TM_LINE_MAX_DEFAULT;
-}
-
-void tm_analysis_input_release(struct tm_analysis_input *in)
-{
-	tm_strv_release(&in->rules);
-}
-
-int tm_analysis_load_rules(struct tm_ruleset *rs, const struct tm_analysis_input *in, int status,
-			   const char *cmd, struct tm_diag *d, FILE *err)
+static int load_rules(struct tm_analysis_env *e, int status, const char *cmd, FILE *err)
 {
 	int sys = 0;
 	if (status == TM_EXIT_OK)
-		sys = tm_ruleset_load_all(rs, in->rules.v, in->rules.n, in->no_default, d) < 0;
-	if (status == TM_EXIT_OK && (d->errors || sys))
+		sys = tm_ruleset_load_all(&e->rs, e->in.rules.v, e->in.rules.n, e->in.no_default, &e->d) < 0;
+	if (status == TM_EXIT_OK && (e->d.errors || sys))
 		status = sys ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
-	if (status == TM_EXIT_OK && in->framework && !tm_pack_find(rs, in->framework)) {
+	if (status == TM_EXIT_OK && e->in.framework && !tm_pack_find(&e->rs, e->in.framework)) {
 		fprintf(err, "trainmon %s: --framework: no loaded pack is named '%s' (trainmon rules list)\n",
-			cmd, in->framework);
+			cmd, e->in.framework);
 		status = TM_EXIT_USAGE;
 	}
-	tm_diag_print(d, err);
+	tm_diag_print(&e->d, err);
 	if (status == TM_EXIT_OK)
-		tm_ruleset_finish(rs, d);
+		tm_ruleset_finish(&e->rs, &e->d);
 	return status;
+}
+
+int tm_analysis_env_setup(struct tm_analysis_env *e, struct tm_cli *cli, void *own, const char *cmd, FILE *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->in.line_max = TM_LINE_MAX_DEFAULT;
+	tm_job_init(&e->job);
+	tm_anomaly_cfg_init(&e->anomalies);
+	tm_diag_init(&e->d);
+	tm_ruleset_init(&e->rs);
+	char msg[320];
+	void *const dst[TM_ANALYSIS_NGROUPS] = { own, &e->in, &e->job, &e->anomalies };
+	int rc = tm_cli_apply(cli, dst, NULL, &e->d, msg, sizeof(msg));
+	if (rc == -EINVAL) {
+		fprintf(err, "trainmon %s: %s\n", cmd, msg);
+		return TM_EXIT_USAGE;
+	}
+	return load_rules(e, rc == 0 ? TM_EXIT_OK : rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT, cmd, err);
+}
+
+void tm_analysis_env_release(struct tm_analysis_env *e)
+{
+	tm_diag_release(&e->d);
+	tm_ruleset_release(&e->rs);
+	tm_strv_release(&e->in.rules);
 }
 
 /* Reads one file to its end; every message goes to err. Returns the feed, or NULL. */

@@ -5,7 +5,6 @@
  * one unreadable file is reported and the others still analysed; the exit status reports the
  * worst outcome.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +33,12 @@ static const struct tm_opt analyze_rows[] = {
 	  .choices = formats, .shortc = 'f', .help = "text (default), json or csv (the per-step series)" },
 };
 
-enum { NGROUPS = 4 };
+enum { NGROUPS = TM_ANALYSIS_NGROUPS };
 
 static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 {
 	groups[0] = (struct tm_opt_group){ analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), NULL };
-	groups[1] = (struct tm_opt_group){ NULL, 0, NULL };
-	groups[1].opts = tm_analysis_opts(&groups[1].nopts);
-	groups[2] = (struct tm_opt_group){ NULL, 0, "job" };
-	groups[2].opts = tm_job_opts(&groups[2].nopts);
-	groups[3] = (struct tm_opt_group){ NULL, 0, "anomalies" };
-	groups[3].opts = tm_anomaly_opts(&groups[3].nopts);
+	tm_analysis_groups(groups);
 	*spec = (struct tm_cmd_spec){
 		.name = "analyze",
 		.usage = "usage: trainmon analyze [OPTIONS] FILE...\n"
@@ -139,33 +133,10 @@ int cmd_analyze(int argc, char **argv)
 		return TM_EXIT_USAGE;
 	}
 	struct analyze_opts o = { .format = FORMAT_TEXT };
-	struct tm_analysis_input in;
-	struct tm_anomaly_cfg anomalies;
-	struct tm_job job;
-	struct tm_diag d;
-	tm_analysis_input_init(&in);
-	tm_job_init(&job);
-	tm_diag_init(&d);
-	int status = TM_EXIT_OK;
-	tm_anomaly_cfg_init(&anomalies);
-	void *const dst[NGROUPS] = { &o, &in, &job, &anomalies };
-	rc = tm_cli_apply(&cli, dst, NULL, &d, err, sizeof(err));
-	if (rc == -EINVAL) {
-		fprintf(stderr, "trainmon analyze: %s\n", err);
-		tm_diag_release(&d);
-		tm_analysis_input_release(&in);
-		tm_cli_release(&cli);
-		return TM_EXIT_USAGE;
-	}
-	if (rc)
-		status = rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
-	struct tm_ruleset rs;
-	tm_ruleset_init(&rs);
-	status = tm_analysis_load_rules(&rs, &in, status, "analyze", &d, stderr);
+	struct tm_analysis_env env;
+	int status = tm_analysis_env_setup(&env, &cli, &o, "analyze", stderr);
 	if (status != TM_EXIT_OK) {
-		tm_diag_release(&d);
-		tm_ruleset_release(&rs);
-		tm_analysis_input_release(&in);
+		tm_analysis_env_release(&env);
 		tm_cli_release(&cli);
 		return status;
 	}
@@ -180,8 +151,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 	/* files on a pool of threads (one file: its halves on two), reported in input order */
 	struct analyze_ctx cx = {
-		.cfg = { .cmd = "analyze", .rs = &rs, .job = &job, .in = &in, .anomalies = &anomalies,
-			 .split = cli.nargs == 1 },
+		.cfg = { .cmd = "analyze", .rs = &env.rs, .job = &env.job, .in = &env.in,
+			 .anomalies = &env.anomalies, .split = cli.nargs == 1 },
 		.o = &o, .paths = cli.args, .js = &js, .csv_header = 1 };
 	cx.res = tm_xcalloc(cli.nargs, sizeof(*cx.res));
 	tm_pool_run(cli.nargs, tm_pool_threads(8), 16, work, done, &cx);
@@ -192,9 +163,7 @@ int cmd_analyze(int argc, char **argv)
 		tm_json_end(&js, '}');
 		putchar('\n');
 	}
-	tm_diag_release(&d);
-	tm_ruleset_release(&rs);
-	tm_analysis_input_release(&in);
+	tm_analysis_env_release(&env);
 	tm_cli_release(&cli);
 	return failed ? TM_EXIT_SYSTEM : nothing ? TM_EXIT_INPUT : TM_EXIT_OK;
 }

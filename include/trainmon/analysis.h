@@ -21,7 +21,7 @@
 #include "trainmon/rules.h"
 #include "trainmon/summary.h"
 
-/* What the shared rows set (tm_analysis_opts); zero it, then tm_analysis_input_init. */
+/* What the shared rows set (tm_analysis_groups). */
 struct tm_analysis_input {
 	struct tm_strv rules;        /* --rules paths, borrowed from argv or the cli's store */
 	int no_default;              /* --no-default-rules */
@@ -29,12 +29,15 @@ struct tm_analysis_input {
 	const char *config;          /* --config, borrowed, or NULL */
 	size_t line_max;             /* bytes */
 };
-void tm_analysis_input_init(struct tm_analysis_input *in);
-void tm_analysis_input_release(struct tm_analysis_input *in);
 
-/* The shared rows ("Rules:" heading, --rules, --no-default-rules, --framework, --line-max,
- * --config, --help) over struct tm_analysis_input; static data, *n rows, flags only. */
-const struct tm_opt *tm_analysis_opts(size_t *n);
+/* The shared rows: a "Rules:" heading, --rules, --no-default-rules, --framework, --line-max,
+ * --config and --help, over struct tm_analysis_input (tm_analysis_groups). */
+
+/* The option groups every command over finished logs takes after its own (g[0]): g[1] the rows
+ * above (flags only), g[2] the job's (config section `job:`), g[3] the anomalies' (`anomalies:`);
+ * their destinations are struct tm_analysis_input, tm_job and tm_anomaly_cfg. */
+#define TM_ANALYSIS_NGROUPS 4
+void tm_analysis_groups(struct tm_opt_group *g);
 
 /* What every file of one command shares; read-only while files are analysed (on any thread). */
 struct tm_analysis_cfg {
@@ -46,13 +49,21 @@ struct tm_analysis_cfg {
 	int split;                              /* read a large file in two halves on two threads */
 };
 
-/* The setup before the first file, after tm_cli_apply: status is TM_EXIT_OK, or what the config's
- * errors already made it (nothing is loaded then). Loads the packs of in (and the installed ones)
- * into rs, which the caller has initialised, checks --framework, and prints the diagnostics in d
- * (the config's and the packs') to err. Returns a TM_EXIT_* status (cmd.h); on TM_EXIT_OK rs is
- * finished and ready. */
-int tm_analysis_load_rules(struct tm_ruleset *rs, const struct tm_analysis_input *in, int status,
-			   const char *cmd, struct tm_diag *d, FILE *err);
+/* What a command over finished logs sets up before its first file: its job, input options and
+ * anomaly settings (defaults, then --config, then the flags) and the rule packs, loaded. */
+struct tm_analysis_env {
+	struct tm_analysis_input in;
+	struct tm_job job;
+	struct tm_anomaly_cfg anomalies;
+	struct tm_ruleset rs;        /* finished and ready when setup returned TM_EXIT_OK */
+	struct tm_diag d;
+};
+/* Applies cli's config and flags (own: the destination of the command's group 0, see
+ * tm_analysis_groups), loads the packs and checks --framework; prints what goes wrong to err as
+ * "trainmon CMD: ..." and the diagnostics of the config and the packs. Returns a TM_EXIT_* status
+ * (cmd.h). Release e with tm_analysis_env_release in any case. */
+int tm_analysis_env_setup(struct tm_analysis_env *e, struct tm_cli *cli, void *own, const char *cmd, FILE *err);
+void tm_analysis_env_release(struct tm_analysis_env *e);
 
 /* One file's analysis. */
 struct tm_analysis {
