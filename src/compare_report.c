@@ -69,6 +69,13 @@ static void step_time_text(FILE *f, const struct tm_comparison *c)
 	fprintf(f, ", B - A %+.4g s [%+.4g, %+.4g]\n", st->diff + 0.0, st->diff_lo + 0.0, st->diff_hi + 0.0);
 	fprintf(f, "                (%.0f%% percentile bootstrap of the difference of medians, %u resamples, seed %llu)\n",
 		100 * c->boot.level, c->boot.resamples, (unsigned long long)c->boot.seed);
+	double ka = c->a->s.tokens_per_step.v, kb = c->b->s.tokens_per_step.v;
+	if (isfinite(ka) && isfinite(kb) && ka != kb) {
+		char x[64], y[64];
+		tm_fmt_si(x, sizeof(x), ka, "tokens");
+		tm_fmt_si(y, sizeof(y), kb, "tokens");
+		fprintf(f, "                the runs' steps differ (A %s, B %s): throughput compares them\n", x, y);
+	}
 }
 
 static void loss_text(FILE *f, const struct tm_cmp_loss *l)
@@ -117,7 +124,7 @@ static void values_text(FILE *f, const struct tm_comparison *c)
 		snprintf(name, sizeof(name), "%s%s", v->printed ? "log " : "", v->name);
 		value_text(x, sizeof(x), v, 0);
 		value_text(y, sizeof(y), v, 1);
-		fprintf(f, "    %-22s A %s\n    %-22s B %s\n", name, x, "", y);
+		fprintf(f, "    %-22s A %s, B %s\n", name, x, y);
 	}
 }
 
