@@ -120,7 +120,7 @@ static void values_text(FILE *f, const struct tm_comparison *c)
 		const struct tm_cmp_value *v = &c->values[i];
 		if (!v->differs)
 			continue;
-		char name[64], x[128], y[128];
+		char name[64], x[400], y[400];
 		snprintf(name, sizeof(name), "%s%s", v->printed ? "log " : "", v->name);
 		value_text(x, sizeof(x), v, 0);
 		value_text(y, sizeof(y), v, 1);
