@@ -2,8 +2,8 @@
  *
  * Both files go through analysis.h, the path analyze takes, under the same job options (flags and
  * --config apply to both sides), on two threads; compare.h turns the two analyses into the
- * differences, compare_report.c renders them as text or JSON. The exit status is analyze's: 3 when
- * a file cannot be read, 1 when one has nothing to report.
+ * differences, compare_report.c renders them as text or JSON, compare_html.c as a page. The exit
+ * status is analyze's: 3 when a file cannot be read, 1 when one has nothing to report.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,14 +19,14 @@
 #include "trainmon/report.h"
 #include "banned.h"
 
-enum { FORMAT_TEXT, FORMAT_JSON };
+enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML };
 
 struct compare_opts {
 	int format;                  /* FORMAT_* */
 	struct tm_boot_cfg boot;
 };
 
-static const char *const formats[] = { "text", "json", NULL };
+static const char *const formats[] = { "text", "json", "html", NULL };
 
 static int set_seed(void *base, const struct tm_opt *o, const char *arg, enum tm_src_kind src, char *err,
 		    size_t errlen)
@@ -47,7 +47,7 @@ static int set_seed(void *base, const struct tm_opt *o, const char *arg, enum tm
 static const struct tm_opt compare_rows[] = {
 	{ .kind = TM_OPT_HEADING, .help = "Output:" },
 	{ .kind = TM_OPT_CHOICE, .name = "format", .arg = "F", .off = C(format), .choices = formats, .shortc = 'f',
-	  .help = "text (default) or json" },
+	  .help = "text (default), json, or html (one self-contained page: the text\nand A and B overlaid on SVG charts)" },
 	{ .kind = TM_OPT_HEADING, .help = "Step-time interval:" },
 	{ .kind = TM_OPT_UINT, .name = "resamples", .arg = "N", .off = C(boot.resamples), .min = 100, .max = 1e6,
 	  .help = "bootstrap replications (default 2000)" },
@@ -114,6 +114,8 @@ static int compare_files(struct compare_ctx *cx, const struct compare_opts *o)
 	tm_compare(&c, a, b, &o->boot);
 	if (o->format == FORMAT_TEXT) {
 		tm_compare_text(stdout, &c);
+	} else if (o->format == FORMAT_HTML) {
+		tm_compare_html(stdout, &c);
 	} else {
 		struct tm_json js;
 		tm_json_init(&js, stdout, 1);

@@ -80,7 +80,9 @@ size_t tm_compare_steady_times(const struct tm_run *r, const struct tm_summary *
 size_t tm_compare_loss_points(const struct tm_run *r, const struct tm_summary *s, double *tokens, double *loss,
 			      const char **missing);
 
-/* Text and JSON renderings (compare_report.c). */
+/* Text and JSON renderings (compare_report.c), and one self-contained HTML page with the text
+ * and A and B overlaid on inline SVG charts (compare_html.c). */
+void tm_compare_html(FILE *f, const struct tm_comparison *c);
 void tm_compare_text(FILE *f, const struct tm_comparison *c);
 /* The comparison's keys inside an object the caller opened. */
 void tm_compare_json(struct tm_json *j, const struct tm_comparison *c);

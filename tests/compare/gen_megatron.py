@@ -2,12 +2,13 @@
 """gen_megatron.py: writes a Megatron-LM log whose loss is one function of the tokens consumed.
 
 usage: gen_megatron.py --global-batch B --iters N [--loss-offset X] [--step-ms MS] [--seed S] [--job ID]
+                       [--log-interval K] [--spike-at STEP --spike-factor F]
 
 The loss printed at each logged iteration is 2 + 8 * exp(-tokens / 2e8) + offset, where tokens =
 consumed samples * 2048, so two runs with different global batch sizes have the same loss at the
 same tokens and different losses at the same step number. The step time is step-ms (default 1040
 for B = 512, scaled by B / 512) with +-1 % noise from a seeded generator: the output depends only
-on the arguments. The format is Megatron's (arguments dump, iteration lines, Slurm prologue).
+on the arguments. --spike-at makes that one logged step F times slower. The format is Megatron's (arguments dump, iteration lines, Slurm prologue).
 """
 import argparse
 import calendar
@@ -24,6 +25,8 @@ ap.add_argument("--step-ms", type=float, default=None)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--job", default="5550001")
 ap.add_argument("--log-interval", type=int, default=10)
+ap.add_argument("--spike-at", type=int, default=-1)
+ap.add_argument("--spike-factor", type=float, default=1.0)
 a = ap.parse_args()
 
 gbs, seq, interval = a.global_batch, 2048, a.log_interval
@@ -51,6 +54,8 @@ for it in range(interval, a.iters + 1, interval):
     tokens = consumed * seq
     loss = 2.0 + 8.0 * math.exp(-tokens / 2e8) + a.loss_offset
     ms = step_ms * (1 + rng.uniform(-0.01, 0.01))
+    if it == a.spike_at:
+        ms *= a.spike_factor
     t += ms * interval / 1000
     out.write(" [%s] iteration %8d/%8d | consumed samples: %12d | elapsed time per iteration (ms): %.1f | "
               "learning rate: 1.500000E-04 | global batch size: %5d | lm loss: %E | loss scale: 1.0 | "

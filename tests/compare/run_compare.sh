@@ -7,7 +7,9 @@
 #  3. two runs with the same loss per token and global batch 256 vs 512 (gen_megatron.py): loss
 #     difference 0 at aligned tokens, while the same losses aligned by step number differ by far
 #     more (so the check can fail); a run whose loss is 0.05 higher per token shows +0.05;
-#  4. the interval is a function of the seed: same seed, same JSON; usage and I/O exit statuses.
+#  4. the interval is a function of the seed: same seed, same JSON; usage and I/O exit statuses;
+#  5. --format html: a strict, self-contained page holding the text output and two SVG charts, a
+#     30000-step run drawn with at most 2000 points and its one slow step still on the chart.
 # Usage: TRAINMON=path/to/trainmon run_compare.sh SOURCE_DIR
 set -euo pipefail
 src=${1:?usage: run_compare.sh SOURCE_DIR}
@@ -88,6 +90,22 @@ PY
 tm compare --format json "$tmp/b256.out" "$tmp/b512w.out" >"$tmp/worse.json"
 check "$tmp/worse.json" 'abs(c["loss"]["mean_diff"] - 0.05) < 1e-6' 'abs(c["loss"]["max_abs_diff"] - 0.05) < 1e-6'
 echo "ok: batch 256 against 512: loss difference 0 at aligned tokens; a 0.05 offset shows as +0.05"
+
+# 5. HTML: one self-contained page, the text and two overlaid charts; a long run downsampled with
+#    its spike kept
+tm compare --format html "$tmp/b256.out" "$tmp/b512.out" >"$tmp/batch.html"
+python3 "$here/check_html.py" "$tmp/batch.html" 2 >"$tmp/html.out" || fail "batch.html: $(cat "$tmp/html.out")"
+grep -qx 'Step time by step: 80 points A, 40 points B' "$tmp/html.out" || fail "batch.html: $(cat "$tmp/html.out")"
+tm compare "$tmp/b256.out" "$tmp/b512.out" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' >"$tmp/batch.txt"
+python3 -c 'import re, sys; p = open(sys.argv[1]).read(); t = open(sys.argv[2]).read()
+sys.exit(re.search(r"<pre>(.*?)</pre>", p, re.S).group(1) != t)' "$tmp/batch.html" "$tmp/batch.txt" \
+	|| fail "the page's text is not the text output"
+python3 "$here/gen_megatron.py" --global-batch 512 --iters 30000 --log-interval 1 --seed 4 \
+	--spike-at 17777 --spike-factor 3 >"$tmp/long.out"
+tm compare --format html "$tmp/long.out" "$tmp/b512.out" >"$tmp/long.html"
+python3 "$here/check_html.py" "$tmp/long.html" 2 2.5 >"$tmp/html.out" || fail "long.html: $(cat "$tmp/html.out")"
+[ "$(stat -c %s "$tmp/long.html")" -lt 300000 ] || fail "long.html is $(stat -c %s "$tmp/long.html") bytes"
+echo "ok: HTML: strict, self-contained, the text output inside; 30000 steps drawn with at most 2000 points, spike kept"
 
 # 4. determinism, options, exit statuses
 tm compare --gpu a100 --format json "$a" "$tmp/slow.out" | cmp -s - "$tmp/slow.json" || fail "two runs with the default seed differ"
