@@ -1,8 +1,9 @@
-/* bootstrap.c: xoshiro256** seeded by splitmix64, quickselect medians, and the percentile
- * bootstrap of a difference of medians (see bootstrap.h; docs/formulas.md §8.1).
+/* bootstrap.c: xoshiro256** seeded by splitmix64, and the percentile bootstrap of a difference of
+ * medians (see bootstrap.h; docs/formulas.md §8.1).
  *
- * Each replication draws n_a indices into a and n_b into b with replacement, takes both medians by
- * quickselect (O(n), no sort) and keeps median(b*) - median(a*) and median(b*)/median(a*) - 1; the
+ * Each replication draws the median of a resample of a and of b directly from the distribution of
+ * uniform order statistics (a Beta variate through two Gamma variates, Marsaglia & Tsang 2000,
+ * normals by Box-Muller) and keeps median(b*) - median(a*) and median(b*)/median(a*) - 1; the
  * interval is the (1-level)/2 and (1+level)/2 quantiles of the B values. The generator lives in
  * the caller's struct: no global state, so the result depends only on the inputs and the seed.
  */
@@ -50,57 +51,54 @@ uint64_t tm_rng_next(struct tm_rng *g)
 	return r;
 }
 
-uint64_t tm_rng_below(struct tm_rng *g, uint64_t n)
+double tm_rng_uniform(struct tm_rng *g)
 {
-	/* the draws at or above the largest multiple of n are rejected, so x % n is uniform */
-	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
-	do
-		x = tm_rng_next(g);
-	while (x >= limit);
-	return x % n;
+	return ((double)(tm_rng_next(g) >> 11) + 0.5) / 9007199254740992.0;    /* (k + 1/2) / 2^53 */
 }
 
-/* The k-th smallest of v[0..n) (0-based), partially ordering v so that v[0..k) <= v[k] <= v[k+1..n)
- * (Hoare's FIND, 1961). */
-static double select_k(double *v, size_t n, size_t k)
+static double normal(struct tm_rng *g)
 {
-	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-	while (lo < hi) {
-		double pivot = v[lo + (hi - lo) / 2];
-		ptrdiff_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				double t = v[i];
-				v[i++] = v[j];
-				v[j--] = t;
-			}
-		}
-		if (kk <= j)
-			hi = j;
-		else if (kk >= i)
-			lo = i;
-		else
-			break;           /* v[j+1..i) all equal the pivot, k among them */
+	/* Box & Muller 1958, one of the pair */
+	return sqrt(-2 * log(tm_rng_uniform(g))) * cos(2 * M_PI * tm_rng_uniform(g));
+}
+
+double tm_rng_gamma(struct tm_rng *g, double shape)
+{
+	/* Marsaglia & Tsang 2000, "A simple method for generating gamma variables", shape >= 1 */
+	double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
+	for (;;) {
+		double x = normal(g), v = 1 + c * x;
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		double u = tm_rng_uniform(g);
+		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+			return d * v;
 	}
-	return v[k];
 }
 
-double tm_median_select(double *v, size_t n)
+static size_t index_of(double u, size_t n)
 {
-	if (n == 0)
-		return NAN;
+	size_t i = (size_t)(u * (double)n);
+	return i < n ? i : n - 1;
+}
+
+double tm_boot_resample_median(struct tm_rng *g, const double *sorted, size_t n)
+{
+	/* the k-th smallest of n uniforms is Beta(k, n-k+1) = X / (X + Y), X ~ Gamma(k), Y ~ Gamma(n-k+1)
+	 * (David & Nagaraja 2003, Order Statistics, §2.2); resample index i = floor(n*U_i) is monotone
+	 * in U_i, so the k-th smallest resampled value is sorted[floor(n*U_(k))] */
+	size_t k = (n + 1) / 2;                          /* 1-based: the lower middle */
+	double x = tm_rng_gamma(g, (double)k), y = tm_rng_gamma(g, (double)(n - k + 1));
+	double u = x / (x + y);
+	double lo = sorted[index_of(u, n)];
 	if (n % 2)
-		return select_k(v, n, n / 2);
-	double lo = select_k(v, n, n / 2 - 1);
-	double hi = v[n / 2];
-	for (size_t i = n / 2 + 1; i < n; i++)
-		if (v[i] < hi)
-			hi = v[i];
-	return lo + (hi - lo) * 0.5;
+		return lo;
+	/* given U_(k) = u, the other n-k uniforms are uniform on (u, 1) (§2.5): the next order
+	 * statistic is their minimum, u + (1-u) * (1 - V^(1/(n-k))) */
+	double v = tm_rng_uniform(g);
+	double u2 = u + (1 - u) * -expm1(log(v) / (double)(n - k));
+	return lo + (sorted[index_of(u2, n)] - lo) * 0.5;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -109,33 +107,28 @@ static int cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-static double median_of_copy(const double *v, size_t n, double *buf)
+static double *sorted_copy(const double *v, size_t n)
 {
-	memcpy(buf, v, n * sizeof(*v));
-	return tm_median_select(buf, n);
-}
-
-static double resampled_median(struct tm_rng *g, const double *v, size_t n, double *buf)
-{
-	for (size_t i = 0; i < n; i++)
-		buf[i] = v[tm_rng_below(g, n)];
-	return tm_median_select(buf, n);
+	double *s = tm_xmalloc((n ? n : 1) * sizeof(*s));
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return s;
 }
 
 void tm_boot_median_diff(const double *a, size_t na, const double *b, size_t nb, const struct tm_boot_cfg *c,
 			 struct tm_boot_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	size_t nbuf = na > nb ? na : nb;
-	double *buf = tm_xmalloc((nbuf ? nbuf : 1) * sizeof(*buf));
-	out->med_a = median_of_copy(a, na, buf);
-	out->med_b = median_of_copy(b, nb, buf);
+	double *sa = sorted_copy(a, na), *sb = sorted_copy(b, nb);
+	out->med_a = tm_quantile(sa, na, 0.5);
+	out->med_b = tm_quantile(sb, nb, 0.5);
 	out->diff = out->med_b - out->med_a;
 	out->rel = out->med_a != 0 ? out->med_b / out->med_a - 1 : NAN;
 	out->diff_lo = out->diff_hi = out->rel_lo = out->rel_hi = NAN;
 	out->resamples = c->resamples;
 	if (na == 0 || nb == 0 || c->resamples == 0) {
-		free(buf);
+		free(sa);
+		free(sb);
 		return;
 	}
 	double *d = tm_xmalloc(c->resamples * sizeof(*d));
@@ -144,8 +137,8 @@ void tm_boot_median_diff(const double *a, size_t na, const double *b, size_t nb,
 	tm_rng_seed(&g, c->seed);
 	size_t nrel = 0;
 	for (unsigned i = 0; i < c->resamples; i++) {
-		double ma = resampled_median(&g, a, na, buf);
-		double mb = resampled_median(&g, b, nb, buf);
+		double ma = tm_boot_resample_median(&g, sa, na);
+		double mb = tm_boot_resample_median(&g, sb, nb);
 		d[i] = mb - ma;
 		if (ma != 0)
 			r[nrel++] = mb / ma - 1;
@@ -161,5 +154,6 @@ void tm_boot_median_diff(const double *a, size_t na, const double *b, size_t nb,
 	}
 	free(d);
 	free(r);
-	free(buf);
+	free(sa);
+	free(sb);
 }

@@ -50,7 +50,7 @@ static const struct tm_opt compare_rows[] = {
 	  .help = "text (default), json, or html (one self-contained page: the text\nand A and B overlaid on SVG charts)" },
 	{ .kind = TM_OPT_HEADING, .help = "Step-time interval:" },
 	{ .kind = TM_OPT_UINT, .name = "resamples", .arg = "N", .off = C(boot.resamples), .min = 100, .max = 1e6,
-	  .help = "bootstrap replications (default 2000)" },
+	  .help = "bootstrap replications (default 10000)" },
 	{ .kind = TM_OPT_CUSTOM, .name = "seed", .arg = "N", .set = set_seed,
 	  .help = "the bootstrap's random seed (default 20260101): the same seed gives\nthe same interval" },
 	{ .kind = TM_OPT_NUM, .name = "confidence", .arg = "LEVEL", .off = C(boot.level), .min = 0.5, .max = 1,

@@ -105,6 +105,12 @@ static void compare_loss(struct tm_cmp_loss *l, const struct tm_analysis *a, con
 		l->missing = !l->na ? ma : mb;
 		goto out;
 	}
+	for (size_t i = 1; i < l->na || i < l->nb; i++)
+		if ((i < l->na && xa[i] < xa[i - 1]) || (i < l->nb && xb[i] < xb[i - 1])) {
+			/* consumed samples that go back (a restart that reset them): no one token axis */
+			l->missing = "tokens consumed that only grow (the log's consumed samples go back)";
+			goto out;
+		}
 	l->tokens_lo = fmax(xa[0], xb[0]);
 	l->tokens_hi = fmin(xa[l->na - 1], xb[l->nb - 1]);
 	if (!(l->tokens_lo <= l->tokens_hi)) {

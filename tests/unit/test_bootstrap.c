@@ -1,11 +1,13 @@
-/* test_bootstrap.c: the seeded generator, quickselect medians and the percentile bootstrap of a
- * difference of medians (src/bootstrap.c, docs/formulas.md §8.1).
+/* test_bootstrap.c: the seeded generator, the resample median drawn from order statistics, and
+ * the percentile bootstrap of a difference of medians (src/bootstrap.c, docs/formulas.md §8.1).
  *
  * The generator's first outputs are pinned (splitmix64's known first value for seed 0, and
  * xoshiro256** values from an independent Python implementation), so an interval never changes
- * silently between builds. The bootstrap's coverage is measured by simulation: intervals for two
- * samples of one distribution shifted by a known amount must contain the true difference about as
- * often as the confidence level says.
+ * silently between builds. The direct draw of a resample's median must have the distribution of
+ * the median of n values drawn with replacement: exactly (binomial sums) for odd n, and against
+ * brute-force resampling for even n. The bootstrap's coverage is measured by simulation:
+ * intervals for two samples of one distribution shifted by a known amount must contain the true
+ * difference about as often as the confidence level says.
  */
 #include <stdint.h>
 
@@ -19,12 +21,12 @@ static int cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* a step time around 1 s: a sum of three uniforms (skewed a little by a square) */
+/* a step time around 1 s: a sum of three uniforms, squared (a little skewed) */
 static double draw(struct tm_rng *g)
 {
 	double u = 0;
 	for (int i = 0; i < 3; i++)
-		u += (double)(tm_rng_next(g) >> 11) / 9007199254740992.0;
+		u += tm_rng_uniform(g);
 	return 1 + 0.01 * u * u;
 }
 
@@ -41,34 +43,57 @@ int main(void)
 	TM_CHECK(&st, tm_rng_next(&g) == 0xae12aadc7d2056a3u);
 	TM_CHECK(&st, tm_rng_next(&g) == 0x007b518906d1df4fu);
 
-	/* below(n): in range, and every value of a small range drawn about equally often */
-	size_t hist[7] = { 0 };
-	int out_of_range = 0;
-	for (int i = 0; i < 70000; i++) {
-		uint64_t v = tm_rng_below(&g, 7);
-		if (v >= 7)
-			out_of_range++;
-		else
-			hist[v]++;
+	/* uniform in (0, 1) with mean 1/2; Gamma(4) has mean 4 and variance 4 */
+	double sum = 0, sq = 0, mn = 1, mx = 0;
+	for (int i = 0; i < 100000; i++) {
+		double u = tm_rng_uniform(&g);
+		sum += u;
+		mn = fmin(mn, u), mx = fmax(mx, u);
 	}
-	TM_CHECK(&st, out_of_range == 0);
-	for (int i = 0; i < 7; i++)
-		TM_NEAR(&st, (double)hist[i], 10000, 0.05);
-	TM_CHECK(&st, tm_rng_below(&g, 1) == 0);
+	TM_CHECK(&st, mn > 0 && mx < 1);
+	TM_NEAR(&st, sum / 100000, 0.5, 0.005);
+	sum = 0;
+	for (int i = 0; i < 100000; i++) {
+		double x = tm_rng_gamma(&g, 4);
+		sum += x, sq += x * x;
+	}
+	TM_NEAR(&st, sum / 100000, 4, 0.01);
+	TM_NEAR(&st, sq / 100000 - (sum / 100000) * (sum / 100000), 4, 0.03);
 
-	/* quickselect median == sorted median, for every size 1..120, with many ties */
-	double v[120], w[120];
-	int bad = 0;
-	for (size_t n = 1; n <= 120; n++)
-		for (int rep = 0; rep < 20; rep++) {
-			for (size_t i = 0; i < n; i++)
-				v[i] = w[i] = (double)tm_rng_below(&g, rep % 2 ? 5 : 1000);
-			qsort(w, n, sizeof(*w), cmp);
-			if (tm_median_select(v, n) != tm_quantile(w, n, 0.5))
-				bad++;
+	/* odd n = 7: P(resample median <= v[j]) = P(at least 4 of 7 draws <= v[j]), p = (j+1)/7 */
+	const double v7[7] = { 1, 2, 3, 4, 5, 6, 7 };
+	size_t hist7[7] = { 0 };
+	const int draws = 200000;
+	for (int i = 0; i < draws; i++)
+		hist7[(size_t)tm_boot_resample_median(&g, v7, 7) - 1]++;
+	double cum = 0;
+	for (int j = 0; j < 7; j++) {
+		double p = (j + 1) / 7.0, exact = 0, binom = 1;    /* binom = C(7, i) */
+		for (int i = 0; i <= 7; i++) {
+			if (i >= 4)
+				exact += binom * pow(p, i) * pow(1 - p, 7 - i);
+			binom = binom * (7 - i) / (i + 1);
 		}
-	TM_CHECK(&st, bad == 0);
-	TM_CHECK(&st, isnan(tm_median_select(v, 0)));
+		cum += (double)hist7[j] / draws;
+		TM_CHECK(&st, fabs(cum - exact) < 0.005);       /* sd of a frequency <= 0.0011 */
+	}
+	/* even n = 6: against brute force (six indices drawn, sorted, the middle two averaged) */
+	const double v6[6] = { 1, 2, 4, 8, 16, 32 };
+	double direct[64] = { 0 }, brute[64] = { 0 };          /* indexed by 2 * median - 1 */
+	for (int i = 0; i < draws; i++) {
+		direct[(size_t)(2 * tm_boot_resample_median(&g, v6, 6)) - 1] += 1.0 / draws;
+		double r[6];
+		for (int k = 0; k < 6; k++)
+			r[k] = v6[(size_t)(tm_rng_uniform(&g) * 6)];
+		qsort(r, 6, sizeof(*r), cmp);
+		brute[(size_t)(r[2] + r[3]) - 1] += 1.0 / draws;
+	}
+	double worst = 0;
+	for (int i = 0; i < 64; i++)
+		worst = fmax(worst, fabs(direct[i] - brute[i]));
+	TM_CHECK(&st, worst < 0.006);
+	const double one[1] = { 3.5 };
+	TM_CHECK(&st, tm_boot_resample_median(&g, one, 1) == 3.5);
 
 	/* a sample against itself: point 0, interval around it; against itself x 1.1: +10 % */
 	double a[60], b[60];
@@ -94,7 +119,7 @@ int main(void)
 	 * so the true difference of medians is exactly 0.002: a 90 % interval must hold it in about
 	 * 90 % of them (binomial sd 1.5 %; the percentile interval of a median is a little off its
 	 * level at small n, Efron & Tibshirani 1993 ch. 13, hence the band 85-97.5 %) */
-	c = (struct tm_boot_cfg){ .resamples = 400, .seed = 7, .level = 0.90 };
+	c = (struct tm_boot_cfg){ .resamples = 1000, .seed = 7, .level = 0.90 };
 	int covered = 0;
 	double x[40], y[50];
 	for (int t = 0; t < 400; t++) {
