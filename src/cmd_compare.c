@@ -35,8 +35,9 @@ static int set_seed(void *base, const struct tm_opt *o, const char *arg, enum tm
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-') {
-		snprintf(err, errlen, "--%s: '%s' is not an unsigned 64-bit integer", o->name, arg);
+	if (errno || end == arg || *end || arg[0] == '-' || v > (1ull << 53)) {
+		/* 2^53 at most: JSON numbers (doubles) then carry the seed exactly */
+		snprintf(err, errlen, "--%s: '%s' is not an integer from 0 to 2^53", o->name, arg);
 		return -1;
 	}
 	((struct compare_opts *)base)->boot.seed = (uint64_t)v;
@@ -52,7 +53,7 @@ static const struct tm_opt compare_rows[] = {
 	{ .kind = TM_OPT_UINT, .name = "resamples", .arg = "N", .off = C(boot.resamples), .min = 100, .max = 1e6,
 	  .help = "bootstrap replications (default 10000)" },
 	{ .kind = TM_OPT_CUSTOM, .name = "seed", .arg = "N", .set = set_seed,
-	  .help = "the bootstrap's random seed (default 20260101): the same seed gives\nthe same interval" },
+	  .help = "the bootstrap's random seed, 0 to 2^53 (default 20260101): the same\nseed gives the same interval" },
 	{ .kind = TM_OPT_NUM, .name = "confidence", .arg = "LEVEL", .off = C(boot.level), .min = 0.5, .max = 1,
 	  .flags = TM_OPTF_BELOW_MAX, .expect = "a level from 0.5 to below 1 (e.g. 0.95)",
 	  .help = "two-sided confidence level of the interval (default 0.95)" },
@@ -156,6 +157,11 @@ int cmd_compare(int argc, char **argv)
 	if (cli.nargs != 2) {
 		fprintf(stderr, "trainmon compare: needs two log files, A and B, not %zu (see trainmon help compare)\n",
 			cli.nargs);
+		tm_cli_release(&cli);
+		return TM_EXIT_USAGE;
+	}
+	if (strcmp(cli.args[0], "-") == 0 && strcmp(cli.args[1], "-") == 0) {
+		fprintf(stderr, "trainmon compare: A and B cannot both be standard input\n");
 		tm_cli_release(&cli);
 		return TM_EXIT_USAGE;
 	}

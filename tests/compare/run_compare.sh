@@ -122,8 +122,12 @@ tm compare "$a" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q 'needs two log files' "$tmp/err" || fail "one file: exit $rc, $(cat "$tmp/err")"
 tm compare "$a" "$tmp/nonexistent.out" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 3 ] && grep -q 'nonexistent.out: No such file' "$tmp/err" || fail "missing file: exit $rc, $(cat "$tmp/err")"
-tm compare --seed -1 "$a" "$a" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc = 2 ] || fail "--seed -1: exit $rc"
+for bad in -1 9007199254740993 1x; do
+	tm compare --seed "$bad" "$a" "$a" >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc = 2 ] && grep -q "is not an integer from 0 to 2^53" "$tmp/err" || fail "--seed $bad: exit $rc, $(cat "$tmp/err")"
+done
+tm compare - - </dev/null >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] || fail "A and B both standard input: exit $rc"
 printf 'nothing here\n' >"$tmp/empty.out"
 tm compare "$a" "$tmp/empty.out" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] || fail "a log with nothing: exit $rc"
