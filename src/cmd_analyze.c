@@ -1,22 +1,18 @@
 /* cmd_analyze.c: `trainmon analyze FILE...`: a summary per finished (or growing) log.
  *
- * Each file goes through the shared engine (engine.h) to EOF, then summary.h computes its numbers
- * under the job given by flags and --config. Files are independent: one unreadable file is
- * reported and the others still analysed; the exit status reports the worst outcome.
+ * Each file goes through analysis.h (the engine to EOF, then summary.h's numbers under the job
+ * given by flags and --config, and the anomalies), on a pool of threads. Files are independent:
+ * one unreadable file is reported and the others still analysed; the exit status reports the
+ * worst outcome.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "trainmon/analysis.h"
 #include "trainmon/chain.h"
 #include "trainmon/cmd.h"
-#include "trainmon/engine.h"
 #include "trainmon/job.h"
 #include "trainmon/opt.h"
 #include "trainmon/pool.h"
@@ -28,12 +24,6 @@ enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
 struct analyze_opts {
 	int format;                 /* FORMAT_* */
-	struct tm_strv rules;       /* --rules paths, borrowed from argv */
-	int no_default;
-	const char *framework;      /* borrowed or NULL */
-	const char *config;         /* borrowed or NULL */
-	size_t line_max;            /* bytes */
-	struct tm_anomaly_cfg anomalies;
 	const char *chain;          /* --chain NAME: every file one chain; borrowed or NULL */
 	const char *chain_by;       /* --chain-by REGEX over the file names; borrowed or NULL */
 	const char *chain_param;    /* --chain-param NAME: a string parameter; borrowed or NULL */
@@ -61,35 +51,22 @@ static const struct tm_opt analyze_rows[] = {
 	  .help = "files whose logs print the same value of this parameter (save_dir, chain_key) are one run" },
 	{ .kind = TM_OPT_NUM, .name = "stall", .arg = "SECONDS", .off = A(stall_s), .min = 0, .max = 1e9,
 	  .expect = "seconds from 0", .help = "a time with no step longer than this is a stall in the ledger (default 300)" },
-	{ .kind = TM_OPT_HEADING, .help = "Rules:" },
-	{ .kind = TM_OPT_LIST, .name = "rules", .arg = "PATH", .off = A(rules),
-	  .help = "extra rule pack file or directory (repeatable)" },
-	{ .kind = TM_OPT_BOOL, .name = "no-default-rules", .off = A(no_default),
-	  .help = "do not load the installed packs" },
-	{ .kind = TM_OPT_STR, .name = "framework", .arg = "NAME", .off = A(framework),
-	  .help = "take steps from this pack only (default: detected per file)" },
-	{ .kind = TM_OPT_SIZE, .name = "line-max", .arg = "BYTES", .off = A(line_max), .min = 256, .max = 64e6,
-	  .expect = "a size from 256 to 64M", .help = "longer lines are cut and counted (default 65536)" },
-	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = A(config),
-	  .help = "YAML file whose `job:` mapping sets the job options below" },
-	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
 };
 #undef A
+
+enum { NGROUPS = TM_ANALYSIS_NGROUPS };
 
 static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 {
 	groups[0] = (struct tm_opt_group){ analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), NULL };
-	groups[1] = (struct tm_opt_group){ NULL, 0, "job" };
-	groups[1].opts = tm_job_opts(&groups[1].nopts);
-	groups[2] = (struct tm_opt_group){ NULL, 0, "anomalies" };
-	groups[2].opts = tm_anomaly_opts(&groups[2].nopts);
+	tm_analysis_groups(groups);
 	*spec = (struct tm_cmd_spec){
 		.name = "analyze",
 		.usage = "usage: trainmon analyze [OPTIONS] FILE...\n"
 			 "Summarise training logs (\"-\" reads standard input): step time, tokens/s, model FLOPs,\n"
 			 "MFU, tokens done and the time left to a token target, plus the failure events found.\n",
 		.groups = groups,
-		.ngroups = 3,
+		.ngroups = NGROUPS,
 		.epilog = "Exit status: 0 ok, 1 invalid input (a rule pack, the config, or a log with nothing to\n"
 			  "report), 2 usage, 3 a file could not be read.\n",
 	};
@@ -97,108 +74,32 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 
 /* One file's analysis, made on a pool thread and rendered on the main thread in input order. */
 struct file_result {
-	struct tm_feed *f;           /* owned, NULL when the file could not be read */
-	struct tm_summary s;         /* borrows from f */
-	struct tm_anomalies an;
+	struct tm_analysis a;
 	char *msgs;                  /* owned: what it has to say on stderr */
 	size_t msglen;
-	int failed, nothing;
 };
 
 struct analyze_ctx {                 /* what every file shares; read-only while the pool runs */
 	struct tm_segment *segs;     /* owned: the chain segments of the files reported so far */
 	size_t nsegs, npaths;
 	int chain_param;             /* TM_P_* or -1 */
-	const struct tm_ruleset *rs;
-	const struct tm_job *job;
+	struct tm_analysis_cfg cfg;
 	const struct analyze_opts *o;
 	char **paths;                /* borrowed from argv */
 	struct file_result *res;     /* owned array, one per path */
-	int split;                   /* large files in two halves (only when there is one file) */
 	struct tm_json *js;          /* the main thread's output */
 	int csv_header, failed, nothing;
 };
-
-/* Reads one file to its end; every message goes to err. Returns the feed, or NULL. */
-static struct tm_feed *read_file(const struct analyze_ctx *cx, const char *path, FILE *err)
-{
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(err, "trainmon analyze: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		memset(&st, 0, sizeof(st));
-	if (S_ISDIR(st.st_mode)) {
-		fprintf(err, "trainmon analyze: %s: is a directory\n", path);
-		close(fd);
-		return NULL;
-	}
-	struct tm_feed *f = tm_xcalloc(1, sizeof(*f));
-	tm_feed_init(f, path, cx->rs, cx->o->line_max);
-	if (cx->o->framework)
-		tm_run_force_framework(&f->run, cx->o->framework);
-	/* a large regular file is read in two halves on two threads, with the same result */
-	int rc = cx->split && fd != 0 && S_ISREG(st.st_mode) ? tm_feed_file_split(f, fd, path, (uint64_t)st.st_size)
-							   : tm_feed_fd_to_eof(f, fd);
-	/* a file that shrank while we read it (copytruncate, a rewrite) gave us part of one version
-	 * and maybe part of another: say so rather than print numbers that look whole */
-	struct stat after;
-	if (rc == 0 && S_ISREG(st.st_mode) && fstat(fd, &after) == 0 && after.st_size < st.st_size) {
-		fprintf(err, "trainmon analyze: %s: truncated while it was read (%lld bytes, then %lld): "
-			"the numbers would cover part of it\n", path, (long long)st.st_size, (long long)after.st_size);
-		rc = -ESTALE;
-	}
-	if (fd != 0)
-		close(fd);
-	tm_run_settle(&f->run);             /* the framework, from the whole file */
-	if (rc < 0) {
-		if (rc != -ESTALE)
-			fprintf(err, "trainmon analyze: %s: read error: %s\n", path, strerror(-rc));
-		tm_feed_release(f);
-		free(f);
-		return NULL;
-	}
-	return f;
-}
 
 /* On a pool thread: read, summarise, find the anomalies of file i. */
 static void work(void *ctx, size_t i)
 {
 	struct analyze_ctx *cx = ctx;
 	struct file_result *res = &cx->res[i];
-	const char *path = cx->paths[i];
 	FILE *err = open_memstream(&res->msgs, &res->msglen);
 	if (!err)
 		abort();      /* only when malloc fails */
-	res->f = read_file(cx, path, err);
-	res->failed = res->f == NULL;
-	tm_anomalies_init(&res->an);
-	if (res->f) {
-		struct tm_feed *f = res->f;
-		tm_run_name_hints(&f->run, path);
-		if (getenv("TRAINMON_DEBUG_STATS"))
-			fprintf(err, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
-				(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
-				(unsigned long long)f->m.regex_runs);
-		tm_summarize(&f->run, cx->job, &res->s);
-		if (f->lines.truncated)
-			fprintf(err, "trainmon analyze: %s: %llu lines longer than %zu bytes were cut (--line-max)\n",
-				path, (unsigned long long)f->lines.truncated, f->lines.line_max);
-		if (f->m.regex_aborted)
-			fprintf(err, "trainmon analyze: %s: %llu regex runs hit a PCRE2 limit and count as no match\n",
-				path, (unsigned long long)f->m.regex_aborted);
-		if (f->run.nsteps == 0 && f->run.nevents == 0) {
-			fprintf(err, "trainmon analyze: %s: no step records or events found (%llu lines; framework %s)\n",
-				path, (unsigned long long)f->lines.lines,
-				res->s.framework ? res->s.framework : "not detected");
-			res->nothing = 1;
-		}
-		tm_anomalies_find(&res->an, &f->run, res->s.warmup_records, &cx->o->anomalies);
-		if (res->an.nregimes > 1)
-			tm_summarize_at(&f->run, cx->job, res->an.regimes[res->an.nregimes - 1].median, &res->s);
-	}
+	tm_analysis_file(&res->a, &cx->cfg, cx->paths[i], err);
 	fclose(err);
 }
 
@@ -209,20 +110,20 @@ static void done(void *ctx, size_t i)
 	struct file_result *res = &cx->res[i];
 	fflush(stdout);
 	fwrite(res->msgs, 1, res->msglen, stderr);
-	cx->failed |= res->failed;
-	cx->nothing |= res->nothing;
+	cx->failed |= res->a.failed;
+	cx->nothing |= res->a.nothing;
 	if (cx->o->format == FORMAT_TEXT && i > 0)
 		putchar('\n');
-	if (res->f) {
-		const struct tm_summary *s = &res->s;
-		const struct tm_run *r = &res->f->run;
+	if (res->a.f) {
+		const struct tm_summary *s = &res->a.s;
+		const struct tm_run *r = &res->a.f->run;
 		if (cx->o->format == FORMAT_TEXT) {
 			tm_report_text(stdout, s, r);
-			tm_report_text_anomalies(stdout, &res->an);
+			tm_report_text_anomalies(stdout, &res->a.an);
 		} else if (cx->o->format == FORMAT_JSON) {
 			tm_json_obj(cx->js, NULL);
 			tm_report_json_fields(cx->js, s, r);
-			tm_report_json_anomalies(cx->js, &res->an, s->basis_level);
+			tm_report_json_anomalies(cx->js, &res->a.an, s->basis_level);
 			tm_json_end(cx->js, '}');
 		} else if (cx->o->csv_table == CSV_STEPS) {
 			tm_report_csv(stdout, s, r, cx->csv_header);
@@ -231,10 +132,8 @@ static void done(void *ctx, size_t i)
 		/* a chain needs two files, or --chain; a segment copies the run's steps (32 bytes each) */
 		if ((r->nsteps || r->nevents) && (cx->npaths > 1 || cx->o->chain))
 			tm_segment_from_run(&cx->segs[cx->nsegs++], r, s, cx->chain_param);
-		tm_feed_release(res->f);
-		free(res->f);
 	}
-	tm_anomalies_release(&res->an);
+	tm_analysis_release(&res->a);
 	free(res->msgs);
 	memset(res, 0, sizeof(*res));
 }
@@ -267,7 +166,7 @@ static int chain_opts(const struct analyze_opts *o, int *param)
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct tm_opt_group groups[3];
+	struct tm_opt_group groups[NGROUPS];
 	struct tm_cmd_spec spec;
 	spec_init(&spec, groups);
 	struct tm_cli cli;
@@ -286,48 +185,17 @@ int cmd_analyze(int argc, char **argv)
 		tm_cli_release(&cli);
 		return TM_EXIT_USAGE;
 	}
-	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT, .stall_s = 300 };
-	struct tm_job job;
-	struct tm_diag d;
-	tm_job_init(&job);
-	tm_diag_init(&d);
-	int status = TM_EXIT_OK;
-	tm_anomaly_cfg_init(&o.anomalies);
-	void *const dst[3] = { &o, &job, &o.anomalies };
-	rc = tm_cli_apply(&cli, dst, NULL, &d, err, sizeof(err));
-	if (rc == -EINVAL) {
-		fprintf(stderr, "trainmon analyze: %s\n", err);
-		tm_diag_release(&d);
-		tm_strv_release(&o.rules);
-		tm_cli_release(&cli);
-		return TM_EXIT_USAGE;
-	}
-	if (rc)
-		status = rc < 0 ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
-	struct tm_ruleset rs;
-	tm_ruleset_init(&rs);
-	int sys = 0;
-	if (status == TM_EXIT_OK)
-		sys = tm_ruleset_load_all(&rs, o.rules.v, o.rules.n, o.no_default, &d) < 0;
-	if (status == TM_EXIT_OK && (d.errors || sys))
-		status = sys ? TM_EXIT_SYSTEM : TM_EXIT_INPUT;
-	if (status == TM_EXIT_OK && o.framework && !tm_pack_find(&rs, o.framework)) {
-		fprintf(stderr, "trainmon analyze: --framework: no loaded pack is named '%s' (trainmon rules list)\n",
-			o.framework);
-		status = TM_EXIT_USAGE;
-	}
+	struct analyze_opts o = { .format = FORMAT_TEXT, .stall_s = 300 };
+	struct tm_analysis_env env;
+	int status = tm_analysis_env_setup(&env, &cli, &o, "analyze", stderr);
 	int chain_param = -1;
 	if (status == TM_EXIT_OK)
 		status = chain_opts(&o, &chain_param);
-	tm_diag_print(&d, stderr);
 	if (status != TM_EXIT_OK) {
-		tm_diag_release(&d);
-		tm_ruleset_release(&rs);
-		tm_strv_release(&o.rules);
+		tm_analysis_env_release(&env);
 		tm_cli_release(&cli);
 		return status;
 	}
-	tm_ruleset_finish(&rs, &d);
 
 	struct tm_json js;
 	int json = o.format == FORMAT_JSON;
@@ -338,8 +206,10 @@ int cmd_analyze(int argc, char **argv)
 		tm_json_arr(&js, "runs");
 	}
 	/* files on a pool of threads (one file: its halves on two), reported in input order */
-	struct analyze_ctx cx = { .rs = &rs, .job = &job, .o = &o, .paths = cli.args, .split = cli.nargs == 1,
-				  .js = &js, .csv_header = 1 };
+	struct analyze_ctx cx = {
+		.cfg = { .cmd = "analyze", .rs = &env.rs, .job = &env.job, .in = &env.in,
+			 .anomalies = &env.anomalies, .split = cli.nargs == 1 },
+		.o = &o, .paths = cli.args, .js = &js, .csv_header = 1 };
 	cx.res = tm_xcalloc(cli.nargs, sizeof(*cx.res));
 	cx.segs = tm_xcalloc(cli.nargs, sizeof(*cx.segs));
 	cx.chain_param = chain_param;
@@ -368,9 +238,7 @@ int cmd_analyze(int argc, char **argv)
 	for (size_t i = 0; i < cx.nsegs; i++)
 		tm_segment_release(&cx.segs[i]);
 	free(cx.segs);
-	tm_diag_release(&d);
-	tm_ruleset_release(&rs);
-	tm_strv_release(&o.rules);
+	tm_analysis_env_release(&env);
 	tm_cli_release(&cli);
 	return failed ? TM_EXIT_SYSTEM : nothing ? TM_EXIT_INPUT : TM_EXIT_OK;
 }

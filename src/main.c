@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
+	{ "compare", cmd_compare, "two runs side by side: step time with a confidence interval, loss by tokens" },
 	{ "estimate", cmd_estimate, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
 	{ "rules", cmd_rules, "check, test and list rule packs" },
 	{ "watch", cmd_watch, "follow live logs: alerts, summaries, Prometheus metrics" },

@@ -88,6 +88,17 @@ const struct tm_arch *tm_preset_find(const char *name)
 	return NULL;
 }
 
+const char *tm_mlp_name(enum tm_mlp m)
+{
+	switch (m) {
+	case TM_MLP_GELU: return "gelu";
+	case TM_MLP_RELU2: return "relu2";
+	case TM_MLP_SWIGLU: return "swiglu";
+	case TM_MLP_GEGLU: return "geglu";
+	default: return NULL;
+	}
+}
+
 const struct tm_arch *tm_preset_at(size_t i)
 {
 	return i < sizeof(presets) / sizeof(presets[0]) ? &presets[i] : NULL;

@@ -78,17 +78,6 @@ static void json_source(struct tm_json *j, const char *key, const struct tm_val 
 		tm_json_str(j, key, tm_src_name(v->src));
 }
 
-static const char *mlp_name(enum tm_mlp m)
-{
-	switch (m) {
-	case TM_MLP_GELU: return "gelu";
-	case TM_MLP_RELU2: return "relu2";
-	case TM_MLP_SWIGLU: return "swiglu";
-	case TM_MLP_GEGLU: return "geglu";
-	default: return NULL;
-	}
-}
-
 void tm_report_json_run(struct tm_json *j, const char *key, const struct tm_summary *s,
 			const struct tm_run *r)
 {
@@ -148,7 +137,7 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	json_val(j, "kv_heads", &s->kv_heads);
 	json_val(j, "ffn", &s->ffn);
 	json_val(j, "vocab", &s->vocab);
-	tm_json_str(j, "mlp", mlp_name(s->mlp));
+	tm_json_str(j, "mlp", tm_mlp_name(s->mlp));
 	tm_json_end(j, '}');
 	tm_json_obj(j, "sources");
 	json_source(j, "seq_len", &s->seq_len);
@@ -293,7 +282,7 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 		fprintf(f, "  model         layers %s, hidden %s, heads %s, vocab %s\n", a, b, c, d);
 		plain(a, sizeof(a), &s->kv_heads);
 		plain(b, sizeof(b), &s->ffn);
-		fprintf(f, "                kv_heads %s, ffn %s, mlp %s\n", a, b, mlp_name(s->mlp) ? mlp_name(s->mlp) : "?");
+		fprintf(f, "                kv_heads %s, ffn %s, mlp %s\n", a, b, tm_mlp_name(s->mlp) ? tm_mlp_name(s->mlp) : "?");
 	}
 	val_text(a, sizeof(a), &s->tokens_per_s, "tokens/s", 0);
 	val_text(b, sizeof(b), &s->tokens_per_s_per_gpu, "tokens/s/GPU", 0);

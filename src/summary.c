@@ -70,6 +70,12 @@ static double step_time(const struct tm_step *st, const struct tm_summary *s, co
 	return NAN;
 }
 
+double tm_summary_step_time(const struct tm_summary *s, const struct tm_step *st)
+{
+	const char *how = NULL;
+	return step_time(st, s, &how);
+}
+
 static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s);
 
 static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)

@@ -11,6 +11,7 @@ enum {
 };
 
 int cmd_analyze(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

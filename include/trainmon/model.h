@@ -19,6 +19,9 @@ enum tm_mlp {                 /* MLP kind: how many weight matrices (notation m,
 	TM_MLP_GEGLU,         /* 3 matrices, gated (Gemma-2) */
 };
 
+/* The MLP's key as JSON output spells it ("gelu", "relu2", "swiglu", "geglu"), NULL unknown. */
+const char *tm_mlp_name(enum tm_mlp m);
+
 enum tm_norm { TM_NORM_UNKNOWN = 0, TM_NORM_LAYERNORM, TM_NORM_RMSNORM };
 
 /* Parameter-count form (§3). The general form adds up the fields of struct tm_arch:

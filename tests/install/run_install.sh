@@ -31,7 +31,8 @@ install)
 	for f in bin/trainmon share/man/man1/trainmon.1 share/man/man5/trainmon-rules.5 \
 		share/trainmon/patterns/megatron.yaml share/doc/trainmon/examples/trainmon.yaml \
 		share/doc/trainmon/examples/trainmon.service share/doc/trainmon/examples/trainmon-alerts.yml \
-		share/doc/trainmon/examples/trainmon-alerts.test.yml lib/systemd/system/trainmon.service \
+		share/doc/trainmon/examples/trainmon-alerts.test.yml share/doc/trainmon/examples/trainmon-grafana.json \
+		lib/systemd/system/trainmon.service \
 		etc/trainmon/trainmon.yaml; do
 		[ -f "$prefix/$f" ] || fail "not installed: $f"
 	done
