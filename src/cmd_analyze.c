@@ -193,12 +193,16 @@ static void done(void *ctx, size_t i)
 	if (res->f) {
 		const struct tm_summary *s = &res->s;
 		const struct tm_run *r = &res->f->run;
+		struct tm_interruption it;
+		tm_interrupt_find(r, &it);
 		if (cx->o->format == FORMAT_TEXT) {
 			tm_report_text(stdout, s, r);
+			tm_report_text_interruption(stdout, &it);
 			tm_report_text_anomalies(stdout, &res->an);
 		} else if (cx->o->format == FORMAT_JSON) {
 			tm_json_obj(cx->js, NULL);
 			tm_report_json_fields(cx->js, s, r);
+			tm_report_json_interruption(cx->js, "interruption", &it);
 			tm_report_json_anomalies(cx->js, &res->an, s->basis_level);
 			tm_json_end(cx->js, '}');
 		} else {

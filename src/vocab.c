@@ -17,7 +17,7 @@
 static const char *const field_names[TM_F_N] = {
 	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
-	"lr", "grad_norm", "skipped_iters", "nan_iters",
+	"lr", "grad_norm", "skipped_iters", "nan_iters", "skipped_total",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -42,6 +42,7 @@ static const struct tm_group_name group_names[] = {
 	{ "grad_norm", TM_F_GRAD_NORM, 0 },
 	{ "skipped_iters", TM_F_SKIPPED, 0 },
 	{ "nan_iters", TM_F_NAN_ITERS, 0 },
+	{ "skipped_total", TM_F_SKIPPED_TOTAL, 0 },
 };
 
 static const char *const param_names[TM_P_N] = {
@@ -54,6 +55,7 @@ static const char *const event_names[TM_EV_N] = {
 	"nccl_timeout", "nccl_error", "cuda_oom", "host_oom", "slurm_time_limit", "slurm_cancelled",
 	"slurm_node_fail", "slurm_preempted", "task_failed", "exception", "nan_loss", "skipped_step",
 	"ecc_error", "xid", "gpu_lost", "segfault", "fatal_signal", "child_failed", "dataloader_died",
+	"nan_grad_norm", "training_done",
 };
 
 static const char *const severity_names[] = { "info", "warning", "error", "critical" };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "trainmon/anomaly.h"
+#include "trainmon/interrupt.h"
 #include "trainmon/json.h"
 #include "trainmon/run.h"
 #include "trainmon/summary.h"
@@ -25,6 +26,16 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
  * regime and no anomaly). */
 void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, int basis_level);
 void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a);
+
+/* An event's incident fields (time, ranks, host, code): keys inside its JSON object, or text after
+ * its kind on its line. Ranks as ranges, "0-3,8"; returns the length written to buf. */
+void tm_report_json_event_where(struct tm_json *j, const struct tm_event *e);
+void tm_report_text_event_where(FILE *f, const struct tm_event *e);
+size_t tm_fmt_ranks(char *buf, size_t n, const struct tm_event *e);
+/* A segment's ending and interruption (interrupt.h): an object under key, or text lines (nothing
+ * when the log says nothing of its ending). */
+void tm_report_json_interruption(struct tm_json *j, const char *key, const struct tm_interruption *it);
+void tm_report_text_interruption(FILE *f, const struct tm_interruption *it);
 
 /* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit);

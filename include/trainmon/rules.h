@@ -24,7 +24,10 @@ enum tm_field {
 	TM_F_STEP, TM_F_TOTAL_STEPS, TM_F_STEP_TIME, TM_F_LOSS, TM_F_CONSUMED_SAMPLES,
 	TM_F_CONSUMED_TOKENS, TM_F_GLOBAL_BATCH, TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S,
 	TM_F_TOKENS_PER_S_PER_GPU, TM_F_SAMPLES_PER_S, TM_F_LR, TM_F_GRAD_NORM, TM_F_SKIPPED,
-	TM_F_NAN_ITERS, TM_F_N
+	TM_F_NAN_ITERS,
+	TM_F_SKIPPED_TOTAL,    /* a running total of skipped steps (DeepSpeed's skipped=K): run.c
+				  turns its increase into skipped steps, each counted once */
+	TM_F_N
 };
 
 /* Job parameters a log can print. Numeric ones are doubles; TM_P_DTYPE.. are strings. */
@@ -40,7 +43,10 @@ enum tm_event_kind {
 	TM_EV_NCCL_TIMEOUT, TM_EV_NCCL_ERROR, TM_EV_CUDA_OOM, TM_EV_HOST_OOM, TM_EV_SLURM_TIME_LIMIT,
 	TM_EV_SLURM_CANCELLED, TM_EV_SLURM_NODE_FAIL, TM_EV_SLURM_PREEMPTED, TM_EV_TASK_FAILED,
 	TM_EV_EXCEPTION, TM_EV_NAN_LOSS, TM_EV_SKIPPED_STEP, TM_EV_ECC_ERROR, TM_EV_XID, TM_EV_GPU_LOST,
-	TM_EV_SEGFAULT, TM_EV_FATAL_SIGNAL, TM_EV_CHILD_FAILED, TM_EV_DATALOADER_DIED, TM_EV_N
+	TM_EV_SEGFAULT, TM_EV_FATAL_SIGNAL, TM_EV_CHILD_FAILED, TM_EV_DATALOADER_DIED,
+	TM_EV_NAN_GRAD_NORM,   /* a non-finite gradient norm (the step is skipped or the run diverges) */
+	TM_EV_TRAINING_DONE,   /* the framework says training finished (info: a clean end) */
+	TM_EV_N
 };
 
 enum tm_ev_severity { TM_EVS_INFO, TM_EVS_WARNING, TM_EVS_ERROR, TM_EVS_CRITICAL };
@@ -52,8 +58,10 @@ const char *tm_ev_severity_name(enum tm_ev_severity s);
 int tm_param_lookup(const char *name, size_t len);      /* -1 if unknown */
 int tm_event_kind_lookup(const char *name);             /* -1 if unknown */
 
-/* Where a named group's value goes. */
-enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE };
+/* Where a named group's value goes. An event rule's `host`, `rank` (a number or a list such as
+ * 0-3,8) and `code` (e.g. the Xid number) groups say where the incident happened and what it was. */
+enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE,
+		   TM_CAP_HOST, TM_CAP_RANK, TM_CAP_CODE };
 
 struct tm_capture {
 	uint32_t group;            /* PCRE2 group number */

@@ -9,7 +9,7 @@
 #include "trainmon/fnv.h"
 #include "trainmon/state.h"
 
-/* Rewrites a version 2 state file as version 1 would have written it (no identity fields). */
+/* Rewrites a version 3 state file as version 1 would have written it (no identity fields). */
 static int downgrade(const char *path)
 {
 	char body[65536], out[65536];
@@ -23,8 +23,10 @@ static int downgrade(const char *path)
 	for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "checksum ", 9) == 0)
 			break;
-		if (strcmp(line, "trainmon-state 2") == 0)
+		if (strcmp(line, "trainmon-state 3") == 0)
 			line[15] = '1';
+		if (strncmp(line, "skip ", 5) == 0 || strncmp(line, "evinc ", 6) == 0)
+			continue;                /* version 3's incident records */
 		if (strncmp(line, "pos ", 4) == 0) {
 			char *p = line;
 			for (int field = 0; field < 6 && p; field++)
