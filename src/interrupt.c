@@ -99,7 +99,10 @@ static int tier(const struct tm_event *e)
 	case TM_EV_CUDA_OOM: case TM_EV_NAN_LOSS: case TM_EV_NAN_GRAD_NORM: case TM_EV_SEGFAULT:
 	case TM_EV_DATALOADER_DIED: case TM_EV_EXCEPTION: case TM_EV_NCCL_TIMEOUT: case TM_EV_NCCL_ERROR:
 		return 1;
-	case TM_EV_FATAL_SIGNAL: case TM_EV_CHILD_FAILED: case TM_EV_TASK_FAILED:
+	case TM_EV_TASK_FAILED:
+		/* srun's "task N: Terminated": Slurm's SIGTERM, the teardown of something else */
+		return strstr(e->message, ": Terminated") ? -1 : 2;
+	case TM_EV_FATAL_SIGNAL: case TM_EV_CHILD_FAILED:
 		return 2;
 	default:
 		return -1;
@@ -240,7 +243,7 @@ void tm_interrupt_find(const struct tm_run *r, struct tm_interruption *out)
 		out->end = TM_END_CLEAN;
 	else if (first && first->kind == TM_EV_SLURM_NODE_FAIL)
 		out->end = TM_END_NODE_FAIL;
-	else if (sched == TM_END_CANCELLED && first && best < 2 && first->line < sched_line)
+	else if (sched == TM_END_CANCELLED && first && first->line < sched_line)
 		out->end = TM_END_FAILED;             /* Slurm cancelled what had already failed */
 	else if (sched != TM_END_UNKNOWN)
 		out->end = sched;
