@@ -199,7 +199,9 @@ void tm_interrupt_find(const struct tm_run *r, struct tm_interruption *out)
 			continue;
 		if (out->clean_line && e->line > out->clean_line)
 			failure_after_done = 1;
-		if (!first || e == first || e->line < first->line)
+		/* after it, or begun before it and going on past it (a timeout line that got into the
+		 * log before the hardware fault's kernel line) */
+		if (!first || e == first || e->last_line < first->line)
 			continue;
 		out->cascade += e->count;
 		out->cascade_incidents++;
@@ -215,7 +217,9 @@ void tm_interrupt_find(const struct tm_run *r, struct tm_interruption *out)
 		memcpy(out->host, first->host, sizeof(out->host));
 		out->rank = first->rank;
 		out->code = first->code;
-		out->cascade += first->count - 1;        /* the same failure on more lines */
+		/* its other lines are the cascade when other ranks printed them, else a restatement */
+		if (first->nranks > 1)
+			out->cascade += first->count - 1;
 		out->initiating_step = step_before(r, first->line);
 		out->category = best == 2 ? TM_IC_UNKNOWN : tm_int_category_code(first->kind, first->code);
 		if (first->kind == TM_EV_EXCEPTION && dependency_msg(first->message))

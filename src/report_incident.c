@@ -131,8 +131,9 @@ void tm_report_text_interruption(FILE *f, const struct tm_interruption *it)
 			(unsigned long long)it->initiating_line);
 		if (!isnan(it->initiating_step))
 			fprintf(f, " (after step %.0f)", it->initiating_step);
-		if (it->code >= 0 && it->initiating == TM_EV_XID)
-			fprintf(f, ", Xid %d", it->code);
+		if (it->code >= 0)
+			fprintf(f, ", %s %d", it->initiating == TM_EV_XID || it->initiating == TM_EV_GPU_LOST ? "Xid" : "code",
+				it->code);
 		if (it->host[0])
 			fprintf(f, ", host %s", it->host);
 		if (it->rank >= 0)
