@@ -536,8 +536,13 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		return;
 	}
 	r->step_base = rule->step_base;
-	if (isnan(r->ts) && r->rs && r->rs->packs[rule->pack].ts)
+	if (isnan(r->ts) && r->rs && r->rs->packs[rule->pack].ts) {
+		const char *host = r->rec_host;        /* the same record: its host stays */
+		size_t hn = r->rec_host_len;
 		tm_run_at(r, r->line, r->rank, inline_ts(r, h));
+		r->rec_host = host;
+		r->rec_host_len = hn;
+	}
 	double step = f[TM_F_STEP];
 	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	if (isnan(step)) {
@@ -582,6 +587,8 @@ void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts)
 	r->line = line;
 	r->rank = rank;
 	r->ts = ts;
+	r->rec_host = NULL;           /* until tm_run_at_prefix says otherwise */
+	r->rec_host_len = 0;
 	if (!isnan(ts)) {
 		if (isnan(r->first_ts))
 			r->first_ts = ts;

@@ -106,6 +106,17 @@ int main(void)
 	}
 	tm_feed_release(&f);
 
+	/* a syslog/journald prefix names the host when the rule does not */
+	feed(&f, "Dec  6 02:35:25 nid001299 python[4112]:   exitcode  : -6 (pid: 10)\n"
+		 "2025-01-02T03:04:05+0000 nid001300 python[4113]:   exitcode  : -6 (pid: 11)\n");
+	if (f.run.nevents == 1) {
+		TM_STREQ(&st, f.run.events[0].host, "nid001299");
+		TM_CHECK(&st, f.run.events[0].nhosts == 2);
+	} else {
+		TM_CHECK(&st, !"one event");
+	}
+	tm_feed_release(&f);
+
 	/* skipped steps: a running total, OVERFLOW lines counted once */
 	feed(&f, "step 10 skipped=0\nOVERFLOW!\nOVERFLOW!\nstep 20 skipped=2\n"   /* 2 seen: nothing new */
 		 "step 30 skipped=5\n"                                                  /* 3 more, unseen */
