@@ -9,6 +9,7 @@
  * NVIDIA's "XID Errors" document. Reads the run, writes only *out; allocates nothing.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "trainmon/interrupt.h"
@@ -152,13 +153,21 @@ void tm_interrupt_find(const struct tm_run *r, struct tm_interruption *out)
 	out->last_step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	uint64_t last_step_line = r->nsteps ? r->steps[r->nsteps - 1].line : 0;
 
+	/* what comes after the scheduler's cancel, time limit or preemption is its aftermath */
+	uint64_t sched_first = UINT64_MAX;
+	for (size_t i = 0; i < r->nevents; i++)
+		if (r->events[i].kind == TM_EV_SLURM_TIME_LIMIT || r->events[i].kind == TM_EV_SLURM_CANCELLED ||
+		    r->events[i].kind == TM_EV_SLURM_PREEMPTED) {
+			sched_first = r->events[i].line;
+			break;
+		}
 	/* the initiating incident: the lowest tier, then the earliest line */
 	const struct tm_event *first = NULL;
 	int best = 3;
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *e = &r->events[i];
 		int t = tier(e);
-		if (t < 0 || e->severity < TM_EVS_ERROR || !in_tail(r, e))
+		if (t < 0 || e->severity < TM_EVS_ERROR || !in_tail(r, e) || e->line > sched_first)
 			continue;
 		if (t < best || (t == best && first && e->line < first->line)) {
 			best = t;

@@ -59,7 +59,8 @@ struct tm_interruption {
 
 /* Reads r's events and steps. Candidates are the events of error severity or above in the
  * segment's tail (at or after the last step record, or at most 64 lines / 60 s before it; every
- * event when there is no step). The initiating event is, in this order: the earliest hardware
+ * event when there is no step), and not after the first Slurm cancel, time limit or preemption
+ * line (its aftermath). The initiating event is, in this order: the earliest hardware
  * or host fault (gpu_lost, an Xid other than an application one or 45, ecc_error, host_oom,
  * slurm_node_fail): such a fault is followed by NCCL timeouts on the other ranks, often
  * minutes later; else the earliest software fault or NCCL failure (cuda_oom, nan_loss,

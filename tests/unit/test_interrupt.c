@@ -111,6 +111,15 @@ int main(void)
 		};
 		it = find(w, N(w), 31, NAN);
 		TM_CHECK(&st, it.end == TM_END_FAILED && it.initiating == TM_EV_NAN_LOSS);
+		/* srun's lines after a time limit are its aftermath, not a cause */
+		const struct ev y[] = {
+			{ 31, -1, TM_EV_SLURM_TIME_LIMIT, C, "DUE TO TIME LIMIT" },
+			{ 32, 0, TM_EV_TASK_FAILED, E, "srun: error: n1: tasks 0-3: Killed" },
+			{ 33, 4, TM_EV_NCCL_ERROR, C, "NCCL error: remote process exited" },
+		};
+		it = find(y, N(y), 30, 1000);
+		TM_CHECK(&st, !it.has_initiating && it.end == TM_END_TIME_LIMIT && it.category == TM_IC_SCHEDULER);
+		TM_CHECK(&st, it.teardown == 2);
 		const struct ev x[] = { { 40, -1, TM_EV_SLURM_CANCELLED, C, "CANCELLED AT 2024-01-01T00:00:00" } };
 		it = find(x, N(x), 31, NAN);
 		TM_CHECK(&st, it.end == TM_END_CANCELLED && it.category == TM_IC_SCHEDULER);
