@@ -137,7 +137,9 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 				e = &r->events[i];
 				break;
 			}
-		if (!e || e->severity < c->failure_min || a->failure_fired[k])
+		/* a kind fires once per run, however many lines and incidents it has; a clean end
+		 * (training_done) is no failure whatever the minimum severity */
+		if (!e || e->severity < c->failure_min || a->failure_fired[k] || k == TM_EV_TRAINING_DONE)
 			continue;
 		a->failure_fired[k] = 1;
 		struct tm_alert_event ev = { .kind = TM_AL_FAILURE, .firing = 1, .value = NAN, .threshold = NAN,

@@ -117,12 +117,16 @@ static void done(void *ctx, size_t i)
 	if (res->a.f) {
 		const struct tm_summary *s = &res->a.s;
 		const struct tm_run *r = &res->a.f->run;
+		struct tm_interruption it;
+		tm_interrupt_find(r, &it);
 		if (cx->o->format == FORMAT_TEXT) {
 			tm_report_text(stdout, s, r);
+			tm_report_text_interruption(stdout, &it);
 			tm_report_text_anomalies(stdout, &res->a.an);
 		} else if (cx->o->format == FORMAT_JSON) {
 			tm_json_obj(cx->js, NULL);
 			tm_report_json_fields(cx->js, s, r);
+			tm_report_json_interruption(cx->js, "interruption", &it);
 			tm_report_json_anomalies(cx->js, &res->a.an, s->basis_level);
 			tm_json_end(cx->js, '}');
 		} else if (cx->o->csv_table == CSV_STEPS) {

@@ -201,7 +201,8 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 		const char *name = c->kind == TM_CAP_FIELD ? tm_field_name(c->target) :
 				   c->kind == TM_CAP_PARAM ? tm_param_name(c->target) :
 				   c->kind == TM_CAP_MSG ? "msg" : c->kind == TM_CAP_KEY ? "key" :
-				   c->kind == TM_CAP_TS ? "ts" : "value";
+				   c->kind == TM_CAP_HOST ? "host" : c->kind == TM_CAP_RANK ? "rank" :
+				   c->kind == TM_CAP_CODE ? "code" : c->kind == TM_CAP_TS ? "ts" : "value";
 		printf(" %s=%.*s", name, (int)(n > 80 ? 80 : n), p);
 	}
 	for (size_t i = 0; i < r->nfields; i++) {

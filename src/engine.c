@@ -39,6 +39,7 @@ int tm_feed_record(void *ctx, const struct tm_record *rec)
 	if (f->trace)
 		f->trace(f->trace_ctx, rec);
 	tm_run_at(&f->run, rec->line, rec->rank, rec->ts);
+	tm_run_at_prefix(&f->run, rec->cpre, rec->cpre_len);
 	return tm_match_record(&f->m, rec->p, rec->len, tm_run_hit, &f->run);
 }
 

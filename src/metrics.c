@@ -163,6 +163,17 @@ static double wall_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One sample per event kind with a non-zero count. */
+static void by_kind(FILE *f, const char *name, const struct tm_metrics_file *w, const uint64_t *counts)
+{
+	for (int k = 0; k < TM_EV_N; k++) {
+		char lab[64];
+		snprintf(lab, sizeof(lab), "kind=\"%s\"", tm_event_kind_name(k));
+		if (counts[k])
+			sample(f, name, w, lab, (double)counts[k]);
+	}
+}
+
 struct family {
 	const char *name, *type, *help;
 };
@@ -173,7 +184,7 @@ static void header(FILE *f, const struct family *fam)
 }
 
 enum { F_STEP, F_STEPS, F_STEP_TIME, F_TPS, F_TPS_GPU, F_TOKENS, F_MFU, F_FLOPS, F_ETA, F_LOSS, F_EVENTS,
-       F_ALERT, F_LAST_STEP, F_LAST_STEP_TS, F_N };
+       F_ALERT, F_LAST_STEP, F_LAST_STEP_TS, F_INCIDENTS, F_N };
 
 static const struct family run_families[F_N] = {
 	{ "trainmon_run_step", "gauge", "Last training step number the framework logged." },
@@ -190,6 +201,7 @@ static const struct family run_families[F_N] = {
 	{ "trainmon_run_alert_active", "gauge", "1 while an alert is firing for the run, by alert." },
 	{ "trainmon_run_last_step_age_seconds", "gauge", "Seconds since the run's last new step arrived." },
 	{ "trainmon_run_last_step_timestamp_seconds", "gauge", "Unix time when the run's last new step arrived." },
+	{ "trainmon_run_incidents_total", "counter", "Incidents (a kind's lines that belong together: many ranks, one failure) found in the log, by kind." },
 };
 
 void tm_metrics_render(struct tm_metrics *m, FILE *f)
@@ -227,14 +239,8 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 				break;
 			case F_ETA: sample(f, "trainmon_run_eta_seconds", w, NULL, s->eta_s.v); break;
 			case F_LOSS: sample(f, "trainmon_run_loss", w, NULL, r->nsteps ? r->steps[r->nsteps - 1].loss : NAN); break;
-			case F_EVENTS:
-				for (int k = 0; k < TM_EV_N; k++) {
-					char lab[64];
-					snprintf(lab, sizeof(lab), "kind=\"%s\"", tm_event_kind_name(k));
-					if (r->event_counts[k])
-						sample(f, "trainmon_run_events_total", w, lab, (double)r->event_counts[k]);
-				}
-				break;
+			case F_EVENTS: by_kind(f, "trainmon_run_events_total", w, r->event_counts); break;
+			case F_INCIDENTS: by_kind(f, "trainmon_run_incidents_total", w, r->incident_counts); break;
 			case F_ALERT: {
 				const struct tm_alerts *a = w->alerts;
 				sample(f, "trainmon_run_alert_active", w, "alert=\"low_mfu\"", a->low_mfu.firing);

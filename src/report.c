@@ -188,6 +188,12 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 		if (r->event_counts[k])
 			tm_json_num(j, tm_event_kind_name(k), (double)r->event_counts[k]);
 	tm_json_end(j, '}');
+	tm_json_obj(j, "incident_counts");
+	for (int k = 0; k < TM_EV_N; k++)
+		if (r->incident_counts[k])
+			tm_json_num(j, tm_event_kind_name(k), (double)r->incident_counts[k]);
+	tm_json_end(j, '}');
+	tm_json_num(j, "skipped_steps", r->skipped_steps);
 	tm_json_arr(j, "events");
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *e = &r->events[i];
@@ -198,6 +204,7 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 		tm_json_str(j, "message", e->message);
 		tm_json_num(j, "count", (double)e->count);
 		tm_json_num(j, "last_line", (double)e->last_line);
+		tm_report_json_event_where(j, e);
 		tm_json_end(j, '}');
 	}
 	tm_json_end(j, ']');
@@ -338,6 +345,7 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 			tm_ev_severity_name(e->severity), tm_event_kind_name(e->kind));
 		if (e->count > 1)
 			fprintf(f, " x%llu (to line %llu)", (unsigned long long)e->count, (unsigned long long)e->last_line);
+		tm_report_text_event_where(f, e);
 		fprintf(f, " %.160s\n", e->message);
 	}
 	if (r->events_dropped)

@@ -112,6 +112,12 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 			/* a step line may also print a job parameter (e.g. global batch) */
 			c.kind = TM_CAP_PARAM;
 			c.target = p;
+		} else if (r->rec == TM_REC_EVENT && strcmp(name, "host") == 0) {
+			c.kind = TM_CAP_HOST;
+		} else if (r->rec == TM_REC_EVENT && strcmp(name, "rank") == 0) {
+			c.kind = TM_CAP_RANK;
+		} else if (r->rec == TM_REC_EVENT && strcmp(name, "code") == 0) {
+			c.kind = TM_CAP_CODE;
 		} else if (r->rec == TM_REC_EVENT || r->rec == TM_REC_DETECT) {
 			continue;   /* events and detectors keep other names for readability */
 		} else {

@@ -27,6 +27,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->framework = -1;
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
+	r->skipped_total = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
@@ -262,28 +263,155 @@ void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_file
 	r->param_line[param] = from_filename ? 0 : r->line;
 }
 
-void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
-		  const char *msg, size_t len)
+/* What a rule's groups said about where an event happened (NULL/0/-1 when they did not). */
+struct ev_where {
+	const char *host, *ranks;
+	size_t host_len, ranks_len;
+	int code;
+};
+
+int tm_event_has_rank(const struct tm_event *e, unsigned rank)
+{
+	return rank < TM_EVENT_RANKS && (e->ranks[rank / 64] >> (rank % 64) & 1);
+}
+
+static void add_rank(struct tm_event *e, unsigned long rank)
+{
+	if (e->rank < 0 && rank <= INT32_MAX)
+		e->rank = (int)rank;
+	if (rank >= TM_EVENT_RANKS) {
+		e->ranks_beyond++;
+		return;
+	}
+	uint64_t bit = (uint64_t)1 << (rank % 64);
+	if (!(e->ranks[rank / 64] & bit)) {
+		e->ranks[rank / 64] |= bit;
+		e->nranks++;
+	}
+}
+
+/* A rank group's text: "3", "0-3", "0,2-5,8" (srun's task lists); other bytes end the list. A
+ * range is walked up to TM_EVENT_RANKS; what lies beyond counts once in ranks_beyond. */
+static void add_rank_list(struct tm_event *e, const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] < '0' || p[i] > '9')
+			return;
+		unsigned long a = 0, b;
+		while (i < n && p[i] >= '0' && p[i] <= '9' && a < 100000000)
+			a = a * 10 + (unsigned long)(p[i++] - '0');
+		b = a;
+		if (i + 1 < n && p[i] == '-' && p[i + 1] >= '0' && p[i + 1] <= '9') {
+			b = 0;
+			for (i++; i < n && p[i] >= '0' && p[i] <= '9' && b < 100000000; i++)
+				b = b * 10 + (unsigned long)(p[i] - '0');
+		}
+		if (b < a)
+			b = a;
+		for (unsigned long k = a; k <= b && k < TM_EVENT_RANKS; k++)
+			add_rank(e, k);
+		if (b >= TM_EVENT_RANKS)
+			e->ranks_beyond++;
+		if (i < n && p[i] == ',')
+			i++;
+		else
+			return;
+	}
+}
+
+static void add_host(struct tm_event *e, const char *p, size_t n)
+{
+	while (n && (p[n - 1] == ':' || p[n - 1] == ' '))
+		n--;
+	if (!n)
+		return;
+	if (n >= sizeof(e->host))
+		n = sizeof(e->host) - 1;
+	if (!e->nhosts) {
+		memcpy(e->host, p, n);
+		e->host[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)e->host[i] < 0x20)
+				e->host[i] = ' ';
+		e->nhosts = 1;
+	} else if (e->nhosts == 1 && (strlen(e->host) != n || memcmp(e->host, p, n) != 0)) {
+		e->nhosts = 2;
+	}
+}
+
+/* The incident this line joins, or NULL for a new one (see TM_INCIDENT_GAP_S in run.h). */
+static struct tm_event *incident_of(struct tm_run *r, enum tm_event_kind k)
+{
+	if (!r->nevents)
+		return NULL;
+	struct tm_event *last = &r->events[r->nevents - 1];
+	if (last->kind == k)
+		return last;             /* same kind in a row: always one incident */
+	for (size_t i = r->nevents - 1, seen = 0; i-- > 0 && seen < 32; seen++) {
+		struct tm_event *e = &r->events[i];
+		if (e->last_line < r->step_line)
+			return NULL;         /* training went on since: a new incident */
+		if (e->kind != k)
+			continue;
+		if (!isnan(r->ts) && !isnan(e->last_ts))
+			return r->ts - e->last_ts > TM_INCIDENT_GAP_S ? NULL : e;
+		return r->line - e->last_line > TM_INCIDENT_GAP_LINES ? NULL : e;
+	}
+	return NULL;
+}
+
+static void where(struct tm_run *r, struct tm_event *e, const struct ev_where *w)
+{
+	if (w && w->ranks_len)
+		add_rank_list(e, w->ranks, w->ranks_len);
+	else if (r->rank >= 0)
+		add_rank(e, (unsigned long)r->rank);
+	if (w && w->host_len)
+		add_host(e, w->host, w->host_len);
+	else if (r->rec_host_len)
+		add_host(e, r->rec_host, r->rec_host_len);
+	if (w && w->code >= 0 && e->code < 0)
+		e->code = w->code;
+	if (!isnan(r->ts)) {
+		if (isnan(e->ts))
+			e->ts = r->ts;
+		e->last_ts = r->ts;
+	}
+}
+
+static void add_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
+		      const char *msg, size_t len, const struct ev_where *w)
 {
 	r->event_counts[k]++;
-	if (r->nevents && r->events[r->nevents - 1].kind == k) {
-		struct tm_event *e = &r->events[r->nevents - 1];
+	if (k == TM_EV_SKIPPED_STEP) {
+		r->skip_since++;
+		r->skipped_steps++;
+	}
+	struct tm_event *e = incident_of(r, k);
+	if (e) {
 		e->count++;
 		e->last_line = line;
 		if (s > e->severity)
 			e->severity = s;
+		where(r, e, w);
 		return;
 	}
+	r->incident_counts[k]++;
 	if (r->nevents == TM_RUN_EVENTS_MAX) {
 		r->events_dropped++;
 		return;
 	}
 	tm_xgrow((void **)&r->events, &r->capevents, r->nevents + 1, sizeof(*r->events));
-	struct tm_event *e = &r->events[r->nevents++];
+	e = &r->events[r->nevents++];
+	memset(e, 0, sizeof(*e));
 	e->line = e->last_line = line;
 	e->count = 1;
 	e->kind = k;
 	e->severity = s;
+	e->ts = e->last_ts = NAN;
+	e->code = e->rank = -1;
+	where(r, e, w);
 	while (len && (msg[len - 1] == ' ' || msg[len - 1] == '\t'))
 		len--;
 	while (len && (*msg == ' ' || *msg == '\t'))
@@ -295,6 +423,35 @@ void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm
 	for (size_t i = 0; i < c; i++)
 		if ((unsigned char)e->message[i] < 0x20)
 			e->message[i] = ' ';
+}
+
+void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
+		  const char *msg, size_t len)
+{
+	add_event(r, line, k, s, msg, len, NULL);
+}
+
+/* "TIME host ident[pid]: " (syslog, journald): the word before the ident is the host. */
+void tm_run_at_prefix(struct tm_run *r, const char *cpre, size_t len)
+{
+	r->rec_host = NULL;
+	r->rec_host_len = 0;
+	while (len && cpre[len - 1] == ' ')
+		len--;
+	if (len < 4 || cpre[len - 1] != ':' || cpre[len - 2] != ']')
+		return;
+	size_t i = len;
+	while (i && cpre[i - 1] != ' ')
+		i--;                     /* start of ident[pid]: */
+	if (i < 2)
+		return;
+	size_t end = i - 1, b = end;
+	while (b && cpre[b - 1] != ' ')
+		b--;
+	if (b == end)
+		return;
+	r->rec_host = cpre + b;
+	r->rec_host_len = end - b;
 }
 
 /* "nan", "inf", "-inf" as printed: a value that is there and is not a number */
@@ -320,12 +477,17 @@ static int map_value(const struct tm_rule *rule, const char **p, size_t *n)
 	return 0;
 }
 
+#define NF_LOSS 1      /* the loss was printed and is not finite */
+#define NF_GRAD 2      /* the gradient norm was printed and is not finite */
+
 static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n,
 			  double *fields, int *loss_nonfinite)
 {
 	if (c->kind == TM_CAP_FIELD) {
 		if (c->target == TM_F_LOSS && nonfinite_text(p, n))
-			*loss_nonfinite = 1;
+			*loss_nonfinite |= NF_LOSS;
+		if (c->target == TM_F_GRAD_NORM && nonfinite_text(p, n))
+			*loss_nonfinite |= NF_GRAD;
 		fields[c->target] = tm_parse_num_pow10(p, n, c->pow10);
 	} else if (c->kind == TM_CAP_PARAM) {
 		set_param(r, c->target, p, n);
@@ -386,8 +548,13 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		return;
 	}
 	r->step_base = rule->step_base;
-	if (isnan(r->ts) && r->rs && r->rs->packs[rule->pack].ts)
+	if (isnan(r->ts) && r->rs && r->rs->packs[rule->pack].ts) {
+		const char *host = r->rec_host;        /* the same record: its host stays */
+		size_t hn = r->rec_host_len;
 		tm_run_at(r, r->line, r->rank, inline_ts(r, h));
+		r->rec_host = host;
+		r->rec_host_len = hn;
+	}
 	double step = f[TM_F_STEP];
 	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
 	if (isnan(step)) {
@@ -609,6 +776,8 @@ void tm_run_at(struct tm_run *r, uint64_t line, int rank, double ts)
 	r->line = line;
 	r->rank = rank;
 	r->ts = ts;
+	r->rec_host = NULL;           /* until tm_run_at_prefix says otherwise */
+	r->rec_host_len = 0;
 	if (!isnan(ts)) {
 		if (isnan(r->first_ts))
 			r->first_ts = ts;
@@ -667,9 +836,34 @@ static void step_events(struct tm_run *r, const struct tm_hit *h, const double *
 		int n = snprintf(msg, sizeof(msg), "%.0f skipped iterations in the interval ending at step %.0f",
 				 f[TM_F_SKIPPED], step);
 		tm_run_event(r, r->line, TM_EV_SKIPPED_STEP, TM_EVS_INFO, msg, (size_t)n);
+		r->skipped_steps += f[TM_F_SKIPPED] - 1;   /* the event line counted one */
+		r->skip_since += f[TM_F_SKIPPED] - 1;
 	}
-	if (loss_nonfinite)
+	if (loss_nonfinite & NF_LOSS)
 		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
+	else if (loss_nonfinite & NF_GRAD && !(f[TM_F_NAN_ITERS] > 0))
+		tm_run_event(r, r->line, TM_EV_NAN_GRAD_NORM, TM_EVS_ERROR, h->subj, h->len);
+}
+
+/* A running total of skipped steps (DeepSpeed's `skipped=K`, whatever pack yields the steps): its
+ * increase since the last total, less the skipped steps counted since (OVERFLOW lines, interval
+ * counts: the same skips), becomes one event line; each skipped step is counted once. A total that goes down (a
+ * restart) is a new baseline. A run's first total counts from 0. */
+static void skipped_total(struct tm_run *r, double total, double step)
+{
+	if (isnan(total) || total < 0)
+		return;
+	double prev = isnan(r->skipped_total) ? 0 : r->skipped_total;
+	double fresh = total - prev - r->skip_since;
+	r->skipped_total = total;
+	r->skip_since = 0;
+	if (total < prev || !(fresh > 0))
+		return;
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "%.0f skipped steps by step %.0f (running total %.0f)", fresh, step, total);
+	tm_run_event(r, r->line, TM_EV_SKIPPED_STEP, TM_EVS_INFO, msg, (size_t)n);
+	r->skip_since = 0;
+	r->skipped_steps += fresh - 1;     /* the event line counted one */
 }
 
 double tm_phase_seconds(const struct tm_phase *p)
@@ -773,6 +967,7 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	int loss_nonfinite = 0;
 	const char *msg = NULL, *key = NULL, *val = NULL;
 	size_t msglen = 0, keylen = 0, vallen = 0;
+	struct ev_where w = { .code = -1 };
 	for (size_t i = 0; i < rule->ncaps; i++) {
 		const struct tm_capture *c = &rule->caps[i];
 		const char *p;
@@ -787,6 +982,12 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			val = p, vallen = n;
 		else if (c->kind == TM_CAP_TS)
 			capture_ts(r, p, n);
+		else if (c->kind == TM_CAP_HOST)
+			w.host = p, w.host_len = n;
+		else if (c->kind == TM_CAP_RANK)
+			w.ranks = p, w.ranks_len = n;
+		else if (c->kind == TM_CAP_CODE)
+			w.code = n && n < 9 && p[0] >= '0' && p[0] <= '9' ? (int)tm_parse_num(p, n) : -1;
 		else
 			if (c->kind != TM_CAP_PARAM || map_value(rule, &p, &n))
 				apply_capture(r, c, p, n, f, &loss_nonfinite);
@@ -812,6 +1013,8 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 		/* a logged rate of optimizer steps: its inverse is the interval's mean step time */
 		if (isnan(f[TM_F_STEP_TIME]) && f[TM_F_STEPS_PER_S] > 0)
 			f[TM_F_STEP_TIME] = 1.0 / f[TM_F_STEPS_PER_S];
+		skipped_total(r, f[TM_F_SKIPPED_TOTAL], f[TM_F_STEP]);
+		r->step_line = r->line;
 		on_step(r, r, h, f, loss_nonfinite);
 		break;
 	case TM_REC_PARAM:
@@ -838,9 +1041,9 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 		break;
 	case TM_REC_EVENT:
 		if (msg)
-			tm_run_event(r, r->line, rule->kind, rule->severity, msg, msglen);
+			add_event(r, r->line, rule->kind, rule->severity, msg, msglen, &w);
 		else
-			tm_run_event(r, r->line, rule->kind, rule->severity, h->subj, h->len);
+			add_event(r, r->line, rule->kind, rule->severity, h->subj, h->len, &w);
 		break;
 	case TM_REC_PHASE:
 		on_phase(r, rule, f);
@@ -852,6 +1055,27 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 }
 
 /* ---- appending a run that read the next part of the same file (analyze's split read) ---- */
+
+/* b's incident e continues a's incident l: ranks, hosts, times and code together. */
+static void merge_where(struct tm_event *l, const struct tm_event *e)
+{
+	for (size_t w = 0; w < TM_EVENT_RANKS / 64; w++)
+		l->ranks[w] |= e->ranks[w];
+	l->nranks = 0;
+	for (size_t w = 0; w < TM_EVENT_RANKS / 64; w++)
+		l->nranks += (uint32_t)__builtin_popcountll(l->ranks[w]);
+	l->ranks_beyond += e->ranks_beyond;
+	if (e->nhosts)
+		add_host(l, e->host, strlen(e->host));
+	if (e->nhosts > 1)
+		l->nhosts = 2;
+	if (isnan(l->ts))
+		l->ts = e->ts;
+	if (!isnan(e->last_ts))
+		l->last_ts = e->last_ts;
+	if (l->code < 0)
+		l->code = e->code;
+}
 
 static uint32_t add_line(uint32_t line, uint64_t off)
 {
@@ -885,6 +1109,15 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
 	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
 		return -1;
+	/* a running total of skipped steps in b counts from a's; an event of b before its first step
+	 * may join an incident of a that is not a's last entry: one pass says what they mean */
+	if (!isnan(b->skipped_total) && (a->nsteps || a->nevents || !isnan(a->skipped_total)))
+		return -1;
+	uint64_t b_first_step = b->nsteps ? b->steps[0].line : UINT64_MAX;
+	for (size_t i = 0; i < b->nevents && b->events[i].line < b_first_step; i++)
+		for (size_t k = a->nevents; k-- > 0 && a->events[k].last_line >= a->step_line;)
+			if (a->events[k].kind == b->events[i].kind && !(i == 0 && k + 1 == a->nevents))
+				return -1;
 	if (a->framework < 0)
 		a->framework = b->framework;
 	if (a->self_rank == -2)
@@ -933,12 +1166,14 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		struct tm_event e = b->events[i];
 		e.line += line_offset;
 		e.last_line += line_offset;
-		if (a->nevents && a->events[a->nevents - 1].kind == e.kind) {
+		if (i == 0 && a->nevents && a->events[a->nevents - 1].kind == e.kind) {
 			struct tm_event *l = &a->events[a->nevents - 1];
 			l->count += e.count;
 			l->last_line = e.last_line;
 			if (e.severity > l->severity)
 				l->severity = e.severity;
+			merge_where(l, &e);
+			b->incident_counts[e.kind]--;    /* one incident across the seam */
 		} else if (a->nevents == TM_RUN_EVENTS_MAX) {
 			a->events_dropped += e.count;
 		} else {
@@ -960,7 +1195,13 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		p->nsteps_at += a->nsteps - b->nsteps;
 	}
 	a->phases_dropped += b->phases_dropped;
-	for (int k = 0; k < TM_EV_N; k++)
+	for (int k = 0; k < TM_EV_N; k++) {
 		a->event_counts[k] += b->event_counts[k];
+		a->incident_counts[k] += b->incident_counts[k];
+	}
+	a->skipped_steps += b->skipped_steps;
+	a->skip_since += b->skip_since;
+	if (b->step_line)
+		a->step_line = b->step_line + line_offset;
 	return 0;
 }

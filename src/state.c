@@ -1,16 +1,21 @@
 /* state.c: saving and loading the watch state (see state.h).
  *
  * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
- *   trainmon-state 2
+ *   trainmon-state 3
  *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX HEADLEN HEADHASH WINLEN WINHASH BTIME
  *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK DROPPED [FIRST_TS LAST_TS]
- *   param I V / sparam I HEX / step 11 numbers [TS] / event 6 fields / evcount K N
+ *   param I V / sparam I HEX / step 11 numbers [TS] / evcount K N
+ *   event LINE LAST COUNT KIND SEV MSGHEX TS LAST_TS CODE RANK NRANKS BEYOND NHOSTS HOSTHEX RANKSHEX
+ *   evinc K N / skip TOTAL SINCE STEPS STEPLINE           (version 3)
  *   alerts ... / end
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
  * version 1 file (pos without the identity fields) still loads: its positions are checked by
  * inode and marker only, as version 1 did, until the next save writes the identity. The wall-clock
  * times in brackets are read when present (files written before they were saved lack them).
+ * Version 3 made events incidents: an event line carries its time, code, ranks (the bitmap's
+ * bytes, trailing zero bytes cut) and host; a version 1 or 2 event loads with those unknown and
+ * one incident per entry.
  * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
  * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
  * copying the runs for a thread would cost as much as the save. Must not print or exit (the
@@ -101,8 +106,22 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 		fprintf(f, "event %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %d ", ev->line, ev->last_line, ev->count,
 			(int)ev->kind, (int)ev->severity);
 		put_hex(f, ev->message, strlen(ev->message));
+		fprintf(f, " %.17g %.17g %d %d %" PRIu32 " %" PRIu32 " %" PRIu32 " ", ev->ts, ev->last_ts, ev->code,
+			ev->rank, ev->nranks, ev->ranks_beyond, ev->nhosts);
+		put_hex(f, ev->host, strlen(ev->host));
+		fputc(' ', f);
+		size_t nb = sizeof(ev->ranks);
+		const unsigned char *rb = (const unsigned char *)ev->ranks;
+		while (nb && !rb[nb - 1])
+			nb--;
+		put_hex(f, rb, nb);
 		fputc('\n', f);
 	}
+	for (int k = 0; k < TM_EV_N; k++)
+		if (r->incident_counts[k])
+			fprintf(f, "evinc %d %" PRIu64 "\n", k, r->incident_counts[k]);
+	fprintf(f, "skip %.17g %.17g %.17g %" PRIu64 "\n", r->skipped_total, r->skip_since, r->skipped_steps,
+		r->step_line);
 	fprintf(f, "evdropped %" PRIu64 "\n", r->events_dropped);
 	for (int k = 0; k < TM_EV_N; k++)
 		if (r->event_counts[k])
@@ -170,7 +189,7 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 		rc = -ENOMEM;
 	} else {
 		setvbuf(f, NULL, _IOFBF, 1u << 16);
-		fputs("trainmon-state 2\n", f);
+		fputs("trainmon-state 3\n", f);
 		for (size_t i = 0; i < n; i++)
 			write_entry(f, &v[i]);
 		fflush(f);
@@ -368,21 +387,51 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 		if (k != 11 && k != 12)
 			return -1;
 		*tm_run_push_step(r) = s;
+		r->step_line = s.line;           /* version 3's skip record says it again */
 	} else if (strncmp(line, "event ", 6) == 0) {
 		if (r->nevents == TM_RUN_EVENTS_MAX)
 			return -1;
 		tm_xgrow((void **)&r->events, &r->capevents, r->nevents + 1, sizeof(*r->events));
 		struct tm_event *e = &r->events[r->nevents];
-		int kind, sev;
+		memset(e, 0, sizeof(*e));
+		e->ts = e->last_ts = NAN;
+		e->code = e->rank = -1;
+		int kind, sev, end = 0;
 		size_t n;
-		if (sscanf(line, "event %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %d %8191s", &e->line, &e->last_line,
-			   &e->count, &kind, &sev, a) != 6 || kind < 0 || kind >= TM_EV_N || sev < 0 ||
+		if (sscanf(line, "event %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %d %8191s%n", &e->line, &e->last_line,
+			   &e->count, &kind, &sev, a, &end) != 6 || kind < 0 || kind >= TM_EV_N || sev < 0 ||
 		    sev > TM_EVS_CRITICAL || unhex(a, (unsigned char *)e->message, sizeof(e->message) - 1, &n) < 0)
 			return -1;
 		e->message[n] = '\0';
+		if (version >= 3) {
+			char host[160], ranks[300];
+			if (sscanf(line + end, " %lg %lg %d %d %" SCNu32 " %" SCNu32 " %" SCNu32 " %159s %299s", &e->ts,
+				   &e->last_ts, &e->code, &e->rank, &e->nranks, &e->ranks_beyond, &e->nhosts, host,
+				   ranks) != 9 ||
+			    unhex(host, (unsigned char *)e->host, sizeof(e->host) - 1, &n) < 0)
+				return -1;
+			e->host[n] = '\0';
+			if (unhex(ranks, (unsigned char *)e->ranks, sizeof(e->ranks), &n) < 0)
+				return -1;
+			e->nranks = 0;              /* the set says how many */
+			for (size_t w = 0; w < TM_EVENT_RANKS / 64; w++)
+				e->nranks += (uint32_t)__builtin_popcountll(e->ranks[w]);
+		} else {
+			r->incident_counts[kind]++;     /* before version 3 an entry was an incident */
+		}
 		e->kind = (enum tm_event_kind)kind;
 		e->severity = (enum tm_ev_severity)sev;
 		r->nevents++;
+	} else if (version >= 3 && strncmp(line, "evinc ", 6) == 0) {
+		int k;
+		uint64_t n;
+		if (sscanf(line, "evinc %d %" SCNu64, &k, &n) != 2 || k < 0 || k >= TM_EV_N)
+			return -1;
+		r->incident_counts[k] = n;
+	} else if (version >= 3 && strncmp(line, "skip ", 5) == 0) {
+		if (sscanf(line, "skip %lg %lg %lg %" SCNu64, &r->skipped_total, &r->skip_since, &r->skipped_steps,
+			   &r->step_line) != 4)
+			return -1;
 	} else if (strncmp(line, "evdropped ", 10) == 0) {
 		if (sscanf(line, "evdropped %" SCNu64, &r->events_dropped) != 1)
 			return -1;
@@ -434,7 +483,8 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 	/* checksum: the last line covers everything before it */
 	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
 	uint64_t want;
-	int version = strncmp(buf, "trainmon-state 1\n", 17) == 0 ? 1 : strncmp(buf, "trainmon-state 2\n", 17) == 0 ? 2 : 0;
+	int version = strncmp(buf, "trainmon-state ", 15) == 0 && buf[15] >= '1' && buf[15] <= '3' && buf[16] == '\n'
+		      ? buf[15] - '0' : 0;
 	if (!version || !last ||
 	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || tm_fnv1a(TM_FNV_BASIS, buf, (size_t)(last + 1 - buf)) != want) {
 		snprintf(err, errlen, "%s: not a trainmon state file, or cut short (checksum mismatch)", path);

@@ -18,7 +18,7 @@ static const char *const field_names[TM_F_N] = {
 	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
 	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration", "bar_s_per_it", "bar_it_per_s", "bar_train",
-	"steps_per_s", "actual_seqlen", "grad_accum",
+	"steps_per_s", "actual_seqlen", "grad_accum", "skipped_total",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -49,6 +49,7 @@ static const struct tm_group_name group_names[] = {
 	{ "steps_per_s", TM_F_STEPS_PER_S, 0 },
 	{ "actual_seqlen", TM_F_ACTUAL_SEQLEN, 0 },
 	{ "grad_accum", TM_F_GRAD_ACCUM, 0 },
+	{ "skipped_total", TM_F_SKIPPED_TOTAL, 0 },
 };
 
 /* Group names a phase rule may use. */
@@ -84,6 +85,7 @@ static const char *const event_names[TM_EV_N] = {
 	"nccl_timeout", "nccl_error", "cuda_oom", "host_oom", "slurm_time_limit", "slurm_cancelled",
 	"slurm_node_fail", "slurm_preempted", "task_failed", "exception", "nan_loss", "skipped_step",
 	"ecc_error", "xid", "gpu_lost", "segfault", "fatal_signal", "child_failed", "dataloader_died",
+	"nan_grad_norm", "training_done",
 };
 
 static const char *const severity_names[] = { "info", "warning", "error", "critical" };

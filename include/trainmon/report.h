@@ -7,6 +7,7 @@
 
 #include "trainmon/anomaly.h"
 #include "trainmon/chain.h"
+#include "trainmon/interrupt.h"
 #include "trainmon/json.h"
 #include "trainmon/run.h"
 #include "trainmon/summary.h"
@@ -35,6 +36,15 @@ void tm_report_chains_csv(FILE *f, const struct tm_chain *chains, size_t n, cons
 
 /* A time as ISO 8601 UTC under key, null when NAN. */
 void tm_report_json_time(struct tm_json *j, const char *key, double ts);
+/* An event's incident fields (time, ranks, host, code): keys inside its JSON object, or text after
+ * its kind on its line. Ranks as ranges, "0-3,8"; returns the length written to buf. */
+void tm_report_json_event_where(struct tm_json *j, const struct tm_event *e);
+void tm_report_text_event_where(FILE *f, const struct tm_event *e);
+size_t tm_fmt_ranks(char *buf, size_t n, const struct tm_event *e);
+/* A segment's ending and interruption (interrupt.h): an object under key, or text lines (nothing
+ * when the log says nothing of its ending). */
+void tm_report_json_interruption(struct tm_json *j, const char *key, const struct tm_interruption *it);
+void tm_report_text_interruption(FILE *f, const struct tm_interruption *it);
 
 /* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit);

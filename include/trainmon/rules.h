@@ -45,6 +45,8 @@ enum tm_field {
 	 * the sequence length of this step's samples (Megatron-DeepSpeed `actual seqlen`, the last
 	 * one counts: curriculum runs change it) and gradient accumulation steps (HF banner) */
 	TM_F_ACTUAL_SEQLEN, TM_F_GRAD_ACCUM,
+	TM_F_SKIPPED_TOTAL,    /* a running total of skipped steps (DeepSpeed's skipped=K): run.c
+				  turns its increase into skipped steps, each counted once */
 	TM_F_N
 };
 
@@ -63,7 +65,10 @@ enum tm_event_kind {
 	TM_EV_NCCL_TIMEOUT, TM_EV_NCCL_ERROR, TM_EV_CUDA_OOM, TM_EV_HOST_OOM, TM_EV_SLURM_TIME_LIMIT,
 	TM_EV_SLURM_CANCELLED, TM_EV_SLURM_NODE_FAIL, TM_EV_SLURM_PREEMPTED, TM_EV_TASK_FAILED,
 	TM_EV_EXCEPTION, TM_EV_NAN_LOSS, TM_EV_SKIPPED_STEP, TM_EV_ECC_ERROR, TM_EV_XID, TM_EV_GPU_LOST,
-	TM_EV_SEGFAULT, TM_EV_FATAL_SIGNAL, TM_EV_CHILD_FAILED, TM_EV_DATALOADER_DIED, TM_EV_N
+	TM_EV_SEGFAULT, TM_EV_FATAL_SIGNAL, TM_EV_CHILD_FAILED, TM_EV_DATALOADER_DIED,
+	TM_EV_NAN_GRAD_NORM,   /* a non-finite gradient norm (the step is skipped or the run diverges) */
+	TM_EV_TRAINING_DONE,   /* the framework says training finished (info: a clean end) */
+	TM_EV_N
 };
 
 enum tm_ev_severity { TM_EVS_INFO, TM_EVS_WARNING, TM_EVS_ERROR, TM_EVS_CRITICAL };
@@ -77,9 +82,11 @@ int tm_param_lookup(const char *name, size_t len);      /* -1 if unknown */
 int tm_event_kind_lookup(const char *name);             /* -1 if unknown */
 const char *tm_phase_kind_name(enum tm_phase_kind k);
 
-/* Where a named group's value goes. */
+/* Where a named group's value goes. An event rule's `host`, `rank` (a number or a list such as
+ * 0-3,8) and `code` (e.g. the Xid number) groups say where the incident happened and what it was. */
 enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE,
-	TM_CAP_TS       /* group `ts`: the line's time when it has no prefix time */
+		   TM_CAP_HOST, TM_CAP_RANK, TM_CAP_CODE,
+		   TM_CAP_TS       /* group `ts`: the line's time when it has no prefix time */
 };
 
 struct tm_capture {

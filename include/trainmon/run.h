@@ -29,12 +29,28 @@ struct tm_step {
 	uint32_t line;           /* 1-based line of the record (saturates) */
 };
 
+/* One incident: lines of one kind that belong together. A line joins the newest incident of its
+ * kind when that incident is the last entry, or when no step record came between them and they
+ * are at most TM_INCIDENT_GAP_S apart (both lines have a time) or else TM_INCIDENT_GAP_LINES
+ * lines: the 8 lines of 4 crashed ranks are one fatal_signal incident with count 8 on 4 ranks. */
+#define TM_EVENT_RANKS 1024        /* ranks below this are kept in the set */
+#define TM_INCIDENT_GAP_S 300.0
+#define TM_INCIDENT_GAP_LINES 64
+
 struct tm_event {
-	uint64_t line, last_line;  /* first and last line of a run of the same kind */
-	uint64_t count;            /* events folded into this entry */
+	uint64_t line, last_line;  /* first and last line of the incident */
+	uint64_t count;            /* lines folded into this incident */
 	enum tm_event_kind kind;
 	enum tm_ev_severity severity;
 	char message[240];         /* first message, cut to fit */
+	double ts, last_ts;        /* epoch s of its first and last line with a time; NAN unknown */
+	int code;                  /* the code its first coded line names (Xid number), -1 none */
+	int rank;                  /* the first rank its lines came from or name, -1 none */
+	uint32_t nranks;           /* distinct ranks in ranks[] */
+	uint32_t ranks_beyond;     /* lines naming a rank >= TM_EVENT_RANKS (not in the set) */
+	uint64_t ranks[TM_EVENT_RANKS / 64]; /* bitmap of the ranks its lines came from or name */
+	char host[64];             /* the first host its lines name, "" none */
+	uint32_t nhosts;           /* distinct hosts named: 0, 1, or 2 meaning two or more */
 };
 
 #define TM_RUN_EVENTS_MAX 200
@@ -78,7 +94,18 @@ struct tm_run {
 	struct tm_event *events;     /* owned, grown on demand up to TM_RUN_EVENTS_MAX entries */
 	size_t nevents, capevents;
 	uint64_t events_dropped;     /* events not listed (counts stay exact) */
-	uint64_t event_counts[TM_EV_N];
+	uint64_t event_counts[TM_EV_N];  /* lines */
+	uint64_t incident_counts[TM_EV_N]; /* incidents (listed or not) */
+	uint64_t step_line;          /* line of the last step record accepted (0 none): incidents
+					do not span it */
+	double skipped_total;        /* last running total of skipped steps (skipped_total), NAN none */
+	double skip_since;           /* skipped steps counted since that total (by other lines) */
+	double skipped_steps;        /* skipped steps, each counted once: per-interval counts, one per
+					OVERFLOW line, and the increases of a running total not
+					already counted */
+	const char *rec_host;        /* borrowed: the host the record's collector prefix names
+					(syslog/journald), valid while it is matched; NULL none */
+	size_t rec_host_len;
 	struct tm_matcher *m;        /* borrowed, for `fields:` sub-regexes */
 	uint64_t line;               /* line of the record being matched */
 	double ts;                   /* that record's time (epoch s), NAN none; set with line */
@@ -146,6 +173,12 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset);
 /* Adds an event that did not come from a rule (e.g. a NaN loss value). */
 void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
 		  const char *msg, size_t len);
+/* Where the record about to be matched came from, beyond its rank (tm_run_at): the collector
+ * prefix it had (syslog/journald "TIME host ident[pid]: " names the host). Borrowed until the
+ * next record. */
+void tm_run_at_prefix(struct tm_run *r, const char *cpre, size_t len);
+/* Rank set helpers: 1 if rank is in e's set. */
+int tm_event_has_rank(const struct tm_event *e, unsigned rank);
 
 /* The duration of a phase record: the framework's timer, else end - start; NAN unknown. */
 double tm_phase_seconds(const struct tm_phase *p);

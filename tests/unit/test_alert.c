@@ -85,6 +85,12 @@ int main(void)
 	tm_run_event(&r, 103, TM_EV_SKIPPED_STEP, TM_EVS_INFO, "skipped", 7);
 	tm_alerts_update(&a, &c, &r, &s, now += 1000, rec, &l);
 	TM_CHECK(&st, l.n == 5);
+	/* a clean end is no failure, whatever the minimum severity */
+	c.failure_min = TM_EVS_INFO;
+	tm_run_event(&r, 104, TM_EV_TRAINING_DONE, TM_EVS_INFO, "Training completed", 18);
+	tm_alerts_update(&a, &c, &r, &s, now += 1000, rec, &l);
+	TM_CHECK(&st, l.n == 5);
+	c.failure_min = TM_EVS_ERROR;
 
 	/* a restart: the saved state (a copy) says all this happened: nothing fires again */
 	struct tm_alerts b = a;

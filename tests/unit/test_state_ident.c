@@ -6,40 +6,15 @@
 #include <unistd.h>
 
 #include "tm_test.h"
-#include "trainmon/fnv.h"
+#include "tm_test_state.h"
 #include "trainmon/state.h"
 
-/* Rewrites a version 2 state file as version 1 would have written it (no identity fields). */
-static int downgrade(const char *path)
+/* A version 3 state file's line as version 1 would have written it (no identity fields, no
+ * incident records). */
+static int to_v1(char *line)
 {
-	char body[65536], out[65536];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(body, 1, sizeof(body) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	body[n] = '\0';
-	size_t o = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "checksum ", 9) == 0)
-			break;
-		if (strcmp(line, "trainmon-state 2") == 0)
-			line[15] = '1';
-		if (strncmp(line, "pos ", 4) == 0) {
-			char *p = line;
-			for (int field = 0; field < 6 && p; field++)
-				p = strchr(p + 1, ' ');
-			if (p)
-				*p = '\0';       /* pos DEV INO OFF LINE MARKER */
-		}
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", line);
-	}
-	o += (size_t)snprintf(out + o, sizeof(out) - o, "checksum %016" PRIx64 "\n", tm_fnv1a(TM_FNV_BASIS, out, o));
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fwrite(out, 1, o, f);
-	return fclose(f);
+	tm_test_state_cut(line, "pos ", 6);       /* pos DEV INO OFF LINE MARKER */
+	return tm_test_state_before_v3(line, '1');
 }
 
 static void write_lines(const char *path, const char *mode, const char *tag, int from, int to)
@@ -54,8 +29,7 @@ int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
 	char dir[] = "/tmp/tm_ident_XXXXXX", log[64], state[64];
-	if (!mkdtemp(dir) || snprintf(log, sizeof(log), "%s/run.out", dir) < 0 ||
-	    snprintf(state, sizeof(state), "%s/state", dir) < 0)
+	if (tm_test_state_dir(dir, log, state) < 0)
 		return 77;
 	write_lines(log, "w", "a", 1, 200);         /* 200 lines of 63 bytes: 12600 bytes */
 
@@ -69,18 +43,11 @@ int main(void)
 	tm_ruleset_load_buf(&rs, "t.yaml", pack, sizeof(pack) - 1, &d);
 	tm_ruleset_finish(&rs, &d);
 	struct tm_tail t;
-	tm_tail_init(&t, log, &rs, 0, 1000);
-	tm_tail_sync(&t, 1);
-	TM_CHECK(&st, t.feed.run.nsteps == 200);
-	struct tm_alerts al;
-	tm_alerts_init(&al);
-	struct tm_state_entry e = { &t, &al, NULL };
-	TM_CHECK(&st, tm_state_save(state, &e, 1) == 0);
-
 	struct tm_saved *v;
 	size_t n;
 	char err[256];
-	TM_CHECK(&st, tm_state_load(state, &v, &n, err, sizeof(err)) == 0 && n == 1);
+	TM_CHECK(&st, tm_test_state_roundtrip(&t, log, &rs, state, &v, &n) == 0);
+	TM_CHECK(&st, t.feed.run.nsteps == 200);
 	struct tm_saved s2 = n == 1 ? v[0] : (struct tm_saved){ 0 };
 	TM_CHECK(&st, s2.off == 12600 && s2.marker_len == TM_MARKER_LEN);
 	TM_CHECK(&st, s2.ident.head_len == TM_IDENT_HEAD && s2.ident.win_len == TM_IDENT_WIN);
@@ -106,7 +73,7 @@ int main(void)
 	tm_state_free(v, n);
 
 	/* a version 1 file loads; its identity is unknown and only the marker is checked */
-	TM_CHECK(&st, downgrade(state) == 0);
+	TM_CHECK(&st, tm_test_state_rewrite(state, to_v1) == 0);
 	TM_CHECK(&st, tm_state_load(state, &v, &n, err, sizeof(err)) == 0 && n == 1);
 	if (n == 1) {
 		TM_CHECK(&st, v[0].has_pos && v[0].off == 12600 && v[0].marker_len == TM_MARKER_LEN);
@@ -118,8 +85,6 @@ int main(void)
 	tm_tail_release(&t);
 	tm_diag_release(&d);
 	tm_ruleset_release(&rs);
-	unlink(log);
-	unlink(state);
-	rmdir(dir);
+	tm_test_state_cleanup(dir, log, state);
 	return tm_test_done(&st, "test_state_ident");
 }

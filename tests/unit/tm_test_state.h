@@ -1,0 +1,92 @@
+/* tm_test_state.h: rewrites a state file line by line and seals it with a fresh checksum, the
+ * way an older trainmon would have written it (the tests that forge old state versions). */
+#ifndef TM_TEST_STATE_H
+#define TM_TEST_STATE_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trainmon/fnv.h"
+#include "trainmon/state.h"
+
+/* edit(line) changes a line in place and returns 1 to keep it, 0 to drop it. Returns 0 or -1. */
+static inline int tm_test_state_rewrite(const char *path, int (*edit)(char *line))
+{
+	static char body[65536], out[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(body, 1, sizeof(body) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	body[n] = '\0';
+	size_t o = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "checksum ", 9) == 0)
+			break;
+		if (edit(line))
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", line);
+	}
+	o += (size_t)snprintf(out + o, sizeof(out) - o, "checksum %016" PRIx64 "\n", tm_fnv1a(TM_FNV_BASIS, out, o));
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fwrite(out, 1, o, f);
+	return fclose(f);
+}
+
+/* A scratch directory (dir is a mkdtemp template) with the paths run.out and state in it (64
+ * bytes each); 0, or -1 when it cannot be made (the test then skips). Removed by _cleanup. */
+static inline int tm_test_state_dir(char *dir, char *log, char *state)
+{
+	return mkdtemp(dir) && snprintf(log, 64, "%s/run.out", dir) > 0 && snprintf(state, 64, "%s/state", dir) > 0
+	       ? 0 : -1;
+}
+
+static inline void tm_test_state_cleanup(const char *dir, const char *log, const char *state)
+{
+	unlink(log);
+	unlink(state);
+	rmdir(dir);
+}
+
+/* Helpers for edit functions: a version 3 line as version `v` ('1', '2') wrote it, as far as
+ * the incident records go (returns 0 for the records it did not have); and a record starting
+ * with `prefix` cut after its first `fields` fields. */
+static inline int tm_test_state_before_v3(char *line, char v)
+{
+	if (strcmp(line, "trainmon-state 3") == 0)
+		line[15] = v;
+	return strncmp(line, "skip ", 5) != 0 && strncmp(line, "evinc ", 6) != 0;
+}
+
+static inline void tm_test_state_cut(char *line, const char *prefix, int fields)
+{
+	if (strncmp(line, prefix, strlen(prefix)) != 0)
+		return;
+	char *p = line;
+	for (int field = 0; field < fields && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		*p = '\0';
+}
+
+/* Follows log to its end in *t (released by the caller), saves the state of that one file with
+ * fresh alerts, and loads it back into *v, *n. Returns 0 when all of it worked. */
+static inline int tm_test_state_roundtrip(struct tm_tail *t, const char *log, const struct tm_ruleset *rs,
+					  const char *state, struct tm_saved **v, size_t *n)
+{
+	char err[256];
+	struct tm_alerts al;
+	tm_tail_init(t, log, rs, 0, 1000);
+	tm_tail_sync(t, 1);
+	tm_alerts_init(&al);
+	struct tm_state_entry e = { t, &al, NULL };
+	if (tm_state_save(state, &e, 1) != 0)
+		return -1;
+	return tm_state_load(state, v, n, err, sizeof(err)) == 0 && *n == 1 ? 0 : -1;
+}
+
+#endif
