@@ -77,6 +77,17 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->released_matches = d->released_matches;
 }
 
+struct tm_loop *tm_daemon_loop(struct tm_daemon *d)
+{
+	return &d->loop;
+}
+
+void tm_daemon_view(struct tm_daemon *d, struct tm_metrics_view *out)
+{
+	*out = (struct tm_metrics_view){ .nfiles = view_nfiles, .file = view_file, .totals = view_totals,
+					 .note = on_note, .ctx = d };
+}
+
 /* ---- tick, reload, signals ---- */
 
 /* Saves: at start after the first scan (synchronously: a state file that cannot be written ends
@@ -371,8 +382,8 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s,
 					     .http_timeout_s = cfg->http_timeout_s,
 					     .http_max_conns = (unsigned)cfg->http_max_conns };
-		struct tm_metrics_view view = { .nfiles = view_nfiles, .file = view_file, .totals = view_totals,
-						.note = on_note, .ctx = d };
+		struct tm_metrics_view view;
+		tm_daemon_view(d, &view);
 		rc = tm_metrics_new(&d->metrics, &mc, &view, &d->loop, err, errlen);
 		if (rc)
 			return rc > 0 ? TM_DAEMON_BAD_USAGE : rc;
