@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "trainmon/http_get.h"
+#include "trainmon/appendf.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -34,30 +34,20 @@ struct tm_http_get {
 	void *ctx;                   /* borrowed */
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int tm_url_parse(const char *url, struct tm_url *u, char *err, size_t errlen)
 {
 	*u = (struct tm_url){ .port = "80", .path = "/metrics" };
 	if (strncasecmp(url, "http://", 7) != 0)
-		return fail(err, errlen, "'%s': only http:// URLs are read (e.g. http://127.0.0.1:9464/metrics)", url);
+		return tm_errf(err, errlen, "'%s': only http:// URLs are read (e.g. http://127.0.0.1:9464/metrics)", url);
 	const char *h = url + 7, *slash = strchr(h, '/');
 	size_t hostport = slash ? (size_t)(slash - h) : strlen(h);
 	const char *hend = h + hostport, *colon = NULL;
 	if (*h == '[') {                      /* [v6]:port */
 		const char *rb = memchr(h, ']', hostport);
 		if (!rb)
-			return fail(err, errlen, "'%s': unclosed '[' in the host", url);
+			return tm_errf(err, errlen, "'%s': unclosed '[' in the host", url);
 		if (rb + 1 < hend && rb[1] != ':')
-			return fail(err, errlen, "'%s': ':' expected after ']'", url);
+			return tm_errf(err, errlen, "'%s': ':' expected after ']'", url);
 		colon = rb + 1 < hend ? rb + 1 : NULL;
 		h++;
 		hend = rb;
@@ -68,7 +58,7 @@ int tm_url_parse(const char *url, struct tm_url *u, char *err, size_t errlen)
 	}
 	size_t hl = (size_t)(hend - h);
 	if (hl == 0 || hl >= sizeof(u->host) || memchr(h, '@', hl))
-		return fail(err, errlen, "'%s': no host, or an unusable one", url);
+		return tm_errf(err, errlen, "'%s': no host, or an unusable one", url);
 	memcpy(u->host, h, hl);
 	u->host[hl] = '\0';
 	if (colon) {
@@ -78,15 +68,15 @@ int tm_url_parse(const char *url, struct tm_url *u, char *err, size_t errlen)
 		for (size_t i = 0; i < pl; i++)
 			v = p[i] >= '0' && p[i] <= '9' && v < 100000 ? v * 10 + (p[i] - '0') : 100000;
 		if (pl == 0 || v < 1 || v > 65535)
-			return fail(err, errlen, "'%s': the port is not a number from 1 to 65535", url);
+			return tm_errf(err, errlen, "'%s': the port is not a number from 1 to 65535", url);
 		snprintf(u->port, sizeof(u->port), "%ld", v);
 	}
 	if (slash && slash[1]) {
 		if (strlen(slash) >= sizeof(u->path))
-			return fail(err, errlen, "'%s': the path is too long", url);
+			return tm_errf(err, errlen, "'%s': the path is too long", url);
 		for (const char *c = slash; *c; c++)
 			if ((unsigned char)*c <= ' ' || *c == 0x7f)
-				return fail(err, errlen, "'%s': a blank or control character in the path", url);
+				return tm_errf(err, errlen, "'%s': a blank or control character in the path", url);
 		snprintf(u->path, sizeof(u->path), "%s", slash);
 	}
 	return 0;
@@ -128,12 +118,12 @@ int tm_http_response(char *buf, size_t len, int eof, int *status, char **body, s
 	char *hend = memmem(buf, len, "\r\n\r\n", 4);
 	if (!hend) {
 		if (eof)
-			return fail(err, errlen, "the server closed the connection before the end of the headers");
+			return tm_errf(err, errlen, "the server closed the connection before the end of the headers");
 		return 1;
 	}
 	if (len < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' || buf[9] < '1' || buf[9] > '5' ||
 	    buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9')
-		return fail(err, errlen, "not an HTTP/1.x response");
+		return tm_errf(err, errlen, "not an HTTP/1.x response");
 	*status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	long clen = -1;
 	int chunked = 0;
@@ -151,7 +141,7 @@ int tm_http_response(char *buf, size_t len, int eof, int *status, char **body, s
 			for (; c < e && clen >= 0; c++)
 				clen = *c >= '0' && *c <= '9' && clen < (1L << 40) ? clen * 10 + (*c - '0') : -2;
 			if (clen < 0)
-				return fail(err, errlen, "a malformed Content-Length");
+				return tm_errf(err, errlen, "a malformed Content-Length");
 		} else if (ll > 18 && strncasecmp(l, "transfer-encoding:", 18) == 0) {
 			chunked = memmem(l, ll, "chunked", 7) != NULL;
 		}
@@ -163,15 +153,15 @@ int tm_http_response(char *buf, size_t len, int eof, int *status, char **body, s
 	if (chunked) {
 		long n = dechunk(b, have);
 		if (n == -1)
-			return fail(err, errlen, "a malformed chunked body");
+			return tm_errf(err, errlen, "a malformed chunked body");
 		if (n == -2)
-			return eof ? fail(err, errlen, "the server closed the connection inside a chunked body") : 1;
+			return eof ? tm_errf(err, errlen, "the server closed the connection inside a chunked body") : 1;
 		*bodylen = (size_t)n;
 		return 0;
 	}
 	if (clen >= 0) {
 		if (have < (size_t)clen)
-			return eof ? fail(err, errlen, "the server closed the connection %zu bytes before the body's end",
+			return eof ? tm_errf(err, errlen, "the server closed the connection %zu bytes before the body's end",
 					  (size_t)clen - have) : 1;
 		*bodylen = (size_t)clen;
 		return 0;

@@ -8,12 +8,12 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trainmon/prom.h"
+#include "trainmon/appendf.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -69,21 +69,11 @@ static int number(struct cur *c, double *out)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* "VALUE" after the '=': unescaped into an owned string. */
 static int label_value(struct cur *c, char **out, char *err, size_t errlen)
 {
 	if (c->p >= c->end || *c->p != '"')
-		return fail(err, errlen, "a label value must be in double quotes");
+		return tm_errf(err, errlen, "a label value must be in double quotes");
 	c->p++;
 	char *v = tm_xmalloc((size_t)(c->end - c->p) + 1);
 	size_t n = 0;
@@ -97,14 +87,14 @@ static int label_value(struct cur *c, char **out, char *err, size_t errlen)
 				ch = '\n';
 			else if (ch != '\\' && ch != '"') {
 				free(v);
-				return fail(err, errlen, "unknown escape '\\%c' in a label value", ch);
+				return tm_errf(err, errlen, "unknown escape '\\%c' in a label value", ch);
 			}
 		}
 		v[n++] = ch;
 	}
 	if (c->p >= c->end) {
 		free(v);
-		return fail(err, errlen, "a label value is not closed");
+		return tm_errf(err, errlen, "a label value is not closed");
 	}
 	c->p++;
 	v[n] = '\0';
@@ -136,10 +126,10 @@ static int labels(struct cur *c, struct tm_prom_sample *s, char *err, size_t err
 		const char *ln = c->p;
 		size_t lnlen = name(c, 0);
 		if (!lnlen)
-			return fail(err, errlen, "a label name is expected");
+			return tm_errf(err, errlen, "a label name is expected");
 		skip_blanks(c);
 		if (c->p >= c->end || *c->p != '=')
-			return fail(err, errlen, "'=' is expected after the label name '%.*s'", (int)lnlen, ln);
+			return tm_errf(err, errlen, "'=' is expected after the label name '%.*s'", (int)lnlen, ln);
 		c->p++;
 		skip_blanks(c);
 		char *v;
@@ -148,7 +138,7 @@ static int labels(struct cur *c, struct tm_prom_sample *s, char *err, size_t err
 		for (size_t i = 0; i < s->nlabels; i++)
 			if (strlen(s->labels[i].name) == lnlen && memcmp(s->labels[i].name, ln, lnlen) == 0) {
 				free(v);
-				return fail(err, errlen, "the label '%.*s' is given twice", (int)lnlen, ln);
+				return tm_errf(err, errlen, "the label '%.*s' is given twice", (int)lnlen, ln);
 			}
 		tm_xgrow((void **)&s->labels, &cap, s->nlabels + 1, sizeof(*s->labels));
 		s->labels[s->nlabels++] = (struct tm_prom_label){ tm_xstrndup(ln, lnlen), v };
@@ -161,7 +151,7 @@ static int labels(struct cur *c, struct tm_prom_sample *s, char *err, size_t err
 			c->p++;
 			return 0;
 		}
-		return fail(err, errlen, "',' or '}' is expected after a label");
+		return tm_errf(err, errlen, "',' or '}' is expected after a label");
 	}
 }
 
@@ -179,7 +169,7 @@ static int comment(struct cur *c, char *err, size_t errlen)
 		return 0;
 	skip_blanks(c);
 	if (!name(c, 1))
-		return fail(err, errlen, "# %.4s: a metric name is expected", kw);
+		return tm_errf(err, errlen, "# %.4s: a metric name is expected", kw);
 	if (help)
 		return 0;
 	skip_blanks(c);
@@ -192,7 +182,7 @@ static int comment(struct cur *c, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strlen(types[i]) == tlen && memcmp(types[i], t, tlen) == 0 && c->p == c->end)
 			return 0;
-	return fail(err, errlen, "# TYPE: '%.*s' is not counter, gauge, histogram, summary or untyped", (int)tlen, t);
+	return tm_errf(err, errlen, "# TYPE: '%.*s' is not counter, gauge, histogram, summary or untyped", (int)tlen, t);
 }
 
 static int sample(struct cur *c, struct tm_prom *p, char *err, size_t errlen)
@@ -201,7 +191,7 @@ static int sample(struct cur *c, struct tm_prom *p, char *err, size_t errlen)
 	const char *n = c->p;
 	size_t nlen = name(c, 1);
 	if (!nlen)
-		return fail(err, errlen, "a metric name is expected");
+		return tm_errf(err, errlen, "a metric name is expected");
 	s.name = tm_xstrndup(n, nlen);
 	const char *before = c->p;
 	skip_blanks(c);
@@ -212,25 +202,25 @@ static int sample(struct cur *c, struct tm_prom *p, char *err, size_t errlen)
 		skip_blanks(c);
 	}
 	if (c->p == before && c->p < c->end) {
-		fail(err, errlen, "a blank is expected before the value of '%s'", s.name);
+		tm_errf(err, errlen, "a blank is expected before the value of '%s'", s.name);
 		goto bad;
 	}
 	if (number(c, &s.value)) {
-		fail(err, errlen, "the value of '%s' is not a number", s.name);
+		tm_errf(err, errlen, "the value of '%s' is not a number", s.name);
 		goto bad;
 	}
 	skip_blanks(c);
 	if (c->p < c->end) {
 		double ts;
 		if (number(c, &ts) || ts != floor(ts) || fabs(ts) > 9.2e18) {
-			fail(err, errlen, "the timestamp of '%s' is not an integer (ms)", s.name);
+			tm_errf(err, errlen, "the timestamp of '%s' is not an integer (ms)", s.name);
 			goto bad;
 		}
 		s.ts_ms = (int64_t)ts;
 		s.has_ts = 1;
 		skip_blanks(c);
 		if (c->p < c->end) {
-			fail(err, errlen, "unexpected text after the sample of '%s'", s.name);
+			tm_errf(err, errlen, "unexpected text after the sample of '%s'", s.name);
 			goto bad;
 		}
 	}
@@ -260,7 +250,7 @@ int tm_prom_parse(struct tm_prom *p, const char *body, size_t len, char *err, si
 		else if (*c.p == '#')
 			rc = comment(&c, err, errlen);
 		else if (memchr(c.p, '\0', (size_t)(c.end - c.p)))
-			rc = fail(err, errlen, "a NUL byte in the line");
+			rc = tm_errf(err, errlen, "a NUL byte in the line");
 		else
 			rc = sample(&c, p, err, errlen);
 		if (rc)
