@@ -180,8 +180,6 @@ static void refresh_from(void *ctx, struct tm_top_model *m, char *status, size_t
 static void scraped(void *ctx, int status, const char *body, size_t len, const char *err)
 {
 	struct top *t = ctx;
-	tm_http_get_free(t->get);
-	t->get = NULL;
 	char why[300] = "";
 	if (err)
 		snprintf(why, sizeof(why), "%s", err);
@@ -199,6 +197,8 @@ static void scraped(void *ctx, int status, const char *body, size_t len, const c
 			t->last = p;
 		}
 	}
+	tm_http_get_free(t->get);              /* after the body (its buffer) was read */
+	t->get = NULL;
 	if (why[0])
 		snprintf(t->from_state, sizeof(t->from_state), "%s: %s (retrying)", t->from, why);
 	else

@@ -37,7 +37,7 @@ struct tm_http_get;
 typedef void (*tm_http_done_fn)(void *ctx, int status, const char *body, size_t len, const char *err);
 
 /* Starts a GET of u on loop; fn is called once, from a loop callback, and the request is then
- * finished (free it, or start the next one, from fn or later). Returns 0 or -errno (socket,
+ * finished: free it from fn (once done with the body, which lives in its buffer) or later. Returns 0 or -errno (socket,
  * resolution: the reason in err). */
 int tm_http_get_start(struct tm_http_get **out, struct tm_loop *loop, const struct tm_url *u, uint64_t timeout_ms,
 		      size_t max_bytes, tm_http_done_fn fn, void *ctx, char *err, size_t errlen);
