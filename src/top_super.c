@@ -154,7 +154,7 @@ int tm_top_supervise(void)
 	if (cap->len)
 		fwrite(cap->buf, 1, cap->len, stderr);
 	if (WIFSIGNALED(status))
-		fprintf(stderr, "trainmon top: the view ended by signal %d (%s); the terminal was restored\n",
+		fprintf(stderr, "trainmon top: the view died (signal %d, %s); terminal restored\n",
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	free(cap);
 	return rc;
