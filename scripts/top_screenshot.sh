@@ -33,20 +33,19 @@ cp "$src/sample_logs/deepspeed.out" "$src/sample_logs/nanogpt.out" "$src/sample_
 
 tmux -S "$sock" -f /dev/null new-session -d -x 80 -y 24 -c "$tmp" -- env TERM=screen LC_ALL=C.UTF-8 \
 	TRAINMON_PATTERNS="$src/patterns" "$trainmon" top --gpu a100 --min-mfu 0.4 --sort alerts runs
-for _ in $(seq 100); do
-	tmux -S "$sock" capture-pane -p | grep -q 'ablation' && break
-	sleep 0.1
-done
-sleep 0.5
-tmux -S "$sock" capture-pane -e -p >"$tmp/top.ansi"
+# capture REGEX NAME: once a screen line matches REGEX (10 s at most), the screen to $tmp/NAME.ansi
+capture() {
+	for _ in $(seq 100); do
+		tmux -S "$sock" capture-pane -p | grep -q "$1" && break
+		sleep 0.1
+	done
+	sleep 0.3
+	tmux -S "$sock" capture-pane -e -p >"$tmp/$2.ansi"
+}
+capture ablation top
 tmux -S "$sock" capture-pane -p >"$src/docs/top.txt"
 tmux -S "$sock" send-keys Down Enter                    # the run with the NCCL timeout
-for _ in $(seq 100); do
-	tmux -S "$sock" capture-pane -p | grep -q '^Events' && break
-	sleep 0.1
-done
-sleep 0.3
-tmux -S "$sock" capture-pane -e -p >"$tmp/top-detail.ansi"
+capture '^Events' top-detail
 
 # render NAME: $tmp/NAME.ansi to docs/NAME.png
 render() {
