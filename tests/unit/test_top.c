@@ -63,43 +63,41 @@ static struct tm_top_run run(const char *name, double step, double st_s, double 
 	return r;
 }
 
-static void check_cells(struct tm_test_state *st)
+/* run r's cell in column c at width w is want, with style want_st */
+static void cell(struct tm_test_state *st, const struct tm_top_run *r, enum tm_top_col c, int w, int utf8,
+		 const char *want, enum tm_top_style want_st)
 {
 	char b[256];
+	enum tm_top_style got = tm_top_cell(r, c, w, utf8, b, sizeof(b));
+	TM_STREQ(st, b, want);
+	TM_CHECK(st, got == want_st);
+	if (got != want_st)
+		fprintf(stderr, "  style %d, want %d for '%s'\n", got, want_st, want);
+}
+
+static void check_cells(struct tm_test_state *st)
+{
 	struct tm_top_run r = run("a-very-long-run-name", 1200, 0.5, 1.05e6, 0.476, 1950);
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_STEP_TIME, 7, 0, b, sizeof(b)) == TM_TOP_ST_PLAIN);
-	TM_STREQ(st, b, "  500ms");
+	cell(st, &r, TM_TOP_STEP_TIME, 7, 0, "  500ms", TM_TOP_ST_PLAIN);
 	r.step_time = 2.5;
-	tm_top_cell(&r, TM_TOP_STEP_TIME, 7, 0, b, sizeof(b));
-	TM_STREQ(st, b, " 2.500s");
-	tm_top_cell(&r, TM_TOP_TPS, 7, 0, b, sizeof(b));
-	TM_STREQ(st, b, "  1.05M");
-	tm_top_cell(&r, TM_TOP_MFU, 5, 0, b, sizeof(b));
-	TM_STREQ(st, b, "47.6%");
-	tm_top_cell(&r, TM_TOP_ETA, 6, 0, b, sizeof(b));
-	TM_STREQ(st, b, "32m30s");
-	tm_top_cell(&r, TM_TOP_RUN, 8, 0, b, sizeof(b));
-	TM_STREQ(st, b, "a-very-~");
-	tm_top_cell(&r, TM_TOP_RUN, 8, 1, b, sizeof(b));
-	TM_STREQ(st, b, "a-very-\xe2\x80\xa6");
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_ALERTS, 8, 0, b, sizeof(b)) == TM_TOP_ST_DIM);
-	TM_STREQ(st, b, "-       ");
+	cell(st, &r, TM_TOP_STEP_TIME, 7, 0, " 2.500s", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_TPS, 7, 0, "  1.05M", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_MFU, 5, 0, "47.6%", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_ETA, 6, 0, "32m30s", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_RUN, 8, 0, "a-very-~", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_RUN, 8, 1, "a-very-\xe2\x80\xa6", TM_TOP_ST_PLAIN);
+	cell(st, &r, TM_TOP_ALERTS, 8, 0, "-       ", TM_TOP_ST_DIM);
 	r.alerts = 1u << TM_AL_LOW_MFU;
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_MFU, 5, 0, b, sizeof(b)) == TM_TOP_ST_WARN);
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_ALERTS, 8, 0, b, sizeof(b)) == TM_TOP_ST_WARN);
-	TM_STREQ(st, b, "low_mfu ");
+	cell(st, &r, TM_TOP_MFU, 5, 0, "47.6%", TM_TOP_ST_WARN);
+	cell(st, &r, TM_TOP_ALERTS, 8, 0, "low_mfu ", TM_TOP_ST_WARN);
 	r.alerts |= 1u << TM_AL_FAILURE;
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_ALERTS, 16, 0, b, sizeof(b)) == TM_TOP_ST_BAD);
-	TM_STREQ(st, b, "low_mfu,failure ");
+	cell(st, &r, TM_TOP_ALERTS, 16, 0, "low_mfu,failure ", TM_TOP_ST_BAD);
 	r.alerts = 1u << TM_AL_FINISHED;
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_ALERTS, 8, 0, b, sizeof(b)) == TM_TOP_ST_OK);
-	tm_top_cell(&r, TM_TOP_ETA, 6, 0, b, sizeof(b));
-	TM_STREQ(st, b, "  done");
+	cell(st, &r, TM_TOP_ALERTS, 8, 0, "finished", TM_TOP_ST_OK);
+	cell(st, &r, TM_TOP_ETA, 6, 0, "  done", TM_TOP_ST_PLAIN);
 	r = run("n\x01" "x\xff", NAN, NAN, NAN, NAN, NAN);
-	TM_CHECK(st, tm_top_cell(&r, TM_TOP_MFU, 5, 0, b, sizeof(b)) == TM_TOP_ST_DIM);
-	TM_STREQ(st, b, "    -");
-	tm_top_cell(&r, TM_TOP_RUN, 5, 1, b, sizeof(b));  /* control and non-ASCII bytes as '?' */
-	TM_STREQ(st, b, "n?x? ");
+	cell(st, &r, TM_TOP_MFU, 5, 0, "    -", TM_TOP_ST_DIM);
+	cell(st, &r, TM_TOP_RUN, 5, 1, "n?x? ", TM_TOP_ST_PLAIN);   /* control and non-ASCII bytes as '?' */
 }
 
 static void order(const struct tm_top_model *m, char *out, size_t n)
