@@ -182,9 +182,9 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, con
 	groups[2] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
 	*spec = (struct tm_cmd_spec){
 		.name = "watch",
-		.usage = "usage: trainmon watch [OPTIONS] DIR...\n"
-			 "Follow the training logs in DIR (files present and appearing later), alert when a run slows\n"
-			 "down, stalls or fails, print summaries, and export metrics.\n",
+		.usage = "usage: trainmon watch [OPTIONS] DIR|FILE...\n"
+			 "Follow the training logs in DIR (files present and appearing later) or the FILEs named,\n"
+			 "alert when a run slows down, stalls or fails, print summaries, and export metrics.\n",
 		.groups = groups,
 		.ngroups = 2,
 		.sections = watch_sections,

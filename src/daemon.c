@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -392,7 +393,9 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	d->last_save_ms = d->last_poll_ms = now;
 	d->initial_scan = 1;
 	for (size_t i = 0; i < cfg->ndirs; i++) {
-		int di = tm_watch_add_dir(&d->watch, cfg->dirs[i], 0);
+		struct stat st;                  /* a file named: its directory, for that name */
+		int named = stat(cfg->dirs[i], &st) == 0 && !S_ISDIR(st.st_mode);
+		int di = named ? tm_watch_add_named(&d->watch, cfg->dirs[i]) : tm_watch_add_dir(&d->watch, cfg->dirs[i], 0);
 		if (di < 0)
 			return fail(-di, err, errlen, "%s: %s", cfg->dirs[i], strerror(-di));
 	}

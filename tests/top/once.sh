@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # once.sh: the plain frames for scripts. `--once` prints the table a terminal of $COLUMNS would
 # show (exact text at 80 columns; columns dropped at 40, all kept at 120), `--sort` and
-# `--reverse` order it, `--batch N` prints N frames while a writer appends (the step advances
-# between them), and the usage errors: no directory, not a terminal without --once/--batch,
+# `--reverse` order it, files named are followed alone, `--batch N` prints N frames while a
+# writer appends (the step advances between them), and the usage errors: no directory, not a terminal without --once/--batch,
 # --once with --batch, --jsonl - and an unknown sort column are exit 2; a missing directory 3.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,11 +29,17 @@ sed -n 2p "$tmp/out" | grep -qE '^RUN +FRAMEWORK +STEP +STEP T\^ +TOK/S +MFU +ET
 [ "$(awk 'NR > 2 { print $1 }' "$tmp/out" | tr '\n' ' ')" = "fast slow " ] || fail "--sort step-time --reverse: fastest first"
 grep -qE '^fast .* ~~~~~$' "$tmp/out" || fail "ASCII sparkline under LC_ALL=C: $(cat "$tmp/out")"
 
-# --batch: frames one --interval apart while lines arrive
+# files named: only they are followed, whatever the globs (train.txt matches none)
+cp "$tmp/logs/fast.out" "$tmp/logs/train.txt"
+top --once "$tmp/logs/slow.out" "$tmp/logs/train.txt" >"$tmp/out"
+[ "$(awk 'NR > 2 { print $1 }' "$tmp/out" | tr '\n' ' ')" = "slow train " ] || fail "named files: $(cat "$tmp/out")"
+
+# --batch: frames one --interval apart while lines arrive (a named file, followed by inotify)
 ( for n in $(seq 60 10 400); do iter "$n" 1000 >>"$tmp/logs/fast.out"; sleep 0.05; done ) &
 helpers+=($!)
-COLUMNS=80 top --batch 3 --interval 0.5 "$tmp/logs" >"$tmp/out"
+COLUMNS=80 top --batch 3 --interval 0.5 "$tmp/logs/fast.out" >"$tmp/out"
 [ "$(grep -c '^trainmon top: ' "$tmp/out")" = 3 ] || fail "--batch 3: $(grep -c '^trainmon top: ' "$tmp/out") frames"
+grep -q '^slow ' "$tmp/out" && fail "--batch on one named file shows another run"
 first=$(awk '$1 == "fast" { print $3; exit }' "$tmp/out")
 last=$(awk '$1 == "fast" { s = $3 } END { print s }' "$tmp/out")
 [ "$last" -gt "$first" ] || fail "--batch: the step did not advance between frames ($first, $last)"
