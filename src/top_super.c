@@ -6,7 +6,8 @@
  * the fork and never touches the terminal otherwise, puts them back when the child died by a
  * signal. The child's stderr (the daemon's notes, a sanitizer's report) goes through a pipe to
  * the parent, which writes it after the terminal is restored, so the screen is never scribbled
- * on. This parent writes to stderr (the child's text, and why it died): the view's own output.
+ * on. The modes are also put back when the child exited without restoring them (a sanitizer's
+ * report ends the process with _exit). This parent writes to stderr (the child's text, and why it died): the view's own output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,14 +142,14 @@ int tm_top_supervise(void)
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	int rc;
-	if (WIFSIGNALED(status)) {
-		if (have_modes)
-			restore_terminal(&saved);
-		rc = TM_EXIT_SYSTEM;
-	} else {
-		rc = WEXITSTATUS(status);
-	}
+	/* died by a signal, or exited without endwin() (a sanitizer's report and _exit): the
+	 * modes tell, so a clean exit is never followed by stray escapes */
+	struct termios now;
+	int changed = have_modes && tcgetattr(STDIN_FILENO, &now) == 0 &&
+		      (now.c_iflag != saved.c_iflag || now.c_oflag != saved.c_oflag || now.c_lflag != saved.c_lflag);
+	int rc = WIFSIGNALED(status) ? TM_EXIT_SYSTEM : WEXITSTATUS(status);
+	if (have_modes && (WIFSIGNALED(status) || changed))
+		restore_terminal(&saved);
 	if (cap->dropped)
 		fprintf(stderr, "trainmon top: (%llu earlier bytes of messages dropped)\n", cap->dropped);
 	if (cap->len)
@@ -156,6 +157,8 @@ int tm_top_supervise(void)
 	if (WIFSIGNALED(status))
 		fprintf(stderr, "trainmon top: the view died (signal %d, %s); terminal restored\n",
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (changed)
+		fprintf(stderr, "trainmon top: the view ended (exit %d) without restoring it; terminal restored\n", rc);
 	free(cap);
 	return rc;
 }
