@@ -3,8 +3,9 @@
 # iteration lines: the rows appear, a run's step advances as lines arrive, sort keys reorder the
 # rows (4: step time, slowest first; r: reversed; 1: by name), Enter opens the selected run's
 # detail view with its events (an NCCL timeout written during the test), Esc goes back, `?`
-# shows the help, and q quits with the shell's prompt back, the table gone (the main screen
-# restored) and the terminal in cooked mode with echo.
+# shows the help, a resized window (SIGWINCH) re-lays the columns out, and q quits with the
+# shell's prompt back, the table gone (the main screen restored) and the terminal in cooked mode
+# with echo.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mkdir "$tmp/logs"
@@ -54,6 +55,14 @@ keys '?'
 wait_for '^Keys' "the help"
 keys x
 wait_for '^ *RUN.*STEP.*MFU' "the table again after the help"
+
+# SIGWINCH: a narrower window drops columns (framework, sparkline, ETA, tokens/s), a wider one
+# brings them back
+tm resize-window -x 50 -y 12
+wait_for '^RUN.? +STEP +STEP T +MFU +ALERTS *$' "the 50-column header after a resize"
+screen | grep -q 'FRAMEWORK' && fail "FRAMEWORK still shown at 50 columns"
+tm resize-window -x 80 -y 24
+wait_for '^RUN.? +FRAMEWORK +STEP .*STEP TIMES *$' "the 80-column header after a resize"
 
 keys q
 wait_for '^TOP-EXIT=0$' "top's exit status 0 after q"
