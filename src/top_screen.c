@@ -125,7 +125,13 @@ static void draw_table(struct tm_top_ui *u)
 	}
 	if (!u->m.n)
 		put(u, 3, 1, TM_TOP_ST_DIM, 0, "no runs yet: waiting for log files");
-	bar(u, LINES - 1, TM_TOP_ST_PLAIN, u->status, "s:sort Enter:details ");
+	char st[320];
+	if ((long)u->m.n > rows)                     /* where the window is in a long table */
+		snprintf(st, sizeof(st), "%s, rows %ld-%ld of %zu", u->status, u->top + 1,
+			 u->top + rows < (long)u->m.n ? u->top + rows : (long)u->m.n, u->m.n);
+	else
+		snprintf(st, sizeof(st), "%s", u->status);
+	bar(u, LINES - 1, TM_TOP_ST_PLAIN, st, "s:sort Enter:details ");
 }
 
 struct lines_ctx {
