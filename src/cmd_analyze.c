@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trainmon/chain.h"
 #include "trainmon/cmd.h"
 #include "trainmon/engine.h"
 #include "trainmon/job.h"
@@ -33,15 +34,33 @@ struct analyze_opts {
 	const char *config;         /* borrowed or NULL */
 	size_t line_max;            /* bytes */
 	struct tm_anomaly_cfg anomalies;
+	const char *chain;          /* --chain NAME: every file one chain; borrowed or NULL */
+	const char *chain_by;       /* --chain-by REGEX over the file names; borrowed or NULL */
+	const char *chain_param;    /* --chain-param NAME: a string parameter; borrowed or NULL */
+	double stall_s;             /* --stall: seconds with no step that count as a stall */
+	int csv_table;              /* CSV_STEPS or CSV_SEGMENTS */
 };
 
+enum { CSV_STEPS, CSV_SEGMENTS };
 static const char *const formats[] = { "text", "json", "csv", NULL };
+static const char *const csv_tables[] = { "steps", "segments", NULL };
 
 #define A(field) offsetof(struct analyze_opts, field)
 static const struct tm_opt analyze_rows[] = {
 	{ .kind = TM_OPT_HEADING, .help = "Output:" },
 	{ .kind = TM_OPT_CHOICE, .name = "format", .arg = "F", .off = A(format), .choices = formats, .shortc = 'f',
 	  .help = "text (default), json or csv (the per-step series)" },
+	{ .kind = TM_OPT_CHOICE, .name = "csv-table", .arg = "T", .off = A(csv_table), .choices = csv_tables,
+	  .help = "with --format csv: steps (default, per step) or segments (one row per chain segment)" },
+	{ .kind = TM_OPT_HEADING, .help = "Chains (logs of one training run, each resuming from a checkpoint):" },
+	{ .kind = TM_OPT_STR, .name = "chain", .arg = "NAME", .off = A(chain),
+	  .help = "all files are segments of one run named NAME (default: grouped by resume evidence)" },
+	{ .kind = TM_OPT_STR, .name = "chain-by", .arg = "REGEX", .off = A(chain_by),
+	  .help = "files whose names give the same key (first group, else the match) are one run" },
+	{ .kind = TM_OPT_STR, .name = "chain-param", .arg = "NAME", .off = A(chain_param),
+	  .help = "files whose logs print the same value of this parameter (save_dir, chain_key) are one run" },
+	{ .kind = TM_OPT_NUM, .name = "stall", .arg = "SECONDS", .off = A(stall_s), .min = 0, .max = 1e9,
+	  .expect = "seconds from 0", .help = "a time with no step longer than this is a stall in the ledger (default 300)" },
 	{ .kind = TM_OPT_HEADING, .help = "Rules:" },
 	{ .kind = TM_OPT_LIST, .name = "rules", .arg = "PATH", .off = A(rules),
 	  .help = "extra rule pack file or directory (repeatable)" },
@@ -87,6 +106,9 @@ struct file_result {
 };
 
 struct analyze_ctx {                 /* what every file shares; read-only while the pool runs */
+	struct tm_segment *segs;     /* owned: the chain segments of the files reported so far */
+	size_t nsegs, npaths;
+	int chain_param;             /* TM_P_* or -1 */
 	const struct tm_ruleset *rs;
 	const struct tm_job *job;
 	const struct analyze_opts *o;
@@ -201,16 +223,45 @@ static void done(void *ctx, size_t i)
 			tm_report_json_fields(cx->js, s, r);
 			tm_report_json_anomalies(cx->js, &res->an, s->basis_level);
 			tm_json_end(cx->js, '}');
-		} else {
+		} else if (cx->o->csv_table == CSV_STEPS) {
 			tm_report_csv(stdout, s, r, cx->csv_header);
 			cx->csv_header = 0;
 		}
+		/* a chain needs two files, or --chain; a segment copies the run's steps (32 bytes each) */
+		if ((r->nsteps || r->nevents) && (cx->npaths > 1 || cx->o->chain))
+			tm_segment_from_run(&cx->segs[cx->nsegs++], r, s, cx->chain_param);
 		tm_feed_release(res->f);
 		free(res->f);
 	}
 	tm_anomalies_release(&res->an);
 	free(res->msgs);
 	memset(res, 0, sizeof(*res));
+}
+
+/* The chain options, checked before any file is read: one way of grouping, a --chain-param
+ * that names a text parameter, a --chain-by regex that compiles. Returns an exit status. */
+static int chain_opts(const struct analyze_opts *o, int *param)
+{
+	if (!!o->chain + !!o->chain_by + !!o->chain_param > 1) {
+		fprintf(stderr, "trainmon analyze: give one of --chain, --chain-by and --chain-param\n");
+		return TM_EXIT_USAGE;
+	}
+	if (o->chain_param) {
+		*param = tm_param_lookup(o->chain_param, strlen(o->chain_param));
+		if (*param < TM_P_NUM_STRINGS_FROM_HERE) {
+			fprintf(stderr, "trainmon analyze: --chain-param: '%s' is not a parameter a log prints as text "
+				"(save_dir, chain_key, slurm_job_id, ...)\n", o->chain_param);
+			return TM_EXIT_USAGE;
+		}
+	}
+	struct tm_chain *none;
+	char err[300];
+	struct tm_chain_opts co = { .by_regex = o->chain_by, .by_param = -1 };
+	if (tm_chains_build(NULL, 0, &co, &none, err, sizeof(err)) < 0) {
+		fprintf(stderr, "trainmon analyze: %s\n", err);
+		return TM_EXIT_USAGE;
+	}
+	return TM_EXIT_OK;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -234,7 +285,7 @@ int cmd_analyze(int argc, char **argv)
 		tm_cli_release(&cli);
 		return TM_EXIT_USAGE;
 	}
-	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT };
+	struct analyze_opts o = { .line_max = TM_LINE_MAX_DEFAULT, .stall_s = 300 };
 	struct tm_job job;
 	struct tm_diag d;
 	tm_job_init(&job);
@@ -264,6 +315,9 @@ int cmd_analyze(int argc, char **argv)
 			o.framework);
 		status = TM_EXIT_USAGE;
 	}
+	int chain_param = -1;
+	if (status == TM_EXIT_OK)
+		status = chain_opts(&o, &chain_param);
 	tm_diag_print(&d, stderr);
 	if (status != TM_EXIT_OK) {
 		tm_diag_release(&d);
@@ -286,14 +340,33 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze_ctx cx = { .rs = &rs, .job = &job, .o = &o, .paths = cli.args, .split = cli.nargs == 1,
 				  .js = &js, .csv_header = 1 };
 	cx.res = tm_xcalloc(cli.nargs, sizeof(*cx.res));
+	cx.segs = tm_xcalloc(cli.nargs, sizeof(*cx.segs));
+	cx.chain_param = chain_param;
+	cx.npaths = cli.nargs;
 	tm_pool_run(cli.nargs, tm_pool_threads(8), 16, work, done, &cx);
 	free(cx.res);
 	int failed = cx.failed, nothing = cx.nothing;
+	/* the runs' chains: after every run, from the segments kept of each */
+	struct tm_chain *chains = NULL;
+	struct tm_chain_opts co = { .name = o.chain, .by_regex = o.chain_by, .by_param = chain_param,
+				    .stall_s = o.stall_s };
+	long nchains = tm_chains_build(cx.segs, cx.nsegs, &co, &chains, err, sizeof(err));
+	nchains = nchains < 0 ? 0 : nchains;   /* the regex was checked before any file was read */
 	if (json) {
 		tm_json_end(&js, ']');
+		if (nchains)
+			tm_report_chains_json(&js, chains, (size_t)nchains, cx.segs);
 		tm_json_end(&js, '}');
 		putchar('\n');
+	} else if (o.format == FORMAT_TEXT && nchains) {
+		tm_report_chains_text(stdout, chains, (size_t)nchains, cx.segs);
+	} else if (o.format == FORMAT_CSV && o.csv_table == CSV_SEGMENTS) {
+		tm_report_chains_csv(stdout, chains, (size_t)nchains, cx.segs);
 	}
+	tm_chains_free(chains, (size_t)nchains);
+	for (size_t i = 0; i < cx.nsegs; i++)
+		tm_segment_release(&cx.segs[i]);
+	free(cx.segs);
 	tm_diag_release(&d);
 	tm_ruleset_release(&rs);
 	tm_strv_release(&o.rules);

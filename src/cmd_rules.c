@@ -104,7 +104,8 @@ static int rules_check(int argc, char **argv, const struct rules_opts *o)
 
 static const char *rec_name(enum tm_rec r)
 {
-	return r == TM_REC_STEP ? "step" : r == TM_REC_PARAM ? "param" : r == TM_REC_EVENT ? "event" : "detect";
+	return r == TM_REC_STEP ? "step" : r == TM_REC_PARAM ? "param" : r == TM_REC_EVENT ? "event" :
+	       r == TM_REC_PHASE ? "phase" : "detect";
 }
 
 static int rules_list(const struct rules_opts *o)
@@ -127,6 +128,8 @@ static int rules_list(const struct rules_opts *o)
 			printf("  %-28s %-6s", r->name, rec_name(r->rec));
 			if (r->rec == TM_REC_EVENT)
 				printf(" %s/%s", tm_event_kind_name(r->kind), tm_ev_severity_name(r->severity));
+			if (r->rec == TM_REC_PHASE)
+				printf(" %s", tm_phase_kind_name(r->phase));
 			for (size_t k = 0; k < r->nlits; k++)
 				printf("%s'%s'", k ? " | " : "  literal ", r->lits[k]);
 			if (!r->nlits)
@@ -187,6 +190,8 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 	printf("%llu: %s (%s)", (unsigned long long)t->rec->line, r->name, rec_name(r->rec));
 	if (r->rec == TM_REC_EVENT)
 		printf(" %s", tm_event_kind_name(r->kind));
+	if (r->rec == TM_REC_PHASE)
+		printf(" %s", tm_phase_kind_name(r->phase));
 	for (size_t i = 0; i < r->ncaps; i++) {
 		const char *p;
 		size_t n;
@@ -195,7 +200,8 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 		const struct tm_capture *c = &r->caps[i];
 		const char *name = c->kind == TM_CAP_FIELD ? tm_field_name(c->target) :
 				   c->kind == TM_CAP_PARAM ? tm_param_name(c->target) :
-				   c->kind == TM_CAP_MSG ? "msg" : c->kind == TM_CAP_KEY ? "key" : "value";
+				   c->kind == TM_CAP_MSG ? "msg" : c->kind == TM_CAP_KEY ? "key" :
+				   c->kind == TM_CAP_TS ? "ts" : "value";
 		printf(" %s=%.*s", name, (int)(n > 80 ? 80 : n), p);
 	}
 	for (size_t i = 0; i < r->nfields; i++) {

@@ -113,8 +113,9 @@ static struct tm_state_entry *state_entries(struct tm_daemon *d, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < d->nfiles; i++) {
 		struct tm_watched *w = d->files[i];
-		/* a closed deleted file is final: saved, a name made again would resume its run */
-		if (tm__daemon_file_closed(w))
+		/* a closed deleted file is final: not saved, a name made again would resume its run; a
+		 * closed file rotated away is saved (its last position: see release_files) */
+		if (tm__daemon_file_closed(w) && !w->rotated_away)
 			continue;
 		tm_state_pos_capture(&w->tail, &w->last_pos);
 		v[(*n)++] = (struct tm_state_entry){ .tail = &w->tail, .alerts = &w->alerts, .pos = &w->last_pos };

@@ -45,6 +45,11 @@ struct tm_watched {                 /* one followed file */
 	uint64_t synced_ms;         /* ms, loop clock: the last tm__daemon_sync_file */
 	int link_wd;                /* inotify watch on a symlink's target, -1 none */
 	int fd_wait;                /* its open failed with EMFILE/ENFILE: only the tick retries it */
+	int syncing;                /* inside tm__daemon_sync_file (its tail's hooks may run) */
+	int away_checked;           /* closed, and rotated_away was decided */
+	int rotated_away;           /* closed, but its last inode lives on under another name in
+				       its directory (rotated, not deleted): kept, and saved, so a
+				       restart reads the generations made after it (file_closed) */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
 	int fd_from_end;            /* --from-end still to apply once it opens */
 	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */
@@ -60,6 +65,7 @@ struct tm_sink_report {             /* what sinks.c last told on stderr about on
 struct tm_daemon_sinks {            /* sinks.c */
 	struct tm_sink_queue out;   /* stdout (human lines, and --jsonl -); zeroed when unused */
 	struct tm_sink_queue file;  /* --jsonl FILE; zeroed when unused */
+	struct tm_sink_queue err;   /* notes on stderr, while the sinks are open */
 	struct tm_sink_queue *jsonl; /* borrowed: &out, &file or NULL */
 	struct tm_sink_queue *term; /* borrowed: &out, or NULL with --quiet */
 	struct tm_sink_exec exec;   /* --exec; cmd NULL without it */

@@ -165,7 +165,11 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	w->synced_ms = now;
 	size_t nold = w->tail.nold;
+	if (w->tail.cur.fd < 0 && nold)      /* the last position in a file rotated away: the sync */
+		tm_state_pos_capture(&w->tail, &w->last_pos);   /* that closes it reads nothing more */
+	w->syncing = 1;
 	int rc = tm_tail_sync(&w->tail, now);
+	w->syncing = 0;
 	if (nold && !w->tail.nold)
 		d->save_wanted = 1;     /* a rotated inode is drained: save at the next tick */
 	if (w->tail.st.reopen != reopen)
@@ -392,6 +396,52 @@ static void drain_chain(struct tm_daemon *d, struct tm_watched *w, const struct 
 	gen_free(g, n);
 }
 
+/* Some tail reads inode (dev, ino) now, as its current file or one it drains. */
+static int inode_followed(const struct tm_daemon *d, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < d->nfiles; i++) {
+		const struct tm_tail *t = &d->files[i]->tail;
+		if (t->cur.fd >= 0 && t->cur.dev == dev && t->cur.ino == ino)
+			return 1;
+		for (size_t k = 0; k < t->nold; k++)
+			if (t->old[k].dev == dev && t->old[k].ino == ino)
+				return 1;
+	}
+	return 0;
+}
+
+/* tm_tail's `between` hook: rotated more than once between two syncs of a running daemon. As we
+ * may see it (logrotate's numbered scheme, two rotations before inotify's events are handled):
+ *  1. we follow train.log = inode A;
+ *  2. rotation 1: A -> train.log.1, new B = train.log; rotation 2: A -> .2, B -> .1, new C;
+ *  3. the sync finds C at train.log and has just retired A (now train.log.2).
+ * B, the generation between A and C, was never open: it is read now from 0 (and drained like a
+ * rotated inode), before C. Nothing is done when A is under no generation name (deleted, or
+ * renamed to train.1.log) or a generation is read by another tail already (a glob matching it). */
+static void read_between(void *ctx, struct tm_tail *t, dev_t dev, ino_t ino, uint64_t now)
+{
+	struct tm_daemon *d = ((struct tm_watched *)ctx)->d;
+	struct gen *g;
+	size_t n = gen_list(t->path, &g), at = n;
+	for (size_t i = 0; i < n && at == n; i++)
+		if (!g[i].compressed && g[i].st.st_dev == dev && g[i].st.st_ino == ino)
+			at = i;
+	for (size_t i = at + 1; i < n; i++) {
+		if (g[i].compressed) {
+			tm__sink_note(d, "%s: rotated again before it was read; %s is compressed and not read: "
+				      "its lines are missing", t->path, g[i].path);
+			continue;
+		}
+		if (inode_followed(d, g[i].st.st_dev, g[i].st.st_ino))
+			continue;
+		tm__sink_note(d, "%s: rotated again before it was read; reading %s", t->path, g[i].path);
+		int rc = tm_tail_adopt_path(t, g[i].path, now);
+		if (rc < 0)
+			tm__sink_note(d, "%s: %s", g[i].path, strerror(-rc));
+	}
+	gen_free(g, n);
+}
+
 /* The saved position: resumed, or (rotated while away) the old inode's rest drained first. At the
  * open-file limit the file waits, and the position is restored when it opens (not "truncated").
  * s points into d->saved, which drain_chain may grow: s is not used after it. */
@@ -403,6 +453,10 @@ static void restore_pos(struct tm_daemon *d, struct tm_watched *w, struct tm_sav
 	if (no_fd(rc)) {
 		w->fd_wait = 1;
 		w->fd_resume = (size_t)(s - d->saved) + 1;   /* an index: d->saved may grow meanwhile */
+		/* and what a save writes meanwhile: the position is not lost while the file waits */
+		w->last_pos = (struct tm_state_pos){ .valid = 1, .dev = s->dev, .ino = s->ino, .off = s->off,
+						     .line = s->line, .marker_len = s->marker_len, .ident = s->ident };
+		memcpy(w->last_pos.marker, s->marker, s->marker_len);
 		return;
 	}
 	char rotated[PATH_MAX];
@@ -459,8 +513,8 @@ static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watc
 		return 0;
 	for (size_t i = 0; i < d->nfiles; i++) {
 		struct tm_watched *o = d->files[i];
-		if (o == w)
-			continue;
+		if (o == w || o->syncing)
+			continue;        /* o->syncing: we run inside o's own sync (its hooks) */
 		struct tm_tail *t = &o->tail;
 		if (t->cur.fd >= 0 && t->cur.dev == st.st_dev && t->cur.ino == st.st_ino) {
 			tm__daemon_sync_file(d, o, now);
@@ -473,12 +527,13 @@ static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watc
 				continue;
 			if (!w)
 				return 1;
-			uint64_t off = tm_lines_offset(&f->lines);
+			uint64_t off, line;
+			tm_lines_resume_point(&f->lines, &off, &line);
 			unsigned char mk[TM_MARKER_LEN];
 			size_t n = off < TM_MARKER_LEN ? (size_t)off : TM_MARKER_LEN;
 			if (n && pread(f->fd, mk, n, (off_t)(off - n)) != (ssize_t)n)
 				return 0;
-			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, f->lines.line, mk, n, now) != 0)
+			if (tm_tail_resume(&w->tail, st.st_dev, st.st_ino, off, line, mk, n, now) != 0)
 				return 0;
 			tm__sink_note(d, "%s: is %s renamed; following it from where that left off", path, t->path);
 			close(f->fd);
@@ -489,6 +544,15 @@ static int take_over_inode(struct tm_daemon *d, const char *path, struct tm_watc
 		}
 	}
 	return 0;
+}
+
+/* tm_tail's `opened` hook: after a rotation the path names an inode another tail may be reading
+ * under its old name (logrotate renaming train.log.1 to train.log.2 while both names are
+ * followed): start it where that tail left off instead of reading it again from 0. */
+static void opened_rotated(void *ctx, struct tm_tail *t, uint64_t now)
+{
+	struct tm_watched *w = ctx;
+	take_over_inode(w->d, t->path, w, now);
 }
 
 /* ---- release ---- */
@@ -527,14 +591,33 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
 }
 
 /* On the tick: files deleted, drained for --rotate-wait, closed and reported, whose /metrics series
- * have expired (--expire; at once without metrics), are released. */
+ * have expired (--expire; at once without metrics), are released. A file rotated away and not
+ * made again is kept longer, and saved: as we may see it,
+ *  1. train.log (inode X) is renamed train.log.1 and no new train.log comes for a while;
+ *  2. X is drained and closed; the daemon is killed (or stopped);
+ *  3. a new train.log is written and rotated in turn while it is down.
+ * Without X's position in the state, the restart would know nothing of the generation made in 3
+ * (now train.log.1 beside X at train.log.2) and skip it. */
+#define TM_ROTATED_KEEP_MS (24u * 3600u * 1000u)
 void tm__daemon_release_files(struct tm_daemon *d, uint64_t now)
 {
 	uint64_t hold = d->metrics ? (uint64_t)(d->cfg->expire_s * 1000) : 0;
 	size_t released = 0;
 	for (size_t i = d->nfiles; i-- > 0;) {
 		struct tm_watched *w = d->files[i];
-		if (w->final_sent && w->ended_ms && tm__daemon_file_closed(w) && now - w->ended_ms >= hold) {
+		if (!tm__daemon_file_closed(w)) {
+			w->away_checked = w->rotated_away = 0;
+			continue;
+		}
+		if (!w->away_checked) {
+			char other[PATH_MAX];
+			w->away_checked = 1;
+			w->rotated_away = w->last_pos.valid && find_inode(w->tail.path, w->last_pos.dev, w->last_pos.ino,
+									  other, sizeof(other));
+		}
+		/* rotated away: kept for a day (or --expire if longer) in case the name comes back */
+		uint64_t keep = w->rotated_away && hold < TM_ROTATED_KEEP_MS ? TM_ROTATED_KEEP_MS : hold;
+		if (w->final_sent && w->ended_ms && now - w->ended_ms >= keep) {
 			release_file(d, w);
 			released++;
 		}
@@ -645,6 +728,9 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 	w->polled = di >= 0 && (size_t)di < d->watch.ndirs && d->watch.dirs[di].polled;
 	w->link_wd = -1;
 	tm_tail_init(&w->tail, path, d->rules, d->cfg->line_max, (uint64_t)(d->cfg->rotate_wait_s * 1000));
+	w->tail.between = read_between;
+	w->tail.opened = opened_rotated;
+	w->tail.hook_ctx = w;
 	tm_alerts_init(&w->alerts);
 	tm__daemon_resolve_job(d, w);
 	if (d->cfg->trace_lines) {
@@ -661,6 +747,10 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 		take_over_inode(d, path, w, now);
 	else if (d->initial_scan && d->cfg->from_end)
 		w->fd_wait = w->fd_from_end = no_fd(tm_tail_start_at_end(&w->tail, now));
+	/* a file new to the state is saved at the next tick, not at the next interval: a crash,
+	 * then a rotation of it while we are down, would otherwise leave no trace of it to follow */
+	if (!s && !d->initial_scan)
+		d->save_wanted = 1;
 	tm__daemon_sync_file(d, w, now);
 	return w;
 }

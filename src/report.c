@@ -16,7 +16,7 @@ static double epoch_ms(double ts)
 	return isnan(ts) ? NAN : round(ts * 1000) / 1000;
 }
 
-static void json_time(struct tm_json *j, const char *key, double ts)
+void tm_report_json_time(struct tm_json *j, const char *key, double ts)
 {
 	char buf[40];
 	if (isnan(ts)) {
@@ -215,13 +215,13 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	tm_json_num(j, "events_not_listed", (double)r->events_dropped);
 	/* wall clock from the lines' time prefixes (or a pack's inline time): ISO 8601 UTC and epoch */
 	tm_json_obj(j, "time");
-	json_time(j, "first", r->first_ts);
-	json_time(j, "last", r->last_ts);
+	tm_report_json_time(j, "first", r->first_ts);
+	tm_report_json_time(j, "last", r->last_ts);
 	tm_json_num(j, "first_epoch", epoch_ms(r->first_ts));
 	tm_json_num(j, "last_epoch", epoch_ms(r->last_ts));
 	tm_json_num(j, "span_s", epoch_ms(r->last_ts - r->first_ts));
-	json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
-	json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
+	tm_report_json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
+	tm_report_json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
 	tm_json_end(j, '}');
 }
 

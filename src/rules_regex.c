@@ -92,6 +92,12 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 		int p;
 		if (strcmp(name, "msg") == 0) {
 			c.kind = TM_CAP_MSG;
+		} else if (strcmp(name, "ts") == 0) {
+			c.kind = TM_CAP_TS;      /* any rule: the line's time when it has no prefix time */
+		} else if (r->rec == TM_REC_PHASE && (g = tm_phase_group_lookup(name))) {
+			c.kind = TM_CAP_FIELD;
+			c.target = (int)g->field;
+			c.pow10 = g->pow10;
 		} else if (r->rec == TM_REC_PARAM && strcmp(name, "key") == 0) {
 			c.kind = TM_CAP_KEY;
 		} else if (r->rec == TM_REC_PARAM && strcmp(name, "value") == 0) {
@@ -100,7 +106,7 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 			c.kind = TM_CAP_FIELD;
 			c.target = (int)g->field;
 			c.pow10 = g->pow10;
-		} else if ((r->rec == TM_REC_PARAM || r->rec == TM_REC_STEP) &&
+		} else if ((r->rec == TM_REC_PARAM || r->rec == TM_REC_STEP || r->rec == TM_REC_PHASE) &&
 			   (p = tm_param_lookup(name, strlen(name))) >= 0) {
 			/* a step line may also print a job parameter (e.g. global batch) */
 			c.kind = TM_CAP_PARAM;

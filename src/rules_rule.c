@@ -22,7 +22,8 @@
 #define STEP (1u << TM_REC_STEP)
 #define PARAM (1u << TM_REC_PARAM)
 #define EVENT (1u << TM_REC_EVENT)
-#define ANY (STEP | PARAM | EVENT)
+#define PHASE (1u << TM_REC_PHASE)
+#define ANY (STEP | PARAM | EVENT | PHASE)
 
 void tm__rule_release(struct tm_rule *r)
 {
@@ -79,18 +80,19 @@ static const char *ctx_of(const struct tm_rule *r, char *buf, size_t n)
 static void key_record(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
 		       const struct tm_ynode *v)
 {
-	static const char *const names[] = { "step", "param", "event" };   /* enum tm_rec order */
+	static const char *const names[] = { "step", "param", "event", "phase" };
+	static const enum tm_rec recs[] = { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_PHASE };
 	(void)rn;
 	const char *rec = tm__rload_scalar(L, v, "record");
 	if (!rec)
 		return;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		if (strcmp(rec, names[i]) == 0) {
-			r->rec = (enum tm_rec)i;
+			r->rec = recs[i];
 			return;
 		}
 	char ctx[200];
-	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "record", rec, names, 3);
+	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "record", rec, names, 4);
 }
 
 static void key_regex(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
@@ -308,6 +310,40 @@ static void key_kind(struct tm_rload *L, struct tm_rule *r, const struct tm_ynod
 		r->kind = (enum tm_event_kind)k;
 }
 
+static void key_phase(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
+		      const struct tm_ynode *v)
+{
+	(void)rn;
+	const char *ph = tm__rload_scalar(L, v, "phase");
+	if (!ph)
+		return;
+	const char *const *names = tm_phase_kind_names();
+	for (int i = 0; i < TM_PH_N; i++)
+		if (strcmp(ph, names[i]) == 0) {
+			r->phase = (enum tm_phase_kind)i;
+			return;
+		}
+	char ctx[200];
+	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "phase", ph, names, TM_PH_N);
+}
+
+static void key_mark(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
+		     const struct tm_ynode *v)
+{
+	static const char *const names[] = { "start", "end", "duration" };   /* enum tm_phase_mark order */
+	(void)rn;
+	const char *mk = tm__rload_scalar(L, v, "mark");
+	if (!mk)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(mk, names[i]) == 0) {
+			r->mark = (enum tm_phase_mark)i;
+			return;
+		}
+	char ctx[200];
+	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "mark", mk, names, 3);
+}
+
 static void key_severity(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
 			 const struct tm_ynode *v)
 {
@@ -391,13 +427,15 @@ static const struct rule_key {
 	void (*load)(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn, const struct tm_ynode *v);
 } rule_keys[] = {
 	{ "name",        ANY,   0,     NULL, 0, NULL },   /* read before the table runs */
-	{ "record",      ANY,   ANY,   "missing 'record' (step, param or event)", 0, key_record },
+	{ "record",      ANY,   ANY,   "missing 'record' (step, param, event or phase)", 0, key_record },
 	{ "regex",       ANY,   0,     NULL, 1, key_regex },
 	{ "regexes",     ANY,   0,     NULL, 0, key_regexes },
 	{ "literal",     ANY,   0,     NULL, 1, key_literal },
 	{ "fields",      ANY,   0,     NULL, 0, key_fields },
 	{ "keys",        PARAM, 0,     NULL, 0, key_keys },
 	{ "kind",        EVENT, EVENT, "an event rule needs 'kind'", 0, key_kind },
+	{ "phase",       PHASE, PHASE, "a phase rule needs 'phase'", 0, key_phase },
+	{ "mark",        PHASE, 0,     NULL, 0, key_mark },
 	{ "severity",    ANY,   0,     NULL, 0, key_severity },
 	{ "step_base",   ANY,   0,     NULL, 0, key_step_base },
 	{ "attach",      STEP,  0,     NULL, 0, key_attach },
@@ -409,7 +447,7 @@ static const struct rule_key {
 
 static const char *kinds_word(unsigned mask)
 {
-	return mask == STEP ? "step" : mask == PARAM ? "param" : mask == EVENT ? "event" : "other";
+	return mask == STEP ? "step" : mask == PARAM ? "param" : mask == EVENT ? "event" : mask == PHASE ? "phase" : "other";
 }
 
 void tm__rule_load(struct tm_rload *L, const struct tm_ynode *rn)

@@ -40,6 +40,7 @@ void tm_run_release(struct tm_run *r)
 	free(r->file);
 	free(r->steps ? r->steps - r->steps_head : NULL);
 	free(r->events);
+	free(r->phases);
 	for (int i = 0; i < TM_P_N; i++)
 		free(r->sparams[i]);
 	memset(r, 0, sizeof(*r));
@@ -482,6 +483,86 @@ static void step_events(struct tm_run *r, const struct tm_hit *h, const double *
 		tm_run_event(r, r->line, TM_EV_NAN_LOSS, TM_EVS_ERROR, h->subj, h->len);
 }
 
+double tm_phase_seconds(const struct tm_phase *p)
+{
+	if (!isnan(p->duration_s))
+		return p->duration_s;
+	if (!isnan(p->start_ts) && !isnan(p->end_ts) && p->end_ts >= p->start_ts)
+		return p->end_ts - p->start_ts;
+	return NAN;
+}
+
+static struct tm_phase *new_phase(struct tm_run *r, enum tm_phase_kind k)
+{
+	if (r->nphases == TM_RUN_PHASES_MAX) {
+		r->phases_dropped++;
+		return NULL;
+	}
+	tm_xgrow((void **)&r->phases, &r->capphases, r->nphases + 1, sizeof(*r->phases));
+	struct tm_phase *p = &r->phases[r->nphases++];
+	*p = (struct tm_phase){ .kind = k, .step = NAN, .start_ts = NAN, .end_ts = NAN, .duration_s = NAN,
+				.line = r->line, .nsteps_at = r->nsteps };
+	return p;
+}
+
+/* A phase line (rules.h, enum tm_phase_mark). It completes the latest record of its kind when
+ * no step record came in between and the step agrees: a save's "saving", "saved" and timer lines
+ * are one record, as are an evaluation's timer and its "validation loss" line; start and end
+ * lines repeated per rank or per file (DeepSpeed loads one file per line) add nothing but the
+ * last end time. Otherwise it opens a record (a timer that finds a duration already there too). A save or evaluation line
+ * without a step number is at the last step record; a load's step is only what its line says
+ * (the step it resumes from). */
+static void on_phase(struct tm_run *r, const struct tm_rule *rule, const double *f)
+{
+	if (rule->phase == TM_PH_TIME)
+		return;                 /* its `ts` group has set the time; nothing else to keep */
+	double step = f[TM_F_STEP], dur = f[TM_F_DURATION];
+	if (isnan(step) && rule->phase != TM_PH_CKPT_LOAD && r->nsteps)
+		step = r->steps[r->nsteps - 1].step;
+	struct tm_phase *last = NULL;
+	for (size_t i = r->nphases, k = 0; i-- > 0 && k < 16; k++)
+		if (r->phases[i].kind == rule->phase) {
+			last = &r->phases[i];
+			break;
+		}
+	int near = last && last->nsteps_at == r->nsteps &&
+		   (isnan(step) || isnan(last->step) || last->step == step);
+	struct tm_phase *p = NULL;
+	switch (rule->mark) {
+	case TM_PM_START:
+		/* a closed record near it: the same phase printed again (per file, per rank) */
+		p = near ? last : new_phase(r, rule->phase);
+		if (p && isnan(p->start_ts))
+			p->start_ts = r->ts;
+		break;
+	case TM_PM_END:
+		p = near ? last : new_phase(r, rule->phase);
+		if (p) {
+			if (!isnan(r->ts) || !p->closed)
+				p->end_ts = r->ts;   /* the last end line of a phase printed per file */
+			p->closed = 1;
+		}
+		break;
+	case TM_PM_DURATION:
+		p = near && isnan(last->duration_s) ? last : new_phase(r, rule->phase);
+		break;
+	}
+	if (!p)
+		return;
+	if (isnan(p->step))
+		p->step = step;
+	if (!isnan(dur) && dur >= 0)
+		p->duration_s = dur;
+}
+
+/* A `ts` group: the record's time when no prefix gave one. */
+static void capture_ts(struct tm_run *r, const char *p, size_t n)
+{
+	struct tm_civil c;
+	if (isnan(r->ts) && tm_time_parse_any(p, n, &c) && c.year)
+		tm_run_at(r, r->line, r->rank, tm_time_epoch(&c));
+}
+
 int tm_run_hit(void *ctx, const struct tm_hit *h)
 {
 	struct tm_run *r = ctx;
@@ -513,6 +594,8 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			key = p, keylen = n;
 		else if (c->kind == TM_CAP_VALUE)
 			val = p, vallen = n;
+		else if (c->kind == TM_CAP_TS)
+			capture_ts(r, p, n);
 		else
 			if (c->kind != TM_CAP_PARAM || map_value(rule, &p, &n))
 				apply_capture(r, c, p, n, f, &loss_nonfinite);
@@ -555,6 +638,9 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			tm_run_event(r, r->line, rule->kind, rule->severity, msg, msglen);
 		else
 			tm_run_event(r, r->line, rule->kind, rule->severity, h->subj, h->len);
+		break;
+	case TM_REC_PHASE:
+		on_phase(r, rule, f);
 		break;
 	case TM_REC_DETECT:
 		break;
@@ -644,6 +730,19 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		}
 	}
 	a->events_dropped += b->events_dropped;
+	/* phases: b's after a's (a record a left open stays open: its closing line was b's first) */
+	for (size_t i = 0; i < b->nphases; i++) {
+		if (a->nphases == TM_RUN_PHASES_MAX) {
+			a->phases_dropped++;
+			continue;
+		}
+		tm_xgrow((void **)&a->phases, &a->capphases, a->nphases + 1, sizeof(*a->phases));
+		struct tm_phase *p = &a->phases[a->nphases++];
+		*p = b->phases[i];
+		p->line += line_offset;
+		p->nsteps_at += a->nsteps - b->nsteps;
+	}
+	a->phases_dropped += b->phases_dropped;
 	for (int k = 0; k < TM_EV_N; k++)
 		a->event_counts[k] += b->event_counts[k];
 	return 0;

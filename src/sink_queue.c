@@ -142,28 +142,39 @@ static int open_path(struct tm_sink_queue *sq)
 	return 0;
 }
 
-int tm_sink_queue_open(struct tm_sink_queue *sq, const char *name, const char *path, size_t max_bytes,
-		       struct tm_loop *loop)
+static void init(struct tm_sink_queue *sq, const char *name, size_t max_bytes, struct tm_loop *loop)
 {
 	memset(sq, 0, sizeof(*sq));
 	sq->name = name;
 	sq->loop = loop;
 	sq->max_bytes = max_bytes;
 	sq->saved_flags = -1;
-	sq->fd = -1;
+	sq->fd = sq->std_fd = -1;
 	sq->cap = 64;
 	sq->q = tm_xcalloc(sq->cap, sizeof(*sq->q));
-	if (path && strcmp(path, "-") != 0) {
-		sq->path = path;
-		int rc = open_path(sq);
-		if (rc == -ENXIO && sq->fifo) {  /* no reader yet: queue, open on a tick */
-			set_err(sq, ENXIO);
-			return 0;
-		}
-		return rc;
+}
+
+int tm_sink_queue_open(struct tm_sink_queue *sq, const char *name, const char *path, size_t max_bytes,
+		       struct tm_loop *loop)
+{
+	if (!path || strcmp(path, "-") == 0)
+		return tm_sink_queue_open_std(sq, name, STDOUT_FILENO, max_bytes, loop);
+	init(sq, name, max_bytes, loop);
+	sq->path = path;
+	int rc = open_path(sq);
+	if (rc == -ENXIO && sq->fifo) {  /* no reader yet: queue, open on a tick */
+		set_err(sq, ENXIO);
+		return 0;
 	}
+	return rc;
+}
+
+int tm_sink_queue_open_std(struct tm_sink_queue *sq, const char *name, int fd, size_t max_bytes,
+			   struct tm_loop *loop)
+{
+	init(sq, name, max_bytes, loop);
 	struct stat st;
-	sq->fd = STDOUT_FILENO;
+	sq->fd = sq->std_fd = fd;
 	sq->kind = TM_SQ_OTHER;
 	if (fstat(sq->fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		sq->kind = TM_SQ_FILE;
@@ -247,7 +258,7 @@ void tm_sink_queue_release(struct tm_sink_queue *sq)
 		drop_at(sq, 0);
 	close_fd(sq);
 	if (sq->saved_flags >= 0)
-		fcntl(STDOUT_FILENO, F_SETFL, sq->saved_flags);
+		fcntl(sq->std_fd, F_SETFL, sq->saved_flags);
 	free(sq->q);
 	memset(sq, 0, sizeof(*sq));
 	sq->fd = -1;

@@ -38,7 +38,8 @@ struct tm_sink_queue {
 	int fifo;                   /* path names a FIFO: reopened when a reader comes back */
 	int dead;                   /* stdout's reader went away: records are dropped at once */
 	int watching;               /* fd registered in loop for EPOLLOUT */
-	int saved_flags;            /* stdout's fcntl flags before O_NONBLOCK, restored; -1 none */
+	int saved_flags;            /* std_fd's fcntl flags before O_NONBLOCK, restored; -1 none */
+	int std_fd;                 /* stdout or stderr when path is NULL (not owned) */
 	struct tm_sink_queue_rec *q; /* owned ring of cap records from head */
 	size_t head, n, cap;
 	size_t sent;                /* bytes of q[head] already written (streams only) */
@@ -51,6 +52,10 @@ struct tm_sink_queue {
  * be opened (a FIFO without a reader is not an error: it is opened on a later tick). */
 int tm_sink_queue_open(struct tm_sink_queue *sq, const char *name, const char *path, size_t max_bytes,
 		       struct tm_loop *loop);
+/* The same on a standard stream (STDOUT_FILENO, or STDERR_FILENO for the daemon's notes): not
+ * owned; a pipe's flags are restored at release. Returns 0. */
+int tm_sink_queue_open_std(struct tm_sink_queue *sq, const char *name, int fd, size_t max_bytes,
+			   struct tm_loop *loop);
 /* Queues one whole record (ownership of p moves here) and writes what can be written now. */
 void tm_sink_queue_push(struct tm_sink_queue *sq, char *p, size_t len);
 /* The tick: reopens a FIFO, retries a regular file after a failed write. */

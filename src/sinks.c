@@ -6,7 +6,9 @@
  * queue (sink_queue.c), so a stalled reader or a full disk never blocks the loop; what the queues
  * drop and the hooks fail is counted for /metrics and told on stderr at most once per
  * TM_SINK_REPORT_MS per sink. Must not: write to stdout or the --jsonl fd except through a queue,
- * or wait for a hook. Notes on stderr are plain blocking writes (the daemon's log).
+ * or wait for a hook. Notes on stderr go through a queue too once the sinks are open (a stalled
+ * reader of stderr, e.g. a pipe nobody drains, must not freeze the daemon); before that, and
+ * after the queues are closed, they are plain writes.
  */
 #include <errno.h>
 #include <math.h>
@@ -45,8 +47,14 @@ void tm__sink_note(struct tm_daemon *d, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	iso_now(ts, sizeof(ts));
-	fprintf(stderr, "%s trainmon watch: %s\n", ts, msg);
-	(void)d;
+	if (!d || !d->sinks.err.q) {
+		fprintf(stderr, "%s trainmon watch: %s\n", ts, msg);
+		return;
+	}
+	size_t n = strlen(ts) + strlen(msg) + sizeof(" trainmon watch: \n");
+	char *rec = tm_xmalloc(n);
+	int k = snprintf(rec, n, "%s trainmon watch: %s\n", ts, msg);
+	tm_sink_queue_push(&d->sinks.err, rec, (size_t)k);
 }
 
 int tm__sinks_open(struct tm_daemon *d)
@@ -54,6 +62,7 @@ int tm__sinks_open(struct tm_daemon *d)
 	struct tm_daemon_sinks *s = &d->sinks;
 	const struct tm_watch_cfg *c = d->cfg;
 	int to_stdout = c->jsonl_path && strcmp(c->jsonl_path, "-") == 0;
+	tm_sink_queue_open_std(&s->err, "stderr", STDERR_FILENO, c->sink_queue, &d->loop);
 	if (!c->quiet || to_stdout) {
 		tm_sink_queue_open(&s->out, to_stdout ? "jsonl" : "stdout", NULL, c->sink_queue, &d->loop);
 		s->term = c->quiet ? NULL : &s->out;
@@ -75,6 +84,7 @@ void tm__sinks_close(struct tm_daemon *d)
 {
 	tm_sink_queue_release(&d->sinks.file);
 	tm_sink_queue_release(&d->sinks.out);
+	tm_sink_queue_release(&d->sinks.err);
 	tm_sink_exec_release(&d->sinks.exec);
 	d->sinks.jsonl = d->sinks.term = NULL;
 }
@@ -313,6 +323,8 @@ void tm__sinks_tick(struct tm_daemon *d, uint64_t now)
 		tm_sink_queue_tick(&s->file);
 	if (s->out.q)
 		tm_sink_queue_tick(&s->out);
+	if (s->err.q)
+		tm_sink_queue_tick(&s->err);
 	if (s->exec.cmd)
 		tm_sink_exec_tick(&s->exec, now);
 	report_queue(d, &s->file, &s->rep_file, now, 0);
@@ -348,14 +360,18 @@ void tm__sinks_finish(struct tm_daemon *d)
 		}
 		report_queue(d, qs[i], reps[i], now, 1);
 	}
+	/* the notes last (every note above is in it); what cannot be written goes unsaid: there is
+	 * nowhere left to say it, and the counter in /metrics has said it while we ran */
+	if (s->err.q)
+		tm_sink_queue_drain(&s->err, TM_SINK_DRAIN_MS);
 }
 
 /* The view's numbers for /metrics. */
 void tm__sinks_totals(const struct tm_daemon *d, struct tm_metrics_totals *out)
 {
 	const struct tm_daemon_sinks *s = &d->sinks;
-	const struct tm_sink_queue *qs[] = { &s->out, &s->file };
-	for (size_t i = 0; i < 2 && out->nsinks < TM_METRICS_SINKS; i++)
+	const struct tm_sink_queue *qs[] = { &s->out, &s->file, &s->err };
+	for (size_t i = 0; i < 3 && out->nsinks < TM_METRICS_SINKS; i++)
 		if (qs[i]->q)
 			out->sinks[out->nsinks++] = (struct tm_metrics_sink){ qs[i]->name, qs[i]->dropped, qs[i]->errors,
 									       qs[i]->bytes };

@@ -182,17 +182,26 @@ static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
 	return (ssize_t)total;
 }
 
-static int open_cur(struct tm_tail *t, uint64_t now_ms)
+/* Opens a regular file for reading; returns the fd (its stat in *st) or -errno. */
+static int open_regular(const char *path, struct stat *st)
 {
-	int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		int e = S_ISREG(st->st_mode) ? errno : EINVAL;
 		close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+static int open_cur(struct tm_tail *t, uint64_t now_ms)
+{
+	struct stat st;
+	int fd = open_regular(t->path, &st);
+	if (fd < 0)
+		return fd;
 	t->cur.fd = fd;
 	t->cur.dev = st.st_dev;
 	t->cur.ino = st.st_ino;
@@ -259,7 +268,7 @@ static int check_truncation(struct tm_tail *t)
 
 int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 {
-	int err = 0;
+	int err = 0, rotated = 0;
 	/* 1. old inodes: drain, and close those quiet for rotate_wait */
 	for (size_t i = 0; i < t->nold;) {
 		struct tm_tail_fd *f = &t->old[i];
@@ -298,8 +307,13 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 	}
 	if (t->cur.fd >= 0 && (st.st_dev != t->cur.dev || st.st_ino != t->cur.ino)) {
 		read_fd(t, &t->cur, now_ms);    /* the last bytes written before the switch */
+		dev_t dev = t->cur.dev;
+		ino_t ino = t->cur.ino;
 		retire_cur(t);
 		t->st.rotations++;
+		if (t->between)                  /* generations rotated in between, before the new one */
+			t->between(t->hook_ctx, t, dev, ino, now_ms);
+		rotated = 1;
 	}
 	if (t->cur.fd < 0) {
 		int rc = open_cur(t, now_ms);
@@ -308,6 +322,8 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 			return rc;
 		}
 		t->st.reopen++;
+		if (rotated && t->opened)
+			t->opened(t->hook_ctx, t, now_ms);
 		ssize_t n = read_fd(t, &t->cur, now_ms);
 		if (n < 0)
 			err = (int)n;
@@ -408,18 +424,39 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 	return rc;
 }
 
+int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms)
+{
+	struct stat st;
+	int fd = open_regular(path, &st);
+	if (fd < 0)
+		return fd;
+	/* through cur, so that it is read and retired exactly as a rotated inode is */
+	struct tm_tail_fd keep = t->cur;
+	fd_init(&t->cur, keep.lines.line_max);
+	t->cur.fd = fd;
+	t->cur.dev = st.st_dev;
+	t->cur.ino = st.st_ino;
+	t->cur.last_growth_ms = now_ms;
+	ident_start(&t->cur, 0);
+	ssize_t n = read_fd(t, &t->cur, now_ms);
+	retire_cur(t);
+	t->cur = keep;
+	return n < 0 ? (int)n : 0;
+}
+
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id)
 {
-	if (t->cur.fd < 0)
+	/* the path names nothing: the inode it named last, still draining */
+	const struct tm_tail_fd *f = t->cur.fd >= 0 ? &t->cur : t->nold ? &t->old[t->nold - 1] : NULL;
+	if (!f)
 		return -1;
-	*dev = t->cur.dev;
-	*ino = t->cur.ino;
-	*off = tm_lines_offset(&t->cur.lines);
-	*line = t->cur.lines.line;
-	if (marker_at(t->cur.fd, *off, marker, marker_len) < 0)
+	*dev = f->dev;
+	*ino = f->ino;
+	tm_lines_resume_point(&f->lines, off, line);
+	if (marker_at(f->fd, *off, marker, marker_len) < 0)
 		*marker_len = 0;
-	if (ident_at(t->cur.fd, *off, id) < 0)
+	if (ident_at(f->fd, *off, id) < 0)
 		memset(id, 0, sizeof(*id));
 	return 0;
 }

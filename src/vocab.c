@@ -17,7 +17,7 @@
 static const char *const field_names[TM_F_N] = {
 	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
-	"lr", "grad_norm", "skipped_iters", "nan_iters",
+	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -44,10 +44,33 @@ static const struct tm_group_name group_names[] = {
 	{ "nan_iters", TM_F_NAN_ITERS, 0 },
 };
 
+/* Group names a phase rule may use. */
+static const struct tm_group_name phase_group_names[] = {
+	{ "step", TM_F_STEP, 0 },
+	{ "duration_s", TM_F_DURATION, 0 },
+	{ "duration_ms", TM_F_DURATION, 3 },
+};
+
+static const char *const phase_names[TM_PH_N] = {
+	"checkpoint_save", "checkpoint_load", "evaluation", "time",
+};
+
+const char *tm_phase_kind_name(enum tm_phase_kind k) { return k < TM_PH_N ? phase_names[k] : "?"; }
+const char *const *tm_phase_kind_names(void) { return phase_names; }
+
+const struct tm_group_name *tm_phase_group_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(phase_group_names) / sizeof(phase_group_names[0]); i++)
+		if (strcmp(phase_group_names[i].name, name) == 0)
+			return &phase_group_names[i];
+	return NULL;
+}
+
 static const char *const param_names[TM_P_N] = {
 	"layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab", "seq_len",
 	"global_batch", "micro_batch", "gpus", "nodes", "gpus_per_node", "train_iters",
 	"train_samples", "log_interval", "tp", "pp", "dp", "dtype", "gpu", "slurm_job_id", "mlp",
+	"save_dir", "chain_key",
 };
 
 static const char *const event_names[TM_EV_N] = {
@@ -139,8 +162,10 @@ size_t tm_group_candidates(enum tm_rec rec, const char **out, size_t cap)
 		out[n++] = group_names[i].name;
 	for (size_t i = 0; rec == TM_REC_PARAM && i < TM_P_N && n < cap; i++)
 		out[n++] = param_names[i];
-	static const char *const special[] = { "msg", "key", "value" };
-	for (size_t i = 0; i < 3 && n < cap; i++)
+	for (size_t i = 0; rec == TM_REC_PHASE && i < sizeof(phase_group_names) / sizeof(phase_group_names[0]) && n < cap; i++)
+		out[n++] = phase_group_names[i].name;
+	static const char *const special[] = { "msg", "key", "value", "ts" };
+	for (size_t i = 0; i < 4 && n < cap; i++)
 		out[n++] = special[i];
 	return n;
 }

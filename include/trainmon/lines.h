@@ -88,4 +88,17 @@ static inline uint64_t tm_lines_offset(const struct tm_lines *l)
 	return l->off + (l->skipping ? l->len : 0);
 }
 
+/* Where reading must resume to lose nothing: the start of a CRI record still being joined (its
+ * partial lines are read again), else tm_lines_offset. *line: lines before that offset. */
+static inline void tm_lines_resume_point(const struct tm_lines *l, uint64_t *off, uint64_t *line)
+{
+	if (l->join_len) {
+		*off = l->join_off;
+		*line = l->join_line - 1;
+	} else {
+		*off = tm_lines_offset(l);
+		*line = l->line;
+	}
+}
+
 #endif

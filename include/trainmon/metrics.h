@@ -39,7 +39,7 @@ struct tm_metrics_file {            /* one followed file, as the view hands it o
 	uint64_t ended_ms;                  /* ms on the loop clock when the run ended; 0 = active */
 };
 
-#define TM_METRICS_SINKS 3
+#define TM_METRICS_SINKS 4
 struct tm_metrics_sink {            /* one output of the daemon: stdout, jsonl, exec */
 	const char *name;                   /* borrowed, static: the sink label */
 	uint64_t dropped, errors, queued_bytes;

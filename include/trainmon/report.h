@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "trainmon/anomaly.h"
+#include "trainmon/chain.h"
 #include "trainmon/json.h"
 #include "trainmon/run.h"
 #include "trainmon/summary.h"
@@ -25,6 +26,15 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
  * regime and no anomaly). */
 void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, int basis_level);
 void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a);
+
+/* Chains (chain.h), rendered by report_chain.c: text sections after the runs, the `chains` array
+ * of analyze's JSON object, and the CSV segments table (header included). */
+void tm_report_chains_text(FILE *f, const struct tm_chain *chains, size_t n, const struct tm_segment *segs);
+void tm_report_chains_json(struct tm_json *j, const struct tm_chain *chains, size_t n, const struct tm_segment *segs);
+void tm_report_chains_csv(FILE *f, const struct tm_chain *chains, size_t n, const struct tm_segment *segs);
+
+/* A time as ISO 8601 UTC under key, null when NAN. */
+void tm_report_json_time(struct tm_json *j, const char *key, double ts);
 
 /* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit);

@@ -17,14 +17,23 @@
 
 #include "trainmon/diag.h"
 
-enum tm_rec { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_DETECT };
+enum tm_rec { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_DETECT,
+	TM_REC_PHASE   /* a checkpoint save or load, an evaluation, or a time the log prints (run.h) */
+};
+
+/* What a phase rule's line says: `phase:` in YAML. */
+enum tm_phase_kind { TM_PH_CKPT_SAVE, TM_PH_CKPT_LOAD, TM_PH_EVAL, TM_PH_TIME, TM_PH_N };
+/* `mark:`: the line opens the phase, closes it, or gives its duration (a timer line). */
+enum tm_phase_mark { TM_PM_START, TM_PM_END, TM_PM_DURATION };
 
 /* Values a step record carries (after unit scaling: seconds, fractions). */
 enum tm_field {
 	TM_F_STEP, TM_F_TOTAL_STEPS, TM_F_STEP_TIME, TM_F_LOSS, TM_F_CONSUMED_SAMPLES,
 	TM_F_CONSUMED_TOKENS, TM_F_GLOBAL_BATCH, TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S,
 	TM_F_TOKENS_PER_S_PER_GPU, TM_F_SAMPLES_PER_S, TM_F_LR, TM_F_GRAD_NORM, TM_F_SKIPPED,
-	TM_F_NAN_ITERS, TM_F_N
+	TM_F_NAN_ITERS,
+	TM_F_DURATION,        /* phase rules: seconds the phase took */
+	TM_F_N
 };
 
 /* Job parameters a log can print. Numeric ones are doubles; TM_P_DTYPE.. are strings. */
@@ -33,7 +42,9 @@ enum tm_param {
 	TM_P_SEQ_LEN, TM_P_GLOBAL_BATCH, TM_P_MICRO_BATCH, TM_P_GPUS, TM_P_NODES, TM_P_GPUS_PER_NODE,
 	TM_P_TRAIN_ITERS, TM_P_TRAIN_SAMPLES, TM_P_LOG_INTERVAL, TM_P_TP, TM_P_PP, TM_P_DP,
 	TM_P_NUM_STRINGS_FROM_HERE,
-	TM_P_DTYPE = TM_P_NUM_STRINGS_FROM_HERE, TM_P_GPU, TM_P_SLURM_JOB_ID, TM_P_MLP, TM_P_N
+	TM_P_DTYPE = TM_P_NUM_STRINGS_FROM_HERE, TM_P_GPU, TM_P_SLURM_JOB_ID, TM_P_MLP,
+	TM_P_SAVE_DIR, TM_P_CHAIN_KEY,  /* what --chain-param can group segments by */
+	TM_P_N
 };
 
 enum tm_event_kind {
@@ -51,9 +62,12 @@ const char *tm_event_kind_name(enum tm_event_kind k);
 const char *tm_ev_severity_name(enum tm_ev_severity s);
 int tm_param_lookup(const char *name, size_t len);      /* -1 if unknown */
 int tm_event_kind_lookup(const char *name);             /* -1 if unknown */
+const char *tm_phase_kind_name(enum tm_phase_kind k);
 
 /* Where a named group's value goes. */
-enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE };
+enum tm_cap_kind { TM_CAP_FIELD, TM_CAP_PARAM, TM_CAP_MSG, TM_CAP_KEY, TM_CAP_VALUE,
+	TM_CAP_TS       /* group `ts`: the line's time when it has no prefix time */
+};
 
 struct tm_capture {
 	uint32_t group;            /* PCRE2 group number */
@@ -109,6 +123,8 @@ struct tm_rule {
 	struct tm_valmap *vals;    /* owned: logged value -> parameter value (`values:`) */
 	size_t nvals;
 	unsigned line;             /* 1-based line of the rule in its YAML file */
+	enum tm_phase_kind phase;  /* phase rules */
+	enum tm_phase_mark mark;   /* phase rules (default start) */
 };
 
 struct tm_pack {

@@ -39,6 +39,21 @@ struct tm_event {
 
 #define TM_RUN_EVENTS_MAX 200
 
+/* A checkpoint save or load, an evaluation, or a time the log printed (phase rules, rules.h):
+ * what a phase rule's start, end and duration lines said, folded into one record. */
+struct tm_phase {
+	enum tm_phase_kind kind;
+	double step;               /* the step it was at (a load: the step resumed from); NAN unknown */
+	double start_ts, end_ts;   /* epoch s of its start and end lines; NAN unknown */
+	double duration_s;         /* as the framework timed it (the max across ranks); NAN not printed */
+	uint64_t line;             /* first line */
+	size_t nsteps_at;          /* step records when it was opened (a timer attaches only before
+				      the next step record) */
+	int closed;                /* an end line was seen */
+};
+
+#define TM_RUN_PHASES_MAX 4096
+
 struct tm_run {
 	char *file;                  /* owned */
 	int framework;               /* pack index, -1 unknown */
@@ -71,6 +86,9 @@ struct tm_run {
 	int rank;                    /* rank label of that record, -1 none */
 	int self_rank;               /* rank whose self-numbered step lines are counted; -2 unset */
 	const struct tm_ruleset *rs; /* borrowed */
+	struct tm_phase *phases;     /* owned, in log order, at most TM_RUN_PHASES_MAX */
+	size_t nphases, capphases;
+	uint64_t phases_dropped;     /* phase records not kept (over the cap) */
 };
 
 void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m);
@@ -102,6 +120,9 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset);
 /* Adds an event that did not come from a rule (e.g. a NaN loss value). */
 void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,
 		  const char *msg, size_t len);
+
+/* The duration of a phase record: the framework's timer, else end - start; NAN unknown. */
+double tm_phase_seconds(const struct tm_phase *p);
 
 /* Sets a string parameter if the log has not (the file name's Slurm job id). */
 #define TM_SRC_PARAM_FILENAME 1

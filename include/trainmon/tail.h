@@ -59,6 +59,14 @@ struct tm_tail {
 	int last_errno;                      /* last open/read error, reported once per change */
 	int gone;                            /* the path names nothing now */
 	uint64_t last_data_ms;               /* last time any line arrived */
+	/* Called by tm_tail_sync right after the inode the path named (dev, ino) was retired and
+	 * before the one it names now is opened: the owner may read generations rotated in
+	 * between (tm_tail_adopt_path). NULL: none. */
+	void (*between)(void *ctx, struct tm_tail *t, dev_t dev, ino_t ino, uint64_t now_ms);
+	/* Called right after that new inode is opened, before it is read: the owner may start it
+	 * where another tail left off (tm_tail_resume) when that tail reads it under an old name. */
+	void (*opened)(void *ctx, struct tm_tail *t, uint64_t now_ms);
+	void *hook_ctx;                      /* borrowed, for both hooks */
 };
 
 /* line_max: as tm_lines_init. The tail is not opened yet: call tm_tail_sync(). */
@@ -85,6 +93,10 @@ int tm_tail_resume_ident(struct tm_tail *t, dev_t dev, ino_t ino, uint64_t off, 
 			 const unsigned char *marker, size_t marker_len, const struct tm_tail_ident *id,
 			 uint64_t now_ms);
 
+/* Opens path (a rotated generation nobody read), reads it from 0 now and keeps draining it as
+ * an old inode, after those already draining. Returns 0 or -errno. */
+int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms);
+
 /* Reads the current inode to EOF and moves it to the drain list (the path is about to name an
  * inode another tail has been reading: see the daemon's take-over). */
 void tm_tail_retire(struct tm_tail *t, uint64_t now_ms);
@@ -96,9 +108,10 @@ int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
  * this tail's run, then closes it. Returns 0 or -errno. */
 int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms);
 
-/* The position to save: offset after the last complete line of the current inode, its line
- * count, the marker bytes before it and its identity there. Returns 0, or -1 when there is no
- * current inode. */
+/* The position to save: offset after the last complete line of the current inode (or, while
+ * the path names nothing, of the inode it named last, still draining; the start of a CRI record
+ * still being joined), its line count, the marker bytes before it and its identity there.
+ * Returns 0, or -1 when there is no inode at all. */
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id);
 

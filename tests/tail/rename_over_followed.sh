@@ -3,7 +3,7 @@
 # train.log's old inode is drained; the inode it now names was a.log's, already read up to its end:
 # train.log continues it from there, so no line of a.log is read twice, and later writes arrive once.
 . "$(dirname "$0")/lib.sh"
-start_daemon --rotate-wait 1
+start_daemon --rotate-wait 5                   # the late writes may come seconds later on a loaded machine
 exec 3>>"$D/train.log" 4>>"$D/a.log"
 emit_gen /dev/fd/3 train 1 60
 emit_gen /dev/fd/4 a 1 40

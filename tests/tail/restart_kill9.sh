@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in CTest yet: about 1 run in 4 still finds lines missing (see the report/commit).
+# NOT REGISTERED in CTest: about 1 run in 12 still finds a generation missing (docs/design.md,
+# "Guarantees and limits"); KILL9_PACE=1 pauses after each rotation while the daemon runs.
 # restart_kill9: a writer appends to train.log and rotates it (logrotate's numbered scheme, no
 # generation ever deleted) while the daemon is killed with SIGKILL at random points and
 # restarted, some rotations happening while it is down. At the end no line written is missing.
@@ -21,7 +22,7 @@ rotate() {
 # it runs is followed by a pause of one poll period (pacing, not a check).
 rotate_paced() {
 	rotate
-	[ -z "$TM_PID" ] || sleep 0.3
+	[ -z "${KILL9_PACE:-}" ] || [ -z "$TM_PID" ] || sleep 0.3
 }
 write_some() { # write_some COUNT: COUNT chunks of lines, a rotation now and then
 	local k
