@@ -17,7 +17,11 @@ cleanup() {
 	set +e
 	for h in "${helpers[@]+"${helpers[@]}"}"; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
 	tmux -S "$sock" kill-server 2>/dev/null
-	[ -n "${TM_KEEP:-}" ] || rm -rf "$tmp"
+	# the view may still be exiting (its last state write) as the server goes: retry the removal
+	for _ in 1 2 3 4 5; do
+		[ -z "${TM_KEEP:-}" ] && [ -d "$tmp" ] || break
+		rm -rf "$tmp" 2>/dev/null || sleep 0.2
+	done
 	exit "$rc"
 }
 trap cleanup EXIT
