@@ -17,3 +17,12 @@ void tm_appendf(char *buf, size_t n, size_t *pos, const char *fmt, ...)
 	if (w > 0)
 		*pos += (size_t)w;
 }
+
+int tm_errf(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -16,6 +16,7 @@
 #include "trainmon/cmd.h"
 #include "trainmon/daemon.h"
 #include "trainmon/opt.h"
+#include "trainmon/watch_cmd.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
 #include "banned.h"
@@ -173,16 +174,17 @@ static void free_file_jobs(struct tm_watch_cfg *c)
 
 static const struct tm_opt_section watch_sections[] = { { "files", read_files } };
 
-static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
+static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, const struct tm_watch_front *fe)
 {
 	groups[0] = (struct tm_opt_group){ watch_rows, sizeof(watch_rows) / sizeof(watch_rows[0]), "watch" };
 	groups[1] = (struct tm_opt_group){ NULL, 0, "job" };
 	groups[1].opts = tm_job_opts(&groups[1].nopts);
+	groups[2] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
 	*spec = (struct tm_cmd_spec){
 		.name = "watch",
-		.usage = "usage: trainmon watch [OPTIONS] DIR...\n"
-			 "Follow the training logs in DIR (files present and appearing later), alert when a run slows\n"
-			 "down, stalls or fails, print summaries, and export metrics.\n",
+		.usage = "usage: trainmon watch [OPTIONS] DIR|FILE...\n"
+			 "Follow the training logs in DIR (files present and appearing later) or the FILEs named,\n"
+			 "alert when a run slows down, stalls or fails, print summaries, and export metrics.\n",
 		.groups = groups,
 		.ngroups = 2,
 		.sections = watch_sections,
@@ -192,6 +194,12 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups)
 			  "Exit status: 0 stopped by a signal, 1 invalid rules or config, 2 usage, 3 system\n"
 			  "error (a directory cannot be read, port in use, state file not writable).\n",
 	};
+	if (fe) {
+		spec->name = fe->name;
+		spec->usage = fe->usage;
+		spec->epilog = fe->epilog;
+		spec->ngroups = 3;
+	}
 }
 
 static void defaults(struct watch_opts *o)
@@ -222,10 +230,10 @@ static void opts_release(struct watch_opts *o)
 }
 
 /* Config, then flags, into o (holding the defaults). Returns as tm_cli_apply. */
-static int apply(struct tm_cli *cli, struct watch_opts *o, struct tm_diag *d, char *err, size_t n)
+static int apply(struct tm_cli *cli, struct watch_opts *o, void *fe_dst, struct tm_diag *d, char *err, size_t n)
 {
 	struct files_ctx fc = { cli, &o->cfg };
-	void *const dst[2] = { o, &o->cfg.job };
+	void *const dst[3] = { o, &o->cfg.job, fe_dst };
 	int rc = tm_cli_apply(cli, dst, &fc, d, err, n);
 	if (o->globs.n == 0) {
 		tm_strv_push(&o->globs, "*.out");
@@ -241,6 +249,7 @@ static int apply(struct tm_cli *cli, struct watch_opts *o, struct tm_diag *d, ch
 struct reload_ctx {                     /* what a SIGHUP reload needs */
 	struct tm_cli *cli;
 	struct watch_opts *opts;        /* the running daemon's settings */
+	void *fe_dst;                   /* a front end's extra rows' struct, or NULL */
 };
 
 /* SIGHUP: config again, flags on top; only job, files and alerts change in the running daemon. */
@@ -250,7 +259,7 @@ static int reload_cfg(void *ctx, struct tm_diag *d)
 	struct watch_opts fresh;
 	char err[320];
 	defaults(&fresh);
-	int rc = apply(x->cli, &fresh, d, err, sizeof(err));
+	int rc = apply(x->cli, &fresh, x->fe_dst, d, err, sizeof(err));
 	if (rc == -EINVAL)
 		tm_diag_error(d, NULL, 0, 0, "%s", err);
 	if (rc) {
@@ -269,11 +278,12 @@ static int reload_cfg(void *ctx, struct tm_diag *d)
 	return 0;
 }
 
-int cmd_watch(int argc, char **argv)
+int tm_watch_command(int argc, char **argv, const struct tm_watch_front *fe)
 {
-	struct tm_opt_group groups[2];
+	struct tm_opt_group groups[3];
 	struct tm_cmd_spec spec;
-	spec_init(&spec, groups);
+	spec_init(&spec, groups, fe);
+	const char *name = spec.name;
 	struct tm_cli cli;
 	struct watch_opts o;
 	char err[320];
@@ -285,32 +295,41 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "trainmon watch: %s (see trainmon help watch)\n", err);
+		fprintf(stderr, "trainmon %s: %s (see trainmon help %s)\n", name, err, name);
 		status = TM_EXIT_USAGE;
 		goto out;
 	}
-	if (cli.nargs == 0) {
-		fprintf(stderr, "trainmon watch: no directory given (see trainmon help watch)\n");
+	if (cli.nargs == 0 && !fe) {
+		fprintf(stderr, "trainmon %s: no directory given (see trainmon help %s)\n", name, name);
 		status = TM_EXIT_USAGE;
 		goto out;
 	}
+	void *fe_dst = fe ? fe->opts_dst : NULL;
 	struct tm_diag d;
 	tm_diag_init(&d);
-	rc = apply(&cli, &o, &d, err, sizeof(err));
+	rc = apply(&cli, &o, fe_dst, &d, err, sizeof(err));
 	tm_diag_print(&d, stderr);
 	tm_diag_release(&d);
 	if (rc == -EINVAL) {
-		fprintf(stderr, "trainmon watch: %s\n", err);
+		fprintf(stderr, "trainmon %s: %s\n", name, err);
 		status = TM_EXIT_USAGE;
 	} else if (rc) {
 		status = TM_EXIT_INPUT;
 	}
+	if (status == TM_EXIT_OK && fe && fe->prepare) {
+		int st = fe->prepare(fe->ctx, &o.cfg, cli.nargs);
+		if (st >= 0) {
+			status = st;
+			goto out;
+		}
+	}
 	if (status == TM_EXIT_OK) {
 		struct tm_watch_cfg *c = &o.cfg;
-		struct reload_ctx x = { &cli, &o };
+		struct reload_ctx x = { &cli, &o, fe_dst };
 		c->dirs = cli.args;
 		c->ndirs = cli.nargs;
-		struct tm_daemon_opts opts = { .clock = NULL, .reload_cfg = reload_cfg, .reload_ctx = &x };
+		struct tm_daemon_opts opts = { .clock = NULL, .reload_cfg = reload_cfg, .reload_ctx = &x,
+					       .on_change = fe ? fe->on_change : NULL, .change_ctx = fe ? fe->ctx : NULL };
 		struct tm_daemon *dm = NULL;
 		struct tm_diag diag;
 		tm_diag_init(&diag);
@@ -321,9 +340,9 @@ int cmd_watch(int argc, char **argv)
 		if (drc == 0)
 			drc = tm_daemon_start(dm, derr, sizeof(derr));
 		if (drc == 0)
-			drc = tm_daemon_run(dm);
+			drc = fe && fe->run ? fe->run(fe->ctx, dm) : tm_daemon_run(dm);
 		if (derr[0])
-			fprintf(stderr, "trainmon watch: %s\n", derr);
+			fprintf(stderr, "trainmon %s: %s\n", name, derr);
 		status = drc == 0 ? TM_EXIT_OK : drc == TM_DAEMON_BAD_INPUT ? TM_EXIT_INPUT
 		       : drc == TM_DAEMON_BAD_USAGE ? TM_EXIT_USAGE : TM_EXIT_SYSTEM;
 		tm_daemon_free(dm);
@@ -332,4 +351,9 @@ out:
 	opts_release(&o);
 	tm_cli_release(&cli);
 	return status;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	return tm_watch_command(argc, argv, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -75,6 +76,17 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->rules = d->rules;
 	tm__sinks_totals(d, out);
 	out->released_matches = d->released_matches;
+}
+
+struct tm_loop *tm_daemon_loop(struct tm_daemon *d)
+{
+	return &d->loop;
+}
+
+void tm_daemon_view(struct tm_daemon *d, struct tm_metrics_view *out)
+{
+	*out = (struct tm_metrics_view){ .nfiles = view_nfiles, .file = view_file, .totals = view_totals,
+					 .note = on_note, .ctx = d };
 }
 
 /* ---- tick, reload, signals ---- */
@@ -366,8 +378,8 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s,
 					     .http_timeout_s = cfg->http_timeout_s,
 					     .http_max_conns = (unsigned)cfg->http_max_conns };
-		struct tm_metrics_view view = { .nfiles = view_nfiles, .file = view_file, .totals = view_totals,
-						.note = on_note, .ctx = d };
+		struct tm_metrics_view view;
+		tm_daemon_view(d, &view);
 		rc = tm_metrics_new(&d->metrics, &mc, &view, &d->loop, err, errlen);
 		if (rc)
 			return rc > 0 ? TM_DAEMON_BAD_USAGE : rc;
@@ -376,7 +388,9 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	d->last_save_ms = d->last_poll_ms = now;
 	d->initial_scan = 1;
 	for (size_t i = 0; i < cfg->ndirs; i++) {
-		int di = tm_watch_add_dir(&d->watch, cfg->dirs[i], 0);
+		struct stat st;                  /* a file named: its directory, for that name */
+		int named = stat(cfg->dirs[i], &st) == 0 && !S_ISDIR(st.st_mode);
+		int di = named ? tm_watch_add_named(&d->watch, cfg->dirs[i]) : tm_watch_add_dir(&d->watch, cfg->dirs[i], 0);
 		if (di < 0)
 			return fail(-di, err, errlen, "%s: %s", cfg->dirs[i], strerror(-di));
 	}

@@ -122,6 +122,8 @@ static void post_sync(struct tm_daemon *d, struct tm_watched *w, uint64_t now)
 	}
 	if (d->metrics)
 		tm_metrics_update(d->metrics, now);
+	if (d->o.on_change && (new_steps || new_events || events_total))
+		d->o.on_change(d->o.change_ctx, now);
 }
 
 #define LINK_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "compare", cmd_compare, "two runs side by side: step time with a confidence interval, loss by tokens" },
 	{ "estimate", cmd_estimate, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
 	{ "rules", cmd_rules, "check, test and list rule packs" },
+	{ "top", cmd_top, "a live terminal view of the runs (or of a daemon's /metrics)" },
 	{ "watch", cmd_watch, "follow live logs: alerts, summaries, Prometheus metrics" },
 };
 

@@ -62,6 +62,23 @@ int tm_watch_name_matches(const struct tm_watch *w, const char *name)
 	return 0;
 }
 
+/* name, in directory di: a named file of it, or (unless it holds named files only) a glob's match */
+static int dir_matches(const struct tm_watch *w, size_t di, const char *name)
+{
+	const struct tm_wdir *d = &w->dirs[di];
+	for (size_t i = 0; i < d->nnames; i++)
+		if (strcmp(d->names[i], name) == 0)
+			return 1;
+	return !d->names_only && tm_watch_name_matches(w, name);
+}
+
+static void free_names(struct tm_wdir *d)
+{
+	for (size_t i = 0; i < d->nnames; i++)
+		free(d->names[i]);
+	free(d->names);
+}
+
 static void note(struct tm_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct tm_watch *w, const char *fmt, ...)
 {
@@ -101,6 +118,7 @@ static void drop_dir(struct tm_watch *w, size_t di)
 		if (wd >= 0 && !shared && w->inofd >= 0)
 			inotify_rm_watch(w->inofd, wd);
 		free(dir->path);
+		free_names(dir);
 		memmove(dir, dir + 1, (w->ndirs - i - 1) * sizeof(*dir));
 		w->ndirs--;
 	}
@@ -134,6 +152,8 @@ int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth)
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	int i = tm_watch_find(w, path);
+	if (i >= 0 && depth == 0)
+		w->dirs[i].names_only = 0;      /* named as a directory too: its globs apply */
 	if (i >= 0 && (w->dirs[i].depth == 0 || (w->dirs[i].dev == st.st_dev && w->dirs[i].ino == st.st_ino)))
 		return i;
 	if (i >= 0)                 /* removed and made again before we heard of the removal */
@@ -165,6 +185,34 @@ int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth)
 	return (int)w->ndirs - 1;
 }
 
+int tm_watch_add_named(struct tm_watch *w, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return -ENAMETOOLONG;
+	const char *name = slash ? slash + 1 : path;
+	if (!*name)
+		return -EISDIR;
+	int i = tm_watch_find(w, dir), fresh = i < 0;
+	if (fresh)
+		i = tm_watch_add_dir(w, dir, 0);
+	if (i < 0)
+		return i;
+	struct tm_wdir *d = &w->dirs[i];
+	if (fresh)
+		d->names_only = 1;
+	d->names = tm_xrealloc(d->names, (d->nnames + 1) * sizeof(*d->names));
+	d->names[d->nnames++] = tm_xstrdup(name);
+	return i;
+}
+
 void tm_watch_scan(struct tm_watch *w, size_t di, uint64_t now)
 {
 	char path[PATH_MAX];
@@ -190,14 +238,14 @@ void tm_watch_scan(struct tm_watch *w, size_t di, uint64_t now)
 			isdir = lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
 		}
 		if (isdir) {
-			if (w->o.recursive && depth < 16) {
+			if (w->o.recursive && depth < 16 && !w->dirs[di].names_only) {
 				int ni = tm_watch_add_dir(w, full, depth + 1);
 				if (ni >= 0)
 					tm_watch_scan(w, (size_t)ni, now);
 			}
 			continue;
 		}
-		if (tm_watch_name_matches(w, de->d_name))
+		if (dir_matches(w, di, de->d_name))
 			w->cb.file(w->cb.ctx, full, (int)di, now);
 	}
 	closedir(dir);
@@ -247,7 +295,8 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 	if (k < 0 || (size_t)k >= sizeof(full))
 		return;
 	if (ev->mask & IN_ISDIR) {
-		if (w->o.recursive && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && w->dirs[di].depth < 16) {
+		if (w->o.recursive && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && w->dirs[di].depth < 16 &&
+		    !w->dirs[di].names_only) {
 			int ni = tm_watch_add_dir(w, full, w->dirs[di].depth + 1);
 			if (ni >= 0)
 				tm_watch_scan(w, (size_t)ni, now);
@@ -255,7 +304,7 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 		}
 		return;
 	}
-	if (tm_watch_name_matches(w, ev->name))
+	if (dir_matches(w, (size_t)di, ev->name))
 		w->cb.file(w->cb.ctx, full, di, now);
 	else if (ev->mask & (IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM))
 		w->cb.other(w->cb.ctx, -1, now);
@@ -303,8 +352,10 @@ void tm_watch_release(struct tm_watch *w)
 		tm_loop_del_fd(w->loop, w->inofd);
 		close(w->inofd);
 	}
-	for (size_t i = 0; i < w->ndirs; i++)
+	for (size_t i = 0; i < w->ndirs; i++) {
 		free(w->dirs[i].path);
+		free_names(&w->dirs[i]);
+	}
 	free(w->dirs);
 	memset(w, 0, sizeof(*w));
 	w->inofd = -1;

@@ -22,6 +22,9 @@ struct tm_wdir {
 	dev_t dev;                  /* the directory's identity when added: a name made again */
 	ino_t ino;                  /*   is a new directory */
 	int vanished;               /* a scan found it gone: dropped after the scan (depth > 0) */
+	char **names;               /* owned array of owned: files named on the command line here */
+	size_t nnames;
+	int names_only;             /* added for named files only: no globs, no subdirectories */
 };
 
 struct tm_watch_cbs {
@@ -62,6 +65,10 @@ void tm_watch_release(struct tm_watch *w);
 /* Adds a directory (inotify watch, or polled). Returns its index or -errno. Indices are valid
  * until the next scan or event: removed subdirectories leave the array. */
 int tm_watch_add_dir(struct tm_watch *w, const char *path, int depth);
+/* A file named on the command line: its directory is watched (added with names_only when it is
+ * not watched yet) and that name followed, whatever the globs. Returns the directory's index or
+ * -errno. */
+int tm_watch_add_named(struct tm_watch *w, const char *path);
 int tm_watch_find(const struct tm_watch *w, const char *path);
 /* Lists directory di: reports every matching file, adds subdirectories when recursive. */
 void tm_watch_scan(struct tm_watch *w, size_t di, uint64_t now_ms);

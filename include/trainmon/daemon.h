@@ -18,6 +18,7 @@
 #include "trainmon/diag.h"
 #include "trainmon/lines.h"
 #include "trainmon/loop.h"
+#include "trainmon/metrics.h"
 
 /* A `files:` entry of the config: job settings for files whose name matches glob. */
 struct tm_file_job {
@@ -74,6 +75,10 @@ struct tm_daemon_opts {
 	const struct tm_clock *clock;   /* borrowed; NULL: CLOCK_MONOTONIC */
 	tm_daemon_reload_fn reload_cfg; /* NULL: SIGHUP reloads the rules only */
 	void *reload_ctx;               /* borrowed */
+	/* NULL, or called after a sync that read new steps or events (another consumer of the runs,
+	 * e.g. `trainmon top`, redraws); now_ms on the loop clock */
+	void (*on_change)(void *ctx, uint64_t now_ms);
+	void *change_ctx;               /* borrowed */
 };
 
 /* What tm_daemon_new() and tm_daemon_start() return besides 0 and -errno (a system error). */
@@ -92,5 +97,11 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen);
  * 0; a failing loop is noted in the log and ends the run like a signal. */
 int tm_daemon_run(struct tm_daemon *d);
 void tm_daemon_free(struct tm_daemon *d);
+
+/* For a consumer on the daemon's own loop (`trainmon top`): the loop, to add its fds and timers
+ * (valid until tm_daemon_free), and the read-only view of the followed files metrics.c renders
+ * from (what it hands out is valid until the callback that asked returns). */
+struct tm_loop *tm_daemon_loop(struct tm_daemon *d);
+void tm_daemon_view(struct tm_daemon *d, struct tm_metrics_view *out);
 
 #endif
