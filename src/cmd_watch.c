@@ -125,7 +125,8 @@ static const struct tm_opt watch_rows[] = {
 	{ .kind = TM_OPT_BOOL, .name = "no-default-rules", .off = C(no_default_rules), .flags = TM_OPTF_NO_CONFIG,
 	  .help = "do not load the installed packs" },
 	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = C(config_path),
-	  .help = "YAML with job:, files:, watch:, alerts:, metrics: (see etc/trainmon.yaml)" },
+	  .help = "YAML with job:, files:, watch:, alerts:, metrics:, notify:,\n"
+		  "alertmanager: (see etc/trainmon.yaml)" },
 	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
 };
 #undef W

@@ -6,24 +6,21 @@
 #include <unistd.h>
 
 #include "tm_test.h"
-#include "trainmon/fnv.h"
+#include "tm_test_state.h"
 #include "trainmon/state.h"
 
-/* Rewrites a version 2 state file as version 1 would have written it (no identity fields). */
+/* Rewrites a state file of the current version (2, or 3 with notifications beside the files) as
+ * version 1 would have written it (no identity fields). */
 static int downgrade(const char *path)
 {
 	char body[65536], out[65536];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(body, 1, sizeof(body) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	body[n] = '\0';
+	tm_test_read(path, body, sizeof(body));
 	size_t o = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "checksum ", 9) == 0)
 			break;
-		if (strcmp(line, "trainmon-state 2") == 0)
+		if (strcmp(line, "trainmon-state 2") == 0 || strcmp(line, "trainmon-state 3") == 0)
 			line[15] = '1';
 		if (strncmp(line, "pos ", 4) == 0) {
 			char *p = line;
@@ -34,12 +31,7 @@ static int downgrade(const char *path)
 		}
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", line);
 	}
-	o += (size_t)snprintf(out + o, sizeof(out) - o, "checksum %016" PRIx64 "\n", tm_fnv1a(TM_FNV_BASIS, out, o));
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fwrite(out, 1, o, f);
-	return fclose(f);
+	return tm_test_write_checksummed(path, out, o);
 }
 
 static void write_lines(const char *path, const char *mode, const char *tag, int from, int to)
