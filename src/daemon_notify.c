@@ -57,6 +57,14 @@ static void run_name(const char *path, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(stem < 500 ? stem : 500), base);
 }
 
+/* The chain (the runs of one job across restarts) this run belongs to: the label slot for it.
+ * NULL, so no label, until runs carry a chain name. */
+static const char *run_chain(const struct tm_watched *w)
+{
+	(void)w;
+	return NULL;
+}
+
 static const char *severity(const struct tm_alert_event *e)
 {
 	switch (e->kind) {
@@ -194,7 +202,7 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	char *store[MAX_PAIRS];
 	add(labels, &nl, "alertname", alertname);
 	add(labels, &nl, "run", run);
-	/* chain: a label slot for the run's chain name, added here once runs carry one */
+	add(labels, &nl, "chain", run_chain(w));      /* absent while unknown */
 	add(labels, &nl, "file", w->tail.path);
 	add(labels, &nl, "slurm_job_id", r->sparams[TM_P_SLURM_JOB_ID]);
 	add(labels, &nl, "severity", severity(e));
@@ -232,7 +240,10 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	h = tm_fnv1a(h, &anchor, sizeof(anchor));
 	snprintf(key, sizeof(key), "trainmon-%016llx", (unsigned long long)h);
 	char *slack = o->webhook_format == TM_NF_SLACK ? slack_body(w, e, alertname, run, ev) : NULL;
-	struct tm_notify_alert a = { .run = w->tail.path, .firing = e->firing,
+	char alert[96];
+	snprintf(alert, sizeof(alert), "%s%s%s", alertname, e->kind == TM_AL_FAILURE ? "/" : "",
+		 e->kind == TM_AL_FAILURE ? tm_event_kind_name(e->event_kind) : "");
+	struct tm_notify_alert a = { .run = w->tail.path, .alert = alert, .firing = e->firing,
 				     .one_shot = e->kind == TM_AL_FAILURE || e->kind == TM_AL_FINISHED ||
 						 e->kind == TM_AL_ENDED,
 				     .labels = labels, .nlabels = nl, .annotations = ann, .nannotations = na,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -105,6 +106,14 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	tm_xgrow((void **)&h->socks, &h->capsocks, h->nsocks + 1, sizeof(*h->socks));
 	h->socks[h->nsocks++] = (struct sock){ fd, ev };
 	return 0;
+}
+
+/* Close-on-exec: an --exec hook (fork + exec) must not inherit a connection. */
+static curl_socket_t open_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)clientp;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 /* Out of the loop before the fd number can be reused. */
@@ -281,6 +290,7 @@ uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
 	r->handle = ++h->next_handle;

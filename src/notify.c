@@ -34,6 +34,8 @@
 struct entry {
 	char *id;                   /* owned: AM: labels JSON; webhook: Idempotency-Key */
 	char *run;                  /* owned */
+	char *alert;                /* owned: AM: the alert within its run ("trainmon_failure/nccl_timeout");
+				       its labels may gain a value later (slurm_job_id), this never changes */
 	char *body;                 /* owned: AM: annotations JSON; webhook: the request body */
 	int64_t starts_ms, ends_ms, hold_ms; /* unix ms (AM) */
 	uint32_t attempts;
@@ -105,6 +107,7 @@ static void entry_free(struct entry *e)
 {
 	free(e->id);
 	free(e->run);
+	free(e->alert);
 	free(e->body);
 }
 
@@ -363,31 +366,42 @@ static char *pairs_json(const struct tm_notify_pair *p, size_t np)
 	return out;
 }
 
+/* An alert keeps the labels it fired with until it resolves (Alertmanager knows it by them);
+ * a firing after a resolve that was not posted yet, with other labels, is another entry. */
 static void am_alert(struct sink *s, const struct tm_notify_alert *a, const char *id, const char *ann,
 		     int64_t now)
 {
 	struct tm_notify *n = s->n;
-	struct entry *e = NULL;
-	for (size_t i = 0; i < s->nq && !e; i++)
-		if (strcmp(s->q[i].id, id) == 0)
-			e = &s->q[i];
+	struct entry *e = NULL, *same = NULL;
+	for (size_t i = 0; i < s->nq; i++) {
+		struct entry *x = &s->q[i];
+		if (strcmp(x->run, a->run) || strcmp(x->alert, a->alert ? a->alert : ""))
+			continue;
+		if (!x->ends_ms)
+			e = x;
+		else if (strcmp(x->id, id) == 0)
+			same = x;
+	}
 	if (!a->firing) {
-		if (e && !e->ends_ms) {
+		if (e) {
 			e->ends_ms = now;
 			e->seq = ++s->seq;
 		}
 		return;
 	}
+	if (!e && same) {                /* fires again: a new startsAt */
+		e = same;
+		e->starts_ms = now;
+		e->ends_ms = 0;
+	}
 	if (!e) {
 		e = push(s);
 		e->id = tm_xstrdup(id);
 		e->run = tm_xstrdup(a->run);
-	} else {
-		free(e->body);
-	}
-	if (!e->starts_ms || e->ends_ms)
+		e->alert = tm_xstrdup(a->alert ? a->alert : "");
 		e->starts_ms = now;
-	e->ends_ms = 0;
+	}
+	free(e->body);
 	e->hold_ms = a->one_shot && n->ttl_s > 0 ? now + (int64_t)(n->ttl_s * 1000) : 0;
 	e->body = tm_xstrdup(ann);
 	e->seq = ++s->seq;
@@ -410,6 +424,7 @@ void tm_notify_alert(struct tm_notify *n, const struct tm_notify_alert *a, int64
 			struct entry *e = push(s);
 			e->id = tm_xstrdup(a->key ? a->key : "");
 			e->run = tm_xstrdup(a->run);
+			e->alert = tm_xstrdup("");
 			const char *b = n->format == TM_NF_SLACK ? a->slack : a->json;
 			e->body = tm_xstrdup(b ? b : "{}");
 			e->starts_ms = now_wall;
@@ -478,7 +493,7 @@ void tm_notify_export(const struct tm_notify *n, struct tm_state_extra *x)
 		for (size_t k = 0; k < s->nq; k++) {
 			const struct entry *e = &s->q[k];
 			x->notes[x->nnotes++] = (struct tm_state_note){ .sink = s->name, .am = s->am, .id = e->id,
-				.run = e->run, .body = e->body, .starts_ms = e->starts_ms, .ends_ms = e->ends_ms,
+				.run = e->run, .alert = e->alert, .body = e->body, .starts_ms = e->starts_ms, .ends_ms = e->ends_ms,
 				.hold_ms = e->hold_ms, .attempts = e->attempts };
 		}
 	}
@@ -498,10 +513,10 @@ void tm_notify_import(struct tm_notify *n, struct tm_state_extra *x)
 			continue;
 		}
 		struct entry *e = push(s);
-		*e = (struct entry){ .id = t->id, .run = t->run, .body = t->body, .starts_ms = t->starts_ms,
+		*e = (struct entry){ .id = t->id, .run = t->run, .alert = t->alert, .body = t->body, .starts_ms = t->starts_ms,
 				     .ends_ms = t->ends_ms, .hold_ms = t->hold_ms, .attempts = t->attempts,
 				     .seq = s->am ? ++s->seq : 0 };
-		t->id = t->run = t->body = NULL;
+		t->id = t->run = t->alert = t->body = NULL;
 	}
 	if (unknown)
 		note(n, "state: %zu saved notifications are for sinks no longer configured: dropped", unknown);
@@ -570,8 +585,8 @@ static int add_sink(struct tm_notify *n, int am, const char *spec, char *err, si
 	}
 	s->url = url;
 	int dup = 1;
-	for (size_t i = 0; i < n->nsinks; i++)
-		dup += strncmp(n->sinks[i]->name, name, strlen(name)) == 0 &&
+	for (size_t i = 0; i < n->nsinks; i++)      /* unique per kind (the metrics label both) */
+		dup += n->sinks[i]->am == am && strncmp(n->sinks[i]->name, name, strlen(name)) == 0 &&
 		       (n->sinks[i]->name[strlen(name)] == '\0' || n->sinks[i]->name[strlen(name)] == '#');
 	if (dup > 1)
 		snprintf(s->name, sizeof(s->name), "%s#%d", name, dup);

@@ -46,7 +46,7 @@ int tm_secret_read(const char *spec, int literal_ok, char **out, char *err, size
 		v[--n] = '\0';
 	if (!n) {
 		tm_secret_free(v);
-		snprintf(err, errlen, "%s is empty", spec[0] == 'f' ? "the file's first line" : "the value");
+		snprintf(err, errlen, "%s is empty", strncmp(spec, "file:", 5) == 0 ? "the file's first line" : "the value");
 		return 1;
 	}
 	*out = v;

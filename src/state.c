@@ -6,7 +6,7 @@
  *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK DROPPED [FIRST_TS LAST_TS]
  *   param I V / sparam I HEX / step 11 numbers [TS] / event 6 fields / evcount K N
  *   alerts ... / end
- *   note SINKHEX AM IDHEX RUNHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3, between files)
+ *   note SINKHEX AM IDHEX RUNHEX ALERTHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3)
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
  * version 1 file (pos without the identity fields) still loads, and a version 2 file (no note
@@ -167,6 +167,8 @@ static void write_note(FILE *f, const struct tm_state_note *x)
 	put_hex(f, x->id, strlen(x->id));
 	fputc(' ', f);
 	put_hex(f, x->run, strlen(x->run));
+	fputc(' ', f);
+	put_hex(f, x->alert ? x->alert : "", x->alert ? strlen(x->alert) : 0);
 	fputc(' ', f);
 	put_hex(f, x->body, strlen(x->body));
 	fprintf(f, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRIu32 "\n", x->starts_ms, x->ends_ms, x->hold_ms,
@@ -449,14 +451,19 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 	return 0;
 }
 
+static void note_free(struct tm_state_note *t)
+{
+	free(t->sink);
+	free(t->id);
+	free(t->run);
+	free(t->alert);
+	free(t->body);
+}
+
 void tm_state_extra_release(struct tm_state_extra *x)
 {
-	for (size_t i = 0; x && i < x->nnotes; i++) {
-		free(x->notes[i].sink);
-		free(x->notes[i].id);
-		free(x->notes[i].run);
-		free(x->notes[i].body);
-	}
+	for (size_t i = 0; x && i < x->nnotes; i++)
+		note_free(&x->notes[i]);
 	if (x) {
 		free(x->notes);
 		x->notes = NULL;
@@ -467,36 +474,33 @@ void tm_state_extra_release(struct tm_state_extra *x)
 /* A note record (version 3). */
 static int parse_note(char *line, struct tm_state_extra *x)
 {
-	char *f[10], *save = NULL;
+	char *f[12], *save = NULL;
 	int k = 0;
-	for (char *t = strtok_r(line, " ", &save); t && k < 10; t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(line, " ", &save); t && k < 12; t = strtok_r(NULL, " ", &save))
 		f[k++] = t;
 	struct tm_state_note nt = { 0 };
 	char *end;
-	if (k != 10 || (strcmp(f[2], "0") && strcmp(f[2], "1")))
+	if (k != 11 || (strcmp(f[2], "0") && strcmp(f[2], "1")))
 		return -1;
 	nt.am = f[2][0] == '1';
 	nt.sink = unhex_str(f[1]);
 	nt.id = unhex_str(f[3]);
 	nt.run = unhex_str(f[4]);
-	nt.body = unhex_str(f[5]);
+	nt.alert = unhex_str(f[5]);
+	nt.body = unhex_str(f[6]);
 	errno = 0;
-	nt.starts_ms = strtoll(f[6], &end, 10);
+	nt.starts_ms = strtoll(f[7], &end, 10);
 	int bad = *end != '\0';
-	nt.ends_ms = strtoll(f[7], &end, 10);
+	nt.ends_ms = strtoll(f[8], &end, 10);
 	bad |= *end != '\0';
-	nt.hold_ms = strtoll(f[8], &end, 10);
+	nt.hold_ms = strtoll(f[9], &end, 10);
 	bad |= *end != '\0';
-	unsigned long a = strtoul(f[9], &end, 10);
+	unsigned long a = strtoul(f[10], &end, 10);
 	bad |= *end != '\0' || errno || a > UINT32_MAX;
 	nt.attempts = (uint32_t)a;
-	if (bad || !nt.sink || !nt.id || !nt.run || !nt.body) {
-		free(nt.sink), free(nt.id), free(nt.run), free(nt.body);
-		return -1;
-	}
-	if (!x) {
-		free(nt.sink), free(nt.id), free(nt.run), free(nt.body);
-		return 0;
+	if (bad || !nt.sink || !nt.id || !nt.run || !nt.alert || !nt.body || !x) {
+		note_free(&nt);
+		return bad || !nt.sink || !nt.id || !nt.run || !nt.alert || !nt.body ? -1 : 0;
 	}
 	size_t cap = x->nnotes;
 	tm_xgrow((void **)&x->notes, &cap, x->nnotes + 1, sizeof(*x->notes));

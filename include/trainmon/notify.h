@@ -58,6 +58,8 @@ struct tm_notify_pair {
 
 struct tm_notify_alert {            /* one alert transition, as the daemon describes it */
 	const char *run;                /* the run's key (its file path) */
+	const char *alert;              /* the alert within its run, the same for its firing and its
+					   resolve ("trainmon_failure/nccl_timeout") */
 	int firing;                     /* 1 firing, 0 resolved */
 	int one_shot;                   /* resolves after event_ttl_s, or when the run is gone */
 	const struct tm_notify_pair *labels;      /* Alertmanager labels (alertname first) */

@@ -55,6 +55,7 @@ struct tm_state_note {              /* one notification of a --webhook or --aler
 	char *id;                   /* AM: the labels as JSON (the alert's identity); webhook: its
 				       Idempotency-Key */
 	char *run;                  /* the run it belongs to (its file's path) */
+	char *alert;                /* AM: the alert within the run ("trainmon_failure/nccl_timeout"); webhook: "" */
 	char *body;                 /* AM: the annotations as JSON; webhook: the request body */
 	int64_t starts_ms, ends_ms; /* AM: unix ms of startsAt, and of endsAt once resolved (0 firing) */
 	int64_t hold_ms;            /* AM: unix ms when a one-shot alert resolves by itself (0 never) */

@@ -35,10 +35,11 @@ int main(void)
 		return 77;
 	char sink[] = "https://hooks.example.com", am[] = "http://am:9093#2";
 	char id1[] = "trainmon-00ff", run[] = "/logs/a b/run.out", body1[] = "{\"text\":\"x\\ny \\\"q\\\"\"}";
+	char none[] = "", alert[] = "trainmon_failure/nccl_timeout";
 	char id2[] = "{\"alertname\":\"trainmon_failure\",\"run\":\"run\"}", body2[] = "{\"summary\":\"s\"}";
 	struct tm_state_note notes[] = {
-		{ .sink = sink, .am = 0, .id = id1, .run = run, .body = body1, .starts_ms = 1796539611317, .attempts = 7 },
-		{ .sink = am, .am = 1, .id = id2, .run = run, .body = body2, .starts_ms = 1796539611000,
+		{ .sink = sink, .am = 0, .id = id1, .run = run, .alert = none, .body = body1, .starts_ms = 1796539611317, .attempts = 7 },
+		{ .sink = am, .am = 1, .id = id2, .run = run, .alert = alert, .body = body2, .starts_ms = 1796539611000,
 		  .ends_ms = 0, .hold_ms = 1796543211000, .attempts = 0 },
 	};
 	struct tm_state_extra x = { notes, 2 };
@@ -58,6 +59,8 @@ int main(void)
 		TM_STREQ(&st, y.notes[0].body, body1);
 		TM_CHECK(&st, y.notes[0].starts_ms == 1796539611317 && y.notes[0].attempts == 7);
 		TM_STREQ(&st, y.notes[1].id, id2);
+		TM_STREQ(&st, y.notes[0].alert, "");
+		TM_STREQ(&st, y.notes[1].alert, alert);
 		TM_STREQ(&st, y.notes[1].body, body2);
 		TM_CHECK(&st, y.notes[1].ends_ms == 0 && y.notes[1].hold_ms == 1796543211000);
 	}
@@ -79,7 +82,7 @@ int main(void)
 	char buf[4096];
 	tm_test_read(state, buf, sizeof(buf));
 	TM_CHECK(&st, strstr(buf, "trainmon-state 3\nnote ") == buf);
-	static const char bad[] = "trainmon-state 3\nnote 61 0 62 63 64 1 0 0\n";
+	static const char bad[] = "trainmon-state 3\nnote 61 0 62 63 - 64 1 0 0\n";
 	TM_CHECK(&st, tm_test_write_checksummed(state, bad, sizeof(bad) - 1) == 0);
 	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1 && y.nnotes == 0);
 	unlink(state);
