@@ -12,7 +12,7 @@
 start_alertmanager
 m_port=$(free_port)
 DAEMON_ARGS=(--gpu a100 --min-mfu 0.35 --for-steps 2 --state "$STATE" --alertmanager "$AM_URL"
-	--label cluster=test-a --alertmanager-resend 2 --alertmanager-event-ttl 12 --listen "127.0.0.1:$m_port")
+	--label cluster=test-a --alertmanager-resend 2 --alertmanager-event-ttl $((25 * TM_SCALE)) --listen "127.0.0.1:$m_port")
 # am_notified ALERTNAME STATUS: Alertmanager's notifications to the receiver for that alert
 am_notified() {
 	received am | jq -c --arg a "$1" --arg s "$2" '.body.alerts[]? | select(.labels.alertname == $a and .status == $s)'
@@ -31,6 +31,7 @@ jq -e '.labels.run == "run" and .labels.kind == "nccl_timeout" and .labels.sever
 	and .labels.slurm_job_id == "4417021" and .labels.cluster == "test-a" and (.labels.file | endswith("/run.out"))
 	and (.annotations.log_line | test("WorkNCCL"))' <<<"$f" >/dev/null || fail "failure alert: $f"
 starts=$(jq -r .startsAt <<<"$f")
+starts_low=$(am_alerts trainmon_low_mfu | jq -r '.[0].startsAt')
 wait_for "Alertmanager's firing notification" 15 notified trainmon_failure firing
 log "amtool: $(am_alerts | jq -r '.[] | .labels.alertname + " " + .status.state' | tr '\n' ';')"
 
@@ -40,7 +41,8 @@ start_daemon
 sleep 5                                                  # > 2 resend periods of the new daemon
 [ "$(am_count trainmon_failure)" = 1 ] || fail "$(am_count trainmon_failure) trainmon_failure alerts after the restart"
 [ "$(am_count trainmon_low_mfu)" = 1 ] || fail "$(am_count trainmon_low_mfu) trainmon_low_mfu alerts after the restart"
-[ "$(am_alerts trainmon_failure | jq -r '.[0].startsAt')" = "$starts" ] || fail "startsAt changed across the restart"
+[ "$(am_alerts trainmon_low_mfu | jq -r '.[0].startsAt')" = "$starts_low" ] || fail "low_mfu's startsAt changed across the restart"
+[ "$(am_alerts trainmon_failure | jq -r '.[0].startsAt')" = "$starts" ] || fail "the failure's startsAt changed across the restart"
 resent=$(metric_of "$m_port" trainmon_notifications_total 'result="resent"')
 [ "${resent:-0}" -ge 2 ] || fail "no re-posts counted after the restart (resent $resent)"
 
@@ -49,7 +51,7 @@ emit_text "$D/run.out" "$(steps 100 140 1047.5)"
 wait_for "low_mfu resolved in the log" 10 has_alert low_mfu resolved
 wait_for "low_mfu gone from amtool" 15 am_none trainmon_low_mfu
 wait_for "Alertmanager's resolved notification for low_mfu" 15 notified trainmon_low_mfu resolved
-wait_for "the failure gone from amtool (TTL)" 30 am_none trainmon_failure
+wait_for "the failure gone from amtool (TTL)" 40 am_none trainmon_failure
 wait_for "Alertmanager's resolved notification for the failure" 15 notified trainmon_failure resolved
 ends=$(am_notified trainmon_failure resolved | head -n 1 | jq -r .endsAt)
 [ "$ends" \> "$starts" ] || fail "endsAt $ends is not after startsAt $starts"
