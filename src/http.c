@@ -303,20 +303,6 @@ uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p)
 	return r->handle;
 }
 
-void tm_http_cancel(struct tm_http *h, uint64_t handle)
-{
-	for (size_t i = 0; i < h->nreqs; i++)
-		if (h->reqs[i]->handle == handle) {
-			req_free(h, req_take(h, i));
-			return;
-		}
-}
-
-size_t tm_http_running(const struct tm_http *h)
-{
-	return h ? h->nreqs : 0;
-}
-
 size_t tm_http_drain(struct tm_http *h, int ms)
 {
 	if (!h)

@@ -47,12 +47,8 @@ int tm_http_new(struct tm_http **out, struct tm_loop *loop);
 /* Cancels every running request (no callbacks) and frees everything. NULL is a no-op. */
 void tm_http_free(struct tm_http *h);
 
-/* Starts a POST. Returns a handle > 0 (for tm_http_cancel) or 0 when libcurl refused it (then
- * done is never called). */
+/* Starts a POST. Returns a handle > 0, or 0 when libcurl refused it (then done is never called). */
 uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p);
-/* Stops a running request without calling its done. Unknown handles are ignored. */
-void tm_http_cancel(struct tm_http *h, uint64_t handle);
-size_t tm_http_running(const struct tm_http *h);
 /* A URL's name that can be shown: "scheme://host" with ":port" when one is given; no user, password,
  * path or query (a webhook's path is its secret). Returns 0, or -1 when url is not an http or
  * https URL with a host (out then holds libcurl's reason). */

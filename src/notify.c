@@ -258,10 +258,12 @@ static void on_done(void *ctx, const struct tm_http_result *r)
 	char why[320];
 	s->req = 0;
 	int ok = !r->transport && r->status >= 200 && r->status < 300;
-	size_t fresh = 0;
+	size_t fresh = 0, again = 0;     /* AM: alerts in this post changed since the last one, or not */
 	if (s->am)
-		for (size_t i = 0; i < s->nq; i++)
+		for (size_t i = 0; i < s->nq; i++) {
 			fresh += s->q[i].seq > s->acked && s->q[i].seq <= s->batch;
+			again += s->q[i].seq <= s->acked;
+		}
 	if (ok) {
 		if (s->fails)
 			note(n, "%s %s: delivered again after %u failed attempt%s", kind_name(s), s->name, s->fails,
@@ -273,7 +275,7 @@ static void on_done(void *ctx, const struct tm_http_result *r)
 			s->st.delivered++;
 		} else {
 			s->st.delivered += fresh;
-			s->st.resent += s->nq - fresh;
+			s->st.resent += again;
 			for (size_t i = s->nq; i-- > 0;)
 				if (s->q[i].ends_ms && s->q[i].seq <= s->batch)
 					entry_remove(s, i);

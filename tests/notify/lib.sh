@@ -5,11 +5,13 @@
 command -v python3 >/dev/null || skip "python3 is not installed (scripts/deps.sh --test)"
 command -v curl >/dev/null || skip "curl is not installed (scripts/deps.sh --test)"
 RECEIVER_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/receiver.py
+# the interpreter itself: a version manager's python3 shim can take seconds to start on a busy machine
+PY=$(python3 -c 'import sys; print(sys.executable)')
 declare -A RECV_PID=()
 
 # free_port: a TCP port nothing listens on now (the kernel's choice)
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # start_receiver NAME [PORT]: receiver NAME logs to $SCR/NAME.log and answers as $SCR/NAME.mode
@@ -17,10 +19,10 @@ free_port() {
 start_receiver() {
 	local name=$1 port=${2:-0}
 	rm -f "$SCR/$name.port"
-	python3 "$RECEIVER_PY" "$SCR/$name.port" "$SCR/$name.log" "$SCR/$name.mode" "$port" 2>>"$SCR/$name.err" &
+	"$PY" "$RECEIVER_PY" "$SCR/$name.port" "$SCR/$name.log" "$SCR/$name.mode" "$port" 2>>"$SCR/$name.err" &
 	RECV_PID[$name]=$!
 	CLEANUP_HOOKS+=("kill ${RECV_PID[$name]} 2>/dev/null")
-	wait_for "receiver $name to listen" 10 test -s "$SCR/$name.port"
+	wait_for "receiver $name to listen" 30 test -s "$SCR/$name.port"
 	RECV_PORT=$(cat "$SCR/$name.port")
 }
 

@@ -21,7 +21,7 @@ LATENCY_PY=$(dirname "$0")/latency.py
 latency() {
 	local text
 	text=$(for i in $(seq 10); do iter $(($1 + 10 * i)) 1047.5; done)
-	lat=$(python3 "$LATENCY_PY" "http://127.0.0.1:$m_port/metrics" "$D/run.out" $((2000 * TM_SCALE)) <<<"$text") ||
+	lat=$("$PY" "$LATENCY_PY" "http://127.0.0.1:$m_port/metrics" "$D/run.out" $((2000 * TM_SCALE)) <<<"$text") ||
 		fail "$lat"
 	printf '%s\n' "$text" >>"$EXPECTED"
 	worst=$(awk '{ print $NF }' <<<"$lat")
