@@ -107,7 +107,7 @@ static void slack_escape(char *out, size_t n, const char *s)
 static char *slack_body(const struct tm_watched *w, const struct tm_alert_event *e, const char *alertname,
 			const char *run, const struct tm_event *ev)
 {
-	char *p = NULL, head[400], msg[1000], ctx[1400], num[64], thr[64];
+	char *p = NULL, head[700], msg[1000], ctx[1400], num[64], thr[64];
 	size_t len;
 	FILE *f = open_memstream(&p, &len);
 	if (!f)
@@ -126,7 +126,7 @@ static char *slack_body(const struct tm_watched *w, const struct tm_alert_event 
 	struct tm_json j;
 	tm_json_init(&j, f, 0);
 	tm_json_obj(&j, NULL);
-	char text[1500];
+	char text[1800];
 	snprintf(text, sizeof(text), "%s: %s", head, msg);
 	tm_json_str(&j, "text", text);
 	tm_json_arr(&j, "blocks");
