@@ -2,10 +2,10 @@
 # deps.sh: installs what trainmon needs to build (and, with --test, to run its whole test suite)
 # from Debian's packages. Installs only what is missing; needs root (or sudo) for apt-get.
 set -euo pipefail
-build_pkgs=(cmake gcc make pkg-config libpcre2-dev libyaml-dev libmicrohttpd-dev libncurses-dev)
+build_pkgs=(cmake gcc make pkg-config libpcre2-dev libyaml-dev libmicrohttpd-dev libncurses-dev libcurl4-openssl-dev)
 test_pkgs=()
 if [ "${1:-}" = "--test" ]; then
-  test_pkgs=(python3 jq curl prometheus groff-base tmux)
+  test_pkgs=(python3 jq curl prometheus prometheus-alertmanager groff-base tmux)
 fi
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

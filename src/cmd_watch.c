@@ -2,7 +2,7 @@
  *
  * Every setting is a row below, used as `--flag-name` and as `flag_name:` in the config file's
  * `watch:`, `alerts:` or `metrics:` section; `job:` and each `files:` entry take the job rows
- * (job.c). Flags win over the config (opt.c). On SIGHUP the config is read again into a fresh
+ * (job.c); `notify:` takes the delivery rows and `alertmanager:` its static labels (notify_opts.c). Flags win over the config (opt.c). On SIGHUP the config is read again into a fresh
  * struct with the flags on top, and only job, files and alerts are taken from it; a bad config
  * keeps the running one.
  */
@@ -126,7 +126,8 @@ static const struct tm_opt watch_rows[] = {
 	{ .kind = TM_OPT_BOOL, .name = "no-default-rules", .off = C(no_default_rules), .flags = TM_OPTF_NO_CONFIG,
 	  .help = "do not load the installed packs" },
 	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = C(config_path),
-	  .help = "YAML with job:, files:, watch:, alerts:, metrics: (see etc/trainmon.yaml)" },
+	  .help = "YAML with job:, files:, watch:, alerts:, metrics:, notify:,\n"
+		  "alertmanager: (see etc/trainmon.yaml)" },
 	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
 };
 #undef W
@@ -172,23 +173,31 @@ static void free_file_jobs(struct tm_watch_cfg *c)
 	c->nfile_jobs = 0;
 }
 
-static const struct tm_opt_section watch_sections[] = { { "files", read_files } };
+static int read_alertmanager(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	return tm_notify_read_am_section(&((struct files_ctx *)ctx)->cfg->notify, v, src, d);
+}
+
+static const struct tm_opt_section watch_sections[] = { { "files", read_files },
+							 { "alertmanager", read_alertmanager } };
 
 static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, const struct tm_watch_front *fe)
 {
 	groups[0] = (struct tm_opt_group){ watch_rows, sizeof(watch_rows) / sizeof(watch_rows[0]), "watch" };
 	groups[1] = (struct tm_opt_group){ NULL, 0, "job" };
 	groups[1].opts = tm_job_opts(&groups[1].nopts);
-	groups[2] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
+	groups[2] = (struct tm_opt_group){ NULL, 0, "notify" };
+	groups[2].opts = tm_notify_opt_rows(&groups[2].nopts);
+	groups[3] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
 	*spec = (struct tm_cmd_spec){
 		.name = "watch",
 		.usage = "usage: trainmon watch [OPTIONS] DIR|FILE...\n"
 			 "Follow the training logs in DIR (files present and appearing later) or the FILEs named,\n"
 			 "alert when a run slows down, stalls or fails, print summaries, and export metrics.\n",
 		.groups = groups,
-		.ngroups = 2,
+		.ngroups = 3,
 		.sections = watch_sections,
-		.nsections = 1,
+		.nsections = 2,
 		.epilog = "Signals: TERM/INT save the state and exit; HUP reloads rules and config (a bad\n"
 			  "reload keeps the old ones); USR1 writes every run's summary.\n"
 			  "Exit status: 0 stopped by a signal, 1 invalid rules or config, 2 usage, 3 system\n"
@@ -198,7 +207,7 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, con
 		spec->name = fe->name;
 		spec->usage = fe->usage;
 		spec->epilog = fe->epilog;
-		spec->ngroups = 3;
+		spec->ngroups = 4;
 	}
 }
 
@@ -220,11 +229,13 @@ static void defaults(struct watch_opts *o)
 	c->sink_queue = 8000000;
 	tm_alert_cfg_init(&c->alerts);
 	tm_job_init(&c->job);
+	tm_notify_opts_init(&c->notify);
 }
 
 static void opts_release(struct watch_opts *o)
 {
 	free_file_jobs(&o->cfg);
+	tm_notify_opts_release(&o->cfg.notify);
 	tm_strv_release(&o->globs);
 	tm_strv_release(&o->rules);
 }
@@ -233,7 +244,7 @@ static void opts_release(struct watch_opts *o)
 static int apply(struct tm_cli *cli, struct watch_opts *o, void *fe_dst, struct tm_diag *d, char *err, size_t n)
 {
 	struct files_ctx fc = { cli, &o->cfg };
-	void *const dst[3] = { o, &o->cfg.job, fe_dst };
+	void *const dst[4] = { o, &o->cfg.job, &o->cfg.notify, fe_dst };
 	int rc = tm_cli_apply(cli, dst, &fc, d, err, n);
 	if (o->globs.n == 0) {
 		tm_strv_push(&o->globs, "*.out");
@@ -252,7 +263,8 @@ struct reload_ctx {                     /* what a SIGHUP reload needs */
 	void *fe_dst;                   /* a front end's extra rows' struct, or NULL */
 };
 
-/* SIGHUP: config again, flags on top; only job, files and alerts change in the running daemon. */
+/* SIGHUP: config again, flags on top; only job, files and alerts change in the running daemon
+ * (delivery settings and secrets are read once, at start). */
 static int reload_cfg(void *ctx, struct tm_diag *d)
 {
 	struct reload_ctx *x = ctx;
@@ -280,7 +292,7 @@ static int reload_cfg(void *ctx, struct tm_diag *d)
 
 int tm_watch_command(int argc, char **argv, const struct tm_watch_front *fe)
 {
-	struct tm_opt_group groups[3];
+	struct tm_opt_group groups[4];
 	struct tm_cmd_spec spec;
 	spec_init(&spec, groups, fe);
 	const char *name = spec.name;

@@ -4,8 +4,8 @@
  * Loop phases: 1. epoll_wait, bounded by the next timer; 2. ready fds in epoll's order: signals
  * (TERM/INT stop, HUP reload, USR1 summaries, CHLD reap), inotify (each event names a file to
  * sync, or asks for a rescan), the metrics server; 3. due timers: the tick (polled directories,
- * draining rotated inodes, stalls, periodic summaries, state saves, metrics). Per-file work is in
- * daemon_file.c. Must not: print to stdout/stderr except through the sinks, or exit: errors go
+ * draining rotated inodes, stalls, periodic summaries, state saves, metrics), and libcurl's sockets
+ * and timer for --alertmanager/--webhook (http.c). Per-file work is in daemon_file.c. Must not: print to stdout/stderr except through the sinks, or exit: errors go
  * back to cmd_watch.c.
  */
 #include <errno.h>
@@ -76,6 +76,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->rules = d->rules;
 	tm__sinks_totals(d, out);
 	out->released_matches = d->released_matches;
+	out->notify = d->notify;
 }
 
 struct tm_loop *tm_daemon_loop(struct tm_daemon *d)
@@ -150,9 +151,12 @@ static void save_state(struct tm_daemon *d, int async)
 	 * files are open; a save child inherits the room */
 	if (d->spare_fd >= 0)
 		close(d->spare_fd);
-	int rc = async ? tm_state_save_async(d->cfg->state_path, v, n, &d->save_pid)
-		       : tm_state_save(d->cfg->state_path, v, n);
+	struct tm_state_extra x;
+	tm_notify_export(d->notify, &x);     /* the notifications not delivered yet */
+	int rc = async ? tm_state_save_async_with(d->cfg->state_path, v, n, &x, &d->save_pid)
+		       : tm_state_save_with(d->cfg->state_path, v, n, &x);
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	free(x.notes);
 	free(v);
 	d->save_wanted = 0;
 	if (rc < 0 || !async)
@@ -214,6 +218,7 @@ static void tick(void *ctx, uint64_t now)
 	tm__daemon_release_files(d, now);
 	save_tick(d, now);
 	tm__sinks_tick(d, now);
+	tm__notify_tick(d);
 	if (d->metrics)
 		tm_metrics_tick(d->metrics, now);
 	tm__daemon_retry_waiting(d, now);   /* last: the parked fds are refilled by now */
@@ -331,7 +336,7 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 			tm__sink_note(d, "%s: removed %d temp file%s of unfinished saves", cfg->state_path, k,
 				      k == 1 ? "" : "s");
 		char msg[512];
-		int rc = tm_state_load(cfg->state_path, &d->saved, &d->nsaved, msg, sizeof(msg));
+		int rc = tm_state_load_with(cfg->state_path, &d->saved, &d->nsaved, &d->saved_extra, msg, sizeof(msg));
 		d->capsaved = d->nsaved;
 		if (rc == -1)
 			tm__sink_note(d, "%s; starting without it (files are read from the start)", msg);
@@ -374,6 +379,9 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	if (cfg->poll_s > 0 && cfg->poll_s < 1)
 		period = (uint64_t)(cfg->poll_s * 1000) ? (uint64_t)(cfg->poll_s * 1000) : 1;
 	tm_loop_timer_add(&d->loop, period, period, tick, d);
+	rc = tm__notify_start(d, err, errlen);
+	if (rc)
+		return rc > 0 ? TM_DAEMON_BAD_USAGE : rc;
 	if (cfg->listen || cfg->textfile) {
 		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s,
 					     .http_timeout_s = cfg->http_timeout_s,
@@ -400,7 +408,10 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 	if (cfg->state_path) {               /* the first save: it must work, or exit 3 */
 		size_t n;
 		struct tm_state_entry *v = state_entries(d, &n);
-		rc = tm_state_save(cfg->state_path, v, n);
+		struct tm_state_extra x;
+		tm_notify_export(d->notify, &x);
+		rc = tm_state_save_with(cfg->state_path, v, n, &x);
+		free(x.notes);
 		free(v);
 		if (rc < 0)
 			return fail(-rc, err, errlen, "%s: cannot write the state file: %s", cfg->state_path,
@@ -419,6 +430,7 @@ int tm_daemon_run(struct tm_daemon *d)
 	uint64_t now = tm_loop_now(&d->loop);
 	for (size_t i = 0; i < d->nfiles; i++)
 		tm__daemon_sync_file(d, d->files[i], now);
+	tm__notify_finish(d);                /* before the save: what was delivered is not kept */
 	save_state(d, 0);
 	tm__sinks_finish(d);
 	return 0;
@@ -440,6 +452,8 @@ void tm_daemon_free(struct tm_daemon *d)
 	free(d->outside);
 	tm_state_free(d->saved, d->nsaved);
 	tm_metrics_free(d->metrics);
+	tm_notify_free(d->notify);
+	tm_state_extra_release(&d->saved_extra);
 	if (d->rules) {
 		tm_ruleset_release(d->rules);
 		free(d->rules);

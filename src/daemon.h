@@ -18,6 +18,7 @@
 #include "trainmon/daemon.h"
 #include "trainmon/loop.h"
 #include "trainmon/metrics.h"
+#include "trainmon/notify.h"
 #include "trainmon/rules.h"
 #include "trainmon/state.h"
 #include "trainmon/summary.h"
@@ -97,6 +98,8 @@ struct tm_daemon {
 	char **outside;             /* owned array of owned: links skipped by --no-follow-outside
 				       (noted once each) */
 	size_t noutside, capoutside;
+	struct tm_notify *notify;   /* owned: --alertmanager, --webhook; NULL without them */
+	struct tm_state_extra saved_extra; /* owned: notifications loaded from the state, until start */
 	pid_t save_pid;             /* the state save child running, or -1/0 none */
 	int save_wanted;            /* a save is due (interval, or a rotated inode drained) */
 };
@@ -125,5 +128,13 @@ void tm__reap_children(struct tm_daemon *d);
 void tm__sinks_tick(struct tm_daemon *d, uint64_t now);
 void tm__sinks_finish(struct tm_daemon *d);
 void tm__sinks_totals(const struct tm_daemon *d, struct tm_metrics_totals *out);
+char *tm__alert_record(const struct tm_watched *w, const struct tm_alert_event *e);
+
+/* daemon_notify.c */
+int tm__notify_start(struct tm_daemon *d, char *err, size_t errlen);
+void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_alert_event *e, const char *rec);
+void tm__notify_run_gone(struct tm_daemon *d, struct tm_watched *w);
+void tm__notify_tick(struct tm_daemon *d);
+void tm__notify_finish(struct tm_daemon *d);
 
 #endif

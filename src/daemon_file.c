@@ -586,6 +586,7 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
 	memmove(d->files + i, d->files + i + 1, (d->nfiles - i - 1) * sizeof(*d->files));
 	d->nfiles--;
 	unwatch_link(d, w, -1);
+	tm__notify_run_gone(d, w);         /* its alerts still firing in Alertmanager resolve */
 	tm_tail_release(&w->tail);
 	free(w);
 	d->limit_reported = 0;             /* a slot is free: the next time the limit is hit is noted */

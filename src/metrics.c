@@ -135,6 +135,37 @@ static void run_labels(FILE *f, const struct tm_metrics_file *w)
 	}
 }
 
+/* --alertmanager and --webhook: each destination by its redacted name (never its URL's path). */
+static void notify_series(FILE *f, const struct tm_notify *n)
+{
+	size_t ns = tm_notify_nsinks(n);
+	if (!ns)
+		return;
+	fputs("# HELP trainmon_notifications_total Alert notifications by destination and result: delivered, resent "
+	      "(Alertmanager re-posts), retried (failed attempts, retried later), rejected (refused with a 4xx), dropped "
+	      "(queue full).\n# TYPE trainmon_notifications_total counter\n", f);
+	for (size_t i = 0; i < ns; i++) {
+		struct tm_notify_stats st;
+		tm_notify_get_stats(n, i, &st);
+		const struct { const char *r; uint64_t v; } res[] = { { "delivered", st.delivered }, { "resent", st.resent },
+			{ "retried", st.retried }, { "rejected", st.rejected }, { "dropped", st.dropped } };
+		for (size_t k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
+			fputs("trainmon_notifications_total{sink=\"", f);
+			label_value(f, st.name);
+			fprintf(f, "\",kind=\"%s\",result=\"%s\"} %llu\n", st.kind, res[k].r, (unsigned long long)res[k].v);
+		}
+	}
+	fputs("# HELP trainmon_notification_queue_length Notifications waiting for delivery (Alertmanager: its active "
+	      "alerts).\n# TYPE trainmon_notification_queue_length gauge\n", f);
+	for (size_t i = 0; i < ns; i++) {
+		struct tm_notify_stats st;
+		tm_notify_get_stats(n, i, &st);
+		fputs("trainmon_notification_queue_length{sink=\"", f);
+		label_value(f, st.name);
+		fprintf(f, "\",kind=\"%s\"} %zu\n", st.kind, st.queued);
+	}
+}
+
 static void sample(FILE *f, const char *name, const struct tm_metrics_file *w, const char *extra, double v)
 {
 	if (isnan(v))
@@ -339,6 +370,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 			fprintf(f, "trainmon_exec_failures_total{reason=\"%s\"} %llu\n", why[i].reason,
 				(unsigned long long)why[i].v);
 	}
+	notify_series(f, tot.notify);
 	/* rule matches, summed over the files */
 	const struct tm_ruleset *rs = tot.rules;
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"

@@ -18,7 +18,7 @@
 
 /* Every top-level section any command reads. */
 static const char *const known_sections[] = { "job", "files", "watch", "alerts", "metrics", "estimate",
-					      "anomalies" };
+					      "anomalies", "notify", "alertmanager" };
 #define NKNOWN (sizeof(known_sections) / sizeof(known_sections[0]))
 #define CONFIG_MAX (4u << 20)
 

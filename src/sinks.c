@@ -1,5 +1,5 @@
 /* sinks.c: where the daemon's output goes: human lines on stdout, JSON lines (--jsonl), a hook
- * per alert (--exec, sink_exec.c), and notes on stderr; and the reports about the sinks
+ * per alert (--exec, sink_exec.c), HTTP notifications (daemon_notify.c), and notes on stderr; and the reports about the sinks
  * themselves (drops, write errors, failed hooks).
  *
  * Key decision: every record is built whole in memory and handed to a bounded, non-blocking
@@ -181,21 +181,49 @@ void tm__sink_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm_a
 			e->message);
 		rec_push(&r, d->sinks.term);
 	}
-	struct tm_json j;
-	if (json_head(d, &r, &j, "alert", w->tail.path) == 0) {
-		tm_json_str(&j, "alert", tm_alert_name(e->kind));
-		tm_json_str(&j, "state", e->firing ? "firing" : "resolved");
-		tm_json_num(&j, "value", e->value);
-		tm_json_num(&j, "threshold", e->threshold);
-		tm_json_str(&j, "message", e->message);
-		if (e->kind == TM_AL_FAILURE) {
-			tm_json_str(&j, "kind", tm_event_kind_name(e->event_kind));
-			tm_json_str(&j, "severity", tm_ev_severity_name(e->severity));
-		}
-		json_tail(d, &r, &j);
+	char *rec = tm__alert_record(w, e);
+	if (d->sinks.jsonl && rec) {
+		size_t len = strlen(rec);
+		char *line = tm_xmalloc(len + 1);
+		memcpy(line, rec, len);
+		line[len] = '\n';
+		tm_sink_queue_push(d->sinks.jsonl, line, len + 1);
 	}
 	if (d->cfg->exec_cmd)
 		exec_alert(d, w, e);
+	tm__notify_alert(d, w, e, rec);
+	free(rec);
+}
+
+/* The --jsonl alert record (also the body of --webhook-format json), without its newline. */
+char *tm__alert_record(const struct tm_watched *w, const struct tm_alert_event *e)
+{
+	char ts[40];
+	struct rec r;
+	if (rec_open(&r) < 0)
+		return NULL;
+	struct tm_json j;
+	iso_now(ts, sizeof(ts));
+	tm_json_init(&j, r.f, 0);
+	tm_json_obj(&j, NULL);
+	tm_json_str(&j, "type", "alert");
+	tm_json_str(&j, "ts", ts);
+	tm_json_str(&j, "file", w->tail.path);
+	tm_json_str(&j, "alert", tm_alert_name(e->kind));
+	tm_json_str(&j, "state", e->firing ? "firing" : "resolved");
+	tm_json_num(&j, "value", e->value);
+	tm_json_num(&j, "threshold", e->threshold);
+	tm_json_str(&j, "message", e->message);
+	if (e->kind == TM_AL_FAILURE) {
+		tm_json_str(&j, "kind", tm_event_kind_name(e->event_kind));
+		tm_json_str(&j, "severity", tm_ev_severity_name(e->severity));
+	}
+	tm_json_end(&j, '}');
+	if (fclose(r.f) != 0) {
+		free(r.p);
+		return NULL;
+	}
+	return r.p;
 }
 
 void tm__sink_events(struct tm_daemon *d, struct tm_watched *w)

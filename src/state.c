@@ -8,9 +8,11 @@
  *   event LINE LAST COUNT KIND SEV MSGHEX TS LAST_TS CODE RANK NRANKS BEYOND NHOSTS HOSTHEX RANKSHEX
  *   evinc K N / skip TOTAL SINCE STEPS STEPLINE           (version 3)
  *   alerts ... / end
+ *   note SINKHEX AM IDHEX RUNHEX ALERTHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3)
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
- * version 1 file (pos without the identity fields) still loads: its positions are checked by
+ * version 1 file (pos without the identity fields) still loads, and a version 2 file (no note
+ * records: nothing was pending) as well: its positions are checked by
  * inode and marker only, as version 1 did, until the next save writes the identity. The wall-clock
  * times in brackets are read when present (files written before they were saved lack them).
  * Version 3 made events incidents: an event line carries its time, code, ranks (the bitmap's
@@ -176,7 +178,28 @@ void tm_state_pos_capture(const struct tm_tail *t, struct tm_state_pos *last)
 		*last = p;
 }
 
+static void write_note(FILE *f, const struct tm_state_note *x)
+{
+	fputs("note ", f);
+	put_hex(f, x->sink, strlen(x->sink));
+	fprintf(f, " %d ", x->am);
+	put_hex(f, x->id, strlen(x->id));
+	fputc(' ', f);
+	put_hex(f, x->run, strlen(x->run));
+	fputc(' ', f);
+	put_hex(f, x->alert ? x->alert : "", x->alert ? strlen(x->alert) : 0);
+	fputc(' ', f);
+	put_hex(f, x->body, strlen(x->body));
+	fprintf(f, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRIu32 "\n", x->starts_ms, x->ends_ms, x->hold_ms,
+		x->attempts);
+}
+
 int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
+{
+	return tm_state_save_with(path, v, n, NULL);
+}
+
+int tm_state_save_with(const char *path, const struct tm_state_entry *v, size_t n, const struct tm_state_extra *x)
 {
 	char tmp[4096];
 	temp_name(tmp, sizeof(tmp), path, (long)getpid());
@@ -192,6 +215,8 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 		fputs("trainmon-state 3\n", f);
 		for (size_t i = 0; i < n; i++)
 			write_entry(f, &v[i]);
+		for (size_t i = 0; x && i < x->nnotes; i++)
+			write_note(f, &x->notes[i]);
 		fflush(f);
 		fprintf(f, "checksum %016" PRIx64 "\n", sk.h);  /* sk.h covers everything above */
 		if (fclose(f) != 0 && !sk.err)
@@ -223,6 +248,12 @@ int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
  * _exit: no atexit handlers, no flush of stdio buffers it inherited (the parent's JSON lines). */
 int tm_state_save_async(const char *path, const struct tm_state_entry *v, size_t n, pid_t *child)
 {
+	return tm_state_save_async_with(path, v, n, NULL, child);
+}
+
+int tm_state_save_async_with(const char *path, const struct tm_state_entry *v, size_t n,
+			     const struct tm_state_extra *x, pid_t *child)
+{
 	*child = -1;
 	pid_t pid = fork();
 	if (pid < 0)
@@ -231,7 +262,7 @@ int tm_state_save_async(const char *path, const struct tm_state_entry *v, size_t
 		/* background work: on a small machine the child would otherwise take the core the
 		 * daemon's loop (and its scrapes) need; the lowest priority costs the save only time */
 		if (setpriority(PRIO_PROCESS, 0, 19) != 0) { /* best effort: nothing to do on failure */ }
-		int rc = tm_state_save(path, v, n);
+		int rc = tm_state_save_with(path, v, n, x);
 		_exit(rc < 0 ? (-rc > 0 && -rc < 255 ? -rc : 254) : 0);
 	}
 	*child = pid;
@@ -469,9 +500,74 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 	return 0;
 }
 
+static void note_free(struct tm_state_note *t)
+{
+	free(t->sink);
+	free(t->id);
+	free(t->run);
+	free(t->alert);
+	free(t->body);
+}
+
+void tm_state_extra_release(struct tm_state_extra *x)
+{
+	for (size_t i = 0; x && i < x->nnotes; i++)
+		note_free(&x->notes[i]);
+	if (x) {
+		free(x->notes);
+		x->notes = NULL;
+		x->nnotes = 0;
+	}
+}
+
+/* A note record (version 3). */
+static int parse_note(char *line, struct tm_state_extra *x)
+{
+	char *f[12], *save = NULL;
+	int k = 0;
+	for (char *t = strtok_r(line, " ", &save); t && k < 12; t = strtok_r(NULL, " ", &save))
+		f[k++] = t;
+	struct tm_state_note nt = { 0 };
+	char *end;
+	if (k != 11 || (strcmp(f[2], "0") && strcmp(f[2], "1")))
+		return -1;
+	nt.am = f[2][0] == '1';
+	nt.sink = unhex_str(f[1]);
+	nt.id = unhex_str(f[3]);
+	nt.run = unhex_str(f[4]);
+	nt.alert = unhex_str(f[5]);
+	nt.body = unhex_str(f[6]);
+	errno = 0;
+	nt.starts_ms = strtoll(f[7], &end, 10);
+	int bad = *end != '\0';
+	nt.ends_ms = strtoll(f[8], &end, 10);
+	bad |= *end != '\0';
+	nt.hold_ms = strtoll(f[9], &end, 10);
+	bad |= *end != '\0';
+	unsigned long a = strtoul(f[10], &end, 10);
+	bad |= *end != '\0' || errno || a > UINT32_MAX;
+	nt.attempts = (uint32_t)a;
+	if (bad || !nt.sink || !nt.id || !nt.run || !nt.alert || !nt.body || !x) {
+		note_free(&nt);
+		return bad || !nt.sink || !nt.id || !nt.run || !nt.alert || !nt.body ? -1 : 0;
+	}
+	size_t cap = x->nnotes;
+	tm_xgrow((void **)&x->notes, &cap, x->nnotes + 1, sizeof(*x->notes));
+	x->notes[x->nnotes++] = nt;
+	return 0;
+}
+
 int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err, size_t errlen)
 {
+	return tm_state_load_with(path, out, n, NULL, err, errlen);
+}
+
+int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struct tm_state_extra *x, char *err,
+		       size_t errlen)
+{
 	char *buf;
+	if (x)
+		*x = (struct tm_state_extra){ 0 };
 	size_t len;
 	*out = NULL;
 	*n = 0;
@@ -483,8 +579,9 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 	/* checksum: the last line covers everything before it */
 	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
 	uint64_t want;
-	int version = strncmp(buf, "trainmon-state ", 15) == 0 && buf[15] >= '1' && buf[15] <= '3' && buf[16] == '\n'
-		      ? buf[15] - '0' : 0;
+	int version = len < 17 || strncmp(buf, "trainmon-state ", 15) || buf[16] != '\n' ? 0 : buf[15] - '0';
+	if (version < 1 || version > 3)
+		version = 0;
 	if (!version || !last ||
 	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || tm_fnv1a(TM_FNV_BASIS, buf, (size_t)(last + 1 - buf)) != want) {
 		snprintf(err, errlen, "%s: not a trainmon state file, or cut short (checksum mismatch)", path);
@@ -513,6 +610,8 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 		} else if (strcmp(line, "end") == 0) {
 			bad = !cur;
 			cur = NULL;
+		} else if (version >= 3 && !cur && strncmp(line, "note ", 5) == 0) {
+			bad = parse_note(line, x) < 0;
 		} else {
 			bad = !cur || parse_line(cur, line, version) < 0;
 		}
@@ -521,6 +620,7 @@ int tm_state_load(const char *path, struct tm_saved **out, size_t *n, char *err,
 	if (bad || cur) {
 		snprintf(err, errlen, "%s:%zu: corrupt state record", path, lineno);
 		tm_state_free(v, count);
+		tm_state_extra_release(x);
 		return -1;
 	}
 	*out = v;

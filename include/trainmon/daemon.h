@@ -19,6 +19,7 @@
 #include "trainmon/lines.h"
 #include "trainmon/loop.h"
 #include "trainmon/metrics.h"
+#include "trainmon/notify.h"
 
 /* A `files:` entry of the config: job settings for files whose name matches glob. */
 struct tm_file_job {
@@ -63,6 +64,7 @@ struct tm_watch_cfg {
 	double expire_s;            /* finished runs leave /metrics after this */
 	double http_timeout_s;      /* s: deadline for a request header, and idle timeout (5) */
 	size_t http_max_conns;      /* HTTP connections at once (64) */
+	struct tm_notify_opts notify; /* --alertmanager, --webhook (not changed by SIGHUP) */
 };
 
 struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */

@@ -17,6 +17,7 @@
 
 #include "trainmon/alert.h"
 #include "trainmon/loop.h"
+#include "trainmon/notify.h"
 #include "trainmon/tail.h"
 
 struct tm_metrics;
@@ -58,6 +59,8 @@ struct tm_metrics_totals {          /* the owner's self counters */
 	uint64_t released_cut;              /* their lines cut at --line-max */
 	const uint64_t *released_matches;   /* borrowed until the next callback: their rule matches,
 					       per rule of rules; NULL none */
+	const struct tm_notify *notify;     /* borrowed until the next callback: --alertmanager and
+					       --webhook delivery; NULL none */
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */

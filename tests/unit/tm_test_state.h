@@ -1,5 +1,6 @@
 /* tm_test_state.h: rewrites a state file line by line and seals it with a fresh checksum, the
- * way an older trainmon would have written it (the tests that forge old state versions). */
+ * way an older trainmon would have written it (the tests that forge old state versions), and reads
+ * and writes whole state files with the checksum line the loader checks (test_state_notes.c). */
 #ifndef TM_TEST_STATE_H
 #define TM_TEST_STATE_H
 
@@ -59,7 +60,7 @@ static inline int tm_test_state_before_v3(char *line, char v)
 {
 	if (strcmp(line, "trainmon-state 3") == 0)
 		line[15] = v;
-	return strncmp(line, "skip ", 5) != 0 && strncmp(line, "evinc ", 6) != 0;
+	return strncmp(line, "skip ", 5) != 0 && strncmp(line, "evinc ", 6) != 0 && strncmp(line, "note ", 5) != 0;
 }
 
 static inline void tm_test_state_cut(char *line, const char *prefix, int fields)
@@ -87,6 +88,28 @@ static inline int tm_test_state_roundtrip(struct tm_tail *t, const char *log, co
 	if (tm_state_save(state, &e, 1) != 0)
 		return -1;
 	return tm_state_load(state, v, n, err, sizeof(err)) == 0 && *n == 1 ? 0 : -1;
+}
+
+/* Reads at most n - 1 bytes of path into buf, NUL-terminated. Returns the length. */
+static inline size_t tm_test_read(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	size_t k = f ? fread(buf, 1, n - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[k] = '\0';
+	return k;
+}
+
+/* Writes body[0..len) and its checksum line to path. Returns 0 or -1. */
+static inline int tm_test_write_checksummed(const char *path, const char *body, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fwrite(body, 1, len, f);
+	fprintf(f, "checksum %016" PRIx64 "\n", tm_fnv1a(TM_FNV_BASIS, body, len));
+	return fclose(f);
 }
 
 #endif
