@@ -5,7 +5,7 @@ set -euo pipefail
 build_pkgs=(cmake gcc make pkg-config libpcre2-dev libyaml-dev libmicrohttpd-dev)
 test_pkgs=()
 if [ "${1:-}" = "--test" ]; then
-  test_pkgs=(python3 jq curl prometheus groff-base)
+  test_pkgs=(python3 jq curl prometheus groff-base chromium)
 fi
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

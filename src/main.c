@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
 	{ "estimate", cmd_estimate, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
+	{ "report", cmd_report, "one self-contained HTML page of analyze's numbers, with charts" },
 	{ "rules", cmd_rules, "check, test and list rule packs" },
 	{ "watch", cmd_watch, "follow live logs: alerts, summaries, Prometheus metrics" },
 };

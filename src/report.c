@@ -388,19 +388,19 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 }
 
 /* Per-step tokens/s: the step's own global batch when it printed one, else the run's. */
-double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st)
+double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st, double t)
 {
 	double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
-	return st->time_s > 0 ? b * s->seq_len.v / st->time_s : NAN;
+	return t > 0 ? b * s->seq_len.v / t : NAN;
 }
 
 /* Per-step MFU: summary.c's formula (docs/formulas.md §1.1) at this step's time and batch. */
-double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st)
+double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st, double t)
 {
 	double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
-	if (!(st->time_s > 0) || isnan(s->model_flops_per_seq.v) || !(s->gpus.v > 0) || !(s->peak_tflops.v > 0))
+	if (!(t > 0) || isnan(s->model_flops_per_seq.v) || !(s->gpus.v > 0) || !(s->peak_tflops.v > 0))
 		return NAN;
-	return b * s->model_flops_per_seq.v / st->time_s / s->gpus.v / 1e12 / s->peak_tflops.v;
+	return b * s->model_flops_per_seq.v / t / s->gpus.v / 1e12 / s->peak_tflops.v;
 }
 
 static void csv_num(FILE *f, double v)
@@ -437,7 +437,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		fprintf(f, ",%u,", st->line);
 		csv_num(f, st->time_s);
 		fputc(',', f);
-		csv_num(f, tm_report_step_tokens_per_s(s, st));
+		csv_num(f, tm_report_step_tokens_per_s(s, st, st->time_s));
 		fputc(',', f);
 		csv_num(f, st->loss);
 		fputc(',', f);

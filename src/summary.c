@@ -49,7 +49,7 @@ static int have(double v)
 
 /* A step's time: as logged, else from the throughput the framework logged for it (DeepSpeed
  * samples/s, torchtitan tokens/s per device): t = B / samples_per_s = B*s / tokens_per_s. */
-static double step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
+double tm_summary_step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
 {
 	if (isfinite(st->time_s) && st->time_s > 0)
 		return st->time_s;
@@ -79,7 +79,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const char *how = NULL;
-		double ti = step_time(&r->steps[i], s, &how);
+		double ti = tm_summary_step_time(&r->steps[i], s, &how);
 		if (!isnan(ti)) {
 			idx[n] = i;
 			t[n++] = ti;

@@ -59,17 +59,31 @@ static int extent(const struct tm_svg_chart *c, double *x0, double *x1, double *
 			*y0 = fmin(*y0, se->y[i]), *y1 = fmax(*y1, se->y[i]);
 		}
 	}
+	/* a chart of ranges only (a chain's segments) spans them, over an empty y of 0..1 */
+	for (size_t i = 0; i < c->nranges; i++)
+		if (usable(&c->x, c->ranges[i].x0) && usable(&c->x, c->ranges[i].x1))
+			*x0 = fmin(*x0, c->ranges[i].x0), *x1 = fmax(*x1, c->ranges[i].x1);
 	if (!(*x0 <= *x1))
 		return 0;
+	if (!(*y0 <= *y1))
+		*y0 = c->y.scale == TM_SVG_LOG ? 1 : 0, *y1 = c->y.scale == TM_SVG_LOG ? 10 : 1;
 	for (size_t i = 0; i < c->nhlines; i++)
 		if (usable(&c->y, c->hlines[i].y))
 			*y0 = fmin(*y0, c->hlines[i].y), *y1 = fmax(*y1, c->hlines[i].y);
+	if (c->y.lo < c->y.hi && usable(&c->y, c->y.lo)) {
+		*y0 = c->y.lo, *y1 = c->y.hi;
+		return 1;
+	}
 	if (c->y.zero && c->y.scale != TM_SVG_LOG)
 		*y0 = fmin(*y0, 0), *y1 = fmax(*y1, 0);
 	if (c->y.scale == TM_SVG_LOG)
 		*y0 /= 1.1, *y1 *= 1.1;
-	else if (*y1 > *y0)
-		*y1 += (*y1 - *y0) * 0.04, *y0 -= (*y0 < 0 || !c->y.zero) ? (*y1 - *y0) * 0.04 : 0;
+	else if (*y1 > *y0) {
+		/* a margin above and below, never below 0 for data that is not negative */
+		double pad = (*y1 - *y0) * 0.04;
+		*y1 += pad;
+		*y0 = *y0 >= 0 && *y0 - pad < 0 ? 0 : *y0 - pad;
+	}
 	return 1;
 }
 
@@ -129,7 +143,12 @@ static void axes(FILE *f, const struct frame *fr)
 		if (x - last < 7.0 * (double)strlen(buf))    /* labels that would overlap are left out */
 			continue;
 		last = x;
-		fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">", x, MT + fr->ph + 16);
+		/* the labels at the ends stay inside the picture */
+		double half = 3.2 * (double)strlen(buf);
+		const char *anchor = x + half > fr->w - 2 ? " style=\"text-anchor:end\"" :
+				     x - half < 2 ? " style=\"text-anchor:start\"" : "";
+		fprintf(f, "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\"%s>", x + (*anchor ? (x - half < 2 ? -2.0 : 2.0) : 0.0),
+			MT + fr->ph + 16, anchor);
 		tm_html_puts(f, buf);
 		fputs("</text>", f);
 	}
@@ -284,10 +303,10 @@ size_t tm_svg_chart(FILE *f, const struct tm_svg_chart *c)
 		ML, MT - 2, fr.pw, fr.ph + 4);
 	ranges(f, &fr);
 	axes(f, &fr);
-	hlines(f, &fr);
 	size_t drawn = 0;
 	for (size_t s = 0; s < c->nseries; s++)
 		drawn += series(f, &fr, &c->series[s], max);
+	hlines(f, &fr);           /* over the curves, so their labels can be read */
 	markers(f, &fr);
 	fputs("</svg></figure>\n", f);
 	return drawn;

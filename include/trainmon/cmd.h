@@ -11,6 +11,7 @@ enum {
 };
 
 int cmd_analyze(int argc, char **argv);
+int cmd_report(int argc, char **argv);   /* analyze's reading, an HTML page out (cmd_analyze.c) */
 int cmd_rules(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

@@ -22,10 +22,11 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
  * the text report's lines and the HTML report's summary table. value is valid during the call. */
 typedef void (*tm_report_row_fn)(void *ctx, const char *key, const char *value);
 void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_report_row_fn row, void *ctx);
-/* One step's tokens/s (CSV's column, the HTML chart) and MFU from the summary's model FLOPs,
- * GPUs and peak; NAN when unknown. */
-double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st);
-double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st);
+/* One step's tokens/s (CSV's column with t = the logged time; the HTML chart's with
+ * tm_summary_step_time) and MFU from the summary's model FLOPs, GPUs and peak, at step time t
+ * (seconds); NAN when unknown. */
+double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st, double t);
+double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st, double t);
 /* The per-step series; header once when header is set. */
 void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header);
 
