@@ -49,7 +49,7 @@ static void page_style(FILE *f)
 	      "thead th{color:var(--fg2);font-weight:600}\n"
 	      "table.summary th{white-space:nowrap;color:var(--fg2);font-weight:500}\n"
 	      "table.summary td{overflow-wrap:anywhere}\n"
-	      "td.num{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}\n"
+	      "td.num,th.num{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}\n"
 	      "td.msg{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11.5px;"
 	      "overflow-wrap:anywhere}\n"
 	      ".sev-critical,.sev-error{color:var(--c1);font-weight:600}.sev-warning{color:var(--c3);font-weight:600}\n"
@@ -183,7 +183,7 @@ static void regimes_table(FILE *f, const struct tm_anomalies *a)
 	if (a->nregimes < 2)
 		return;
 	fputs("<div class=\"panel regimes\"><h3>Step-time regimes</h3><table><thead><tr><th>steps</th>"
-	      "<th>records</th><th>median</th><th>MAD</th></tr></thead><tbody>\n", f);
+	      "<th class=\"num\">records</th><th class=\"num\">median</th><th class=\"num\">MAD</th></tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < a->nregimes; i++) {
 		const struct tm_regime *g = &a->regimes[i];
 		fprintf(f, "<tr><td>%.0f..%.0f</td><td class=\"num\">%zu</td><td class=\"num\">%.6g s</td>"
@@ -197,7 +197,8 @@ static void anomalies_table(FILE *f, const struct tm_anomalies *a)
 	if (a->n == 0)
 		return;
 	fprintf(f, "<div class=\"panel anomalies\"><h3>Anomalies (%zu)</h3><table><thead><tr><th>kind</th>"
-		"<th>steps</th><th>change</th><th>value</th><th>vs</th><th>after</th></tr></thead><tbody>\n", a->n);
+		"<th class=\"num\">steps</th><th class=\"num\">change</th><th class=\"num\">value</th>"
+		"<th class=\"num\">vs</th><th>after</th></tr></thead><tbody>\n", a->n);
 	for (size_t i = 0; i < a->n && i < ROWS_MAX; i++) {
 		const struct tm_anomaly *an = &a->v[i];
 		fputs("<tr><td>", f);
@@ -227,7 +228,7 @@ static void events_table(FILE *f, const struct tm_run *r)
 		fputs("<p class=\"notes\">none</p></div>\n", f);
 		return;
 	}
-	fputs("<table><thead><tr><th>line</th><th>severity</th><th>kind</th><th>count</th><th>message</th>"
+	fputs("<table><thead><tr><th class=\"num\">line</th><th>severity</th><th>kind</th><th class=\"num\">count</th><th>message</th>"
 	      "</tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *e = &r->events[i];

@@ -100,10 +100,14 @@ static struct tm_svg_marker *mark(struct marks *m, double x, double y, const cha
 	return k;
 }
 
-/* The run's events (and, with anom, its anomalies of the chart's kind) as markers. wall: at the
- * step record's time instead of its step. loss: the loss anomalies, else the step-time ones. */
+enum { ANOM_NONE, ANOM_STEP_TIME, ANOM_LOSS, ANOM_REGRESSION };
+
+/* The run's events, and the anomalies of the chart's kind, as markers. wall: at the step
+ * record's time instead of its step. anom: which anomalies (ANOM_*): the step-time ones (an
+ * outlier is a dot at its time), the loss ones, or only the regressions (a line where the level
+ * moved: charts whose y is not a step time). */
 static void marks_fill(struct marks *m, const struct tm_run *r, const struct tm_anomalies *a, int wall,
-		       int anom, int loss)
+		       int anom)
 {
 	m->v = tm_xcalloc(r->nevents + a->n + 1, sizeof(*m->v));
 	m->text = tm_xcalloc(r->nevents + a->n + 1, sizeof(*m->text));
@@ -127,10 +131,10 @@ static void marks_fill(struct marks *m, const struct tm_run *r, const struct tm_
 			snprintf(m->text[k], TEXT_LEN, "line %llu, near step %.0f: %s %s: %s", (unsigned long long)e->line,
 				 st->step, tm_ev_severity_name(e->severity), tm_event_kind_name(e->kind), e->message);
 	}
-	for (size_t i = 0; anom && i < a->n; i++) {
+	for (size_t i = 0; anom != ANOM_NONE && i < a->n; i++) {
 		const struct tm_anomaly *an = &a->v[i];
 		int is_loss = an->kind == TM_AN_LOSS_SPIKE || an->kind == TM_AN_DIVERGENCE;
-		if (is_loss != loss)
+		if (anom == ANOM_LOSS ? !is_loss : anom == ANOM_STEP_TIME ? is_loss : an->kind != TM_AN_STEP_TIME_REGRESSION)
 			continue;
 		/* a point anomaly is a dot at its value; a change of level a line where it starts */
 		int dot = an->kind == TM_AN_STEP_TIME_OUTLIER || an->kind == TM_AN_LOSS_SPIKE;
@@ -190,13 +194,14 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 			      const struct tm_anomalies *a, const struct tm_html_opts *o)
 {
 	struct cols c;
-	struct marks ev, evt, evl;
+	struct marks ev, evr, evt, evl;
 	struct notes nt = { .n = 0 };
 	cols_fill(&c, s, r);
-	marks_fill(&ev, r, a, 0, 1, 0);     /* events and step-time anomalies */
-	marks_fill(&evl, r, a, 0, 1, 1);    /* events and loss anomalies */
-	marks_fill(&evt, r, a, 1, 0, 0);    /* events at their wall-clock time */
-	const struct tm_svg_axis xstep = { .label = "step", .si = 1 };
+	marks_fill(&ev, r, a, 0, ANOM_STEP_TIME);
+	marks_fill(&evr, r, a, 0, ANOM_REGRESSION);
+	marks_fill(&evl, r, a, 0, ANOM_LOSS);
+	marks_fill(&evt, r, a, 1, ANOM_NONE);     /* at their wall-clock time */
+	const struct tm_svg_axis xstep = { .label = "step", .si = 1, .integer = 1 };
 	const struct tm_svg_axis xwall = { .label = "time (UTC)", .scale = TM_SVG_TIME };
 	char id[64], buf[160], buf2[160];
 	size_t drawn = 0;
@@ -289,7 +294,7 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 			.id = id, .title = "Throughput", .note = "global batch x sequence length / step time", .x = xstep,
 			.y = { .label = "throughput", .unit = "tokens/s", .si = 1, .zero = 1 },
 			.series = se, .nseries = n, .hlines = &base, .nhlines = isfinite(base.y),
-			.markers = ev.v, .nmarkers = ev.n, .max_points = o->max_points,
+			.markers = evr.v, .nmarkers = evr.n, .max_points = o->max_points,
 		};
 		drawn += tm_svg_chart(f, &ch) > 0;
 	} else {
@@ -317,7 +322,7 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 			.id = id, .title = "Model FLOPs utilisation", .note = buf2, .x = xstep,
 			.y = { .label = "MFU", .unit = "%", .mul = 100, .zero = 1 },
 			.series = se, .nseries = n, .hlines = &min, .nhlines = o->min_mfu > 0,
-			.markers = ev.v, .nmarkers = ev.n, .max_points = o->max_points,
+			.markers = evr.v, .nmarkers = evr.n, .max_points = o->max_points,
 		};
 		drawn += tm_svg_chart(f, &ch) > 0;
 	} else {
@@ -371,6 +376,7 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 		fputs("</ul>\n", f);
 	}
 	marks_free(&ev);
+	marks_free(&evr);
 	marks_free(&evl);
 	marks_free(&evt);
 	cols_free(&c);

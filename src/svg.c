@@ -17,6 +17,7 @@
 #define MR 18.0
 #define MT 14.0
 #define MB 44.0
+#define DOTS_MAX 60     /* curves of at most this many points also get a dot per point */
 
 struct frame {                       /* data to viewBox coordinates */
 	const struct tm_svg_chart *c;
@@ -234,6 +235,16 @@ static size_t series(FILE *f, const struct frame *fr, const struct tm_svg_series
 	if (k < n)
 		fprintf(f, ", %zu drawn", k);
 	fputs(")</title></path>\n", f);
+	/* a few points (a short run logged every N steps; a lone point draws no line) get dots */
+	if (k <= DOTS_MAX) {
+		fprintf(f, "<g class=\"pts c%d\" clip-path=\"url(#", se->color % TM_SVG_COLORS);
+		tm_html_puts(f, c->id);
+		fputs("-clip)\">", f);
+		for (size_t j = 0; j < k; j++)
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\"/>", fx(fr, x[idx[j]]), fy(fr, y[idx[j]]),
+				k == 1 ? "3.5" : "2.2");
+		fputs("</g>\n", f);
+	}
 	free(idx);
 	free(x);
 	free(y);
@@ -293,8 +304,8 @@ size_t tm_svg_chart(FILE *f, const struct tm_svg_chart *c)
 		return 0;
 	}
 	legend(f, c);
-	tm__svg_ticks(&c->x, x0, x1, (size_t)(fr.pw / 110), &fr.xt);
-	tm__svg_ticks(&c->y, y0, y1, 5, &fr.yt);
+	tm__svg_ticks(&c->x, x0, x1, (size_t)(fr.pw / 110), 0, &fr.xt);
+	tm__svg_ticks(&c->y, y0, y1, 5, 1, &fr.yt);
 	fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", fr.w, fr.h);
 	tm_html_puts(f, c->title);
 	fputs("\"><defs><clipPath id=\"", f);

@@ -17,13 +17,15 @@ static double nice_step(double raw)
 	return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
 }
 
-static void linear(double lo, double hi, size_t want, struct tm__svg_ticks *t)
+static void linear(double lo, double hi, size_t want, int widen, int integer, struct tm__svg_ticks *t)
 {
 	double step = nice_step((hi - lo) / (double)want);
+	if (integer && step < 1)
+		step = 1;
 	t->step = step;
-	t->lo = floor(lo / step) * step;
-	t->hi = ceil(hi / step) * step;
-	for (double v = t->lo; v <= t->hi + step * 1e-9 && t->n < TM__SVG_TICKS_MAX; v += step)
+	t->lo = widen ? floor(lo / step) * step : lo;
+	t->hi = widen ? ceil(hi / step) * step : hi;
+	for (double v = ceil(t->lo / step - 1e-9) * step; v <= t->hi + step * 1e-9 && t->n < TM__SVG_TICKS_MAX; v += step)
 		t->v[t->n++] = fabs(v) < step * 1e-9 ? 0 : v;
 }
 
@@ -33,7 +35,7 @@ static void logarithmic(double lo, double hi, size_t want, struct tm__svg_ticks 
 	t->hi = hi;
 	if (hi / lo < 10) {              /* less than a decade: linear ticks read fine */
 		struct tm__svg_ticks l = { 0 };
-		linear(lo, hi, want, &l);
+		linear(lo, hi, want, 1, 0, &l);
 		t->step = l.step;
 		for (size_t i = 0; i < l.n; i++)
 			if (l.v[i] >= lo && l.v[i] <= hi)
@@ -68,7 +70,8 @@ static void timeaxis(double lo, double hi, size_t want, struct tm__svg_ticks *t)
 		t->v[t->n++] = v;
 }
 
-void tm__svg_ticks(const struct tm_svg_axis *a, double lo, double hi, size_t want, struct tm__svg_ticks *t)
+void tm__svg_ticks(const struct tm_svg_axis *a, double lo, double hi, size_t want, int widen,
+		   struct tm__svg_ticks *t)
 {
 	memset(t, 0, sizeof(*t));
 	if (!(hi > lo)) {                /* one value: a range around it */
@@ -85,7 +88,7 @@ void tm__svg_ticks(const struct tm_svg_axis *a, double lo, double hi, size_t wan
 	else if (a->scale == TM_SVG_TIME)
 		timeaxis(lo, hi, want, t);
 	else
-		linear(lo, hi, want, t);
+		linear(lo, hi, want, widen, a->integer, t);
 }
 
 void tm_svg_fmt_tick(char *buf, size_t n, double v, double step, double big, int si, const char *unit)
@@ -100,6 +103,11 @@ void tm_svg_fmt_tick(char *buf, size_t n, double v, double step, double big, int
 	int dec = 0;
 	if (step > 0 && step / div < 1)
 		dec = (int)ceil(-log10(step / div) - 1e-9);
+	if (dec > 2 && e > 0) {          /* a narrow range far from 0 (steps 17061..17064): no prefix */
+		e = 0, div = 1, dec = 0;
+		if (step > 0 && step < 1)
+			dec = (int)ceil(-log10(step) - 1e-9);
+	}
 	dec = dec > 6 ? 6 : dec;
 	double x = v / div;
 	if (fabs(x) < 0.5 * pow(10, -dec))

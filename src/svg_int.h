@@ -14,8 +14,10 @@ struct tm__svg_ticks {
 };
 
 /* Ticks for data in [lo, hi] (finite, lo <= hi; positive on a log axis), about `want` of them.
- * A linear axis is widened to whole ticks; a time axis and a log axis keep the data's range. */
-void tm__svg_ticks(const struct tm_svg_axis *a, double lo, double hi, size_t want, struct tm__svg_ticks *t);
+ * With widen, a linear axis is widened to whole ticks (y); else, and on a time or a log axis,
+ * the range stays the data's (x: the curve fills the width). */
+void tm__svg_ticks(const struct tm_svg_axis *a, double lo, double hi, size_t want, int widen,
+		   struct tm__svg_ticks *t);
 /* The label of tick i. */
 void tm__svg_tick_label(const struct tm_svg_axis *a, const struct tm__svg_ticks *t, size_t i, char *buf,
 			size_t n);

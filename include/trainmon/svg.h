@@ -41,6 +41,7 @@ struct tm_svg_axis {
 	double mul;                /* shown value = value * mul (100 for a fraction shown in %); 0 = 1 */
 	int si;                    /* 1: ticks with SI prefixes ("200 k", "500 m") */
 	int zero;                  /* 1: the range includes 0 (throughput, MFU) */
+	int integer;               /* 1: ticks on whole numbers only (a step axis) */
 	double lo, hi;             /* y only: this range when lo < hi (points beyond are cut at the
 				      plot's edge); 0, 0: the data's */
 };
