@@ -241,7 +241,7 @@ static FILE *output_open(const char *cmd, const char *path, char *tmp, size_t n)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
-		fprintf(stderr, "trainmon %s: %s: %s\n", cmd, tmp, strerror(errno));
+		fprintf(stderr, "trainmon %s: %s: %s\n", cmd, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}
