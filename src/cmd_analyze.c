@@ -45,8 +45,8 @@ static const char *const formats[] = { "text", "json", "csv", "html", NULL };
 static const struct tm_opt analyze_rows[] = {
 	{ .kind = TM_OPT_HEADING, .help = "Output:" },
 	{ .kind = TM_OPT_CHOICE, .name = "format", .arg = "F", .off = A(format), .choices = formats, .shortc = 'f',
-	  .help = "text (default), json, csv (the per-step series) or html (one page with charts;\n"
-		  "the default of trainmon report)" },
+	  .help = "text (default), json, csv (the per-step series) or html (a page with\n"
+		  "charts; trainmon report's default)" },
 	{ .kind = TM_OPT_STR, .name = "output", .arg = "FILE", .off = A(output), .shortc = 'o',
 	  .help = "write to FILE (replaced whole when done) instead of standard output" },
 	{ .kind = TM_OPT_HEADING, .help = "HTML (--format html, trainmon report):" },
