@@ -54,7 +54,7 @@ cd "$(dirname "$log")"
 "$trainmon" report --gpu a100 --min-mfu 0.4 -o "$tmp/report.html" "$(basename "$log")"
 chromium --no-sandbox --headless=new --disable-gpu --hide-scrollbars --no-first-run --disable-background-networking \
 	--disable-component-update --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$tmp/profile" \
-	--force-prefers-color-scheme=light --window-size=1400,1350 --screenshot="$out" "file://$tmp/report.html" 2>/dev/null
+	--window-size=1400,1350 --screenshot="$out" "file://$tmp/report.html" 2>/dev/null
 if command -v pngquant >/dev/null; then
 	pngquant --force --skip-if-larger --output "$out" -- "$out" || true
 fi

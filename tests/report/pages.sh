@@ -7,8 +7,8 @@
 # parses strictly with no external reference, its summary table holds every row of `trainmon
 # analyze`'s text for the same options, and it has charts (but for logs without steps). Then
 # all of them in one page: Chromium loads it with no console error and no network request, the
-# DOM it dumps parses strictly with the same charts and point counts, and a screenshot is kept
-# in TM_ARTIFACTS.
+# DOM it dumps parses strictly with the same charts and point counts, and screenshots (light and
+# dark) are kept in TM_ARTIFACTS.
 . "$(dirname "$0")/lib.sh"
 set_name=${1:?usage: pages.sh samples|real}
 src=${TM_SOURCE_DIR:?set TM_SOURCE_DIR to the source tree}
@@ -63,6 +63,9 @@ sections=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["
 chrome_run "$tmp/shot" "file://$tmp/all.html" --window-size=1400,2200 --screenshot="$art/$set_name.png" >/dev/null
 page_ok "$tmp/shot"
 [ -s "$art/$set_name.png" ] || fail "no screenshot"
+chrome_run "$tmp/dark" "file://$tmp/all.html" --force-dark-mode --window-size=1400,2200 --screenshot="$art/$set_name-dark.png" >/dev/null
+page_ok "$tmp/dark"
+[ -s "$art/$set_name-dark.png" ] || fail "no dark screenshot"
 cp "$tmp/all.html" "$art/$set_name.html"
 cp "$tmp/dom.html" "$art/$set_name.dom.html"
 echo "PASS: $n logs, $charts_total charts; in Chromium: '$got' (charts curves points), no request; $art/$set_name.png"
