@@ -150,6 +150,8 @@ static void tiles(FILE *f, const struct tm_summary *s)
 	tm_fmt_si(v, sizeof(v), s->tokens_per_s.v, "tokens/s");
 	if (isnan(s->tokens_per_s.v))
 		needs(d, sizeof(d), &s->tokens_per_s);
+	else if (isnan(s->tokens_per_s_per_gpu.v))
+		snprintf(d, sizeof(d), "per GPU: needs %s", s->tokens_per_s_per_gpu.needs ? s->tokens_per_s_per_gpu.needs : "--gpus");
 	else
 		tm_fmt_si(d, sizeof(d), s->tokens_per_s_per_gpu.v, "tokens/s/GPU");
 	tile(f, "throughput", v, d, !isnan(s->tokens_per_s.v));
