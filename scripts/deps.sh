@@ -5,7 +5,7 @@ set -euo pipefail
 build_pkgs=(cmake gcc make pkg-config libpcre2-dev libyaml-dev libmicrohttpd-dev libncurses-dev libcurl4-openssl-dev)
 test_pkgs=()
 if [ "${1:-}" = "--test" ]; then
-  test_pkgs=(python3 jq curl prometheus prometheus-alertmanager groff-base tmux)
+  test_pkgs=(python3 jq curl prometheus prometheus-alertmanager groff-base tmux chromium)
 fi
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

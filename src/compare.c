@@ -29,7 +29,7 @@ size_t tm_compare_steady_times(const struct tm_run *r, const struct tm_summary *
 {
 	size_t timed = 0, n = 0;
 	for (size_t i = 0; i < r->nsteps; i++) {
-		double t = tm_summary_step_time(s, &r->steps[i]);
+		double t = tm_summary_step_time(&r->steps[i], s, NULL);
 		if (isnan(t))
 			continue;
 		if (timed++ >= s->warmup_records)

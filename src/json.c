@@ -34,7 +34,7 @@ void tm_fmt_num(char *buf, size_t n, double v)
 /* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7), or 0 when the bytes there are
  * ill-formed; *bad is then the length of the maximal subpart to replace with one U+FFFD (at least 1),
  * so a truncated sequence costs one replacement and every stray byte one more. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end, size_t *bad)
+size_t tm_utf8_len(const unsigned char *p, const unsigned char *end, size_t *bad)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
 	size_t len;
@@ -91,7 +91,7 @@ static void put_escaped(struct tm_json *j, const char *s, size_t n)
 			fputc(c, f);
 			p++;
 		} else {
-			size_t bad = 0, len = utf8_len(p, end, &bad);
+			size_t bad = 0, len = tm_utf8_len(p, end, &bad);
 			if (len) {
 				fwrite(p, 1, len, f);
 				p += len;

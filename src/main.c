@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "summarise training logs: step time, tokens/s, MFU, tokens done, ETA" },
 	{ "compare", cmd_compare, "two runs side by side: step time with a confidence interval, loss by tokens" },
 	{ "estimate", cmd_estimate, "plan a run: parameters, FLOPs, days, GPU-hours, cost, energy, memory" },
+	{ "report", cmd_report, "one self-contained HTML page of analyze's numbers, with charts" },
 	{ "rules", cmd_rules, "check, test and list rule packs" },
 	{ "top", cmd_top, "a live terminal view of the runs (or of a daemon's /metrics)" },
 	{ "watch", cmd_watch, "follow live logs: alerts, summaries, Prometheus metrics" },

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "trainmon/appendf.h"
 #include "trainmon/report.h"
 #include "trainmon/timefmt.h"
 #include "banned.h"
@@ -246,94 +247,125 @@ static void plain(char *buf, size_t n, const struct tm_val *v)
 		snprintf(buf, n, "%.10g", v->v);
 }
 
-void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
+/* Key/value rows, the text report's and the HTML report's one source: key "" continues the row
+ * above. v is a scratch buffer for the values. */
+void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_report_row_fn row, void *ctx)
 {
-	char a[128], b[128], c[128], d[128];
-	fprintf(f, "%s\n", s->file);
-	fprintf(f, "  framework     %s", s->framework ? s->framework : "unknown (no rule pack matched; try --framework)");
+	char a[128], b[128], c[128], d[128], v[1024];
+	size_t n = 0;
 	if (s->slurm_job_id)
-		fprintf(f, ", slurm job %s", s->slurm_job_id);
-	fputc('\n', f);
-	if (s->steps)
-		fprintf(f, "  steps         %zu step records, steps %.0f..%.0f; warm-up %.0f steps (%s)\n",
-			s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
+		snprintf(v, sizeof(v), "%s, slurm job %s", s->framework ? s->framework : "unknown (no rule pack matched; try --framework)",
+			 s->slurm_job_id);
 	else
-		fprintf(f, "  steps         none found\n");
+		snprintf(v, sizeof(v), "%s", s->framework ? s->framework : "unknown (no rule pack matched; try --framework)");
+	row(ctx, "framework", v);
+	if (s->steps)
+		snprintf(v, sizeof(v), "%zu step records, steps %.0f..%.0f; warm-up %.0f steps (%s)",
+			 s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
+	else
+		snprintf(v, sizeof(v), "none found");
+	row(ctx, "steps", v);
 	if (!isnan(r->first_ts)) {
 		tm_time_iso(a, sizeof(a), r->first_ts);
 		tm_time_iso(b, sizeof(b), r->last_ts);
 		tm_fmt_duration(c, sizeof(c), r->last_ts - r->first_ts);
-		fprintf(f, "  wall clock    %s .. %s, span %s\n", a, b, c);
+		snprintf(v, sizeof(v), "%s .. %s, span %s", a, b, c);
+		row(ctx, "wall clock", v);
 	}
 	if (s->st.n && s->basis_level)
-		fprintf(f, "  step time     %.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
-			   "mean %.6g, min %.6g, max %.6g)\n", s->step_time.v, s->st.n, s->st.median, s->st.last,
-			s->st.mean, s->st.min, s->st.max);
+		snprintf(v, sizeof(v), "%.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
+			 "mean %.6g, min %.6g, max %.6g)", s->step_time.v, s->st.n, s->st.median, s->st.last,
+			 s->st.mean, s->st.min, s->st.max);
 	else if (s->st.n)
-		fprintf(f, "  step time     %.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)\n",
-			s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
-			s->st.max, s->st.p10, s->st.p90);
+		snprintf(v, sizeof(v), "%.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)",
+			 s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
+			 s->st.max, s->st.p10, s->st.p90);
 	else
-		fprintf(f, "  step time     unknown (no timed step records)\n");
-	if (s->step_time_derived)
-		fprintf(f, "                %zu step times derived as %s\n", s->step_time_derived, s->step_time_how);
+		snprintf(v, sizeof(v), "unknown (no timed step records)");
+	row(ctx, "step time", v);
+	if (s->step_time_derived) {
+		snprintf(v, sizeof(v), "%zu step times derived as %s", s->step_time_derived, s->step_time_how);
+		row(ctx, "", v);
+	}
 	plain(a, sizeof(a), &s->seq_len);
 	plain(b, sizeof(b), &s->global_batch);
 	plain(c, sizeof(c), &s->gpus);
-	fprintf(f, "  job           seq_len %s, global batch %s, GPUs %s\n", a, b, c);
+	snprintf(v, sizeof(v), "seq_len %s, global batch %s, GPUs %s", a, b, c);
+	row(ctx, "job", v);
 	if (!isnan(s->layers.v) || !isnan(s->hidden.v)) {
 		plain(a, sizeof(a), &s->layers);
 		plain(b, sizeof(b), &s->hidden);
 		plain(c, sizeof(c), &s->heads);
 		plain(d, sizeof(d), &s->vocab);
-		fprintf(f, "  model         layers %s, hidden %s, heads %s, vocab %s\n", a, b, c, d);
+		snprintf(v, sizeof(v), "layers %s, hidden %s, heads %s, vocab %s", a, b, c, d);
+		row(ctx, "model", v);
 		plain(a, sizeof(a), &s->kv_heads);
 		plain(b, sizeof(b), &s->ffn);
-		fprintf(f, "                kv_heads %s, ffn %s, mlp %s\n", a, b, tm_mlp_name(s->mlp) ? tm_mlp_name(s->mlp) : "?");
+		snprintf(v, sizeof(v), "kv_heads %s, ffn %s, mlp %s", a, b, tm_mlp_name(s->mlp) ? tm_mlp_name(s->mlp) : "?");
+		row(ctx, "", v);
 	}
 	val_text(a, sizeof(a), &s->tokens_per_s, "tokens/s", 0);
 	val_text(b, sizeof(b), &s->tokens_per_s_per_gpu, "tokens/s/GPU", 0);
-	fprintf(f, "  throughput    %s, %s\n", a, b);
+	snprintf(v, sizeof(v), "%s, %s", a, b);
+	row(ctx, "throughput", v);
 	val_text(a, sizeof(a), &s->model_flops_per_seq, "FLOP/sequence", 1);
-	fprintf(f, "  model FLOPs   %s\n", a);
-	if (s->convention[0])
-		fprintf(f, "                convention: %s\n", s->convention);
-	val_text(a, sizeof(a), &s->tflops_per_gpu, "", 0);
-	fprintf(f, "  achieved      %s TFLOP/s/GPU\n", a);
-	if (isnan(s->mfu.v)) {
-		fprintf(f, "  MFU           unknown (needs %s)\n", s->mfu.needs ? s->mfu.needs : "more input");
-	} else {
-		fprintf(f, "  MFU           %.2f%% of %.6g TFLOP/s (%s %s)\n", 100 * s->mfu.v, s->peak_tflops.v,
-			s->gpu_name ? s->gpu_name : "--peak-tflops", s->dtype_name ? s->dtype_name : "");
+	row(ctx, "model FLOPs", a);
+	if (s->convention[0]) {
+		snprintf(v, sizeof(v), "convention: %s", s->convention);
+		row(ctx, "", v);
 	}
+	val_text(a, sizeof(a), &s->tflops_per_gpu, "", 0);
+	snprintf(v, sizeof(v), "%s TFLOP/s/GPU", a);
+	row(ctx, "achieved", v);
+	if (isnan(s->mfu.v))
+		snprintf(v, sizeof(v), "unknown (needs %s)", s->mfu.needs ? s->mfu.needs : "more input");
+	else
+		snprintf(v, sizeof(v), "%.2f%% of %.6g TFLOP/s (%s %s)", 100 * s->mfu.v, s->peak_tflops.v,
+			 s->gpu_name ? s->gpu_name : "--peak-tflops", s->dtype_name ? s->dtype_name : "");
+	row(ctx, "MFU", v);
 	if (!isnan(s->logged.tflops_median) || !isnan(s->logged.mfu_median)) {
-		fprintf(f, "  logged        ");
+		v[0] = '\0';
 		if (!isnan(s->logged.tflops_median))
-			fprintf(f, "%.6g TFLOP/s/GPU (median)", s->logged.tflops_median);
+			tm_appendf(v, sizeof(v), &n, "%.6g TFLOP/s/GPU (median)", s->logged.tflops_median);
 		if (!isnan(s->ratio_tflops))
-			fprintf(f, ", ours/logged %.4f", s->ratio_tflops);
+			tm_appendf(v, sizeof(v), &n, ", ours/logged %.4f", s->ratio_tflops);
 		if (!isnan(s->logged.mfu_median))
-			fprintf(f, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ", 100 * s->logged.mfu_median);
-		fputc('\n', f);
-		if (s->logged_disagrees)
-			fprintf(f, "  warning       the logged TFLOP/s is %.3fx ours: beyond the %.3f-%.3f that causal\n"
-				   "                halving, the logit GEMM and recompute explain; check the model and GPU count\n",
-				1 / s->ratio_tflops, s->conv_lo, s->conv_hi);
+			tm_appendf(v, sizeof(v), &n, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ",
+				   100 * s->logged.mfu_median);
+		row(ctx, "logged", v);
+		if (s->logged_disagrees) {
+			snprintf(v, sizeof(v), "the logged TFLOP/s is %.3fx ours: beyond the %.3f-%.3f that causal",
+				 1 / s->ratio_tflops, s->conv_lo, s->conv_hi);
+			row(ctx, "warning", v);
+			row(ctx, "", "halving, the logit GEMM and recompute explain; check the model and GPU count");
+		}
 	}
 	val_text(a, sizeof(a), &s->tokens_done, "tokens", 0);
-	fprintf(f, "  tokens done   %s\n", a);
+	row(ctx, "tokens done", a);
 	if (!isnan(s->target_tokens.v)) {
 		tm_fmt_si(a, sizeof(a), s->target_tokens.v, "tokens");
 		tm_fmt_duration(b, sizeof(b), s->eta_s.v);
 		if (isnan(s->days_to_target.v))
-			fprintf(f, "  target        %s (%s): ETA unknown (needs %s)\n", a,
-				tm_src_name(s->target_tokens.src), s->eta_s.needs ? s->eta_s.needs : "more input");
+			snprintf(v, sizeof(v), "%s (%s): ETA unknown (needs %s)", a,
+				 tm_src_name(s->target_tokens.src), s->eta_s.needs ? s->eta_s.needs : "more input");
 		else
-			fprintf(f, "  target        %s (%s): ETA %s, %.4g days for the whole target\n", a,
-				tm_src_name(s->target_tokens.src), b, s->days_to_target.v);
+			snprintf(v, sizeof(v), "%s (%s): ETA %s, %.4g days for the whole target", a,
+				 tm_src_name(s->target_tokens.src), b, s->days_to_target.v);
 	} else {
-		fprintf(f, "  target        unknown (needs --target-tokens)\n");
+		snprintf(v, sizeof(v), "unknown (needs --target-tokens)");
 	}
+	row(ctx, "target", v);
+}
+
+static void text_row(void *ctx, const char *key, const char *value)
+{
+	fprintf(ctx, "  %-13s %s\n", key, value);
+}
+
+void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
+{
+	fprintf(f, "%s\n", s->file);
+	tm_report_rows(s, r, text_row, f);
 	if (r->nevents == 0) {
 		fprintf(f, "  events        none\n");
 		return;
@@ -352,6 +384,22 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 		fprintf(f, "    (%llu more events not listed)\n", (unsigned long long)r->events_dropped);
 }
 
+/* Per-step tokens/s: the step's own global batch when it printed one, else the run's. */
+double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st, double t)
+{
+	double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
+	return t > 0 ? b * s->seq_len.v / t : NAN;
+}
+
+/* Per-step MFU: summary.c's formula (docs/formulas.md §1.1) at this step's time and batch. */
+double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st, double t)
+{
+	double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
+	if (!(t > 0) || isnan(s->model_flops_per_seq.v) || !(s->gpus.v > 0) || !(s->peak_tflops.v > 0))
+		return NAN;
+	return b * s->model_flops_per_seq.v / t / s->gpus.v / 1e12 / s->peak_tflops.v;
+}
+
 static void csv_num(FILE *f, double v)
 {
 	char buf[40];
@@ -367,7 +415,6 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 	if (header)
 		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
 		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch\n", f);
-	double seq = s->seq_len.v;
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *st = &r->steps[i];
 		/* file names with commas or quotes are quoted, RFC 4180 */
@@ -387,8 +434,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		fprintf(f, ",%u,", st->line);
 		csv_num(f, st->time_s);
 		fputc(',', f);
-		double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
-		csv_num(f, st->time_s > 0 ? b * seq / st->time_s : NAN);
+		csv_num(f, tm_report_step_tokens_per_s(s, st, st->time_s));
 		fputc(',', f);
 		csv_num(f, st->loss);
 		fputc(',', f);

@@ -49,8 +49,11 @@ static int have(double v)
 
 /* A step's time: as logged, else from the throughput the framework logged for it (DeepSpeed
  * samples/s, torchtitan tokens/s per device): t = B / samples_per_s = B*s / tokens_per_s. */
-static double step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
+double tm_summary_step_time(const struct tm_step *st, const struct tm_summary *s, const char **how)
 {
+	const char *unused;
+	if (!how)
+		how = &unused;
 	if (isfinite(st->time_s) && st->time_s > 0)
 		return st->time_s;
 	double b = isfinite(st->global_batch) && st->global_batch > 0 ? st->global_batch : s->global_batch.v;
@@ -70,12 +73,6 @@ static double step_time(const struct tm_step *st, const struct tm_summary *s, co
 	return NAN;
 }
 
-double tm_summary_step_time(const struct tm_summary *s, const struct tm_step *st)
-{
-	const char *how = NULL;
-	return step_time(st, s, &how);
-}
-
 static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s);
 
 static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
@@ -85,7 +82,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const char *how = NULL;
-		double ti = step_time(&r->steps[i], s, &how);
+		double ti = tm_summary_step_time(&r->steps[i], s, &how);
 		if (!isnan(ti)) {
 			idx[n] = i;
 			t[n++] = ti;

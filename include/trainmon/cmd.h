@@ -12,6 +12,7 @@ enum {
 
 int cmd_analyze(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);   /* analyze's reading, an HTML page out (cmd_analyze.c) */
 int cmd_rules(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -32,6 +32,10 @@ void tm_json_num(struct tm_json *j, const char *key, double v);        /* NAN ->
 void tm_json_bool(struct tm_json *j, const char *key, int v);
 void tm_json_null(struct tm_json *j, const char *key);
 
+/* Length of the well-formed UTF-8 sequence at p (p < end), or 0 when ill-formed, with *bad the
+ * length of the maximal subpart to replace by one U+FFFD (at least 1). Shared with html.c. */
+size_t tm_utf8_len(const unsigned char *p, const unsigned char *end, size_t *bad);
+
 /* Writes the shortest "%.*g" that round-trips (integers below 2^53 without exponent). */
 void tm_fmt_num(char *buf, size_t n, double v);
 

@@ -66,10 +66,10 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
  * levels describes neither. */
 void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s);
 
-/* The step time of one record as the statistics count it: as logged, else derived from the
- * throughput the framework logged with s's global batch, seq_len and GPUs; NAN when neither.
- * The statistics' steady records are the timed ones after the first s->warmup_records. */
-double tm_summary_step_time(const struct tm_summary *s, const struct tm_step *st);
+/* One step's time as the statistics take it (seconds, NAN unknown): as logged, else derived from
+ * the throughput the framework logged for it with the summary's batch, seq_len and GPUs (*how
+ * then names the derivation, static text; how may be NULL). s must be a summary of the step's run. */
+double tm_summary_step_time(const struct tm_step *st, const struct tm_summary *s, const char **how);
 
 /* Quantile q in [0,1] of sorted v[0..n) with linear interpolation (numpy's default). */
 double tm_quantile(const double *v, size_t n, double q);

@@ -1,11 +1,12 @@
 /* fuzz_analyze.c: the whole analyze pipeline (every shipped pack, lines, matcher, run, summary,
- * JSON and text output) on arbitrary bytes: no crash, no sanitizer report, no hang. */
+ * JSON, text and HTML output) on arbitrary bytes: no crash, no sanitizer report, no hang. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz.h"
 #include "trainmon/engine.h"
 #include "trainmon/report.h"
+#include "trainmon/report_html.h"
 #include "trainmon/summary.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tm_anomalies_find(&an, &f.run, s.warmup_records, &acfg);
 		tm_report_json_anomalies(&j, &an, s.basis_level);
 		tm_report_text_anomalies(null, &an);
+		struct tm_html_opts ho = { .loss_log = size % 2, .min_mfu = 0.3, .max_points = 64 };
+		tm_report_html_run(null, 0, &s, &f.run, &an, &ho);
 		tm_anomalies_release(&an);
 		fclose(null);
 	}
