@@ -223,6 +223,29 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
 	json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
 	tm_json_end(j, '}');
+	/* where the step times came from, and what the output must not claim (docs/analyze.md) */
+	tm_json_str(j, "step_time_source", tm_time_src_name(s->step_time_src));
+	const struct { const char *k; double v; } src[] = {
+		{ "timestamp_resolution_s", s->ts_resolution_s },
+		{ "step_time_resolution_s", s->ts_step_resolution_s },
+		{ "step_time_gaps", (double)s->step_time_gaps },
+		{ "run_mean_step_time_s", s->run_mean_step_time },
+	};
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		tm_json_num(j, src[i].k, src[i].v);
+	tm_json_str(j, "run_mean_step_time_from", s->run_mean_how);
+	tm_json_obj(j, "progress_bars");   /* tqdm records: steps, eval bars, undecided */
+	const double bars[] = { (double)r->bar_steps, (double)r->bars_eval, (double)r->bars_undecided };
+	static const char *const bar_keys[] = { "step_records", "eval_records", "undecided_records" };
+	for (size_t i = 0; i < 3; i++)
+		tm_json_num(j, bar_keys[i], bars[i]);
+	tm_json_end(j, '}');
+	tm_json_str(j, "step_numbers", !r->nsteps ? NULL : s->steps_numbered ? "log" : "records");
+	tm_json_num(j, "fallback_records_dropped", (double)r->fallback_dropped);
+	tm_json_str(j, "ended", s->ended > TM_END_CLEAN ? tm_seg_end_name(s->ended) : NULL);
+	tm_json_num(j, "remaining_at_last_rate_s", s->remaining_s);
+	tm_json_num(j, "logged_tflops_per_gpu_max", s->logged_tflops_max);
+	tm_json_bool(j, "logged_above_peak", s->logged_implausible);
 }
 
 /* "123.4 (log)" or "unknown (needs --gpus)" */
@@ -250,6 +273,46 @@ static void plain(char *buf, size_t n, const struct tm_val *v)
 		snprintf(buf, n, "%.10g", v->v);
 }
 
+static void text_events(FILE *f, const struct tm_run *r)
+{
+	if (r->nevents == 0) {
+		fprintf(f, "  events        none\n");
+		return;
+	}
+	fprintf(f, "  events\n");
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct tm_event *e = &r->events[i];
+		fprintf(f, "    line %-7llu %-8s %-16s", (unsigned long long)e->line,
+			tm_ev_severity_name(e->severity), tm_event_kind_name(e->kind));
+		if (e->count > 1)
+			fprintf(f, " x%llu (to line %llu)", (unsigned long long)e->count, (unsigned long long)e->last_line);
+		fprintf(f, " %.160s\n", e->message);
+	}
+	if (r->events_dropped)
+		fprintf(f, "    (%llu more events not listed)\n", (unsigned long long)r->events_dropped);
+}
+
+/* Where the step times came from, when it is not the log's own per-step time. */
+static void text_time_source(FILE *f, const struct tm_summary *s, const struct tm_run *r)
+{
+	if (s->step_time_src == TM_TSRC_TIMESTAMPS)
+		fprintf(f, "                from the step records' wall-clock times over the steps between them, in spans\n"
+			   "                of at least 100x the clock's %g s resolution: +-%.3g s/step (median span)\n",
+			s->ts_resolution_s, s->ts_step_resolution_s);
+	else if (s->step_time_src == TM_TSRC_TQDM)
+		fprintf(f, "                from the training progress bar's rate (tqdm: a moving average, smoothing 0.3,\n"
+			   "                so single slow steps are spread out and damped)\n");
+	if (s->step_time_gaps)
+		fprintf(f, "                %zu intervals left out: an event in them or over 3x the median (eval, checkpoint)\n",
+			s->step_time_gaps);
+	if (r->bars_undecided)
+		fprintf(f, "  note          %llu progress-bar records not used: training or eval bar cannot be told "
+			   "(no train_iters in the log)\n", (unsigned long long)r->bars_undecided);
+	if (!isnan(s->run_mean_step_time))
+		fprintf(f, "  run mean      %.6g s/step from the end-of-run summary (%s), evaluations and saves included\n",
+			s->run_mean_step_time, s->run_mean_how);
+}
+
 void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 {
 	char a[128], b[128], c[128], d[128];
@@ -258,27 +321,40 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 	if (s->slurm_job_id)
 		fprintf(f, ", slurm job %s", s->slurm_job_id);
 	fputc('\n', f);
-	if (s->steps)
+	if (s->steps && s->steps_numbered)
 		fprintf(f, "  steps         %zu step records, steps %.0f..%.0f; warm-up %.0f steps (%s)\n",
 			s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
-	else
-		fprintf(f, "  steps         none found\n");
+	else if (s->steps)
+		fprintf(f, "  steps         %zu records (the log prints no step numbers; records are counted, not steps); "
+			   "warm-up %.0f records (%s)\n", s->steps, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
 	if (!isnan(r->first_ts)) {
 		tm_time_iso(a, sizeof(a), r->first_ts);
 		tm_time_iso(b, sizeof(b), r->last_ts);
 		tm_fmt_duration(c, sizeof(c), r->last_ts - r->first_ts);
 		fprintf(f, "  wall clock    %s .. %s, span %s\n", a, b, c);
 	}
+	if (!s->steps && r->nevents && isnan(s->run_mean_step_time)) {
+		/* a failure-only log: its events are the report; every figure needs steps */
+		text_events(f, r);
+		fprintf(f, "  steps         none found: no step time, throughput, MFU, tokens or ETA\n");
+		return;
+	}
+	if (!s->steps)
+		fprintf(f, "  steps         none found\n");
 	if (s->st.n && s->basis_level)
 		fprintf(f, "  step time     %.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
 			   "mean %.6g, min %.6g, max %.6g)\n", s->step_time.v, s->st.n, s->st.median, s->st.last,
 			s->st.mean, s->st.min, s->st.max);
 	else if (s->st.n)
-		fprintf(f, "  step time     %.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)\n",
-			s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
+		fprintf(f, "  step time     %.6g s %s over %zu %s (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)\n",
+			s->step_time.v, tm_basis_name(s->basis), s->st.n,
+			s->step_time_src == TM_TSRC_TIMESTAMPS ? "spans" : "records", s->st.last, s->st.mean, s->st.min,
 			s->st.max, s->st.p10, s->st.p90);
+	else if (s->step_time_src == TM_TSRC_SUMMARY)
+		fprintf(f, "  step time     %.6g s mean of the whole run (no per-step time in the log)\n", s->step_time.v);
 	else
 		fprintf(f, "  step time     unknown (no timed step records)\n");
+	text_time_source(f, s, r);
 	if (s->step_time_derived)
 		fprintf(f, "                %zu step times derived as %s\n", s->step_time_derived, s->step_time_how);
 	plain(a, sizeof(a), &s->seq_len);
@@ -319,6 +395,10 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 		if (!isnan(s->logged.mfu_median))
 			fprintf(f, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ", 100 * s->logged.mfu_median);
 		fputc('\n', f);
+		if (s->logged_implausible)
+			fprintf(f, "  warning       a logged %.6g TFLOP/s/GPU is above the %.6g dense peak of %s:\n"
+				   "                not a measurement (tiny step times, a wrong FLOP count)\n",
+				s->logged_tflops_max, s->implausible_peak, s->implausible_what);
 		if (s->logged_disagrees)
 			fprintf(f, "  warning       the logged TFLOP/s is %.3fx ours: beyond the %.3f-%.3f that causal\n"
 				   "                halving, the logit GEMM and recompute explain; check the model and GPU count\n",
@@ -329,7 +409,11 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 	if (!isnan(s->target_tokens.v)) {
 		tm_fmt_si(a, sizeof(a), s->target_tokens.v, "tokens");
 		tm_fmt_duration(b, sizeof(b), s->eta_s.v);
-		if (isnan(s->days_to_target.v))
+		tm_fmt_duration(d, sizeof(d), s->remaining_s);
+		if (s->ended > TM_END_CLEAN && !isnan(s->remaining_s))
+			fprintf(f, "  target        %s (%s): remaining at %.6g s/step: %s; the run ended (%s)\n", a,
+				tm_src_name(s->target_tokens.src), s->step_time.v, d, tm_seg_end_name(s->ended));
+		else if (isnan(s->days_to_target.v))
 			fprintf(f, "  target        %s (%s): ETA unknown (needs %s)\n", a,
 				tm_src_name(s->target_tokens.src), s->eta_s.needs ? s->eta_s.needs : "more input");
 		else
@@ -338,21 +422,7 @@ void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 	} else {
 		fprintf(f, "  target        unknown (needs --target-tokens)\n");
 	}
-	if (r->nevents == 0) {
-		fprintf(f, "  events        none\n");
-		return;
-	}
-	fprintf(f, "  events\n");
-	for (size_t i = 0; i < r->nevents; i++) {
-		const struct tm_event *e = &r->events[i];
-		fprintf(f, "    line %-7llu %-8s %-16s", (unsigned long long)e->line,
-			tm_ev_severity_name(e->severity), tm_event_kind_name(e->kind));
-		if (e->count > 1)
-			fprintf(f, " x%llu (to line %llu)", (unsigned long long)e->count, (unsigned long long)e->last_line);
-		fprintf(f, " %.160s\n", e->message);
-	}
-	if (r->events_dropped)
-		fprintf(f, "    (%llu more events not listed)\n", (unsigned long long)r->events_dropped);
+	text_events(f, r);
 }
 
 static void csv_num(FILE *f, double v)
@@ -369,7 +439,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 {
 	if (header)
 		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
-		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch\n", f);
+		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch,step_time_source\n", f);
 	double seq = s->seq_len.v;
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *st = &r->steps[i];
@@ -386,12 +456,14 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 			fputs(s->file, f);
 		}
 		fputc(',', f);
-		csv_num(f, st->step);
+		csv_num(f, s->steps_numbered ? st->step : NAN);    /* a count of records is not a step */
 		fprintf(f, ",%u,", st->line);
-		csv_num(f, st->time_s);
+		enum tm_time_src src;
+		double t = tm_step_time_at(r, i, s, s->step_time_src == TM_TSRC_TIMESTAMPS, &src);
+		csv_num(f, t);
 		fputc(',', f);
 		double b = isfinite(st->global_batch) ? st->global_batch : s->global_batch.v;
-		csv_num(f, st->time_s > 0 ? b * seq / st->time_s : NAN);
+		csv_num(f, t > 0 ? b * seq / t : NAN);
 		fputc(',', f);
 		csv_num(f, st->loss);
 		fputc(',', f);
@@ -410,6 +482,9 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		}
 		fputc(',', f);
 		csv_num(f, epoch_ms(st->ts));
+		fputc(',', f);
+		if (tm_time_src_name(src))
+			fputs(tm_time_src_name(src), f);
 		fputc('\n', f);
 	}
 }

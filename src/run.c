@@ -26,6 +26,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->framework = -1;
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
+	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
@@ -33,6 +34,13 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 		r->params[i] = NAN;
 	r->rs = rs;
 	r->m = m;
+}
+
+const char *tm_time_src_name(enum tm_time_src s)
+{
+	static const char *const names[TM_TSRC_N] = { NULL, "logged", "throughput", "timestamps", "tqdm",
+						      "summary" };
+	return s < TM_TSRC_N ? names[s] : NULL;
 }
 
 void tm_run_release(struct tm_run *r)
@@ -51,8 +59,10 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
 		if (strcmp(r->rs->packs[i].name, pack) == 0) {
 			r->framework = (int)i;
 			r->framework_forced = 1;
-			if (r->m)
+			if (r->m) {
 				r->m->skip_detect = 1;
+				r->m->skip_fallback = !r->rs->packs[i].fallback;
+			}
 			return 0;
 		}
 	return -1;
@@ -317,6 +327,10 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 	if (c->kind == TM_CAP_FIELD) {
 		if (c->target == TM_F_LOSS && nonfinite_text(p, n))
 			*loss_nonfinite = 1;
+		if (c->target == TM_F_BAR_TRAIN) {
+			fields[c->target] = 1;      /* a flag: the group took part */
+			return;
+		}
 		fields[c->target] = tm_parse_num_pow10(p, n, c->pow10);
 	} else if (c->kind == TM_CAP_PARAM) {
 		set_param(r, c->target, p, n);
@@ -344,18 +358,111 @@ static void step_events(struct tm_run *r, const struct tm_hit *h, const double *
 
 static double inline_ts(struct tm_run *r, const struct tm_hit *h);
 
+/* Which pack's step records the run keeps: the first pack to claim it (a detector or a step
+ * line). A fallback pack's claim (generic.yaml) yields to any framework pack: the records it made
+ * are dropped, they were that framework's lines read generically, or noise. Returns 0 when the
+ * pack's records are this run's. */
+static int claim(struct tm_run *r, unsigned pack)
+{
+	int fb = r->rs && r->rs->packs[pack].fallback;
+	if (r->framework < 0) {
+		r->framework = (int)pack;
+	} else if ((unsigned)r->framework != pack) {
+		if (fb || r->framework_forced || !r->rs || !r->rs->packs[r->framework].fallback)
+			return -1;
+		r->fallback_dropped += r->nsteps;
+		r->nsteps = 0;
+		r->dup_steps = r->out_of_order = r->self_numbered = r->bar_steps = 0;
+		r->self_rank = -2;
+		r->has_pending = 0;
+		r->framework = (int)pack;
+	}
+	if (r->m && !fb) {
+		r->m->skip_detect = 1;           /* a fallback's claim still lets detectors run */
+		r->m->skip_fallback = 1;
+	}
+	return 0;
+}
+
+/* A progress-bar record (tqdm): 1 when it is the training bar's, so a step record; 0 when not
+ * (an eval or data bar, counted), or when it cannot be told (counted, never guessed). The bar's
+ * description decides when the rule saw a training word (`bar_train`); else its total against
+ * the run's train_iters. Eval descriptions are left out by the rule's regex. */
+static int training_bar(struct tm_run *r, double *f)
+{
+	double total = f[TM_F_TOTAL_STEPS], ti = r->params[TM_P_TRAIN_ITERS];
+	f[TM_F_TOTAL_STEPS] = NAN;             /* a bar's total is not train_iters (epoch bars) */
+	double rate = f[TM_F_BAR_S_PER_IT];
+	if (!(rate > 0) && f[TM_F_BAR_IT_PER_S] > 0)
+		rate = 1 / f[TM_F_BAR_IT_PER_S];
+	if (f[TM_F_BAR_TRAIN] != 1) {
+		if (isnan(ti)) {
+			r->bars_undecided++;
+			return 0;
+		}
+		if (total != ti) {
+			r->bars_eval++;
+			return 0;
+		}
+	}
+	f[TM_F_STEP_TIME] = rate > 0 && isfinite(rate) ? rate : NAN;
+	return 1;
+}
+
 static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
-	if (r->framework < 0)
-		r->framework = (int)rule->pack;
-	else if ((unsigned)r->framework != rule->pack)
+	if (claim(r, rule->pack) < 0)
 		return;                  /* another framework's step line: not this run's steps */
-	if (r->m)
-		r->m->skip_detect = 1;
+	if (!isnan(f[TM_F_RUN_RUNTIME]) || !isnan(f[TM_F_RUN_STEPS_PER_S])) {
+		/* an end-of-run summary: a run-level figure, never a step record (each rank may
+		 * print it: the last one stays) */
+		if (f[TM_F_RUN_RUNTIME] > 0)
+			r->run_runtime_s = f[TM_F_RUN_RUNTIME];
+		if (f[TM_F_RUN_STEPS_PER_S] > 0)
+			r->run_steps_per_s = f[TM_F_RUN_STEPS_PER_S];
+		r->run_summary_line = r->line;
+		return;
+	}
+	int bar = !isnan(f[TM_F_BAR_S_PER_IT]) || !isnan(f[TM_F_BAR_IT_PER_S]) || f[TM_F_BAR_TRAIN] == 1;
+	if (bar && !training_bar(r, f))
+		return;
+	if (bar && !r->bar_steps && r->nsteps && r->self_numbered == r->nsteps) {
+		/* records counted before the first bar (a dict printed before the bar's first redraw):
+		 * their count is no step; the last one's values go to this bar step */
+		const struct tm_step *l = &r->steps[r->nsteps - 1];
+		double lf[TM_F_N];
+		for (int i = 0; i < TM_F_N; i++)
+			lf[i] = NAN;
+		lf[TM_F_LOSS] = l->loss, lf[TM_F_CONSUMED_SAMPLES] = l->consumed;
+		lf[TM_F_GLOBAL_BATCH] = l->global_batch, lf[TM_F_TFLOPS] = l->tflops, lf[TM_F_MFU] = l->mfu;
+		lf[TM_F_TOKENS_PER_S_PER_GPU] = l->tokens_per_s_per_gpu, lf[TM_F_TOKENS_PER_S] = l->tokens_per_s;
+		lf[TM_F_SAMPLES_PER_S] = l->samples_per_s;
+		for (int i = 0; i < TM_F_N; i++)
+			if (isnan(f[i]))
+				f[i] = lf[i];
+		r->nsteps = 0;
+		r->self_numbered = 0;
+		r->self_rank = -2;
+	}
+	if (!bar && r->bar_steps && isnan(f[TM_F_STEP]) && r->nsteps) {
+		/* a record without a step number in a run the training bar numbers (HF dicts): tqdm.write
+		 * clears the bar, prints the dict and redraws the bar at the dict's step, so its loss
+		 * belongs to the next bar record, not to a count of records */
+		if (!isnan(f[TM_F_LOSS]))
+			r->bar_loss = f[TM_F_LOSS];
+		step_events(r, h, f, r->steps[r->nsteps - 1].step, loss_nonfinite);
+		return;
+	}
+	if (bar && !isnan(r->bar_loss)) {
+		f[TM_F_LOSS] = r->bar_loss;
+		r->bar_loss = NAN;
+	}
 	if (rule->attach) {
 		/* a metric line after its step's header: it completes the last step record */
 		if (r->nsteps) {
+			if (!isnan(f[TM_F_STEP_TIME]))
+				r->steps[r->nsteps - 1].time_src = TM_TSRC_LOGGED;
 			take_fields(&r->steps[r->nsteps - 1], f, 0);
 		} else {
 			/* nothing to attach to: kept for tm_run_append, ignored otherwise */
@@ -402,15 +509,28 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		}
 		if (r->steps[lo].step != step) {
 			r->out_of_order++;
-			fill_step(r, open_slot(r, lo), step, f);
+			struct tm_step *st = open_slot(r, lo);
+			fill_step(r, st, step, f);
+			if (bar)
+				st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
 			step_events(r, h, f, step, loss_nonfinite);
 			return;
 		}
-		take_fields(&r->steps[lo], f, 1);
+		struct tm_step *st = &r->steps[lo];
+		if (bar && !isnan(f[TM_F_LOSS]))
+			st->loss = f[TM_F_LOSS];         /* the dict printed at this step (see above) */
+		if (isnan(st->time_s) && !isnan(f[TM_F_STEP_TIME]))
+			st->time_src = (uint8_t)(bar ? TM_TSRC_TQDM : TM_TSRC_LOGGED);
+		take_fields(st, f, 1);
 		r->dup_steps++;
 		return;
 	}
-	fill_step(r, tm_run_push_step(r), step, f);
+	struct tm_step *st = tm_run_push_step(r);
+	fill_step(r, st, step, f);
+	if (bar) {
+		st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
+		r->bar_steps++;
+	}
 	step_events(r, h, f, step, loss_nonfinite);
 }
 
@@ -454,6 +574,7 @@ static void fill_step(struct tm_run *r, struct tm_step *s, double step, const do
 	s->samples_per_s = f[TM_F_SAMPLES_PER_S];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	s->ts = r->ts;
+	s->time_src = (uint8_t)(isnan(s->time_s) ? TM_TSRC_NONE : TM_TSRC_LOGGED);
 	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
 	if (!isnan(f[TM_F_TOTAL_STEPS]) && isnan(r->params[TM_P_TRAIN_ITERS])) {
@@ -487,10 +608,7 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	struct tm_run *r = ctx;
 	const struct tm_rule *rule = h->rule;
 	if (rule->rec == TM_REC_DETECT) {
-		if (r->framework < 0)
-			r->framework = (int)rule->pack;
-		if (r->m)
-			r->m->skip_detect = 1;
+		claim(r, rule->pack);
 		return 0;
 	}
 	if (r->framework_forced && rule->rec == TM_REC_STEP && (unsigned)r->framework != rule->pack)
@@ -578,6 +696,11 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	if (b->self_numbered && b->self_numbered != b->nsteps)
 		return -1;                       /* mixed numbering: cannot renumber */
+	/* b's bars could not be told apart without a's banner (train_iters), or b's unnumbered
+	 * records belong to a's bar steps: one pass decides differently */
+	if ((b->bars_undecided && !isnan(a->params[TM_P_TRAIN_ITERS])) || (a->bar_steps && b->self_numbered) ||
+	    (!isnan(a->bar_loss) && b->bar_steps))
+		return -1;
 	/* b's steps must all come after a's: a step of b at or below a's last would, read in one
 	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
 	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
@@ -612,6 +735,16 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		a->last_ts = b->last_ts;
 	a->dup_steps += b->dup_steps;
 	a->out_of_order += b->out_of_order;
+	a->bars_eval += b->bars_eval;
+	a->bars_undecided += b->bars_undecided;
+	a->bar_steps += b->bar_steps;
+	a->fallback_dropped += b->fallback_dropped;
+	if (!isnan(b->run_runtime_s))
+		a->run_runtime_s = b->run_runtime_s;
+	if (!isnan(b->run_steps_per_s))
+		a->run_steps_per_s = b->run_steps_per_s;
+	if (b->run_summary_line)
+		a->run_summary_line = b->run_summary_line + line_offset;
 	a->self_numbered += b->self_numbered;
 	if (!isnan(b->consumed_tokens))
 		a->consumed_tokens = b->consumed_tokens;

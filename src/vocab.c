@@ -17,7 +17,8 @@
 static const char *const field_names[TM_F_N] = {
 	"step", "total_steps", "step_time", "loss", "consumed_samples", "consumed_tokens",
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
-	"lr", "grad_norm", "skipped_iters", "nan_iters",
+	"lr", "grad_norm", "skipped_iters", "nan_iters", "bar_s_per_it", "bar_it_per_s", "bar_train",
+	"run_runtime_s", "run_steps_per_s",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -42,6 +43,11 @@ static const struct tm_group_name group_names[] = {
 	{ "grad_norm", TM_F_GRAD_NORM, 0 },
 	{ "skipped_iters", TM_F_SKIPPED, 0 },
 	{ "nan_iters", TM_F_NAN_ITERS, 0 },
+	{ "bar_s_per_it", TM_F_BAR_S_PER_IT, 0 },
+	{ "bar_it_per_s", TM_F_BAR_IT_PER_S, 0 },
+	{ "bar_train", TM_F_BAR_TRAIN, 0 },
+	{ "run_runtime_s", TM_F_RUN_RUNTIME, 0 },
+	{ "run_steps_per_s", TM_F_RUN_STEPS_PER_S, 0 },
 };
 
 static const char *const param_names[TM_P_N] = {

@@ -24,7 +24,13 @@ enum tm_field {
 	TM_F_STEP, TM_F_TOTAL_STEPS, TM_F_STEP_TIME, TM_F_LOSS, TM_F_CONSUMED_SAMPLES,
 	TM_F_CONSUMED_TOKENS, TM_F_GLOBAL_BATCH, TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S,
 	TM_F_TOKENS_PER_S_PER_GPU, TM_F_SAMPLES_PER_S, TM_F_LR, TM_F_GRAD_NORM, TM_F_SKIPPED,
-	TM_F_NAN_ITERS, TM_F_N
+	TM_F_NAN_ITERS,
+	/* a progress bar's rate (tqdm: s/it or it/s; the bar's n is `step`, its total `total_steps`)
+	 * and whether its description names training (a flag: the group took part) */
+	TM_F_BAR_S_PER_IT, TM_F_BAR_IT_PER_S, TM_F_BAR_TRAIN,
+	/* run-level figures of an end-of-run summary: not a step record */
+	TM_F_RUN_RUNTIME, TM_F_RUN_STEPS_PER_S,
+	TM_F_N
 };
 
 /* Job parameters a log can print. Numeric ones are doubles; TM_P_DTYPE.. are strings. */
@@ -109,6 +115,7 @@ struct tm_rule {
 	struct tm_valmap *vals;    /* owned: logged value -> parameter value (`values:`) */
 	size_t nvals;
 	unsigned line;             /* 1-based line of the rule in its YAML file */
+	int fallback;              /* 1: its pack is a fallback pack (tm_pack.fallback) */
 };
 
 struct tm_pack {
@@ -118,6 +125,8 @@ struct tm_pack {
 	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
 	struct tm_subfield *ts;    /* owned or NULL: `timestamp:`, the time its step lines print
 				      inline (group 1 or `ts`), read when the line has no prefix time */
+	int fallback;              /* 1: `fallback: true`: its step records count only while no
+				      framework pack has claimed the file (the generic pack) */
 };
 
 struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), prefilter.h */

@@ -27,7 +27,17 @@ struct tm_step {
 	double   samples_per_s;  /* logged, whole job, NAN when not printed */
 	double   ts;             /* wall clock of its line, epoch seconds UTC; NAN unknown */
 	uint32_t line;           /* 1-based line of the record (saturates) */
+	uint8_t  time_src;       /* enum tm_time_src of time_s: TM_TSRC_LOGGED or TM_TSRC_TQDM when
+				    time_s is set here, else TM_TSRC_NONE (summary.h derives the rest) */
 };
+
+/* Where a step time came from (`step_time_source`, docs/analyze.md). The first ones are per
+ * record; TM_TSRC_SUMMARY is a run-level mean from an end-of-run summary. */
+enum tm_time_src {
+	TM_TSRC_NONE, TM_TSRC_LOGGED, TM_TSRC_THROUGHPUT, TM_TSRC_TIMESTAMPS, TM_TSRC_TQDM,
+	TM_TSRC_SUMMARY, TM_TSRC_N
+};
+const char *tm_time_src_name(enum tm_time_src s);   /* "logged", ...; NULL for TM_TSRC_NONE */
 
 struct tm_event {
 	uint64_t line, last_line;  /* first and last line of a run of the same kind */
@@ -71,6 +81,17 @@ struct tm_run {
 	int rank;                    /* rank label of that record, -1 none */
 	int self_rank;               /* rank whose self-numbered step lines are counted; -2 unset */
 	const struct tm_ruleset *rs; /* borrowed */
+	/* appended for step-time sources (issue 9) */
+	double run_runtime_s;        /* end-of-run summary: training runtime (HF train_runtime), NAN */
+	double run_steps_per_s;      /* end-of-run summary: steps per second (HF), NAN */
+	uint64_t run_summary_line;   /* line of that summary, 0 none */
+	uint64_t bars_eval;          /* progress-bar records taken for an eval/other bar, not steps */
+	uint64_t bars_undecided;     /* progress-bar records not used: training or eval bar unknown */
+	uint64_t fallback_dropped;   /* step records of a fallback pack dropped when a framework pack
+					claimed the file */
+	uint64_t bar_steps;          /* step records a training progress bar gave */
+	double bar_loss;             /* a loss printed without a step number, waiting for the next
+					training-bar record (its step), NAN none */
 };
 
 void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs, struct tm_matcher *m);
