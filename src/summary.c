@@ -184,6 +184,10 @@ static void weighted_stats(const double *v, const double *w, size_t m, struct tm
 static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, double *w, size_t *idx)
 {
 	size_t n = 0;
+	for (size_t i = 1; i < r->nsteps; i++)
+		if (r->steps[i].ts < r->steps[i - 1].ts)
+			return 0;   /* time going back as steps go up: several runs or interleaved
+				       copies in one file, whose times say nothing about a step */
 	for (size_t i = 1; i < r->nsteps; i++) {
 		double ti = ts_step_time(r, i);
 		if (!isnan(ti)) {
@@ -603,7 +607,7 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	/* A run that ended early has no ETA: what is left is worded as what it would take */
 	struct tm_interruption ir;
 	tm_interrupt_find(r, &ir);
-	if (ir.interrupted) {
+	if (ir.interrupted && s->eta_s.v > 0) {
 		s->ended = ir.end;
 		s->remaining_s = s->eta_s.v;
 		if (!isnan(s->eta_s.v))
