@@ -412,6 +412,10 @@ static int training_bar(struct tm_run *r, double *f)
 static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
+	int bar = !isnan(f[TM_F_BAR_S_PER_IT]) || !isnan(f[TM_F_BAR_IT_PER_S]) || f[TM_F_BAR_TRAIN] == 1;
+	if (bar && !rule->fallback && (r->framework < 0 || (r->rs && r->rs->packs[r->framework].fallback)))
+		return;                  /* a progress bar is no evidence of a framework: a framework
+					    pack's bar counts once the pack has claimed the file */
 	if (claim(r, rule->pack) < 0)
 		return;                  /* another framework's step line: not this run's steps */
 	if (!isnan(f[TM_F_RUN_RUNTIME]) || !isnan(f[TM_F_RUN_STEPS_PER_S])) {
@@ -424,7 +428,6 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 		r->run_summary_line = r->line;
 		return;
 	}
-	int bar = !isnan(f[TM_F_BAR_S_PER_IT]) || !isnan(f[TM_F_BAR_IT_PER_S]) || f[TM_F_BAR_TRAIN] == 1;
 	if (bar && !training_bar(r, f))
 		return;
 	if (bar && !r->bar_steps && r->nsteps && r->self_numbered == r->nsteps) {
