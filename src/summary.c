@@ -87,7 +87,7 @@ static int event_between(const struct tm_run *r, size_t i)
 }
 
 /* From the wall-clock times of consecutive step records: (t_i - t_{i-1}) / (step_i - step_{i-1})
- * (docs/formulas.md §1.4). NAN without both times, with no step between them or an event. */
+ * (docs/formulas.md §1.7). NAN without both times, with no step between them or an event. */
 static double ts_step_time(const struct tm_run *r, size_t i)
 {
 	if (i == 0)
@@ -421,7 +421,7 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 
 /* The run-level mean step time of an end-of-run summary (HF Trainer's speed_metrics: its
  * train_steps_per_second is max_steps / train_runtime rounded to 3 decimals, so runtime / steps
- * is the better figure when the steps are known; docs/formulas.md §1.4). Never in the per-step
+ * is the better figure when the steps are known; docs/formulas.md §1.7). Never in the per-step
  * series: the runtime includes evaluations and saves. */
 static void run_mean(const struct tm_run *r, struct tm_summary *s)
 {
