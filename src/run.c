@@ -384,6 +384,14 @@ static int claim(struct tm_run *r, unsigned pack)
 	return 0;
 }
 
+/* A framework pack owns the run (also one restored from a state file): fallback rules need not
+ * run any more. */
+static void fallback_done(struct tm_run *r)
+{
+	if (r->m && r->rs && r->framework >= 0 && !r->rs->packs[r->framework].fallback)
+		r->m->skip_fallback = 1;
+}
+
 /* A progress-bar record (tqdm): 1 when it is the training bar's, so a step record; 0 when not
  * (an eval or data bar, counted), or when it cannot be told (counted, never guessed). The bar's
  * description decides when the rule saw a training word (`bar_train`); else its total against
@@ -416,8 +424,10 @@ static void on_step(struct tm_run *r, const struct tm_hit *h, double *f, int los
 	if (bar && !rule->fallback && (r->framework < 0 || (r->rs && r->rs->packs[r->framework].fallback)))
 		return;                  /* a progress bar is no evidence of a framework: a framework
 					    pack's bar counts once the pack has claimed the file */
-	if (claim(r, rule->pack) < 0)
+	if (claim(r, rule->pack) < 0) {
+		fallback_done(r);
 		return;                  /* another framework's step line: not this run's steps */
+	}
 	if (!isnan(f[TM_F_RUN_RUNTIME]) || !isnan(f[TM_F_RUN_STEPS_PER_S])) {
 		/* an end-of-run summary: a run-level figure, never a step record (each rank may
 		 * print it: the last one stays) */
@@ -708,6 +718,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
 	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
 		return -1;
+	int a_claimed = a->framework >= 0 && a->rs && !a->rs->packs[a->framework].fallback;
 	if (a->framework < 0)
 		a->framework = b->framework;
 	if (a->self_rank == -2)
@@ -741,7 +752,10 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	a->bars_eval += b->bars_eval;
 	a->bars_undecided += b->bars_undecided;
 	a->bar_steps += b->bar_steps;
-	a->fallback_dropped += b->fallback_dropped;
+	/* b's fallback records were dropped because b began mid-file; read in one pass after a's
+	 * framework pack had claimed the run, they would never have been made */
+	if (!a_claimed)
+		a->fallback_dropped += b->fallback_dropped;
 	if (!isnan(b->run_runtime_s))
 		a->run_runtime_s = b->run_runtime_s;
 	if (!isnan(b->run_steps_per_s))
