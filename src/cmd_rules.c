@@ -179,6 +179,22 @@ static void show_prefix(const struct tm_record *rec)
 	putchar('\n');
 }
 
+/* The unit a step field's group name carried, as rules test shows it: "step_time=410 ms". */
+static const char *unit_of(const struct tm_capture *c)
+{
+	if (c->kind != TM_CAP_FIELD)
+		return "";
+	switch (c->target) {
+	case TM_F_STEP_TIME: return c->pow10 == 3 ? " ms" : c->pow10 == 6 ? " us" : " s";
+	case TM_F_MFU: return c->pow10 == 2 ? " %" : "";
+	case TM_F_BAR_S_PER_IT: return " s/it";
+	case TM_F_BAR_IT_PER_S: return " it/s";
+	case TM_F_RUN_RUNTIME: return " s (run-level, not a step)";
+	case TM_F_RUN_STEPS_PER_S: return " steps/s (run-level, not a step)";
+	default: return "";
+	}
+}
+
 static int test_hit(void *vctx, const struct tm_hit *h)
 {
 	struct test_ctx *t = vctx;
@@ -203,15 +219,15 @@ static int test_hit(void *vctx, const struct tm_hit *h)
 				   c->kind == TM_CAP_MSG ? "msg" : c->kind == TM_CAP_KEY ? "key" :
 				   c->kind == TM_CAP_HOST ? "host" : c->kind == TM_CAP_RANK ? "rank" :
 				   c->kind == TM_CAP_CODE ? "code" : c->kind == TM_CAP_TS ? "ts" : "value";
-		printf(" %s=%.*s", name, (int)(n > 80 ? 80 : n), p);
+		printf(" %s=%.*s%s", name, (int)(n > 80 ? 80 : n), p, unit_of(c));
 	}
 	for (size_t i = 0; i < r->nfields; i++) {
 		const char *p;
 		size_t n;
 		const struct tm_capture *c = &r->fields[i].cap;
 		if (tm_match_sub(&t->m, &r->fields[i], h->subj, h->len, &p, &n))
-			printf(" %s=%.*s", c->kind == TM_CAP_FIELD ? tm_field_name(c->target) : tm_param_name(c->target),
-			       (int)(n > 80 ? 80 : n), p);
+			printf(" %s=%.*s%s", c->kind == TM_CAP_FIELD ? tm_field_name(c->target) : tm_param_name(c->target),
+			       (int)(n > 80 ? 80 : n), p, unit_of(c));
 	}
 	const struct tm_pack *pk = &t->rs->packs[r->pack];
 	struct tm_civil cv;

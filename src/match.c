@@ -125,7 +125,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 	pcre2_match_data *md = m->md;
 	for (size_t i = 0; i < nc; i++) {
 		const struct tm_rule *r = &rs->rules[m->c.cand[i]];
-		if (r->rec == TM_REC_DETECT && m->skip_detect)
+		if ((r->rec == TM_REC_DETECT && m->skip_detect) || (r->fallback && m->skip_fallback))
 			continue;
 		m->regex_runs++;
 		int rc = run_re(m, r->re, r->jit, p, len, 0, md);

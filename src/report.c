@@ -220,6 +220,29 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	tm_report_json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
 	tm_report_json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
 	tm_json_end(j, '}');
+	/* where the step times came from, and what the output must not claim (docs/analyze.md) */
+	tm_json_str(j, "step_time_source", tm_time_src_name(s->step_time_src));
+	const struct { const char *k; double v; } src[] = {
+		{ "timestamp_resolution_s", s->ts_resolution_s },
+		{ "step_time_resolution_s", s->ts_step_resolution_s },
+		{ "step_time_gaps", (double)s->step_time_gaps },
+		{ "run_mean_step_time_s", s->run_mean_step_time },
+	};
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		tm_json_num(j, src[i].k, src[i].v);
+	tm_json_str(j, "run_mean_step_time_from", s->run_mean_how);
+	tm_json_obj(j, "progress_bars");   /* tqdm records: steps, eval bars, undecided */
+	const double bars[] = { (double)r->bar_steps, (double)r->bars_eval, (double)r->bars_undecided };
+	static const char *const bar_keys[] = { "step_records", "eval_records", "undecided_records" };
+	for (size_t i = 0; i < 3; i++)
+		tm_json_num(j, bar_keys[i], bars[i]);
+	tm_json_end(j, '}');
+	tm_json_str(j, "step_numbers", !r->nsteps ? NULL : s->steps_numbered ? "log" : "records");
+	tm_json_num(j, "fallback_records_dropped", (double)r->fallback_dropped);
+	tm_json_str(j, "ended", s->ended > TM_END_CLEAN ? tm_seg_end_name(s->ended) : NULL);
+	tm_json_num(j, "remaining_at_last_rate_s", s->remaining_s);
+	tm_json_num(j, "logged_tflops_per_gpu_max", s->logged_tflops_max);
+	tm_json_bool(j, "logged_above_peak", s->logged_implausible);
 }
 
 /* "123.4 (log)" or "unknown (needs --gpus)" */
@@ -247,6 +270,41 @@ static void plain(char *buf, size_t n, const struct tm_val *v)
 		snprintf(buf, n, "%.10g", v->v);
 }
 
+int tm_report_failure_only(const struct tm_summary *s, const struct tm_run *r)
+{
+	return !s->steps && r->nevents && isnan(s->run_mean_step_time);
+}
+
+/* Where the step times came from, when it is not the log's own per-step time. */
+static void time_source_rows(const struct tm_summary *s, const struct tm_run *r, tm_report_row_fn row, void *ctx)
+{
+	char v[512];
+	if (s->step_time_src == TM_TSRC_TIMESTAMPS) {
+		row(ctx, "", "from the step records' wall-clock times over the steps between them, in spans");
+		snprintf(v, sizeof(v), "of at least 100x the clock's %g s resolution: +-%.3g s/step (median span)",
+			 s->ts_resolution_s, s->ts_step_resolution_s);
+		row(ctx, "", v);
+	} else if (s->step_time_src == TM_TSRC_TQDM) {
+		row(ctx, "", "from the training progress bar's rate (tqdm: a moving average, smoothing 0.3,");
+		row(ctx, "", "so single slow steps are spread out and damped)");
+	}
+	if (s->step_time_gaps) {
+		snprintf(v, sizeof(v), "%zu intervals left out: an event in them or over 3x the median (eval, checkpoint)",
+			 s->step_time_gaps);
+		row(ctx, "", v);
+	}
+	if (r->bars_undecided) {
+		snprintf(v, sizeof(v), "%llu progress-bar records not used: training or eval bar cannot be told "
+			 "(no train_iters in the log)", (unsigned long long)r->bars_undecided);
+		row(ctx, "note", v);
+	}
+	if (!isnan(s->run_mean_step_time)) {
+		snprintf(v, sizeof(v), "%.6g s/step from the end-of-run summary (%s), evaluations and saves included",
+			 s->run_mean_step_time, s->run_mean_how);
+		row(ctx, "run mean", v);
+	}
+}
+
 /* Key/value rows, the text report's and the HTML report's one source: key "" continues the row
  * above. v is a scratch buffer for the values. */
 void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_report_row_fn row, void *ctx)
@@ -259,12 +317,15 @@ void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_repor
 	else
 		snprintf(v, sizeof(v), "%s", s->framework ? s->framework : "unknown (no rule pack matched; try --framework)");
 	row(ctx, "framework", v);
-	if (s->steps)
+	if (s->steps && s->steps_numbered) {
 		snprintf(v, sizeof(v), "%zu step records, steps %.0f..%.0f; warm-up %.0f steps (%s)",
 			 s->steps, s->first_step, s->last_step, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
-	else
-		snprintf(v, sizeof(v), "none found");
-	row(ctx, "steps", v);
+		row(ctx, "steps", v);
+	} else if (s->steps) {
+		snprintf(v, sizeof(v), "%zu records (the log prints no step numbers; records are counted, not steps); "
+			 "warm-up %.0f records (%s)", s->steps, s->warmup_steps, s->warmup_auto ? "automatic" : "--warmup");
+		row(ctx, "steps", v);
+	}
 	if (!isnan(r->first_ts)) {
 		tm_time_iso(a, sizeof(a), r->first_ts);
 		tm_time_iso(b, sizeof(b), r->last_ts);
@@ -272,17 +333,28 @@ void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_repor
 		snprintf(v, sizeof(v), "%s .. %s, span %s", a, b, c);
 		row(ctx, "wall clock", v);
 	}
+	if (tm_report_failure_only(s, r)) {
+		/* a failure-only log: its events are the report; every figure needs steps */
+		row(ctx, "steps", "none found: no step time, throughput, MFU, tokens or ETA");
+		return;
+	}
+	if (!s->steps)
+		row(ctx, "steps", "none found");
 	if (s->st.n && s->basis_level)
 		snprintf(v, sizeof(v), "%.6g s median of the last regime (all %zu records: median %.6g, last %.6g, "
 			 "mean %.6g, min %.6g, max %.6g)", s->step_time.v, s->st.n, s->st.median, s->st.last,
 			 s->st.mean, s->st.min, s->st.max);
 	else if (s->st.n)
-		snprintf(v, sizeof(v), "%.6g s %s over %zu records (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)",
-			 s->step_time.v, tm_basis_name(s->basis), s->st.n, s->st.last, s->st.mean, s->st.min,
+		snprintf(v, sizeof(v), "%.6g s %s over %zu %s (last %.6g, mean %.6g, min %.6g, max %.6g, p10 %.6g, p90 %.6g)",
+			 s->step_time.v, tm_basis_name(s->basis), s->st.n,
+			 s->step_time_src == TM_TSRC_TIMESTAMPS ? "spans" : "records", s->st.last, s->st.mean, s->st.min,
 			 s->st.max, s->st.p10, s->st.p90);
+	else if (s->step_time_src == TM_TSRC_SUMMARY)
+		snprintf(v, sizeof(v), "%.6g s mean of the whole run (no per-step time in the log)", s->step_time.v);
 	else
 		snprintf(v, sizeof(v), "unknown (no timed step records)");
 	row(ctx, "step time", v);
+	time_source_rows(s, r, row, ctx);
 	if (s->step_time_derived) {
 		snprintf(v, sizeof(v), "%zu step times derived as %s", s->step_time_derived, s->step_time_how);
 		row(ctx, "", v);
@@ -333,6 +405,12 @@ void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_repor
 			tm_appendf(v, sizeof(v), &n, "%sMFU %.2f%%", isnan(s->logged.tflops_median) ? "" : ", ",
 				   100 * s->logged.mfu_median);
 		row(ctx, "logged", v);
+		if (s->logged_implausible) {
+			snprintf(v, sizeof(v), "a logged %.6g TFLOP/s/GPU is above the %.6g dense peak of %s:",
+				 s->logged_tflops_max, s->implausible_peak, s->implausible_what);
+			row(ctx, "warning", v);
+			row(ctx, "", "not a measurement (tiny step times, a wrong FLOP count)");
+		}
 		if (s->logged_disagrees) {
 			snprintf(v, sizeof(v), "the logged TFLOP/s is %.3fx ours: beyond the %.3f-%.3f that causal",
 				 1 / s->ratio_tflops, s->conv_lo, s->conv_hi);
@@ -345,7 +423,11 @@ void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_repor
 	if (!isnan(s->target_tokens.v)) {
 		tm_fmt_si(a, sizeof(a), s->target_tokens.v, "tokens");
 		tm_fmt_duration(b, sizeof(b), s->eta_s.v);
-		if (isnan(s->days_to_target.v))
+		tm_fmt_duration(d, sizeof(d), s->remaining_s);
+		if (s->ended > TM_END_CLEAN && !isnan(s->remaining_s))
+			snprintf(v, sizeof(v), "%s (%s): remaining at %.6g s/step: %s; the run ended (%s)", a,
+				 tm_src_name(s->target_tokens.src), s->step_time.v, d, tm_seg_end_name(s->ended));
+		else if (isnan(s->days_to_target.v))
 			snprintf(v, sizeof(v), "%s (%s): ETA unknown (needs %s)", a,
 				 tm_src_name(s->target_tokens.src), s->eta_s.needs ? s->eta_s.needs : "more input");
 		else
@@ -414,7 +496,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 {
 	if (header)
 		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
-		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch\n", f);
+		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch,step_time_source\n", f);
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *st = &r->steps[i];
 		/* file names with commas or quotes are quoted, RFC 4180 */
@@ -430,11 +512,13 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 			fputs(s->file, f);
 		}
 		fputc(',', f);
-		csv_num(f, st->step);
+		csv_num(f, s->steps_numbered ? st->step : NAN);    /* a count of records is not a step */
 		fprintf(f, ",%u,", st->line);
-		csv_num(f, st->time_s);
+		enum tm_time_src src;
+		double t = tm_step_time_at(r, i, s, s->step_time_src == TM_TSRC_TIMESTAMPS, &src);
+		csv_num(f, t);
 		fputc(',', f);
-		csv_num(f, tm_report_step_tokens_per_s(s, st, st->time_s));
+		csv_num(f, tm_report_step_tokens_per_s(s, st, t));
 		fputc(',', f);
 		csv_num(f, st->loss);
 		fputc(',', f);
@@ -453,6 +537,9 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		}
 		fputc(',', f);
 		csv_num(f, epoch_ms(st->ts));
+		fputc(',', f);
+		if (tm_time_src_name(src))
+			fputs(tm_time_src_name(src), f);
 		fputc('\n', f);
 	}
 }

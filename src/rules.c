@@ -140,7 +140,19 @@ static void load_detect(struct tm_rload *L, const struct tm_ynode *det)
 }
 
 static const char *const pack_keys[] = { "framework", "description", "detect", "rules", "generic",
-					  "timestamp" };
+					  "timestamp", "fallback" };
+
+/* A pack-level true/false key; 0 when absent. */
+static int pack_flag(struct tm_rload *L, const struct tm_ynode *root, const char *key)
+{
+	const struct tm_ynode *n = tm_ymap_get(root, key);
+	const char *v = tm__rload_scalar(L, n, key);
+	if (!v || strcmp(v, "false") == 0)
+		return 0;
+	if (strcmp(v, "true") != 0)
+		tm__rload_err(L, n, "'%s' must be true or false, not '%s'", key, v);
+	return strcmp(v, "true") == 0;
+}
 
 /* The pack's top level; the pack itself is kept in *pack. */
 static void load_pack(struct tm_rload *L, const struct tm_ynode *root, struct tm_pack *pack)
@@ -156,23 +168,20 @@ static void load_pack(struct tm_rload *L, const struct tm_ynode *root, struct tm
 	const struct tm_ynode *desc = tm_ymap_get(root, "description");
 	if (tm__rload_scalar(L, desc, "description"))
 		pack->description = tm_xstrdup(desc->str);
-	const struct tm_ynode *gen = tm_ymap_get(root, "generic");
-	const char *gs = tm__rload_scalar(L, gen, "generic");
-	if (gs) {
-		if (strcmp(gs, "true") == 0)
-			pack->generic = 1;
-		else if (strcmp(gs, "false") != 0)
-			tm__rload_err(L, gen, "'generic' must be true or false, not '%s'", gs);
-	}
+	pack->generic = pack_flag(L, root, "generic");
+	pack->fallback = pack_flag(L, root, "fallback");
+	if (pack->fallback && pack->generic)
+		tm__rload_err(L, tm_ymap_get(root, "fallback"),
+			      "a pack is either generic (any framework) or a fallback (no framework)");
 	const struct tm_ynode *tsn = tm_ymap_get(root, "timestamp");
 	if (tsn)
 		pack->ts = tm__pack_timestamp(L, tsn, pack->name);
 	const struct tm_ynode *det = tm_ymap_get(root, "detect");
-	if (det && pack->generic)
-		tm__rload_err(L, det, "a generic pack has no 'detect'");
+	if (det && (pack->generic || pack->fallback))
+		tm__rload_err(L, det, "a %s pack has no 'detect'", pack->generic ? "generic" : "fallback");
 	if (det)
 		load_detect(L, det);
-	else if (!pack->generic)
+	else if (!pack->generic && !pack->fallback)
 		tm_diag_warn(L->d, L->src, root->line, root->col,
 			     "pack '%s' has no 'detect' regex: its framework is found only from its step rules",
 			     pack->name);
@@ -214,6 +223,8 @@ int tm_ruleset_load_buf(struct tm_ruleset *rs, const char *name, const char *buf
 		pack_release(&pack);
 		return (int)(d->errors - before);
 	}
+	for (size_t i = first_rule; i < rs->nrules; i++)
+		rs->rules[i].fallback = pack.fallback;
 	tm_xgrow((void **)&rs->packs, &rs->cappacks, rs->npacks + 1, sizeof(*rs->packs));
 	rs->packs[rs->npacks++] = pack;
 	return 0;

@@ -28,6 +28,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
 	r->skipped_total = NAN;
+	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
@@ -37,6 +38,13 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 		r->params[i] = NAN;
 	r->rs = rs;
 	r->m = m;
+}
+
+const char *tm_time_src_name(enum tm_time_src s)
+{
+	static const char *const names[TM_TSRC_N] = { NULL, "logged", "throughput", "timestamps", "tqdm",
+						      "summary" };
+	return s < TM_TSRC_N ? names[s] : NULL;
 }
 
 void tm_run_release(struct tm_run *r)
@@ -59,8 +67,10 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
 		if (strcmp(r->rs->packs[i].name, pack) == 0) {
 			r->framework = (int)i;
 			r->framework_forced = 1;
-			if (r->m)
+			if (r->m) {
 				r->m->skip_detect = 1;
+				r->m->skip_fallback = !r->rs->packs[i].fallback;
+			}
 			return 0;
 		}
 	return -1;
@@ -488,6 +498,10 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 			*loss_nonfinite |= NF_LOSS;
 		if (c->target == TM_F_GRAD_NORM && nonfinite_text(p, n))
 			*loss_nonfinite |= NF_GRAD;
+		if (c->target == TM_F_BAR_TRAIN) {
+			fields[c->target] = 1;      /* a flag: the group took part */
+			return;
+		}
 		fields[c->target] = tm_parse_num_pow10(p, n, c->pow10);
 	} else if (c->kind == TM_CAP_PARAM) {
 		set_param(r, c->target, p, n);
@@ -515,6 +529,71 @@ static void step_events(struct tm_run *r, const struct tm_hit *h, const double *
 
 static double inline_ts(struct tm_run *r, const struct tm_hit *h);
 
+/* Which pack's step records the run keeps: the first pack to claim it (a detector or a step
+ * line). A fallback pack's claim (generic.yaml) yields to any framework pack: the records it made
+ * are dropped, they were that framework's lines read generically, or noise. Returns 0 when the
+ * pack's records are this run's, 1 when they are another framework pack's (a rival's, see the
+ * framework decision below), -1 when they are a fallback's reading of a claimed run's lines. */
+static int is_fallback(const struct tm_run *r, int pack)
+{
+	return pack >= 0 && r->rs && r->rs->packs[pack].fallback;
+}
+
+static int claim(struct tm_run *r, unsigned pack)
+{
+	int fb = is_fallback(r, (int)pack);
+	if (r->framework < 0) {
+		r->framework = (int)pack;
+	} else if ((unsigned)r->framework != pack) {
+		if (fb)
+			return -1;               /* a generic reading of a line a framework pack owns */
+		if (r->framework_forced || !is_fallback(r, r->framework))
+			return 1;                /* another framework pack's line: its own records */
+		r->fallback_dropped += r->nsteps;
+		r->nsteps = 0;
+		r->dup_steps = r->out_of_order = r->self_numbered = r->bar_steps = 0;
+		r->self_rank = -2;
+		r->has_pending = 0;
+		r->framework = (int)pack;
+	}
+	if (r->m && !fb)
+		r->m->skip_fallback = 1;         /* a framework pack has the run */
+	return 0;
+}
+
+/* A framework pack owns the run (also one restored from a state file): fallback rules need not
+ * run any more. */
+static void fallback_done(struct tm_run *r)
+{
+	if (r->m && r->rs && r->framework >= 0 && !r->rs->packs[r->framework].fallback)
+		r->m->skip_fallback = 1;
+}
+
+/* A progress-bar record (tqdm): 1 when it is the training bar's, so a step record; 0 when not
+ * (an eval or data bar, counted), or when it cannot be told (counted, never guessed). The bar's
+ * description decides when the rule saw a training word (`bar_train`); else its total against
+ * the run's train_iters. Eval descriptions are left out by the rule's regex. */
+static int training_bar(struct tm_run *r, double *f)
+{
+	double total = f[TM_F_TOTAL_STEPS], ti = r->params[TM_P_TRAIN_ITERS];
+	f[TM_F_TOTAL_STEPS] = NAN;             /* a bar's total is not train_iters (epoch bars) */
+	double rate = f[TM_F_BAR_S_PER_IT];
+	if (!(rate > 0) && f[TM_F_BAR_IT_PER_S] > 0)
+		rate = 1 / f[TM_F_BAR_IT_PER_S];
+	if (f[TM_F_BAR_TRAIN] != 1) {
+		if (isnan(ti)) {
+			r->bars_undecided++;
+			return 0;
+		}
+		if (total != ti) {
+			r->bars_eval++;
+			return 0;
+		}
+	}
+	f[TM_F_STEP_TIME] = rate > 0 && isfinite(rate) ? rate : NAN;
+	return 1;
+}
+
 static void rival_step(struct tm_run *r, const struct tm_hit *h, double *f, int loss_nonfinite);
 
 /* A step hit into r's step records; events go to ev (r itself, or the run a rival belongs to). */
@@ -522,15 +601,65 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		    int loss_nonfinite)
 {
 	const struct tm_rule *rule = h->rule;
-	if (r->framework < 0)
-		r->framework = (int)rule->pack;
-	else if ((unsigned)r->framework != rule->pack) {
-		rival_step(r, h, f, loss_nonfinite);   /* another pack's step line: its own records */
+	int bar = !isnan(f[TM_F_BAR_S_PER_IT]) || !isnan(f[TM_F_BAR_IT_PER_S]) || f[TM_F_BAR_TRAIN] == 1;
+	if (bar && !rule->fallback && (r->framework < 0 || (r->rs && r->rs->packs[r->framework].fallback)))
+		return;                  /* a progress bar is no evidence of a framework: a framework
+					    pack's bar counts once the pack has claimed the file */
+	int c = claim(r, rule->pack);
+	if (c) {
+		fallback_done(r);
+		if (c > 0)
+			rival_step(r, h, f, loss_nonfinite);   /* another pack's step line: its own records */
 		return;
+	}
+	if (!isnan(f[TM_F_RUN_RUNTIME]) || !isnan(f[TM_F_RUN_STEPS_PER_S])) {
+		/* an end-of-run summary: a run-level figure, never a step record (each rank may
+		 * print it: the last one stays) */
+		if (f[TM_F_RUN_RUNTIME] > 0)
+			r->run_runtime_s = f[TM_F_RUN_RUNTIME];
+		if (f[TM_F_RUN_STEPS_PER_S] > 0)
+			r->run_steps_per_s = f[TM_F_RUN_STEPS_PER_S];
+		r->run_summary_line = r->line;
+		return;
+	}
+	if (bar && !training_bar(r, f))
+		return;
+	if (bar && !r->bar_steps && r->nsteps && r->self_numbered == r->nsteps) {
+		/* records counted before the first bar (a dict printed before the bar's first redraw):
+		 * their count is no step; the last one's values go to this bar step */
+		const struct tm_step *l = &r->steps[r->nsteps - 1];
+		double lf[TM_F_N];
+		for (int i = 0; i < TM_F_N; i++)
+			lf[i] = NAN;
+		lf[TM_F_LOSS] = l->loss, lf[TM_F_CONSUMED_SAMPLES] = l->consumed;
+		lf[TM_F_GLOBAL_BATCH] = l->global_batch, lf[TM_F_TFLOPS] = l->tflops, lf[TM_F_MFU] = l->mfu;
+		lf[TM_F_TOKENS_PER_S_PER_GPU] = l->tokens_per_s_per_gpu, lf[TM_F_TOKENS_PER_S] = l->tokens_per_s;
+		lf[TM_F_SAMPLES_PER_S] = l->samples_per_s;
+		for (int i = 0; i < TM_F_N; i++)
+			if (isnan(f[i]))
+				f[i] = lf[i];
+		r->nsteps = 0;
+		r->self_numbered = 0;
+		r->self_rank = -2;
+	}
+	if (!bar && r->bar_steps && isnan(f[TM_F_STEP]) && r->nsteps) {
+		/* a record without a step number in a run the training bar numbers (HF dicts): tqdm.write
+		 * clears the bar, prints the dict and redraws the bar at the dict's step, so its loss
+		 * belongs to the next bar record, not to a count of records */
+		if (!isnan(f[TM_F_LOSS]))
+			r->bar_loss = f[TM_F_LOSS];
+		step_events(ev, h, f, r->steps[r->nsteps - 1].step, loss_nonfinite);
+		return;
+	}
+	if (bar && !isnan(r->bar_loss)) {
+		f[TM_F_LOSS] = r->bar_loss;
+		r->bar_loss = NAN;
 	}
 	if (rule->attach) {
 		/* a metric line after its step's header: it completes the last step record */
 		if (r->nsteps) {
+			if (!isnan(f[TM_F_STEP_TIME]))
+				r->steps[r->nsteps - 1].time_src = TM_TSRC_LOGGED;
 			take_fields(&r->steps[r->nsteps - 1], f, 0);
 		} else {
 			/* nothing to attach to: kept for tm_run_append, ignored otherwise */
@@ -582,15 +711,28 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		}
 		if (r->steps[lo].step != step) {
 			r->out_of_order++;
-			fill_step(r, open_slot(r, lo), step, f);
+			struct tm_step *st = open_slot(r, lo);
+			fill_step(r, st, step, f);
+			if (bar)
+				st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
 			step_events(ev, h, f, step, loss_nonfinite);
 			return;
 		}
-		take_fields(&r->steps[lo], f, 1);
+		struct tm_step *st = &r->steps[lo];
+		if (bar && !isnan(f[TM_F_LOSS]))
+			st->loss = f[TM_F_LOSS];         /* the dict printed at this step (see above) */
+		if (isnan(st->time_s) && !isnan(f[TM_F_STEP_TIME]))
+			st->time_src = (uint8_t)(bar ? TM_TSRC_TQDM : TM_TSRC_LOGGED);
+		take_fields(st, f, 1);
 		r->dup_steps++;
 		return;
 	}
-	fill_step(r, tm_run_push_step(r), step, f);
+	struct tm_step *st = tm_run_push_step(r);
+	fill_step(r, st, step, f);
+	if (bar) {
+		st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
+		r->bar_steps++;
+	}
 	step_events(ev, h, f, step, loss_nonfinite);
 }
 
@@ -645,7 +787,7 @@ static void swap_steps(struct tm_run *a, struct tm_run *b)
 }
 
 /* How strongly a run's records claim the file: a detector's pack with records beats any count. */
-static uint64_t claim(const struct tm_run *r, const struct tm_run *s)
+static uint64_t claim_weight(const struct tm_run *r, const struct tm_run *s)
 {
 	uint64_t n = s->nsteps + s->steps_dropped;
 	if (n && r->detected >= 0 && s->framework == r->detected)
@@ -730,10 +872,10 @@ static void settle_framework(struct tm_run *r)
 	if (!r->nrivals)
 		return;
 	struct tm_run *best = NULL;
-	uint64_t bc = claim(r, r);
+	uint64_t bc = claim_weight(r, r);
 	for (size_t i = 0; i < r->nrivals; i++) {
 		struct tm_run *v = &r->rivals[i];
-		uint64_t c = claim(r, v);
+		uint64_t c = claim_weight(r, v);
 		const struct tm_run *cur = best ? best : r;
 		if (c > bc || (c == bc && c && earlier(v, cur)))
 			best = v, bc = c;
@@ -813,6 +955,7 @@ static void fill_step(struct tm_run *r, struct tm_step *s, double step, const do
 	s->samples_per_s = f[TM_F_SAMPLES_PER_S];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	s->ts = r->ts;
+	s->time_src = (uint8_t)(isnan(s->time_s) ? TM_TSRC_NONE : TM_TSRC_LOGGED);
 	if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 		r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
 	if (!isnan(f[TM_F_TOTAL_STEPS]) && isnan(r->params[TM_P_TRAIN_ITERS])) {
@@ -951,8 +1094,7 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 	struct tm_run *r = ctx;
 	const struct tm_rule *rule = h->rule;
 	if (rule->rec == TM_REC_DETECT) {
-		if (r->framework < 0)
-			r->framework = (int)rule->pack;
+		claim(r, rule->pack);   /* a detector claims the run (and ends a fallback's claim) */
 		if (r->detected < 0)
 			r->detected = (int)rule->pack;
 		if (r->m)
@@ -1089,6 +1231,9 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	if (a->nrivals || b->nrivals)
 		return -1;                       /* two packs' steps: one pass decides (tm_run_settle) */
+	if (a->bar_steps || b->bar_steps || b->bars_undecided || b->bars_eval)
+		return -1;                       /* progress-bar records: which are steps, and which step
+						    a dict's values go to, depend on what came before */
 	/* a detector fired in a's bytes: one pass would not have run b's (a's framework is b's,
 	 * checked above); else b's first detector is the file's first */
 	if (a->detected < 0)
@@ -1105,6 +1250,11 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	if (b->self_numbered && b->self_numbered != b->nsteps)
 		return -1;                       /* mixed numbering: cannot renumber */
+	/* b's bars could not be told apart without a's banner (train_iters), or b's unnumbered
+	 * records belong to a's bar steps: one pass decides differently */
+	if ((b->bars_undecided && !isnan(a->params[TM_P_TRAIN_ITERS])) || (a->bar_steps && b->self_numbered) ||
+	    (!isnan(a->bar_loss) && b->bar_steps))
+		return -1;
 	/* b's steps must all come after a's: a step of b at or below a's last would, read in one
 	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
 	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
@@ -1118,6 +1268,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		for (size_t k = a->nevents; k-- > 0 && a->events[k].last_line >= a->step_line;)
 			if (a->events[k].kind == b->events[i].kind && !(i == 0 && k + 1 == a->nevents))
 				return -1;
+	int a_claimed = a->framework >= 0 && a->rs && !a->rs->packs[a->framework].fallback;
 	if (a->framework < 0)
 		a->framework = b->framework;
 	if (a->self_rank == -2)
@@ -1148,6 +1299,19 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		a->last_ts = b->last_ts;
 	a->dup_steps += b->dup_steps;
 	a->out_of_order += b->out_of_order;
+	a->bars_eval += b->bars_eval;
+	a->bars_undecided += b->bars_undecided;
+	a->bar_steps += b->bar_steps;
+	/* b's fallback records were dropped because b began mid-file; read in one pass after a's
+	 * framework pack had claimed the run, they would never have been made */
+	if (!a_claimed)
+		a->fallback_dropped += b->fallback_dropped;
+	if (!isnan(b->run_runtime_s))
+		a->run_runtime_s = b->run_runtime_s;
+	if (!isnan(b->run_steps_per_s))
+		a->run_steps_per_s = b->run_steps_per_s;
+	if (b->run_summary_line)
+		a->run_summary_line = b->run_summary_line + line_offset;
 	a->self_numbered += b->self_numbered;
 	if (!isnan(b->consumed_tokens))
 		a->consumed_tokens = b->consumed_tokens;

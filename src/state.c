@@ -99,9 +99,10 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	}
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *s = &r->steps[i];
-		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 " %.17g\n",
+		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 " %.17g %u\n",
 			s->step, s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu,
-			s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s, s->line, s->ts);
+			s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s, s->line, s->ts,
+			(unsigned)s->time_src);
 	}
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *ev = &r->events[i];
@@ -411,12 +412,17 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 			return -1;
 	} else if (strncmp(line, "step ", 5) == 0) {
 		struct tm_step s;
-		s.ts = NAN;                      /* the wall-clock time at the end is optional */
-		int k = sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32 " %lg", &s.step, &s.time_s,
+		unsigned src = TM_TSRC_N;
+		s.ts = NAN;                      /* the wall-clock time and the time's source at the end
+						    are optional (older state files) */
+		int k = sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32 " %lg %u", &s.step, &s.time_s,
 			       &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
-			       &s.tokens_per_s, &s.samples_per_s, &s.line, &s.ts);
-		if (k != 11 && k != 12)
+			       &s.tokens_per_s, &s.samples_per_s, &s.line, &s.ts, &src);
+		if (k < 11 || k > 13)
 			return -1;
+		if (src >= TM_TSRC_N)
+			src = isnan(s.time_s) ? TM_TSRC_NONE : TM_TSRC_LOGGED;
+		s.time_src = (uint8_t)src;
 		*tm_run_push_step(r) = s;
 		r->step_line = s.line;           /* version 3's skip record says it again */
 	} else if (strncmp(line, "event ", 6) == 0) {

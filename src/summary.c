@@ -73,25 +73,208 @@ double tm_summary_step_time(const struct tm_step *st, const struct tm_summary *s
 	return NAN;
 }
 
+/* 1 when the run holds an event on a line between records i-1 and i (a checkpoint, an eval, an
+ * error): the interval then timed more than steps. Events are in line order. */
+static int event_between(const struct tm_run *r, size_t i)
+{
+	uint64_t lo = r->steps[i - 1].line, hi = r->steps[i].line;
+	size_t a = 0, b = r->nevents;
+	while (a < b) {
+		size_t mid = (a + b) / 2;
+		if (r->events[mid].last_line <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < r->nevents && r->events[a].line < hi;
+}
+
+/* From the wall-clock times of consecutive step records: (t_i - t_{i-1}) / (step_i - step_{i-1})
+ * (docs/formulas.md §1.7). NAN without both times, with no step between them or an event. */
+static double ts_step_time(const struct tm_run *r, size_t i)
+{
+	if (i == 0)
+		return NAN;
+	const struct tm_step *a = &r->steps[i - 1], *b = &r->steps[i];
+	double dt = b->ts - a->ts, dn = b->step - a->step;
+	if (!isfinite(dt) || !(dt > 0) || !(dn > 0) || event_between(r, i))
+		return NAN;
+	return dt / dn;
+}
+
+double tm_step_time_at(const struct tm_run *r, size_t i, const struct tm_summary *s, int use_ts,
+		       enum tm_time_src *src)
+{
+	const char *how = NULL;
+	const struct tm_step *st = &r->steps[i];
+	double t = tm_summary_step_time(st, s, &how);
+	enum tm_time_src k = isnan(t) ? TM_TSRC_NONE : how ? TM_TSRC_THROUGHPUT :
+			     st->time_src == TM_TSRC_TQDM ? TM_TSRC_TQDM : TM_TSRC_LOGGED;
+	if (isnan(t) && use_ts) {
+		t = ts_step_time(r, i);
+		k = isnan(t) ? TM_TSRC_NONE : TM_TSRC_TIMESTAMPS;
+	}
+	if (src)
+		*src = k;
+	return t;
+}
+
+/* The resolution of the step records' times: 1 s when every one is whole, else 1 ms, else 1 us. */
+static double ts_resolution(const struct tm_run *r)
+{
+	double res = 1;
+	for (size_t i = 0; i < r->nsteps; i++) {
+		double t = r->steps[i].ts;
+		if (!isfinite(t))
+			continue;
+		if (res >= 1 && t != floor(t))
+			res = 0.001;
+		if (res < 1 && fabs(t * 1000 - round(t * 1000)) > 1e-3)
+			return 1e-6;
+	}
+	return res;
+}
+
+/* Statistics of timestamp-derived times, each weighted by the steps of its interval: an interval
+ * of 10 steps is 10 steps of that time (with a tenth of the resolution error), so long spans
+ * dominate the median, and the mean is the total time over the total steps. */
+struct wv { double v, w; };
+
+static int cmp_wv(const void *a, const void *b)
+{
+	double x = ((const struct wv *)a)->v, y = ((const struct wv *)b)->v;
+	return x < y ? -1 : x > y;
+}
+
+static double wquantile(const struct wv *p, size_t n, double total, double q)
+{
+	double acc = 0, at = q * total;
+	for (size_t i = 0; i < n; i++) {
+		acc += p[i].w;
+		if (acc >= at)
+			return p[i].v;
+	}
+	return n ? p[n - 1].v : NAN;
+}
+
+static void weighted_stats(const double *v, const double *w, size_t m, struct tm_stats *st)
+{
+	struct wv *p = tm_xmalloc((m + 1) * sizeof(*p));
+	double tw = 0, sum = 0;
+	for (size_t i = 0; i < m; i++) {
+		p[i].v = v[i];
+		p[i].w = w[i];
+		tw += w[i];
+		sum += v[i] * w[i];
+	}
+	st->mean = sum / tw;
+	qsort(p, m, sizeof(*p), cmp_wv);
+	st->min = p[0].v;
+	st->max = p[m - 1].v;
+	st->median = wquantile(p, m, tw, 0.5);
+	st->p10 = wquantile(p, m, tw, 0.1);
+	st->p90 = wquantile(p, m, tw, 0.9);
+	free(p);
+}
+
+/* No record has a time of its own: the wall clock between consecutive records, into t, w (the
+ * steps of each value) and idx; returns how many. The first interval after an eval or a
+ * checkpoint timed more than steps: one with an event in it, or above 3x the median interval
+ * time, is left out and counted (step_time_gaps). Neighbouring intervals are then joined into
+ * spans of at least TM_TS_SPAN times the clock's resolution, so a 1 s clock gives values to 1 %
+ * (a 10-step interval of 1.37 s steps would read 1.3 or 1.4); the resolution left is reported. */
+#define TM_TS_SPAN 100
+static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, double *w, size_t *idx)
+{
+	size_t n = 0;
+	for (size_t i = 1; i < r->nsteps; i++)
+		if (r->steps[i].ts < r->steps[i - 1].ts)
+			return 0;   /* time going back as steps go up: several runs or interleaved
+				       copies in one file, whose times say nothing about a step */
+	for (size_t i = 1; i < r->nsteps; i++) {
+		double ti = ts_step_time(r, i);
+		if (!isnan(ti)) {
+			idx[n] = i;
+			w[n] = r->steps[i].step - r->steps[i - 1].step;
+			t[n++] = ti;
+		} else if (isfinite(r->steps[i].ts) && isfinite(r->steps[i - 1].ts) &&
+			   r->steps[i].step > r->steps[i - 1].step && r->steps[i].ts > r->steps[i - 1].ts) {
+			s->step_time_gaps++;
+		}
+	}
+	if (n == 0)
+		return 0;
+	double *c = tm_xmalloc(n * sizeof(*c));
+	memcpy(c, t, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_double);
+	double med = tm_quantile(c, n, 0.5);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] > 3 * med) {
+			s->step_time_gaps++;
+			idx[i] = 0;                 /* breaks the span it would have joined */
+			continue;
+		}
+		t[k] = t[i], w[k] = w[i], idx[k] = idx[i];
+		k++;
+	}
+	/* spans: consecutive intervals (no gap between) until TM_TS_SPAN x resolution */
+	s->ts_resolution_s = ts_resolution(r);
+	double want = TM_TS_SPAN * s->ts_resolution_s;
+	size_t m = 0;
+	for (size_t i = 0; i < k;) {
+		double dt = t[i] * w[i], dn = w[i];
+		size_t j = i + 1;
+		while (j < k && dt < want && idx[j] == idx[j - 1] + 1) {
+			dt += t[j] * w[j];
+			dn += w[j];
+			j++;
+		}
+		t[m] = dt / dn, w[m] = dn, idx[m] = idx[j - 1];
+		m++;
+		i = j;
+	}
+	/* the +- of a value: the resolution over the steps of the median span */
+	for (size_t i = 0; i < m; i++)
+		c[i] = w[i];
+	qsort(c, m, sizeof(*c), cmp_double);
+	s->ts_step_resolution_s = s->ts_resolution_s / tm_quantile(c, m, 0.5);
+	free(c);
+	return m;
+}
+
 static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s);
 
 static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	size_t n = 0;
 	double *t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
+	double *w = tm_xmalloc((r->nsteps + 1) * sizeof(*w));
 	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
+	size_t by_src[TM_TSRC_N] = { 0 };
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const char *how = NULL;
 		double ti = tm_summary_step_time(&r->steps[i], s, &how);
 		if (!isnan(ti)) {
 			idx[n] = i;
+			w[n] = 1;
 			t[n++] = ti;
+			by_src[how ? TM_TSRC_THROUGHPUT : r->steps[i].time_src == TM_TSRC_TQDM ? TM_TSRC_TQDM :
+			       TM_TSRC_LOGGED]++;
 			if (how) {
 				s->step_time_derived++;
 				s->step_time_how = how;
 			}
 		}
 	}
+	if (n == 0 && r->nsteps > 1 && r->self_numbered == 0)
+		n = ts_times(r, s, t, w, idx);    /* counted records have no steps between them */
+	by_src[TM_TSRC_TIMESTAMPS] = s->ts_resolution_s > 0 ? n : 0;
+	size_t best = TM_TSRC_NONE;
+	for (size_t k = 1; k < TM_TSRC_N; k++)
+		if (by_src[k] > by_src[best])
+			best = k;
+	s->step_time_src = (enum tm_time_src)best;
 	size_t k = 0;                               /* warm-up records among the timed ones */
 	if (!isnan(j->warmup)) {
 		double first = r->nsteps ? r->steps[0].step : 0;
@@ -120,11 +303,19 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	if (m == 0) {
 		s->st.last = s->st.median = s->st.mean = s->st.min = s->st.max = s->st.p10 = s->st.p90 = NAN;
 		free(t);
+		free(w);
 		free(idx);
 		return;
 	}
 	double *v = t + k;
 	s->st.last = v[m - 1];
+	if (s->step_time_src == TM_TSRC_TIMESTAMPS) {
+		weighted_stats(v, w + k, m, &s->st);
+		free(t);
+		free(w);
+		free(idx);
+		return;
+	}
 	double sum = 0;
 	for (size_t i = 0; i < m; i++)
 		sum += v[i];
@@ -137,6 +328,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	s->st.p90 = tm_quantile(v, m, 0.9);
 
 	free(t);
+	free(w);
 	free(idx);
 }
 
@@ -230,6 +422,49 @@ static void model_flops(const struct tm_run *r, const struct tm_job *j, struct t
 			}
 }
 
+/* The run-level mean step time of an end-of-run summary (HF Trainer's speed_metrics: its
+ * train_steps_per_second is max_steps / train_runtime rounded to 3 decimals, so runtime / steps
+ * is the better figure when the steps are known; docs/formulas.md §1.7). Never in the per-step
+ * series: the runtime includes evaluations and saves. */
+static void run_mean(const struct tm_run *r, struct tm_summary *s)
+{
+	double steps = r->params[TM_P_TRAIN_ITERS];
+	if (have(r->run_runtime_s) && have(steps)) {
+		s->run_mean_step_time = r->run_runtime_s / steps;
+		s->run_mean_how = "train_runtime / train_iters";
+	} else if (have(r->run_steps_per_s)) {
+		s->run_mean_step_time = 1 / r->run_steps_per_s;
+		s->run_mean_how = "1 / train_steps_per_second (rounded to 3 decimals by the framework)";
+	}
+}
+
+/* A logged TFLOP/s/GPU above the dense peak of the run's accelerator (any dtype), or, with no
+ * accelerator known, above every dense peak in the table, cannot be a measurement: warned. */
+static void implausible(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	double mx = NAN;
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (isfinite(r->steps[i].tflops) && !(r->steps[i].tflops <= mx))
+			mx = r->steps[i].tflops;
+	s->logged_tflops_max = mx;
+	if (isnan(mx))
+		return;
+	const struct tm_gpu *g = j->gpu;
+	if (!g && r->sparams[TM_P_GPU])
+		g = tm_gpu_from_device_name(r->sparams[TM_P_GPU]);
+	double pk = 0;
+	for (size_t i = 0; g ? i == 0 : tm_gpu_at(i) != NULL; i++) {
+		const struct tm_gpu *x = g ? g : tm_gpu_at(i);
+		for (int d = 0; d < TM_DTYPE_N; d++)
+			pk = fmax(pk, x->peak_tflops[d]);
+	}
+	if (pk > 0 && mx > pk) {
+		s->logged_implausible = 1;
+		s->implausible_peak = pk;
+		s->implausible_what = g ? g->name : "any accelerator in the table";
+	}
+}
+
 static void peak(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	enum tm_dtype dt = j->dtype;
@@ -278,6 +513,9 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	s->logged.tflops_median = s->logged.tflops_last = NAN;
 	s->logged.mfu_median = s->logged.mfu_last = NAN;
 	s->logged.tokens_per_s_per_gpu_median = NAN;
+	s->ts_resolution_s = s->ts_step_resolution_s = NAN;
+	s->run_mean_step_time = s->remaining_s = s->logged_tflops_max = s->implausible_peak = NAN;
+	s->steps_numbered = r->nsteps && r->self_numbered < r->nsteps;
 	const struct tm_arch *p = j->preset;
 	s->seq_len = tm_job_resolve(j, r, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
 	/* global batch: flag/config, else the last step record's, else the log's arguments */
@@ -289,10 +527,15 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
 	step_stats(r, j, s);
+	run_mean(r, s);
 	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
 	if (j->basis == TM_BASIS_MEDIAN && isfinite(level) && level > 0) {
 		t = level;                   /* the current regime's median, not one across regimes */
 		s->basis_level = 1;
+	}
+	if (isnan(t) && !isnan(s->run_mean_step_time)) {
+		t = s->run_mean_step_time;     /* no per-step time: the summary's run mean is the basis */
+		s->step_time_src = TM_TSRC_SUMMARY;
 	}
 	if (isnan(t)) {
 		/* steps with a logged throughput but no time: say what the derivation lacks */
@@ -322,6 +565,7 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	s->tflops_per_gpu = isnan(x.v) ? x : known(x.v / 1e12, TM_SRC_COMPUTED);
 	peak(r, j, s);
 	s->mfu = divide(s->tflops_per_gpu, s->peak_tflops);
+	implausible(r, j, s);
 	s->ratio_tflops = have(s->logged.tflops_median) && !isnan(s->tflops_per_gpu.v)
 			  ? s->tflops_per_gpu.v / s->logged.tflops_median : NAN;
 	if (!isnan(s->ratio_tflops) && !isnan(s->conv_lo)) {
@@ -362,5 +606,14 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	} else {
 		double left = s->target_tokens.v - s->tokens_done.v;
 		s->eta_s = known(left > 0 ? left / s->tokens_per_s.v : 0, TM_SRC_COMPUTED);
+	}
+	/* A run that ended early has no ETA: what is left is worded as what it would take */
+	struct tm_interruption ir;
+	tm_interrupt_find(r, &ir);
+	if (ir.interrupted && s->eta_s.v > 0) {
+		s->ended = ir.end;
+		s->remaining_s = s->eta_s.v;
+		if (!isnan(s->eta_s.v))
+			s->eta_s = unknown("the run ended");
 	}
 }

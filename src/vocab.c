@@ -19,6 +19,7 @@ static const char *const field_names[TM_F_N] = {
 	"global_batch", "tflops", "mfu", "tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s",
 	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration", "bar_s_per_it", "bar_it_per_s", "bar_train",
 	"steps_per_s", "actual_seqlen", "grad_accum", "skipped_total",
+	"run_runtime_s", "run_steps_per_s",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -50,6 +51,8 @@ static const struct tm_group_name group_names[] = {
 	{ "actual_seqlen", TM_F_ACTUAL_SEQLEN, 0 },
 	{ "grad_accum", TM_F_GRAD_ACCUM, 0 },
 	{ "skipped_total", TM_F_SKIPPED_TOTAL, 0 },
+	{ "run_runtime_s", TM_F_RUN_RUNTIME, 0 },
+	{ "run_steps_per_s", TM_F_RUN_STEPS_PER_S, 0 },
 };
 
 /* Group names a phase rule may use. */

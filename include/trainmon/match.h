@@ -41,6 +41,8 @@ struct tm_matcher {
 					 match limits for the interpreter fallback */
 	uint64_t regex_aborted;       /* regex runs that failed other than by not matching (a
 					 limit, even after the retries): read as no match */
+	int skip_fallback;            /* set by the caller once a framework pack (not a fallback
+					 one) has claimed the run: fallback rules no longer run */
 };
 
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);

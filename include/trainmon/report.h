@@ -56,6 +56,9 @@ size_t tm_fmt_ranks(char *buf, size_t n, const struct tm_event *e);
 void tm_report_json_interruption(struct tm_json *j, const char *key, const struct tm_interruption *it);
 void tm_report_text_interruption(FILE *f, const struct tm_interruption *it);
 
+/* 1: a log with events and no step record nor run-level step time: its report is its events. */
+int tm_report_failure_only(const struct tm_summary *s, const struct tm_run *r);
+
 /* Human formats: "1.23 M", "3d 04h 05m"; "unknown" for NAN. */
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit);
 void tm_fmt_duration(char *buf, size_t n, double seconds);

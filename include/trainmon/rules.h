@@ -35,7 +35,7 @@ enum tm_field {
 	TM_F_DURATION,        /* phase rules: seconds the phase took */
 	/* a progress bar's rate (tqdm: s/it or it/s; the bar's n is `step`, its total
 	 * `total_steps`) and whether its description names training (an empty group: the flag is
-	 * that it took part). Kept for the step-time-from-bars logic; run.c does not use them. */
+	 * that it took part): a training bar's rate is a step time (source tqdm) */
 	TM_F_BAR_S_PER_IT, TM_F_BAR_IT_PER_S, TM_F_BAR_TRAIN,
 	/* optimizer steps per second as the framework logs it for its interval (mlx-lm It/sec,
 	 * OLMo batches_per_second): the step time is its inverse when no time is printed */
@@ -47,6 +47,8 @@ enum tm_field {
 	TM_F_ACTUAL_SEQLEN, TM_F_GRAD_ACCUM,
 	TM_F_SKIPPED_TOTAL,    /* a running total of skipped steps (DeepSpeed's skipped=K): run.c
 				  turns its increase into skipped steps, each counted once */
+	/* run-level figures of an end-of-run summary: not a step record */
+	TM_F_RUN_RUNTIME, TM_F_RUN_STEPS_PER_S,
 	TM_F_N
 };
 
@@ -145,6 +147,7 @@ struct tm_rule {
 	unsigned line;             /* 1-based line of the rule in its YAML file */
 	enum tm_phase_kind phase;  /* phase rules */
 	enum tm_phase_mark mark;   /* phase rules (default start) */
+	int fallback;              /* 1: its pack is a fallback pack (tm_pack.fallback) */
 };
 
 struct tm_pack {
@@ -154,6 +157,8 @@ struct tm_pack {
 	int generic;               /* 1: applies to any framework (slurm, failures); no detect */
 	struct tm_subfield *ts;    /* owned or NULL: `timestamp:`, the time its step lines print
 				      inline (group 1 or `ts`), read when the line has no prefix time */
+	int fallback;              /* 1: `fallback: true`: its step records count only while no
+				      framework pack has claimed the file (the generic pack) */
 };
 
 struct tm_prefilter;           /* the literal prefilter (hashed 4-grams), prefilter.h */

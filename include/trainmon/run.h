@@ -27,6 +27,8 @@ struct tm_step {
 	double   samples_per_s;  /* logged, whole job, NAN when not printed */
 	double   ts;             /* wall clock of its line, epoch seconds UTC; NAN unknown */
 	uint32_t line;           /* 1-based line of the record (saturates) */
+	uint8_t  time_src;       /* enum tm_time_src of time_s: TM_TSRC_LOGGED or TM_TSRC_TQDM when
+				    time_s is set here, else TM_TSRC_NONE (summary.h derives the rest) */
 };
 
 /* One incident: lines of one kind that belong together. A line joins the newest incident of its
@@ -36,6 +38,13 @@ struct tm_step {
 #define TM_EVENT_RANKS 1024        /* ranks below this are kept in the set */
 #define TM_INCIDENT_GAP_S 300.0
 #define TM_INCIDENT_GAP_LINES 64
+/* Where a step time came from (`step_time_source`, docs/analyze.md). The first ones are per
+ * record; TM_TSRC_SUMMARY is a run-level mean from an end-of-run summary. */
+enum tm_time_src {
+	TM_TSRC_NONE, TM_TSRC_LOGGED, TM_TSRC_THROUGHPUT, TM_TSRC_TIMESTAMPS, TM_TSRC_TQDM,
+	TM_TSRC_SUMMARY, TM_TSRC_N
+};
+const char *tm_time_src_name(enum tm_time_src s);   /* "logged", ...; NULL for TM_TSRC_NONE */
 
 struct tm_event {
 	uint64_t line, last_line;  /* first and last line of the incident */
@@ -127,6 +136,17 @@ struct tm_run {
 	double grad_accum;           /* gradient accumulation steps as printed (first), NAN none */
 	uint64_t grad_accum_line;
 	unsigned derived;            /* bit 1 << param: that param was derived by tm_run_settle */
+	/* appended for step-time sources (issue 9) */
+	double run_runtime_s;        /* end-of-run summary: training runtime (HF train_runtime), NAN */
+	double run_steps_per_s;      /* end-of-run summary: steps per second (HF), NAN */
+	uint64_t run_summary_line;   /* line of that summary, 0 none */
+	uint64_t bars_eval;          /* progress-bar records taken for an eval/other bar, not steps */
+	uint64_t bars_undecided;     /* progress-bar records not used: training or eval bar unknown */
+	uint64_t fallback_dropped;   /* step records of a fallback pack dropped when a framework pack
+					claimed the file */
+	uint64_t bar_steps;          /* step records a training progress bar gave */
+	double bar_loss;             /* a loss printed without a step number, waiting for the next
+					training-bar record (its step), NAN none */
 };
 
 #define TM_RUN_RIVALS_MAX 4

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "trainmon/gpu.h"
+#include "trainmon/interrupt.h"
 #include "trainmon/job.h"
 #include "trainmon/model.h"
 #include "trainmon/run.h"
@@ -57,7 +58,32 @@ struct tm_summary {
 	const char *dtype_name;           /* static or NULL */
 	const char *slurm_job_id;         /* borrowed from the run or NULL */
 	enum tm_mlp mlp;
+	/* where the step times came from (docs/analyze.md, "Where a step time comes from") */
+	enum tm_time_src step_time_src;   /* of most records in st; TM_TSRC_SUMMARY: no per-step time,
+					     the basis is the summary's run mean; NONE: no time */
+	double ts_resolution_s;           /* timestamps: resolution of the lines' times (1, 0.001..) */
+	double ts_step_resolution_s;      /* that / the median steps per interval: the +- of a value */
+	size_t step_time_gaps;            /* timestamp intervals left out: an event between the two
+					     records, or above 3x the median (eval, checkpoint) */
+	double run_mean_step_time;        /* s, from an end-of-run summary, NAN; never in st */
+	const char *run_mean_how;         /* static: which summary figures gave it, or NULL */
+	/* honest output */
+	enum tm_seg_end ended;            /* TM_END_UNKNOWN/CLEAN, or how the run ended early: then
+					     eta_s is unknown and remaining_s says what is left */
+	double remaining_s;               /* s the rest of the target takes at the basis, NAN */
+	int logged_implausible;           /* the largest logged TFLOP/s/GPU is above a dense peak */
+	double logged_tflops_max;         /* that figure, NAN none */
+	double implausible_peak;          /* the peak it exceeds (TFLOP/s) */
+	const char *implausible_what;     /* borrowed: the accelerator, or "any accelerator" */
+	int steps_numbered;               /* 1: step numbers the log printed; 0: we counted records */
 };
+
+/* Step i's time and where it came from (src may be NULL): logged or from a tqdm bar as the run
+ * holds it, else derived from a logged throughput, else, when use_ts, from the timestamps of
+ * record i-1 and i over the steps between them. NAN when none applies. s: the summary's
+ * global batch, seq_len and gpus. */
+double tm_step_time_at(const struct tm_run *r, size_t i, const struct tm_summary *s, int use_ts,
+		       enum tm_time_src *src);
 
 /* Computes everything; allocates only a temporary sorted copy of the step times. */
 void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s);
