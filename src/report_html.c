@@ -274,6 +274,9 @@ size_t tm_report_html_run(FILE *f, size_t i, const struct tm_summary *s, const s
 	fputs("</div>\n<aside>\n<div class=\"panel\"><h3>Summary</h3><table class=\"summary\"><tbody>\n", f);
 	struct rows t = { f, 0 };
 	tm_report_rows(s, r, html_row, &t);
+	struct tm_interruption it;
+	tm_interrupt_find(r, &it);
+	tm_report_interruption_rows(&it, html_row, &t);
 	if (t.open)
 		fputs("</td></tr>\n", f);
 	fputs("</tbody></table></div>\n", f);

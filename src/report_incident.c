@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "trainmon/appendf.h"
 #include "trainmon/report.h"
 #include "trainmon/timefmt.h"
 #include "banned.h"
@@ -112,42 +113,59 @@ void tm_report_json_interruption(struct tm_json *j, const char *key, const struc
 	tm_json_end(j, '}');
 }
 
-void tm_report_text_interruption(FILE *f, const struct tm_interruption *it)
+void tm_report_interruption_rows(const struct tm_interruption *it, tm_report_row_fn row, void *ctx)
 {
+	char v[600];
+	size_t n = 0;
 	if (it->end == TM_END_UNKNOWN && !it->has_initiating)
 		return;
-	fprintf(f, "  ended         %s", tm_seg_end_name(it->end));
+	v[0] = '\0';
+	tm_appendf(v, sizeof(v), &n, "%s", tm_seg_end_name(it->end));
 	if (it->end == TM_END_CLEAN) {
 		if (it->clean_line)
-			fprintf(f, " (training_done at line %llu)\n", (unsigned long long)it->clean_line);
+			tm_appendf(v, sizeof(v), &n, " (training_done at line %llu)", (unsigned long long)it->clean_line);
 		else
-			fprintf(f, " (the last step reached train_iters)\n");
+			tm_appendf(v, sizeof(v), &n, " (the last step reached train_iters)");
+		row(ctx, "ended", v);
 		return;
 	}
 	if (it->interrupted)
-		fprintf(f, ", %s", tm_int_category_name(it->category));
+		tm_appendf(v, sizeof(v), &n, ", %s", tm_int_category_name(it->category));
 	if (it->has_initiating) {
-		fprintf(f, ": initiating %s at line %llu", tm_event_kind_name(it->initiating),
-			(unsigned long long)it->initiating_line);
+		tm_appendf(v, sizeof(v), &n, ": initiating %s at line %llu", tm_event_kind_name(it->initiating),
+			   (unsigned long long)it->initiating_line);
 		if (!isnan(it->initiating_step))
-			fprintf(f, " (after step %.0f)", it->initiating_step);
+			tm_appendf(v, sizeof(v), &n, " (after step %.0f)", it->initiating_step);
 		if (it->code >= 0)
-			fprintf(f, ", %s %d", it->initiating == TM_EV_XID || it->initiating == TM_EV_GPU_LOST ? "Xid" : "code",
-				it->code);
+			tm_appendf(v, sizeof(v), &n, ", %s %d",
+				   it->initiating == TM_EV_XID || it->initiating == TM_EV_GPU_LOST ? "Xid" : "code", it->code);
 		if (it->host[0])
-			fprintf(f, ", host %s", it->host);
+			tm_appendf(v, sizeof(v), &n, ", host %s", it->host);
 		if (it->rank >= 0)
-			fprintf(f, ", rank %d", it->rank);
+			tm_appendf(v, sizeof(v), &n, ", rank %d", it->rank);
 	}
-	fputc('\n', f);
+	row(ctx, "ended", v);
 	if (it->cascade || it->teardown) {
-		fprintf(f, "                cascade %llu line%s", (unsigned long long)it->cascade, it->cascade == 1 ? "" : "s");
+		n = 0;
+		v[0] = '\0';
+		tm_appendf(v, sizeof(v), &n, "cascade %llu line%s", (unsigned long long)it->cascade, it->cascade == 1 ? "" : "s");
 		if (it->cascade_ranks)
-			fprintf(f, " on %u rank%s", it->cascade_ranks, it->cascade_ranks == 1 ? "" : "s");
-		fprintf(f, ", teardown %llu line%s", (unsigned long long)it->teardown, it->teardown == 1 ? "" : "s");
+			tm_appendf(v, sizeof(v), &n, " on %u rank%s", it->cascade_ranks, it->cascade_ranks == 1 ? "" : "s");
+		tm_appendf(v, sizeof(v), &n, ", teardown %llu line%s", (unsigned long long)it->teardown,
+			   it->teardown == 1 ? "" : "s");
 		if (it->has_teardown)
-			fprintf(f, " (first: %s at line %llu)", tm_event_kind_name(it->teardown_kind),
-				(unsigned long long)it->teardown_line);
-		fputc('\n', f);
+			tm_appendf(v, sizeof(v), &n, " (first: %s at line %llu)", tm_event_kind_name(it->teardown_kind),
+				   (unsigned long long)it->teardown_line);
+		row(ctx, "", v);
 	}
+}
+
+static void text_row(void *ctx, const char *key, const char *value)
+{
+	fprintf(ctx, "  %-13s %s\n", key, value);
+}
+
+void tm_report_text_interruption(FILE *f, const struct tm_interruption *it)
+{
+	tm_report_interruption_rows(it, text_row, f);
 }

@@ -55,6 +55,8 @@ size_t tm_fmt_ranks(char *buf, size_t n, const struct tm_event *e);
  * when the log says nothing of its ending). */
 void tm_report_json_interruption(struct tm_json *j, const char *key, const struct tm_interruption *it);
 void tm_report_text_interruption(FILE *f, const struct tm_interruption *it);
+/* The same as key/value rows (the text report's and the HTML summary's one source). */
+void tm_report_interruption_rows(const struct tm_interruption *it, tm_report_row_fn row, void *ctx);
 
 /* 1: a log with events and no step record nor run-level step time: its report is its events. */
 int tm_report_failure_only(const struct tm_summary *s, const struct tm_run *r);

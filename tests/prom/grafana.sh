@@ -16,12 +16,16 @@ dash=$src/etc/grafana/trainmon.json
 check=$src/tests/prom/grafana_check.py
 
 mkdir "$tmp/logs"
+# the run as it ended (its events), and the same run while live, without its time-limit ending
+# (an ended run has no ETA series)
 cp "$src/sample_logs/megatron_gpt3_1.3b-4417021.out" "$tmp/logs/"
+grep -v -e "DUE TO TIME LIMIT" -e "Job step aborted" "$src/sample_logs/megatron_gpt3_1.3b-4417021.out" >"$tmp/logs/live-4417022.out"
 start_trainmon --quiet --gpu a100 --target-tokens 1T "$tmp/logs"
 # wait until the run is read through (its Slurm time-limit event is the last thing in the log)
 for _ in $(seq 200); do
 	curl -sf "$base/metrics" >"$tmp/metrics" || true
-	grep -q 'trainmon_run_events_total{.*kind="slurm_time_limit"' "$tmp/metrics" && break
+	grep -q 'trainmon_run_events_total{.*kind="slurm_time_limit"' "$tmp/metrics" &&
+		grep -q '^trainmon_run_eta_seconds{' "$tmp/metrics" && break
 	sleep 0.05
 done
 grep -q 'trainmon_run_events_total{' "$tmp/metrics" || fail "the run's events never reached /metrics"

@@ -15,7 +15,7 @@ src=${TM_SOURCE_DIR:?set TM_SOURCE_DIR to the source tree}
 logs=()
 case $set_name in
 samples)
-	for f in "$src"/sample_logs/*; do logs+=("$f"); done ;;
+	for f in "$src"/sample_logs/*; do [ ! -f "$f" ] || logs+=("$f"); done ;;
 real)
 	[ -d "${TM_SHARED:-/nonexistent}/logs" ] || { echo "SKIP: no ../shared/logs"; exit 77; }
 	for c in "$src"/tests/golden/real/*/cmd; do

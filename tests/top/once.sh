@@ -16,7 +16,7 @@ cat >"$tmp/want" <<'TXT'
 trainmon top: 2 runs from 2 files in 1 directory, sorted by run
 RUN▼          FRAMEWORK    STEP  STEP T   TOK/S   MFU    ETA ALERTS   STEP TIMES
 fast          megatron       50  1.000s   1.05M 47.6% 32m30s -        ▄▄▄▄▄
-slow          megatron       30  2.000s  524.3k 23.8%  1h05m failure  ▄▄▄
+slow          megatron       30  2.000s  524.3k 23.8%      - failure  ▄▄▄
 TXT
 diff -u "$tmp/want" "$tmp/out" || fail "--once at 80 columns"
 
