@@ -304,8 +304,10 @@ static int analyze_main(int argc, char **argv, int report)
 	} else if (o.format == FORMAT_CSV && o.csv_table == CSV_SEGMENTS) {
 		tm_report_chains_csv(out, chains, (size_t)nchains, cx.segs);
 	}
-	if (o.format == FORMAT_HTML)
+	if (o.format == FORMAT_HTML) {
+		tm_report_html_chains(out, chains, (size_t)nchains, cx.segs);
 		tm_report_html_end(out);
+	}
 	if (o.output && output_close(cmd, out, tmp, o.output) < 0)
 		failed = 1;
 	tm_chains_free(chains, (size_t)nchains);

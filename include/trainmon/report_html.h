@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "trainmon/anomaly.h"
+#include "trainmon/chain.h"
 #include "trainmon/run.h"
 #include "trainmon/summary.h"
 #include "trainmon/svg.h"
@@ -41,5 +42,9 @@ void tm_report_html_chain(FILE *f, const char *id, const char *title, const stru
 			  size_t nprogress, const struct tm_svg_range *segments, size_t nsegments,
 			  const struct tm_svg_marker *interruptions, size_t ninterruptions,
 			  const struct tm_svg_bar *ledger);
+
+/* Every chain (chain.h) as a section: its segments over the wall clock and its ledger
+ * (report_html_chain.c). */
+void tm_report_html_chains(FILE *f, const struct tm_chain *chains, size_t n, const struct tm_segment *segs);
 
 #endif
