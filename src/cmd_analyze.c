@@ -230,14 +230,10 @@ static int analyze_main(int argc, char **argv, int report)
 	spec_init(&spec, groups, report);
 	struct tm_cli cli;
 	char err[320];
-	int rc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
-	if (rc) {
-		if (rc > 0)
-			tm_cmd_help(&spec, stdout);
-		else
-			fprintf(stderr, "trainmon %s: %s (see trainmon help %s)\n", cmd, err, cmd);
+	int rc = tm_cmd_parse(&cli, &spec, argc, argv);
+	if (rc >= 0) {
 		tm_cli_release(&cli);
-		return rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
+		return rc;
 	}
 	if (cli.nargs == 0) {
 		fprintf(stderr, "trainmon %s: no log files given (see trainmon help %s)\n", cmd, cmd);

@@ -144,15 +144,10 @@ int cmd_compare(int argc, char **argv)
 	struct tm_cmd_spec spec;
 	spec_init(&spec, groups);
 	struct tm_cli cli;
-	char err[320];
-	int rc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
-	if (rc) {
-		if (rc > 0)
-			tm_cmd_help(&spec, stdout);
-		else
-			fprintf(stderr, "trainmon compare: %s (see trainmon help compare)\n", err);
+	int rc = tm_cmd_parse(&cli, &spec, argc, argv);
+	if (rc >= 0) {
 		tm_cli_release(&cli);
-		return rc > 0 ? TM_EXIT_OK : TM_EXIT_USAGE;
+		return rc;
 	}
 	if (cli.nargs != 2) {
 		fprintf(stderr, "trainmon compare: needs two log files, A and B, not %zu (see trainmon help compare)\n",

@@ -264,14 +264,9 @@ int cmd_estimate(int argc, char **argv)
 	int rc = TM_EXIT_OK;
 	char err[320];
 	in_init(in);
-	int prc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
-	if (prc > 0) {
-		tm_cmd_help(&spec, stdout);
-		goto out;
-	}
-	if (prc < 0) {
-		fprintf(stderr, "trainmon estimate: %s (see trainmon help estimate)\n", err);
-		rc = TM_EXIT_USAGE;
+	int prc = tm_cmd_parse(&cli, &spec, argc, argv);
+	if (prc >= 0) {
+		rc = prc;
 		goto out;
 	}
 	if (cli.nargs > 0) {

@@ -301,14 +301,9 @@ int tm_watch_command(int argc, char **argv, const struct tm_watch_front *fe)
 	char err[320];
 	defaults(&o);
 	int status = TM_EXIT_OK;
-	int rc = tm_cli_parse(&cli, &spec, argc, argv, err, sizeof(err));
-	if (rc > 0) {
-		tm_cmd_help(&spec, stdout);
-		goto out;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "trainmon %s: %s (see trainmon help %s)\n", name, err, name);
-		status = TM_EXIT_USAGE;
+	int rc = tm_cmd_parse(&cli, &spec, argc, argv);
+	if (rc >= 0) {
+		status = rc;
 		goto out;
 	}
 	if (cli.nargs == 0 && !fe) {

@@ -444,6 +444,11 @@ static void text_row(void *ctx, const char *key, const char *value)
 	fprintf(ctx, "  %-13s %s\n", key, value);
 }
 
+void tm_report_text_interruption(FILE *f, const struct tm_interruption *it)
+{
+	tm_report_interruption_rows(it, text_row, f);
+}
+
 void tm_report_text(FILE *f, const struct tm_summary *s, const struct tm_run *r)
 {
 	fprintf(f, "%s\n", s->file);

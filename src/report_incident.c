@@ -160,12 +160,3 @@ void tm_report_interruption_rows(const struct tm_interruption *it, tm_report_row
 	}
 }
 
-static void text_row(void *ctx, const char *key, const char *value)
-{
-	fprintf(ctx, "  %-13s %s\n", key, value);
-}
-
-void tm_report_text_interruption(FILE *f, const struct tm_interruption *it)
-{
-	tm_report_interruption_rows(it, text_row, f);
-}

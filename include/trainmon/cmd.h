@@ -3,12 +3,19 @@
 #ifndef TRAINMON_CMD_H
 #define TRAINMON_CMD_H
 
+#include "trainmon/opt.h"
+
 enum {
 	TM_EXIT_OK = 0,      /* success */
 	TM_EXIT_INPUT = 1,   /* invalid input: rule pack, config, a log with nothing to report, a failed rules test */
 	TM_EXIT_USAGE = 2,   /* bad command line */
 	TM_EXIT_SYSTEM = 3,  /* I/O, permissions, inotify limits, port in use */
 };
+
+/* tm_cli_parse, then --help printed on stdout or a bad flag said on stderr as "trainmon CMD: ...
+ * (see trainmon help CMD)", CMD being spec->name. Returns -1 to go on, else the exit status
+ * (TM_EXIT_OK after --help, TM_EXIT_USAGE); release cli in every case. */
+int tm_cmd_parse(struct tm_cli *cli, const struct tm_cmd_spec *spec, int argc, char **argv);
 
 int cmd_analyze(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
