@@ -37,11 +37,14 @@
 #define SPARE_FDS 4                /* fds parked for accept() and the textfile at the fd limit */
 #define ACCEPT_BURST 64            /* connections accepted per readable event */
 #define ACCEPT_PAUSE_MS 1000       /* ms: accept rests this long when no fd is left at all */
+#define CUT_GRACE_MS 100           /* ms a connection has for its header before the cap may cut it */
+#define CAP_WAIT_MS 20             /* ms accept rests at the cap when no connection can be cut yet */
 
 struct conn {                      /* one connection MHD holds, in the order they came */
 	struct MHD_Connection *c;  /* borrowed from MHD: valid until its CLOSED notification */
 	int fd;                    /* borrowed from MHD (it closes it) */
 	uint64_t deadline_ms;      /* ms, loop clock: the request header must be in by then; 0 = it is */
+	uint64_t waiting_ms;       /* ms, loop clock: since when it waits for that header */
 	int cut;                   /* shut down by us; MHD closes it on its next pass */
 	struct conn *prev, *next;  /* the list in struct tm_metrics */
 };
@@ -56,7 +59,7 @@ struct tm_metrics {
 	uint64_t now_ms;           /* ms, loop clock: of the last tick or request */
 	double start_s;            /* s, Unix time the metrics started (trainmon_start_time_seconds) */
 	int listen_fd;             /* owned; we accept and hand sockets to MHD; -1 none */
-	int accepting;             /* listen_fd is in the loop (0 while accept rests at the fd limit) */
+	int accepting;             /* listen_fd is in the loop (0 while accept rests: fd limit, cap) */
 	uint64_t accept_timer;     /* loop timer ending that rest; 0 none */
 	int spare[SPARE_FDS];      /* owned, -1 when used: parked /dev/null fds (see fill_spares) */
 	struct conn *head, *tail;  /* owned: MHD's connections, oldest first */
@@ -528,6 +531,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
 		k->c = c;
 		k->fd = ci ? ci->connect_fd : -1;
 		k->deadline_ms = header_deadline(m);
+		k->waiting_ms = m->now_ms;
 		k->prev = m->tail;
 		*(m->tail ? &m->tail->next : &m->head) = k;
 		m->tail = k;
@@ -551,8 +555,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req, enum M
 	struct conn *k = conn_of(c);
 	(void)req;
 	(void)toe;
-	if (k)
-		k->deadline_ms = header_deadline(cls);
+	if (k) {
+		struct tm_metrics *m = cls;
+		k->deadline_ms = header_deadline(m);
+		k->waiting_ms = m->now_ms;
+	}
 }
 
 /* Cuts every connection whose request header is late. Returns ms to the next deadline, or
@@ -643,18 +650,26 @@ static void on_accept_rested(void *ctx, uint64_t now_ms)
 		m->accepting = 1;
 }
 
+/* Accept rests for ms: new connections wait in the kernel's backlog, which costs nothing. */
+static void accept_rest(struct tm_metrics *m, uint64_t ms)
+{
+	if (!m->accepting)
+		return;
+	tm_loop_del_fd(m->loop, m->listen_fd);
+	m->accepting = 0;
+	m->accept_timer = tm_loop_timer_add(m->loop, ms, 0, on_accept_rested, m);
+}
+
 /* No fd at all, not even a parked one: a pending connection keeps the listen socket readable, so
  * polling it now would spin. It waits in the backlog while accept rests. */
-static void accept_rest(struct tm_metrics *m)
+static void accept_rest_fds(struct tm_metrics *m)
 {
 	if (m->now_ms >= m->fd_note_due_ms) {   /* at most once an hour */
 		m->view.note(m->view.ctx, "--listen: out of file descriptors: new connections wait in the "
 			     "backlog (raise the open-file limit: ulimit -n, or LimitNOFILE= in the systemd unit)");
 		m->fd_note_due_ms = m->now_ms + 3600u * 1000u;
 	}
-	tm_loop_del_fd(m->loop, m->listen_fd);
-	m->accepting = 0;
-	m->accept_timer = tm_loop_timer_add(m->loop, ACCEPT_PAUSE_MS, 0, on_accept_rested, m);
+	accept_rest(m, ACCEPT_PAUSE_MS);
 }
 
 /* Bytes the client sent that MHD has not read yet (0 when unknown). */
@@ -664,27 +679,31 @@ static int unread(int fd)
 	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
-/* A new connection at the cap closes the one that has waited longest for its request header
- * (a real scrape sends its header at once; a slow client never gets ahead of it). A connection
- * with bytes MHD has not read yet is never the one closed: its request may be complete and only
- * waiting for MHD's next pass (a burst of accepts comes first), so a flood of reconnecting slow
- * clients cannot push a scrape out. When no slot can be freed, the new connection is closed. */
-static void admit(struct tm_metrics *m, int fd, const struct sockaddr_storage *ss, socklen_t sl)
+/* Room for one more connection. At the cap, the connection that has waited longest for its
+ * request header is cut (a real scrape sends its header at once; a slow client never gets ahead
+ * of it), provided it had CUT_GRACE_MS to send it and has no bytes MHD has not read yet (its
+ * request may be complete and only waiting for MHD's next pass). When none qualifies, accept
+ * rests until the first one will (new connections wait in the backlog meanwhile): slow clients
+ * that reconnect as fast as they are cut then cost at most cap accepts per CUT_GRACE_MS, not a
+ * core. Returns 1 when there is room. */
+static int make_room(struct tm_metrics *m)
 {
-	if (m->nconns - m->ncut >= m->cfg.http_max_conns) {
-		struct conn *late = NULL;        /* the list is in accept order: the first that waits
-						    for its header with nothing unread has waited longest */
-		for (struct conn *k = m->head; k && !late; k = k->next)
-			if (!k->cut && k->deadline_ms && unread(k->fd) == 0)
-				late = k;
-		if (!late || m->ncut >= m->cfg.http_max_conns) {
-			close(fd);
-			m->slow_clients++;
-			return;
+	if (m->nconns - m->ncut < m->cfg.http_max_conns)
+		return 1;
+	uint64_t wait = CAP_WAIT_MS;
+	if (m->ncut < m->cfg.http_max_conns)
+		for (struct conn *k = m->head; k; k = k->next) {   /* in accept order: oldest first */
+			if (k->cut || !k->deadline_ms || unread(k->fd) > 0)
+				continue;
+			if (k->waiting_ms + CUT_GRACE_MS <= m->now_ms) {
+				cut(m, k);
+				return 1;
+			}
+			uint64_t left = k->waiting_ms + CUT_GRACE_MS - m->now_ms;
+			wait = left < wait ? left : wait;
 		}
-		cut(m, late);
-	}
-	MHD_add_connection(m->http, fd, (const struct sockaddr *)ss, sl);   /* closes fd on failure */
+	accept_rest(m, wait ? wait : 1);
+	return 0;
 }
 
 static void on_accept(void *ctx, int fd, uint32_t events)
@@ -692,12 +711,12 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 	struct tm_metrics *m = ctx;
 	(void)events;
 	m->now_ms = tm_loop_now(m->loop);
-	for (int n = 0; n < ACCEPT_BURST; n++) {
+	for (int n = 0; n < ACCEPT_BURST && make_room(m); n++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0) {
-			admit(m, c, &ss, sl);
+			MHD_add_connection(m->http, c, (const struct sockaddr *)&ss, sl);   /* closes c on failure */
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -705,7 +724,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			if (use_spare(m))
 				continue;
-			accept_rest(m);
+			accept_rest_fds(m);
 		}
 		break;                   /* EAGAIN: all taken */
 	}
@@ -756,7 +775,7 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 	/* Limits. We accept, not MHD: at the open-file limit MHD's own accept() retries at once (a
 	 * spin), and at its connection limit it leaves new connections in the backlog behind slow
 	 * clients. So: http_max_conns connections (a new one beyond closes the one waiting longest
-	 * for its header, see admit()); a request header must be complete within http_timeout_s of
+	 * for its header, see make_room()); a request header must be complete within http_timeout_s of
 	 * connecting or of the previous response (MHD's own timeout is an idle timeout, which a
 	 * client sending a byte every few seconds never reaches), and an idle connection is closed
 	 * after as long; 64 KiB per request (larger headers get MHD's 431). MHD's own connection

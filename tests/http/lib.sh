@@ -21,19 +21,22 @@ fail() { echo "FAIL: $*" >&2; [ -s "$tmp/err" ] && sed 's/^/trainmon stderr: /' 
 
 # start_trainmon ARGS...: runs `trainmon watch --listen 127.0.0.1:PORT ARGS...` (PREFIX, if set,
 # is a command put before it, e.g. prlimit) on a free port: random ones are tried until trainmon
-# binds one (exit status 3 = in use), no races. Sets pid, port and base.
+# binds one (exit status 3 = in use), no races; any other exit fails the test. Its stderr goes to
+# $tmp/err, or to ERR_TO when set (a pipe nobody reads, say). Sets pid, port and base.
 start_trainmon() {
-	local p deadline
+	local p deadline rc
 	port=
 	for _ in $(seq 20); do
 		p=$((20000 + RANDOM % 30000))
-		${PREFIX:-} "$TRAINMON" watch --listen "127.0.0.1:$p" "$@" >"$tmp/out" 2>"$tmp/err" &
+		${PREFIX:-} "$TRAINMON" watch --listen "127.0.0.1:$p" "$@" >"$tmp/out" 2>"${ERR_TO:-$tmp/err}" &
 		pid=$!
 		deadline=$((SECONDS + 10))
 		while [ $SECONDS -lt $deadline ]; do
 			if ! kill -0 "$pid" 2>/dev/null; then
-				wait "$pid" || true
+				rc=0
+				wait "$pid" || rc=$?
 				pid=
+				[ "$rc" = 3 ] || fail "trainmon exited with status $rc before answering on port $p"
 				break
 			fi
 			if curl -s -o /dev/null "http://127.0.0.1:$p/metrics"; then

@@ -19,14 +19,11 @@ it 1 >"$tmp/logs/train.log"
 mkfifo "$tmp/errpipe"
 sleep 600 <"$tmp/errpipe" &        # holds the read end open and never reads
 helpers+=($!)
-port=$((20000 + RANDOM % 30000))
-"$TRAINMON" watch --listen "127.0.0.1:$port" --no-follow-outside --quiet --gpu a100 "$tmp/logs" 2>"$tmp/errpipe" &
-pid=$!
-base="http://127.0.0.1:$port"
+ERR_TO=$tmp/errpipe start_trainmon --no-follow-outside --quiet --gpu a100 "$tmp/logs"
 scrape() { curl -s -m 2 "$base/metrics"; }
 deadline=$((SECONDS + 20))
 until scrape | grep -q '^trainmon_files_watched'; do
-	kill -0 "$pid" 2>/dev/null || fail "trainmon exited (port $port taken?)"
+	kill -0 "$pid" 2>/dev/null || fail "trainmon exited"
 	[ $SECONDS -lt $deadline ] || fail "/metrics never answered with stderr blocked"
 	sleep 0.2
 done
