@@ -94,10 +94,10 @@ void tm_daemon_view(struct tm_daemon *d, struct tm_metrics_view *out)
 
 /* Saves: at start after the first scan (synchronously: a state file that cannot be written ends
  * the start with exit 3, as --help says), then in a forked child (state.c) every --state-every
- * and after each drained rotation, and synchronously at exit. While a rotated inode is still
- * draining, the position we would save (the new inode's) skips the old one's unread rest, so the
- * periodic save waits for the drain, at most one more interval. Later failures are noted,
- * counted and retried at the next interval. */
+ * and after each drained rotation, and synchronously at exit. While a rotated inode still has
+ * bytes not read, the position saved is that inode's (tm_tail_position), so a save at any moment
+ * loses nothing to a crash that follows. Later failures are noted, counted and retried at the
+ * next interval. */
 static void save_done(struct tm_daemon *d, int rc)
 {
 	if (rc < 0) {
@@ -115,8 +115,9 @@ static struct tm_state_entry *state_entries(struct tm_daemon *d, size_t *n)
 	for (size_t i = 0; i < d->nfiles; i++) {
 		struct tm_watched *w = d->files[i];
 		/* a closed deleted file is final: not saved, a name made again would resume its run; a
-		 * closed file rotated away is saved (its last position: see release_files) */
-		if (tm__daemon_file_closed(w) && !w->rotated_away)
+		 * closed file rotated away is saved (its last position: see release_files), also when
+		 * it closed after the last tick (a save then must not forget it) */
+		if (tm__daemon_file_closed(w) && !tm__daemon_rotated_away(w))
 			continue;
 		tm_state_pos_capture(&w->tail, &w->last_pos);
 		v[(*n)++] = (struct tm_state_entry){ .tail = &w->tail, .alerts = &w->alerts, .pos = &w->last_pos };
@@ -168,13 +169,9 @@ static void save_tick(struct tm_daemon *d, uint64_t now)
 	if (!d->cfg->state_path)
 		return;
 	save_reap(d, 0);
-	int draining = 0;
-	for (size_t i = 0; i < d->nfiles && !draining; i++)
-		draining = d->files[i]->tail.nold > 0;
-	double since = (double)(now - d->last_save_ms), every = d->cfg->state_every_s * 1000;
-	if (since >= every)
+	if ((double)(now - d->last_save_ms) >= d->cfg->state_every_s * 1000)
 		d->save_wanted = 1;
-	if (d->save_wanted && d->save_pid <= 0 && (!draining || since >= 2 * every)) {
+	if (d->save_wanted && d->save_pid <= 0) {
 		d->last_save_ms = now;
 		save_state(d, 1);
 	}

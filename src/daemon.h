@@ -113,6 +113,7 @@ void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now);
 void tm__daemon_on_alert(void *ctx, const struct tm_alert_event *e);
 void tm__daemon_retry_waiting(struct tm_daemon *d, uint64_t now);
 int tm__daemon_file_closed(const struct tm_watched *w);
+int tm__daemon_rotated_away(struct tm_watched *w);   /* closed, its inode under another name */
 void tm__daemon_release_files(struct tm_daemon *d, uint64_t now);
 void tm__daemon_prune_outside(struct tm_daemon *d);
 

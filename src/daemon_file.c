@@ -166,8 +166,6 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 	uint64_t lines = w->tail.feed.m.records, reopen = w->tail.st.reopen;
 	w->synced_ms = now;
 	size_t nold = w->tail.nold;
-	if (w->tail.cur.fd < 0 && nold)      /* the last position in a file rotated away: the sync */
-		tm_state_pos_capture(&w->tail, &w->last_pos);   /* that closes it reads nothing more */
 	w->syncing = 1;
 	int rc = tm_tail_sync(&w->tail, now);
 	w->syncing = 0;
@@ -601,6 +599,19 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
  * Without X's position in the state, the restart would know nothing of the generation made in 3
  * (now train.log.1 beside X at train.log.2) and skip it. */
 #define TM_ROTATED_KEEP_MS (24u * 3600u * 1000u)
+
+int tm__daemon_rotated_away(struct tm_watched *w)
+{
+	if (!w->away_checked) {          /* once per closing: the directory is read for the inode */
+		char other[PATH_MAX];
+		w->away_checked = 1;
+		tm_state_pos_capture(&w->tail, &w->last_pos);   /* where it was left: tail.end */
+		w->rotated_away = w->last_pos.valid && find_inode(w->tail.path, w->last_pos.dev, w->last_pos.ino,
+								  other, sizeof(other));
+	}
+	return w->rotated_away;
+}
+
 void tm__daemon_release_files(struct tm_daemon *d, uint64_t now)
 {
 	uint64_t hold = d->metrics ? (uint64_t)(d->cfg->expire_s * 1000) : 0;
@@ -611,14 +622,8 @@ void tm__daemon_release_files(struct tm_daemon *d, uint64_t now)
 			w->away_checked = w->rotated_away = 0;
 			continue;
 		}
-		if (!w->away_checked) {
-			char other[PATH_MAX];
-			w->away_checked = 1;
-			w->rotated_away = w->last_pos.valid && find_inode(w->tail.path, w->last_pos.dev, w->last_pos.ino,
-									  other, sizeof(other));
-		}
 		/* rotated away: kept for a day (or --expire if longer) in case the name comes back */
-		uint64_t keep = w->rotated_away && hold < TM_ROTATED_KEEP_MS ? TM_ROTATED_KEEP_MS : hold;
+		uint64_t keep = tm__daemon_rotated_away(w) && hold < TM_ROTATED_KEEP_MS ? TM_ROTATED_KEEP_MS : hold;
 		if (w->final_sent && w->ended_ms && now - w->ended_ms >= keep) {
 			release_file(d, w);
 			released++;
@@ -689,6 +694,7 @@ void tm__daemon_prune_outside(struct tm_daemon *d)
 static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int di, uint64_t now)
 {
 	struct tm_watched *w = file_find(d, path);
+	struct tm_tail_end end = { 0 };      /* the old file's, when its name is made again */
 	if (w) {
 		/* Rename-over by another followed file (`mv a.log train.log`, both followed): the path
 		 * now names the inode a.log's tail was reading. Finish ours, then continue that inode
@@ -700,11 +706,13 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 			tm_tail_retire(&w->tail, now);
 			take_over_inode(d, path, w, now);
 		}
-		/* closed and reported, its name made again: a new file (the old run stays final) */
+		/* closed and reported, its name made again: a new file (the old run stays final), which
+		 * knows where the old one was left, so that generations rotated in between are read */
 		if (!(w->final_sent && tm__daemon_file_closed(w) && stat(path, &st) == 0)) {
 			tm__daemon_sync_file(d, w, now);
 			return w;
 		}
+		end = w->tail.end;
 		release_file(d, w);
 	}
 	struct tm_saved *s = find_saved(d, path);
@@ -730,6 +738,7 @@ static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int 
 	w->polled = di >= 0 && (size_t)di < d->watch.ndirs && d->watch.dirs[di].polled;
 	w->link_wd = -1;
 	tm_tail_init(&w->tail, path, d->rules, d->cfg->line_max, (uint64_t)(d->cfg->rotate_wait_s * 1000));
+	w->tail.end = end;
 	w->tail.between = read_between;
 	w->tail.opened = opened_rotated;
 	w->tail.hook_ctx = w;

@@ -213,12 +213,33 @@ static int open_cur(struct tm_tail *t, uint64_t now_ms)
 	return 0;
 }
 
+/* Before f is closed: where it was left, the position tm_tail_position gives once no inode is
+ * open (a restart from there reads what was written to that inode after, and every generation
+ * rotated after it). */
+static void remember_end(struct tm_tail *t, const struct tm_tail_fd *f)
+{
+	struct stat st;
+	if (f->fd < 0 || fstat(f->fd, &st) < 0)
+		return;
+	t->end.dev = st.st_dev;
+	t->end.ino = st.st_ino;
+	tm_lines_resume_point(&f->lines, &t->end.off, &t->end.line);
+	if (marker_at(f->fd, t->end.off, t->end.mark, &t->end.markn) < 0)
+		t->end.markn = 0;
+	if (ident_at(f->fd, t->end.off, &t->end.id) < 0)
+		memset(&t->end.id, 0, sizeof(t->end.id));
+	t->end.valid = 1;
+}
+
 /* The current inode was replaced or removed: keep draining it as an old one. */
 static void retire_cur(struct tm_tail *t)
 {
 	if (t->cur.fd < 0)
 		return;
-	if (t->nold == TM_TAIL_OLD_MAX) {      /* rotating faster than rotate_wait: drop the oldest */
+	if (t->nold == TM_TAIL_OLD_MAX) {      /* rotating faster than rotate_wait: the oldest is */
+		while (read_fd(t, &t->old[0], t->last_data_ms) > 0)   /* read to its end, */
+			;                                                  /* then closed */
+		remember_end(t, &t->old[0]);
 		tm_lines_finish(&t->old[0].lines, tm_feed_record, &t->feed);
 		fd_close(&t->old[0]);
 		tm_lines_release(&t->old[0].lines);
@@ -274,6 +295,7 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 		struct tm_tail_fd *f = &t->old[i];
 		ssize_t n = read_fd(t, f, now_ms);
 		if (n < 0 || now_ms - f->last_growth_ms >= t->rotate_wait_ms) {
+			remember_end(t, f);
 			tm_lines_finish(&f->lines, tm_feed_record, &t->feed);
 			fd_close(f);
 			tm_lines_release(&f->lines);
@@ -316,6 +338,20 @@ int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 		rotated = 1;
 	}
 	if (t->cur.fd < 0) {
+		/* The path named nothing (or we never opened it: restored from state, the generations
+		 * read from drain_chain), and names a new inode now: generations may have been rotated
+		 * in between, after the inode we followed last. As we may see it:
+		 *  1. train.log = A is renamed train.log.1; we see the path gone and drain A;
+		 *  2. before our next look: B = train.log is written, renamed, C = train.log made;
+		 *  3. we open C: B, between A and C, is read first. */
+		const struct tm_tail_fd *last = t->nold ? &t->old[t->nold - 1] : NULL;
+		dev_t dev = last ? last->dev : t->end.dev;
+		ino_t ino = last ? last->ino : t->end.ino;
+		if (!rotated && (last || t->end.valid) && (dev != st.st_dev || ino != st.st_ino)) {
+			if (t->between)
+				t->between(t->hook_ctx, t, dev, ino, now_ms);
+			rotated = 1;
+		}
 		int rc = open_cur(t, now_ms);
 		if (rc < 0) {
 			t->last_errno = -rc;
@@ -417,6 +453,7 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 				break;
 			}
 		}
+		remember_end(t, &f);
 		tm_lines_finish(&f.lines, tm_feed_record, &t->feed);
 	}
 	fd_close(&f);
@@ -447,8 +484,34 @@ int tm_tail_adopt_path(struct tm_tail *t, const char *path, uint64_t now_ms)
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id)
 {
-	/* the path names nothing: the inode it named last, still draining */
+	/* The oldest inode with bytes not read yet: a restart from there drains its rest and then
+	 * reads every newer generation from 0 (daemon_file.c, drain_chain), so whatever the old
+	 * inodes still held is read at least once after a crash. As we may be saving:
+	 *  1. we follow train.log = A; it rotates twice: A -> .2, B -> .1, new C;
+	 *  2. A is retired, B adopted (old[]), C is cur; B is not read to its end yet;
+	 *  3. saving C's position would lose B's rest to a crash now; saving B's loses nothing.
+	 * With every old inode read to its end: the current one (or, when the path names nothing,
+	 * the inode it named last). */
 	const struct tm_tail_fd *f = t->cur.fd >= 0 ? &t->cur : t->nold ? &t->old[t->nold - 1] : NULL;
+	for (size_t i = 0; i < t->nold; i++) {
+		struct stat st;
+		uint64_t o, l;
+		tm_lines_resume_point(&t->old[i].lines, &o, &l);
+		if (fstat(t->old[i].fd, &st) == 0 && (uint64_t)st.st_size > o) {
+			f = &t->old[i];
+			break;
+		}
+	}
+	if (!f && t->end.valid) {
+		*dev = t->end.dev;
+		*ino = t->end.ino;
+		*off = t->end.off;
+		*line = t->end.line;
+		memcpy(marker, t->end.mark, t->end.markn);
+		*marker_len = t->end.markn;
+		*id = t->end.id;
+		return 0;
+	}
 	if (!f)
 		return -1;
 	*dev = f->dev;

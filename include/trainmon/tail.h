@@ -44,6 +44,16 @@ struct tm_tail_fd {                 /* one open inode */
 	struct tm_tail_ident id;    /* head hashed as read; window hashed at the read position */
 };
 
+struct tm_tail_end {                 /* where an inode closed was left: the position to save */
+	int valid;                   /* when no inode is open (tm_tail_position), and the inode */
+	dev_t dev;                   /* after which generations rotated meanwhile are read */
+	ino_t ino;                   /* (the `between` hook, when the path names one again) */
+	uint64_t off, line;
+	unsigned char mark[TM_MARKER_LEN];
+	size_t markn;
+	struct tm_tail_ident id;
+};
+
 struct tm_tail_stats {
 	uint64_t bytes, rotations, truncations, read_errors, reopen;
 };
@@ -58,6 +68,7 @@ struct tm_tail {
 	struct tm_tail_stats st;
 	int last_errno;                      /* last open/read error, reported once per change */
 	int gone;                            /* the path names nothing now */
+	struct tm_tail_end end;              /* where the last inode closed was left */
 	uint64_t last_data_ms;               /* last time any line arrived */
 	/* Called by tm_tail_sync right after the inode the path named (dev, ino) was retired and
 	 * before the one it names now is opened: the owner may read generations rotated in
@@ -108,10 +119,11 @@ int tm_tail_start_at_end(struct tm_tail *t, uint64_t now_ms);
  * this tail's run, then closes it. Returns 0 or -errno. */
 int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64_t line, uint64_t now_ms);
 
-/* The position to save: offset after the last complete line of the current inode (or, while
- * the path names nothing, of the inode it named last, still draining; the start of a CRI record
- * still being joined), its line count, the marker bytes before it and its identity there.
- * Returns 0, or -1 when there is no inode at all. */
+/* The position to save: offset after the last complete line (the start of a CRI record still
+ * being joined) of the oldest rotated inode that still has bytes not read, else of the current
+ * inode (else, while the path names nothing, of the inode it named last, still draining; else of
+ * the last inode closed, drained ones included), its line count, the marker bytes before it and
+ * its identity there. Returns 0, or -1 when this tail never had an inode. */
 int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *off, uint64_t *line,
 		     unsigned char *marker, size_t *marker_len, struct tm_tail_ident *id);
 

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in CTest: about 1 run in 12 still finds a generation missing (docs/design.md,
-# "Guarantees and limits"); KILL9_PACE=1 pauses after each rotation while the daemon runs.
 # restart_kill9: a writer appends to train.log and rotates it (logrotate's numbered scheme, no
 # generation ever deleted) while the daemon is killed with SIGKILL at random points and
 # restarted, some rotations happening while it is down. At the end no line written is missing.
 # Lines may be read twice: only those read after the last save before a kill (the state on disk
-# is older than what the daemon had read); they are counted and printed, not failed.
+# is older than what the daemon had read); they are counted and printed, not failed. It found
+# three ways to lose a generation (docs/design.md, "Guarantees and limits"); 80 runs clean since.
 . "$(dirname "$0")/lib.sh"
 DAEMON_ARGS=(--state "$STATE" --state-every 1 --rotate-wait 0.5)
 ROUNDS=${KILL9_ROUNDS:-6}
@@ -17,19 +16,12 @@ rotate() {
 	done
 	mv "$D/train.log" "$D/train.log.1"
 }
-# Two rotations within one sync of a running daemon (one poll period) would skip the middle
-# generation: the live tail follows the path, only a restart walks the chain. So a rotation while
-# it runs is followed by a pause of one poll period (pacing, not a check).
-rotate_paced() {
-	rotate
-	[ -z "${KILL9_PACE:-}" ] || [ -z "$TM_PID" ] || sleep 0.3
-}
 write_some() { # write_some COUNT: COUNT chunks of lines, a rotation now and then
 	local k
 	for ((k = 0; k < $1; k++)); do
 		emit_gen "$D/train.log" w $((n + 1)) $((n + 20 + RANDOM % 40))
 		n=$(($(nexpected)))
-		[ $((RANDOM % 3)) != 0 ] || rotate_paced
+		[ $((RANDOM % 3)) != 0 ] || rotate
 	done
 }
 emit_gen "$D/train.log" w 1 10
@@ -39,6 +31,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	write_some $((1 + RANDOM % 4))
 	sleep "0.$((RANDOM % 10))"                    # a random point: not a check
 	kill -KILL "$TM_PID"
+	[ -z "${KEEP_SCRATCH:-}" ] || cp "$STATE" "$SCR/state.$TM_RUN" 2>/dev/null || true   # for a post-mortem
 	wait "$TM_PID" 2>/dev/null
 	TM_PID=""
 	[ $((RANDOM % 2)) = 0 ] || write_some 2       # writes and rotations while it is down
