@@ -269,11 +269,11 @@ long tm_chains_build(struct tm_segment *segs, size_t n, const struct tm_chain_op
 		count[find(parent, i)]++;
 	size_t nchains = 0;
 	for (size_t i = 0; i < n; i++)
-		nchains += find(parent, i) == i && (count[i] >= 2 || o->name);
+		nchains += find(parent, i) == i && (count[i] >= 2 || o->name || o->singles);
 	struct tm_chain *ch = nchains ? tm_xcalloc(nchains, sizeof(*ch)) : NULL;
 	size_t k = 0;
 	for (size_t root = 0; root < n; root++) {
-		if (find(parent, root) != root || !(count[root] >= 2 || o->name))
+		if (find(parent, root) != root || !(count[root] >= 2 || o->name || o->singles))
 			continue;
 		struct tm_chain *c = &ch[k++];
 		c->grouped_by = how;
@@ -299,6 +299,29 @@ long tm_chains_build(struct tm_segment *segs, size_t n, const struct tm_chain_op
 	free(parent);
 	*out = ch;
 	return (long)nchains;
+}
+
+int tm_chain_opts_set(struct tm_chain_opts *o, const char *name, const char *by_regex, const char *param,
+		      char *err, size_t errlen)
+{
+	o->name = name;
+	o->by_regex = by_regex;
+	o->by_param = -1;
+	if (!!name + !!by_regex + !!param > 1) {
+		snprintf(err, errlen, "give one of --chain, --chain-by and --chain-param");
+		return -1;
+	}
+	if (param) {
+		o->by_param = tm_param_lookup(param, strlen(param));
+		if (o->by_param < TM_P_NUM_STRINGS_FROM_HERE) {
+			snprintf(err, errlen, "--chain-param: '%s' is not a parameter a log prints as text "
+				 "(save_dir, chain_key, slurm_job_id, ...)", param);
+			return -1;
+		}
+	}
+	struct tm_chain *none;
+	struct tm_chain_opts re = { .by_regex = by_regex, .by_param = -1 };
+	return tm_chains_build(NULL, 0, &re, &none, err, errlen) < 0 ? -1 : 0;
 }
 
 void tm_chains_free(struct tm_chain *c, size_t n)
