@@ -67,9 +67,12 @@ static void view_file(void *ctx, size_t i, struct tm_metrics_file *out)
 					 .ended_ms = w->ended_ms, .chain = w->chain };
 }
 
+/* Called first in every render: the chains are brought up to the lines read (so a scrape never
+ * shows a run's new step beside its chain's old figures), then the totals. */
 static void view_totals(void *ctx, struct tm_metrics_totals *out)
 {
-	const struct tm_daemon *d = ctx;
+	struct tm_daemon *d = ctx;
+	tm__daemon_chains_refresh(d);
 	*out = d->st;
 	out->ndirs = d->watch.ndirs;
 	out->files_waiting = d->files_waiting;

@@ -13,6 +13,15 @@
 
 static int same(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
 
+/* Writes body (checksummed) to path and loads it: tm_state_load_with's status. */
+static int load_body(const char *path, const char *body, struct tm_saved **v, size_t *n, struct tm_state_extra *y)
+{
+	char err[256];
+	if (tm_test_write_checksummed(path, body, strlen(body)) != 0)
+		return -99;
+	return tm_state_load_with(path, v, n, y, err, sizeof(err));
+}
+
 int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
@@ -49,30 +58,26 @@ int main(void)
 	tm_test_read(state, buf, sizeof(buf));
 	TM_CHECK(&st, strstr(buf, "trainmon-state 4\nchain ") == buf);
 	/* a version 3 file: no chain records; one there is not something version 3 wrote */
-	static const char v3[] = "trainmon-state 3\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, v3, sizeof(v3) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == 0 && n == 0 && y.nchains == 0);
+	TM_CHECK(&st, load_body(state, "trainmon-state 3\n", &v, &n, &y) == 0 && n == 0 && y.nchains == 0);
 	tm_state_free(v, n);
-	static const char v3chain[] = "trainmon-state 3\nchain 61 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0 0\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, v3chain, sizeof(v3chain) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1 && y.nchains == 0);
+	static const char chain[] = "chain 61 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0 0\n";
+	static const char phase[] = "tail 61\nrun - 1 0 nan -2 0\nphase 0 1000 nan nan 30 7 3 1\nend\n";
+	char body[512];
+	snprintf(body, sizeof(body), "trainmon-state 3\n%s", chain);
+	TM_CHECK(&st, load_body(state, body, &v, &n, &y) == -1 && y.nchains == 0);
 	/* a phase record in a version 3 file, likewise */
-	static const char v3phase[] = "trainmon-state 3\ntail 61\nrun - 1 0 nan -2 0\nphase 0 1000 nan nan 30 7 3 1\nend\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, v3phase, sizeof(v3phase) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1);
+	snprintf(body, sizeof(body), "trainmon-state 3\n%s", phase);
+	TM_CHECK(&st, load_body(state, body, &v, &n, &y) == -1);
 	/* version 4: the phase loads; a chain record a field short, or with an empty name, does not */
-	static const char v4phase[] = "trainmon-state 4\ntail 61\nrun - 1 0 nan -2 0\nphase 0 1000 nan nan 30 7 3 1\nend\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, v4phase, sizeof(v4phase) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == 0 && n == 1 && v[0].run.nphases == 1 &&
+	snprintf(body, sizeof(body), "trainmon-state 4\n%s", phase);
+	TM_CHECK(&st, load_body(state, body, &v, &n, &y) == 0 && n == 1 && v[0].run.nphases == 1 &&
 		      v[0].run.phases[0].kind == TM_PH_CKPT_SAVE && v[0].run.phases[0].step == 1000 &&
 		      v[0].run.phases[0].duration_s == 30 && v[0].run.phases[0].line == 7 && v[0].run.phases[0].closed);
 	tm_state_free(v, n);
-	static const char shorter[] = "trainmon-state 4\nchain 61 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, shorter, sizeof(shorter) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1 && y.nchains == 0);
-	static const char noname[] = "trainmon-state 4\nchain - 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0 0\n";
-	TM_CHECK(&st, tm_test_write_checksummed(state, noname, sizeof(noname) - 1) == 0);
-	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1 && y.nchains == 0);
+	TM_CHECK(&st, load_body(state, "trainmon-state 4\nchain 61 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0\n", &v, &n, &y) == -1 &&
+		      y.nchains == 0);
+	TM_CHECK(&st, load_body(state, "trainmon-state 4\nchain - 1 2 3 4 5 6 7 8 9 10 0 0 0 0 0 0 0 0\n", &v, &n, &y) == -1 &&
+		      y.nchains == 0);
 	unlink(state);
 	rmdir(dir);
 	return tm_test_done(&st, "test_state_chains");
