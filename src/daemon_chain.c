@@ -30,28 +30,41 @@ static void on_note(void *ctx, const char *msg)
 	tm__sink_note(ctx, "%s", msg);
 }
 
+/* A file's segment is made again when lines came since the last time. */
+static void update(struct tm_daemon *d, struct tm_watched *w)
+{
+	uint64_t records = w->tail.feed.m.records;
+	if (w->chain_fresh && w->chain_records == records)
+		return;
+	if (w->sum_records != records)
+		tm__daemon_summarize(w);
+	tm_livechain_update(d->chains, w, &w->tail.feed.run, &w->sum);
+	w->chain_records = records;
+	w->chain_fresh = 1;
+}
+
+static void set_chain(void *ctx, const void *key, const char *name)
+{
+	(void)ctx;
+	struct tm_watched *w = (struct tm_watched *)(uintptr_t)key;   /* our own key: a followed file */
+	w->chain = name;
+}
+
 void tm__daemon_chains_refresh(struct tm_daemon *d)
 {
-	for (size_t i = 0; i < d->nfiles; i++) {
-		struct tm_watched *w = d->files[i];
-		uint64_t records = w->tail.feed.m.records;
-		if (w->chain_fresh && w->chain_records == records)
-			continue;
-		if (w->sum_records != records)
-			tm__daemon_summarize(w);
-		tm_livechain_update(d->chains, &w->tail.feed.run, &w->sum);
-		w->chain_records = records;
-		w->chain_fresh = 1;
-	}
-	tm_livechain_compute(d->chains, on_note, d);
 	for (size_t i = 0; i < d->nfiles; i++)
-		d->files[i]->chain = tm_livechain_chain_of(d->chains, d->files[i]->tail.path);
+		update(d, d->files[i]);
+	if (!tm_livechain_compute(d->chains, on_note, d))
+		return;
+	for (size_t i = 0; i < d->nfiles; i++)
+		d->files[i]->chain = NULL;
+	tm_livechain_each(d->chains, set_chain, NULL);
 }
 
 void tm__daemon_chains_gone(struct tm_daemon *d, struct tm_watched *w)
 {
-	tm__daemon_chains_refresh(d);      /* its last lines count in its chain */
-	tm_livechain_gone(d->chains, w->tail.path);
+	update(d, w);                      /* its last lines count in its chain */
+	tm_livechain_gone(d->chains, w);
 	w->chain = NULL;
 }
 

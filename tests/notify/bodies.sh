@@ -50,7 +50,7 @@ a=$(received hook | jq -c 'select(.mode == "ok" and .path == "/am/api/v2/alerts"
 [ "$(jq -r .auth <<<"$a")" = "Bearer s3cret-token" ] || fail "bearer token: $(jq -r .auth <<<"$a")"
 jq -e '.body | type == "array" and length == 2' <<<"$a" >/dev/null || fail "want 2 alerts: $a"
 fl=$(jq -c '.body[] | select(.labels.alertname == "trainmon_failure")' <<<"$a")
-jq -e '.labels == {alertname: "trainmon_failure", run: "run", file: ($f), slurm_job_id: "4417021",
+jq -e '.labels == {alertname: "trainmon_failure", run: "run", chain: "run", file: ($f), slurm_job_id: "4417021",
 		severity: "critical", kind: "nccl_timeout", cluster: "c1", team: "llm"}' --arg f "$D/run.out" <<<"$fl" >/dev/null ||
 	fail "failure labels: $(jq -c .labels <<<"$fl")"
 jq -e '(.annotations.summary | test("nccl_timeout")) and (.annotations.log_line | test("^WorkNCCL")) and .annotations.line_number == $n

@@ -4,6 +4,7 @@
  * wasted_progress does not go back), a gone segment stays while its chain needs it, and restored
  * counters go on from where a previous daemon left them. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,18 +77,18 @@ int main(void)
 	struct tm_run a, b;
 	/* job 101 alone: a chain of one, named after its file; steps 1..1230 all productive so far */
 	mkrun(&a, "/logs/slurm-101.out", 1000, 10, 1230, 1000, NAN);
-	tm_livechain_update(lc, &a, &s);
+	tm_livechain_update(lc, &a, &a, &s);
 	tm_livechain_compute(lc, NULL, NULL);
-	TM_STREQ(&st, tm_livechain_chain_of(lc, "/logs/slurm-101.out"), "slurm-101");
+	TM_STREQ(&st, tm_livechain_chain_of(lc, &a), "slurm-101");
 	const struct tm_chain_counters *k = get(lc, "slurm-101");
 	TM_CHECK(&st, k && k->segments == 1 && near(k->bucket[TM_B_PRODUCTIVE], 1230) && near(k->bucket[TM_B_WASTED], 0));
 	TM_CHECK(&st, k && near(k->tokens, 1230 * 1000.0) && near(k->bucket[TM_B_CKPT_SAVE], 30));
 	/* job 102 starts 2700 s later, loads step 1000 and runs to 1100: steps 1001..1230 of 101 were
 	 * wasted, and productive (1000 + 100) would go down: its counter holds at 1230 */
 	mkrun(&b, "/logs/slurm-102.out", a.last_ts + 2700, 1010, 1100, NAN, 1000);
-	tm_livechain_update(lc, &b, &s);
+	tm_livechain_update(lc, &b, &b, &s);
 	tm_livechain_compute(lc, NULL, NULL);
-	TM_STREQ(&st, tm_livechain_chain_of(lc, "/logs/slurm-102.out"), "slurm-101");
+	TM_STREQ(&st, tm_livechain_chain_of(lc, &b), "slurm-101");
 	k = get(lc, "slurm-101");
 	TM_CHECK(&st, k && k->segments == 2 && near(k->bucket[TM_B_WASTED], 230) && near(k->bucket[TM_B_RECOVERY], 2700));
 	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 1230) && near(k->tokens, 1230 * 1000.0));
@@ -96,29 +97,64 @@ int main(void)
 	/* 102 runs on to 1990: the ledger overtakes the held values */
 	tm_run_release(&b);
 	mkrun(&b, "/logs/slurm-102.out", a.last_ts + 2700, 1010, 1990, NAN, 1000);
-	tm_livechain_update(lc, &b, &s);
+	tm_livechain_update(lc, &b, &b, &s);
 	tm_livechain_compute(lc, NULL, NULL);
 	k = get(lc, "slurm-101");
 	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 1990) && near(k->tokens, 1990 * 1000.0));
 	/* 101's file goes: its segment stays (the chain's ledger needs it) */
-	tm_livechain_gone(lc, "/logs/slurm-101.out");
-	tm_livechain_update(lc, &b, &s);
+	tm_livechain_gone(lc, &a);
+	tm_livechain_update(lc, &b, &b, &s);
 	tm_livechain_compute(lc, NULL, NULL);
 	k = get(lc, "slurm-101");
 	TM_CHECK(&st, k && k->segments == 2 && near(k->bucket[TM_B_WASTED], 230));
 	struct tm_chain_counters saved = *k;
 	saved.name = tm_xstrdup(k->name);
 
-	/* a restart: counters restored, only 101 read again (102 not yet): nothing goes back */
+	/* more files go than are kept for their chains (512): 101's, gone longest, is let go; the
+	 * chain keeps its name and its figures, and counts what 102 does next */
+	enum { NTINY = 600 };
+	struct tm_run *tiny = calloc(NTINY, sizeof(*tiny));
+	for (size_t i = 0; i < NTINY; i++) {
+		char f[64];
+		snprintf(f, sizeof(f), "/logs/tiny-%zu.out", i);
+		mkrun(&tiny[i], f, 1e6 + 1e4 * (double)i, 10, 10, NAN, NAN);
+		tm_livechain_update(lc, &tiny[i], &tiny[i], &s);
+	}
+	tm_livechain_compute(lc, NULL, NULL);
+	for (size_t i = 0; i < NTINY; i++)
+		tm_livechain_gone(lc, &tiny[i]);
+	tm_livechain_compute(lc, NULL, NULL);
+	tm_livechain_compute(lc, NULL, NULL);
+	size_t nc;
+	tm_livechain_counters(lc, &nc);
+	k = get(lc, "slurm-101");
+	TM_CHECK(&st, nc == 1 && k && k->segments == 1 && tm_livechain_chain_of(lc, &b) == k->name);
+	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 1990) && near(k->bucket[TM_B_WASTED], 230) &&
+		      near(k->bucket[TM_B_RECOVERY], 2700) && near(k->tokens, 1990 * 1000.0));
+	tm_run_release(&b);
+	mkrun(&b, "/logs/slurm-102.out", a.last_ts + 2700, 1010, 2490, NAN, 1000);
+	tm_livechain_update(lc, &b, &b, &s);
+	tm_livechain_compute(lc, NULL, NULL);
+	k = get(lc, "slurm-101");
+	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 2490) && near(k->tokens, 2490 * 1000.0) &&
+		      near(k->bucket[TM_B_WASTED], 230) && near(k->bucket[TM_B_RECOVERY], 2700));
+	for (size_t i = 0; i < NTINY; i++)
+		tm_run_release(&tiny[i]);
+	free(tiny);
+
+	/* a restart: counters restored (as saved before 102 went on), only 101 read again (102 not
+	 * yet): nothing goes back */
+	tm_run_release(&b);
+	mkrun(&b, "/logs/slurm-102.out", a.last_ts + 2700, 1010, 1990, NAN, 1000);
 	struct tm_livechain *lc2 = tm_livechain_new(&o);
 	tm_livechain_restore(lc2, &saved, 1);
-	tm_livechain_update(lc2, &a, &s);
+	tm_livechain_update(lc2, &a, &a, &s);
 	tm_livechain_compute(lc2, NULL, NULL);
 	k = get(lc2, "slurm-101");
 	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 1990) && near(k->bucket[TM_B_WASTED], 230));
 	TM_CHECK(&st, k && near(k->tokens, 1990 * 1000.0) && near(k->bucket[TM_B_RECOVERY], 2700));
 	/* and 102 again: the same figures, none counted twice */
-	tm_livechain_update(lc2, &b, &s);
+	tm_livechain_update(lc2, &b, &b, &s);
 	tm_livechain_compute(lc2, NULL, NULL);
 	k = get(lc2, "slurm-101");
 	TM_CHECK(&st, k && near(k->bucket[TM_B_PRODUCTIVE], 1990) && near(k->bucket[TM_B_WASTED], 230));
@@ -129,15 +165,15 @@ int main(void)
 	other.name = gone;
 	tm_livechain_restore(lc2, &other, 1);
 	TM_CHECK(&st, get(lc2, "gone-7") != NULL);
-	tm_livechain_update(lc2, &b, &s);
+	tm_livechain_update(lc2, &b, &b, &s);
 	tm_livechain_compute(lc2, NULL, NULL);
 	TM_CHECK(&st, get(lc2, "gone-7") == NULL && get(lc2, "slurm-101") != NULL);
 	/* a file that has said nothing has no chain */
 	struct tm_run e;
 	tm_run_init(&e, "/logs/empty.out", NULL, NULL);
-	tm_livechain_update(lc2, &e, &s);
+	tm_livechain_update(lc2, &e, &e, &s);
 	tm_livechain_compute(lc2, NULL, NULL);
-	TM_CHECK(&st, tm_livechain_chain_of(lc2, "/logs/empty.out") == NULL);
+	TM_CHECK(&st, tm_livechain_chain_of(lc2, &e) == NULL);
 
 	free(saved.name);
 	tm_run_release(&e);
