@@ -5,7 +5,9 @@
 # interruption, category network, tokens counted once), with the chain label on both runs; no
 # chain counter ever goes down between scrapes (productive time that job 102's resume turns into
 # wasted_progress holds still); and with a restart (--state) between the two jobs, and another
-# after them, nothing is counted twice. Skips (77) without curl.
+# after them, nothing is counted twice. Then the NaN chain (three jobs dying at step 450) grouped
+# by --chain-by, one job at a time: recurrence 2, then 3, each with its note. Skips (77) without
+# curl.
 # Usage: TRAINMON=... TRAINMON_PATTERNS=... watch_issue10.sh
 set -euo pipefail
 . "$(dirname "$0")/../http/lib.sh"
@@ -119,5 +121,22 @@ start_trainmon --quiet --state "$tmp/s2" "$tmp/d2"
 wait_for ready 2 slurm-102 1990
 wait_for settled
 figures
+stop_trainmon
+
+echo "# recurrence: three jobs of one chain (--chain-by) die at step 450 on a NaN loss"
+prev=()
+chain=nan
+mkdir "$tmp/d3"
+start_trainmon --chain-by 'nan' "$tmp/d3"
+recurrence_is() { [ "$(val trainmon_chain_interruption_recurrence)" = "$1" ]; }
+for n in 1 2 3; do
+	replay "$logs/nan-20$n.out" "$tmp/d3"
+	wait_for recurrence_is "$n"
+	[ "$n" = 1 ] || grep -q "chain nan: nan_loss at step 450 again in .*nan-20$n.out: $n interruptions with the same cause" "$tmp/err" ||
+		fail "no recurrence note for nan-20$n.out"
+done
+check "recurrence" "$(val trainmon_chain_interruption_recurrence)" 3 0
+check "interruptions software_bug" "$(val trainmon_chain_interruptions_total 'category="software_bug"')" 3 0
+check "runs labelled chain=\"nan\"" "$(grep -c '^trainmon_run_step{.*,chain="nan"' "$tmp/scrape" || true)" 3 0
 stop_trainmon
 echo PASS
