@@ -3,9 +3,10 @@
  * its metrics and notifications, the counters for /metrics and the state file).
  *
  * A file's segment is made again only when lines came since the last time (its record count
- * moved), and the chains are computed at most once per tick, on demand before a notification
- * names a run's chain, and before every state save; so a burst of lines costs one computation,
- * never one per line. Must not: print (notes go through the sinks).
+ * moved), and the chains are computed only when a segment changed: on the tick, and on demand
+ * before /metrics renders, before a notification names a run's chain and before every state
+ * save; so a burst of lines costs one computation, never one per line. Must not: print (notes go
+ * through the sinks).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,8 @@ static void set_chain(void *ctx, const void *key, const char *name)
 
 void tm__daemon_chains_refresh(struct tm_daemon *d)
 {
+	if (!d->chains)
+		return;                            /* not started */
 	for (size_t i = 0; i < d->nfiles; i++)
 		update(d, d->files[i]);
 	if (!tm_livechain_compute(d->chains, on_note, d))
@@ -63,6 +66,8 @@ void tm__daemon_chains_refresh(struct tm_daemon *d)
 
 void tm__daemon_chains_gone(struct tm_daemon *d, struct tm_watched *w)
 {
+	if (!d->chains)
+		return;
 	update(d, w);                      /* its last lines count in its chain */
 	tm_livechain_gone(d->chains, w);
 	w->chain = NULL;
