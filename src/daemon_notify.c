@@ -118,11 +118,12 @@ static char *slack_body(const struct tm_watched *w, const struct tm_alert_event 
 	slack_escape(msg, sizeof(msg), e->message);
 	tm_fmt_num(num, sizeof(num), e->value);
 	tm_fmt_num(thr, sizeof(thr), e->threshold);
-	char file[600];
+	char file[600], chain[300];
 	slack_escape(file, sizeof(file), w->tail.path);
-	snprintf(ctx, sizeof(ctx), "file %s%s%s%s%s", file, isfinite(e->value) ? " | value " : "",
-		 isfinite(e->value) ? num : "", isfinite(e->threshold) ? " | threshold " : "",
-		 isfinite(e->threshold) ? thr : "");
+	slack_escape(chain, sizeof(chain), w->chain ? w->chain : "");
+	snprintf(ctx, sizeof(ctx), "file %s%s%s%s%s%s%s", file, chain[0] ? " | chain " : "", chain,
+		 isfinite(e->value) ? " | value " : "", isfinite(e->value) ? num : "",
+		 isfinite(e->threshold) ? " | threshold " : "", isfinite(e->threshold) ? thr : "");
 	struct tm_json j;
 	tm_json_init(&j, f, 0);
 	tm_json_obj(&j, NULL);
