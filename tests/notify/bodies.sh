@@ -44,6 +44,8 @@ f=$(received hook | jq -c 'select(.mode == "ok" and .path == "/slack") | .body |
 [ -n "$f" ] || fail "no slack message for the failure"
 jq -e '.blocks[1].text.text | test("```WorkNCCL.*timing out.```")' <<<"$f" >/dev/null ||
 	fail "the failure's log line is not in a code block: $f"
+jq -e '.blocks[-1].elements[0].text | test(" [|] chain run( |$)")' <<<"$f" >/dev/null ||
+	fail "the context does not name the run's chain: $f"
 # Alertmanager API v2
 a=$(received hook | jq -c 'select(.mode == "ok" and .path == "/am/api/v2/alerts")' | tail -n 1)
 [ -n "$a" ] || fail "no answered POST to /am/api/v2/alerts"
