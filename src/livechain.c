@@ -103,10 +103,10 @@ void tm_livechain_update(struct tm_livechain *lc, const void *key, const struct 
 		tm_xgrow((void **)&lc->segs, &lc->capsegs, lc->nsegs, sizeof(*lc->segs));
 		tm_xgrow((void **)&lc->info, &lc->capinfo, lc->nsegs, sizeof(*lc->info));
 		lc->info[i] = (struct seg_info){ .chain = SIZE_MAX };
+		tm_segment_from_run(&lc->segs[i], r, s, lc->o.by_param);
 	} else {
-		tm_segment_release(&lc->segs[i]);
+		tm_segment_refresh(&lc->segs[i], r, s, lc->o.by_param);   /* copies only what is new */
 	}
-	tm_segment_from_run(&lc->segs[i], r, s, lc->o.by_param);
 	lc->info[i].key = key;
 	lc->dirty = 1;
 }

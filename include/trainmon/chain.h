@@ -54,6 +54,10 @@ struct tm_segment {
 
 /* Copies what a chain needs; param: TM_P_* string parameter to key by, -1 none. */
 void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param);
+/* The same for a segment made from r before (same file), after r read more lines: the step
+ * records it has already are not copied again unless r's changed (trimmed, a late step inserted),
+ * so a live run's refresh costs what it read since. */
+void tm_segment_refresh(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param);
 void tm_segment_release(struct tm_segment *sg);
 /* The step a segment's training restarted after: the step of the checkpoint it loaded (when below
  * its first step record's), else the step before its first record's interval (step_base - 1

@@ -67,6 +67,40 @@ static const struct tm_chain_counters *get(const struct tm_livechain *lc, const 
 
 static int near(double a, double b) { return fabs(a - b) < 1e-6; }
 
+/* sg holds r's step records, as tm_segment_from_run makes them */
+static int same_steps(const struct tm_segment *sg, const struct tm_run *r)
+{
+	if (sg->nsteps != r->nsteps)
+		return 0;
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (sg->steps[i].step != r->steps[i].step || sg->steps[i].line != r->steps[i].line ||
+		    !near(sg->steps[i].ts, r->steps[i].ts))
+			return 0;
+	return 1;
+}
+
+/* tm_segment_refresh copies only new records, and all of them again when the old ones moved */
+static void refresh(struct tm_test_state *st, const struct tm_summary *s)
+{
+	struct tm_run r;
+	struct tm_segment sg;
+	mkrun(&r, "/logs/r.out", 0, 10, 1000, NAN, NAN);
+	tm_segment_from_run(&sg, &r, s, -1);
+	TM_CHECK(st, same_steps(&sg, &r));
+	for (double x = 1010; x <= 1500; x += 10)              /* appended */
+		*tm_run_push_step(&r) = (struct tm_step){ .step = x, .time_s = 1, .ts = 5000 + x, .line = (uint32_t)x };
+	tm_segment_refresh(&sg, &r, s, -1);
+	TM_CHECK(st, same_steps(&sg, &r));
+	r.steps[r.nsteps - 3].ts = 42;                          /* a late line fills in a recent record */
+	tm_segment_refresh(&sg, &r, s, -1);
+	TM_CHECK(st, same_steps(&sg, &r));
+	tm_run_trim(&r, 100, 50);                               /* the oldest let go */
+	tm_segment_refresh(&sg, &r, s, -1);
+	TM_CHECK(st, same_steps(&sg, &r) && sg.steps[0].step == r.steps[0].step);
+	tm_segment_release(&sg);
+	tm_run_release(&r);
+}
+
 int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
@@ -74,6 +108,7 @@ int main(void)
 	struct tm_livechain *lc = tm_livechain_new(&o);
 	struct tm_summary s;
 	mksum(&s);
+	refresh(&st, &s);
 	struct tm_run a, b;
 	/* job 101 alone: a chain of one, named after its file; steps 1..1230 all productive so far */
 	mkrun(&a, "/logs/slurm-101.out", 1000, 10, 1230, 1000, NAN);
