@@ -19,18 +19,13 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
+/* Everything but the file and the step records (phases, times, summary values, key, interruption). */
+static void seg_fields(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
 {
-	memset(sg, 0, sizeof(*sg));
-	sg->file = tm_xstrdup(r->file);
 	sg->framework = s->framework;
 	sg->framework_id = r->framework;
 	sg->step_base = r->step_base;
-	sg->nsteps = r->nsteps;
-	sg->steps = tm_xcalloc(r->nsteps ? r->nsteps : 1, sizeof(*sg->steps));
-	for (size_t i = 0; i < r->nsteps; i++)
-		sg->steps[i] = (struct tm_seg_step){ r->steps[i].step, r->steps[i].ts, r->steps[i].time_s,
-						     r->steps[i].line };
+	free(sg->phases);
 	sg->nphases = r->nphases;
 	sg->phases = tm_xcalloc(r->nphases ? r->nphases : 1, sizeof(*sg->phases));
 	if (r->nphases)
@@ -44,9 +39,47 @@ void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const st
 	sg->mfu = s->mfu.v;
 	sg->gpus = s->gpus.v;
 	sg->target_tokens = s->target_tokens.v;
+	free(sg->key);
+	sg->key = NULL;
 	if (param >= TM_P_NUM_STRINGS_FROM_HERE && param < TM_P_N && r->sparams[param])
 		sg->key = tm_xstrdup(r->sparams[param]);
 	tm_interrupt_find(r, &sg->intr);
+}
+
+/* Step records from..r->nsteps copied into sg (sized for all of r's). */
+static void seg_steps(struct tm_segment *sg, const struct tm_run *r, size_t from)
+{
+	sg->steps = tm_xrealloc(sg->steps, (r->nsteps ? r->nsteps : 1) * sizeof(*sg->steps));
+	sg->nsteps = r->nsteps;
+	for (size_t i = from; i < r->nsteps; i++)
+		sg->steps[i] = (struct tm_seg_step){ r->steps[i].step, r->steps[i].ts, r->steps[i].time_s,
+						     r->steps[i].line };
+}
+
+void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
+{
+	memset(sg, 0, sizeof(*sg));
+	sg->file = tm_xstrdup(r->file);
+	seg_steps(sg, r, 0);
+	seg_fields(sg, r, s, param);
+}
+
+/* Records near the end that a later line may still fill in (a second record of the same step)
+ * are copied again; the ones before are kept when they are where they were. */
+#define REFRESH_TAIL 16
+
+void tm_segment_refresh(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
+{
+	size_t keep = 0;
+	if (sg->nsteps > REFRESH_TAIL && r->nsteps >= sg->nsteps) {
+		size_t k = sg->nsteps - REFRESH_TAIL;
+		/* the same first record and the same one at k: no trim, no late insert before k */
+		if (r->steps[0].step == sg->steps[0].step && r->steps[0].line == sg->steps[0].line &&
+		    r->steps[k].step == sg->steps[k].step && r->steps[k].line == sg->steps[k].line)
+			keep = k;
+	}
+	seg_steps(sg, r, keep);
+	seg_fields(sg, r, s, param);
 }
 
 void tm_segment_release(struct tm_segment *sg)
@@ -269,11 +302,11 @@ long tm_chains_build(struct tm_segment *segs, size_t n, const struct tm_chain_op
 		count[find(parent, i)]++;
 	size_t nchains = 0;
 	for (size_t i = 0; i < n; i++)
-		nchains += find(parent, i) == i && (count[i] >= 2 || o->name);
+		nchains += find(parent, i) == i && (count[i] >= 2 || o->name || o->singles);
 	struct tm_chain *ch = nchains ? tm_xcalloc(nchains, sizeof(*ch)) : NULL;
 	size_t k = 0;
 	for (size_t root = 0; root < n; root++) {
-		if (find(parent, root) != root || !(count[root] >= 2 || o->name))
+		if (find(parent, root) != root || !(count[root] >= 2 || o->name || o->singles))
 			continue;
 		struct tm_chain *c = &ch[k++];
 		c->grouped_by = how;
@@ -299,6 +332,29 @@ long tm_chains_build(struct tm_segment *segs, size_t n, const struct tm_chain_op
 	free(parent);
 	*out = ch;
 	return (long)nchains;
+}
+
+int tm_chain_opts_set(struct tm_chain_opts *o, const char *name, const char *by_regex, const char *param,
+		      char *err, size_t errlen)
+{
+	o->name = name;
+	o->by_regex = by_regex;
+	o->by_param = -1;
+	if (!!name + !!by_regex + !!param > 1) {
+		snprintf(err, errlen, "give one of --chain, --chain-by and --chain-param");
+		return -1;
+	}
+	if (param) {
+		o->by_param = tm_param_lookup(param, strlen(param));
+		if (o->by_param < TM_P_NUM_STRINGS_FROM_HERE) {
+			snprintf(err, errlen, "--chain-param: '%s' is not a parameter a log prints as text "
+				 "(save_dir, chain_key, slurm_job_id, ...)", param);
+			return -1;
+		}
+	}
+	struct tm_chain *none;
+	struct tm_chain_opts re = { .by_regex = by_regex, .by_param = -1 };
+	return tm_chains_build(NULL, 0, &re, &none, err, errlen) < 0 ? -1 : 0;
 }
 
 void tm_chains_free(struct tm_chain *c, size_t n)

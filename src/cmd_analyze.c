@@ -168,25 +168,13 @@ static void done(void *ctx, size_t i)
  * that names a text parameter, a --chain-by regex that compiles. Returns an exit status. */
 static int chain_opts(const struct analyze_opts *o, int *param)
 {
-	if (!!o->chain + !!o->chain_by + !!o->chain_param > 1) {
-		fprintf(stderr, "trainmon analyze: give one of --chain, --chain-by and --chain-param\n");
-		return TM_EXIT_USAGE;
-	}
-	if (o->chain_param) {
-		*param = tm_param_lookup(o->chain_param, strlen(o->chain_param));
-		if (*param < TM_P_NUM_STRINGS_FROM_HERE) {
-			fprintf(stderr, "trainmon analyze: --chain-param: '%s' is not a parameter a log prints as text "
-				"(save_dir, chain_key, slurm_job_id, ...)\n", o->chain_param);
-			return TM_EXIT_USAGE;
-		}
-	}
-	struct tm_chain *none;
+	struct tm_chain_opts co;
 	char err[300];
-	struct tm_chain_opts co = { .by_regex = o->chain_by, .by_param = -1 };
-	if (tm_chains_build(NULL, 0, &co, &none, err, sizeof(err)) < 0) {
+	if (tm_chain_opts_set(&co, o->chain, o->chain_by, o->chain_param, err, sizeof(err)) < 0) {
 		fprintf(stderr, "trainmon analyze: %s\n", err);
 		return TM_EXIT_USAGE;
 	}
+	*param = co.by_param;
 	return TM_EXIT_OK;
 }
 

@@ -70,6 +70,15 @@ static const struct tm_opt watch_rows[] = {
 	{ .kind = TM_OPT_CUSTOM, .name = "max-steps", .arg = "N", .set = set_max_steps,
 	  .help = "keep each run's newest N step records (default 200000; statistics\n"
 		  "then cover that window; 0 keeps all)" },
+	{ .kind = TM_OPT_HEADING, .help = "Chains (a run's jobs, each resuming from a checkpoint):" },
+	{ .kind = TM_OPT_STR, .name = "chain", .arg = "NAME", .off = C(chain),
+	  .help = "every file followed is a segment of the one training run NAME" },
+	{ .kind = TM_OPT_STR, .name = "chain-by", .arg = "REGEX", .off = C(chain_by),
+	  .help = "files whose names give the same key (first group, else the match)\n"
+		  "are one run" },
+	{ .kind = TM_OPT_STR, .name = "chain-param", .arg = "NAME", .off = C(chain_param),
+	  .help = "files whose logs print the same value of this parameter (save_dir,\n"
+		  "chain_key) are one run (default: resume evidence joins them)" },
 	{ .kind = TM_OPT_HEADING, .help = "Alerts:" },
 	{ .kind = TM_OPT_NUM, .name = "min-mfu", .arg = "X", .off = C(alerts.min_mfu), .max = 1, .section = "alerts",
 	  .flags = TM_OPTF_ABOVE_MIN | TM_OPTF_BELOW_MAX, .expect = "a fraction between 0 and 1 (e.g. 0.35)",
@@ -322,6 +331,11 @@ int tm_watch_command(int argc, char **argv, const struct tm_watch_front *fe)
 		status = TM_EXIT_USAGE;
 	} else if (rc) {
 		status = TM_EXIT_INPUT;
+	}
+	if (status == TM_EXIT_OK &&
+	    tm_chain_opts_set(&o.cfg.chains, o.cfg.chain, o.cfg.chain_by, o.cfg.chain_param, err, sizeof(err)) < 0) {
+		fprintf(stderr, "trainmon %s: %s\n", name, err);
+		status = TM_EXIT_USAGE;
 	}
 	if (status == TM_EXIT_OK && fe && fe->prepare) {
 		int st = fe->prepare(fe->ctx, &o.cfg, cli.nargs);

@@ -64,12 +64,15 @@ static void view_file(void *ctx, size_t i, struct tm_metrics_file *out)
 	const struct tm_daemon *d = ctx;
 	const struct tm_watched *w = d->files[i];
 	*out = (struct tm_metrics_file){ .tail = &w->tail, .sum = &w->sum, .alerts = &w->alerts,
-					 .ended_ms = w->ended_ms };
+					 .ended_ms = w->ended_ms, .chain = w->chain };
 }
 
+/* Called first in every render: the chains are brought up to the lines read (so a scrape never
+ * shows a run's new step beside its chain's old figures), then the totals. */
 static void view_totals(void *ctx, struct tm_metrics_totals *out)
 {
-	const struct tm_daemon *d = ctx;
+	struct tm_daemon *d = ctx;
+	tm__daemon_chains_refresh(d);
 	*out = d->st;
 	out->ndirs = d->watch.ndirs;
 	out->files_waiting = d->files_waiting;
@@ -77,6 +80,7 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	tm__sinks_totals(d, out);
 	out->released_matches = d->released_matches;
 	out->notify = d->notify;
+	out->chains = tm__daemon_chain_counters(d, &out->nchains);
 }
 
 struct tm_loop *tm_daemon_loop(struct tm_daemon *d)
@@ -125,6 +129,16 @@ static struct tm_state_entry *state_entries(struct tm_daemon *d, size_t *n)
 	return v;
 }
 
+/* What the state keeps beside the files: the notifications not delivered yet (owned array of
+ * borrowed strings: free x->notes) and the chains' counters, computed now (borrowed). */
+static void state_extra(struct tm_daemon *d, struct tm_state_extra *x)
+{
+	tm_notify_export(d->notify, x);
+	tm__daemon_chains_refresh(d);
+	const struct tm_chain_counters *c = tm__daemon_chain_counters(d, &x->nchains);
+	x->chains = (struct tm_chain_counters *)(uintptr_t)c;   /* only read by the save */
+}
+
 /* A save child finished? block: wait for it (at exit). */
 static void save_reap(struct tm_daemon *d, int block)
 {
@@ -153,7 +167,7 @@ static void save_state(struct tm_daemon *d, int async)
 	if (d->spare_fd >= 0)
 		close(d->spare_fd);
 	struct tm_state_extra x;
-	tm_notify_export(d->notify, &x);     /* the notifications not delivered yet */
+	state_extra(d, &x);
 	int rc = async ? tm_state_save_async_with(d->cfg->state_path, v, n, &x, &d->save_pid)
 		       : tm_state_save_with(d->cfg->state_path, v, n, &x);
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -212,6 +226,7 @@ static void tick(void *ctx, uint64_t now)
 			}
 		}
 	}
+	tm__daemon_chains_refresh(d);       /* before files leave: their last lines count */
 	tm__daemon_release_files(d, now);
 	save_tick(d, now);
 	tm__sinks_tick(d, now);
@@ -340,6 +355,7 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		else if (rc < 0)
 			tm__sink_note(d, "%s: cannot read state: %s; starting without it", cfg->state_path, strerror(-rc));
 	}
+	tm__daemon_chains_start(d);          /* before the saved notifications are taken (notify) */
 	int rc = tm__sinks_open(d);
 	if (rc < 0)
 		return fail(-rc, err, errlen, "%s: %s", cfg->jsonl_path, strerror(-rc));
@@ -406,7 +422,7 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		size_t n;
 		struct tm_state_entry *v = state_entries(d, &n);
 		struct tm_state_extra x;
-		tm_notify_export(d->notify, &x);
+		state_extra(d, &x);
 		rc = tm_state_save_with(cfg->state_path, v, n, &x);
 		free(x.notes);
 		free(v);
@@ -449,6 +465,7 @@ void tm_daemon_free(struct tm_daemon *d)
 	free(d->outside);
 	tm_state_free(d->saved, d->nsaved);
 	tm_metrics_free(d->metrics);
+	tm_livechain_free(d->chains);
 	tm_notify_free(d->notify);
 	tm_state_extra_release(&d->saved_extra);
 	if (d->rules) {

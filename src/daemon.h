@@ -16,6 +16,7 @@
 
 #include "trainmon/alert.h"
 #include "trainmon/daemon.h"
+#include "trainmon/livechain.h"
 #include "trainmon/loop.h"
 #include "trainmon/metrics.h"
 #include "trainmon/notify.h"
@@ -54,6 +55,10 @@ struct tm_watched {                 /* one followed file */
 	size_t fd_resume;           /* 1 + index in d->saved of the position to restore once it opens */
 	int fd_from_end;            /* --from-end still to apply once it opens */
 	struct tm_state_pos last_pos; /* the position saved last (kept while the path names nothing) */
+	const char *chain;          /* its chain's name: borrowed from d->chains until the next
+				       tm__daemon_chains_refresh; NULL none (yet) */
+	uint64_t chain_records;     /* tail.feed.m.records when its chain segment was made */
+	int chain_fresh;            /* its segment was made at least once */
 	struct tm_daemon *d;        /* borrowed: the owner (for the trace hook) */
 };
 
@@ -100,6 +105,7 @@ struct tm_daemon {
 	size_t noutside, capoutside;
 	struct tm_notify *notify;   /* owned: --alertmanager, --webhook; NULL without them */
 	struct tm_state_extra saved_extra; /* owned: notifications loaded from the state, until start */
+	struct tm_livechain *chains; /* owned: the chains of the files' runs (daemon_chain.c) */
 	pid_t save_pid;             /* the state save child running, or -1/0 none */
 	int save_wanted;            /* a save is due (interval, or a rotated inode drained) */
 };
@@ -130,6 +136,12 @@ void tm__sinks_tick(struct tm_daemon *d, uint64_t now);
 void tm__sinks_finish(struct tm_daemon *d);
 void tm__sinks_totals(const struct tm_daemon *d, struct tm_metrics_totals *out);
 char *tm__alert_record(const struct tm_watched *w, const struct tm_alert_event *e);
+
+/* daemon_chain.c */
+void tm__daemon_chains_start(struct tm_daemon *d);
+void tm__daemon_chains_refresh(struct tm_daemon *d);
+void tm__daemon_chains_gone(struct tm_daemon *d, struct tm_watched *w);
+const struct tm_chain_counters *tm__daemon_chain_counters(const struct tm_daemon *d, size_t *n);
 
 /* daemon_notify.c */
 int tm__notify_start(struct tm_daemon *d, char *err, size_t errlen);

@@ -585,6 +585,7 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
 	d->nfiles--;
 	unwatch_link(d, w, -1);
 	tm__notify_run_gone(d, w);         /* its alerts still firing in Alertmanager resolve */
+	tm__daemon_chains_gone(d, w);      /* its segment stays while a chain needs it */
 	tm_tail_release(&w->tail);
 	free(w);
 	d->limit_reported = 0;             /* a slot is free: the next time the limit is hit is noted */

@@ -57,12 +57,12 @@ static void run_name(const char *path, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(stem < 500 ? stem : 500), base);
 }
 
-/* The chain (the runs of one job across restarts) this run belongs to: the label slot for it.
- * NULL, so no label, until runs carry a chain name. */
-static const char *run_chain(const struct tm_watched *w)
+/* The chain (the runs of one job across restarts) this run belongs to, computed now (the alert
+ * may come from the lines that made it join); NULL, so no label, while it has none. */
+static const char *run_chain(struct tm_daemon *d, struct tm_watched *w)
 {
-	(void)w;
-	return NULL;
+	tm__daemon_chains_refresh(d);
+	return w->chain;
 }
 
 static const char *severity(const struct tm_alert_event *e)
@@ -118,11 +118,12 @@ static char *slack_body(const struct tm_watched *w, const struct tm_alert_event 
 	slack_escape(msg, sizeof(msg), e->message);
 	tm_fmt_num(num, sizeof(num), e->value);
 	tm_fmt_num(thr, sizeof(thr), e->threshold);
-	char file[600];
+	char file[600], chain[300];
 	slack_escape(file, sizeof(file), w->tail.path);
-	snprintf(ctx, sizeof(ctx), "file %s%s%s%s%s", file, isfinite(e->value) ? " | value " : "",
-		 isfinite(e->value) ? num : "", isfinite(e->threshold) ? " | threshold " : "",
-		 isfinite(e->threshold) ? thr : "");
+	slack_escape(chain, sizeof(chain), w->chain ? w->chain : "");
+	snprintf(ctx, sizeof(ctx), "file %s%s%s%s%s%s%s", file, chain[0] ? " | chain " : "", chain,
+		 isfinite(e->value) ? " | value " : "", isfinite(e->value) ? num : "",
+		 isfinite(e->threshold) ? " | threshold " : "", isfinite(e->threshold) ? thr : "");
 	struct tm_json j;
 	tm_json_init(&j, f, 0);
 	tm_json_obj(&j, NULL);
@@ -202,7 +203,7 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	char *store[MAX_PAIRS];
 	add(labels, &nl, "alertname", alertname);
 	add(labels, &nl, "run", run);
-	add(labels, &nl, "chain", run_chain(w));      /* absent while unknown */
+	add(labels, &nl, "chain", run_chain(d, w));      /* absent while unknown */
 	add(labels, &nl, "file", w->tail.path);
 	add(labels, &nl, "slurm_job_id", r->sparams[TM_P_SLURM_JOB_ID]);
 	add(labels, &nl, "severity", severity(e));

@@ -161,6 +161,12 @@ static void why(struct tm_chain *c, enum tm_bucket b, const char *what, const ch
 		snprintf(c->why[b], sizeof(c->why[b]), "%s%s%s", what, file ? " " : "", file ? file : "");
 }
 
+/* An interruption that counts (a time limit is how a chain's jobs end on schedule: none). */
+static int counts(const struct tm_segment *sg)
+{
+	return sg->intr.interrupted && sg->intr.end != TM_END_TIME_LIMIT;
+}
+
 static void interruptions(struct tm_chain *c, const struct tm_segment *segs, int timed)
 {
 	double uptime = 0, repair = 0;
@@ -171,8 +177,7 @@ static void interruptions(struct tm_chain *c, const struct tm_segment *segs, int
 		const struct tm_segment *sg = &segs[c->segs[i]];
 		if (timed)
 			uptime += sg->last_ts - sg->first_ts;   /* timed: every segment's times cover it */
-		/* a time limit is how a chain's Slurm jobs end on schedule, not an interruption */
-		if (!sg->intr.interrupted || sg->intr.end == TM_END_TIME_LIMIT)
+		if (!counts(sg))
 			continue;
 		c->interruptions++;
 		c->by_category[sg->intr.category]++;
@@ -334,4 +339,26 @@ void tm_chain_compute(struct tm_chain *c, struct tm_segment *segs, double stall_
 	free(c->recur);
 	c->recur = NULL;
 	interruptions(c, segs, timed);
+}
+
+
+size_t tm_chain_same_cause(const struct tm_chain *c, const struct tm_segment *segs, size_t *which)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct tm_segment *a = &segs[c->segs[i]];
+		if (!counts(a))
+			continue;
+		size_t n = 0;          /* segments up to i with a's cause: i is the group's latest */
+		for (size_t j = 0; j <= i; j++) {
+			const struct tm_segment *b = &segs[c->segs[j]];
+			n += j == i || (counts(b) && tm_interrupt_same_cause(&a->intr, &b->intr));
+		}
+		if (n > best || (n == best && n)) {
+			best = n;
+			if (which)
+				*which = c->segs[i];
+		}
+	}
+	return best;
 }

@@ -2,7 +2,7 @@
  *
  * Nothing is stored twice: every scrape renders from the live runs, so a value can never be stale
  * or disagree with `analyze`. Names and units follow Prometheus conventions (base units, `_total`
- * for counters, ratios not percents); labels are run (file stem), file, framework, slurm_job_id,
+ * for counters, ratios not percents); labels are run (file stem), file, framework, chain, slurm_job_id,
  * never job or instance, which Prometheus sets. Label values are made valid UTF-8 (a path may hold
  * any bytes; one bad byte would fail the whole scrape). A run that ended leaves after --expire
  * seconds. libmicrohttpd runs without threads: its epoll fd sits in the owner's tm_loop, and a loop
@@ -32,6 +32,7 @@
 #include "trainmon/json.h"
 #include "trainmon/metrics.h"
 #include "trainmon/xalloc.h"
+#include "metrics_int.h"
 #include "banned.h"
 
 #define SPARE_FDS 4                /* fds parked for accept() and the textfile at the fd limit */
@@ -95,7 +96,7 @@ static size_t utf8_len(const unsigned char *p)
 /* A label value in the exposition format: \\, \" and \n escaped, every byte that is not part
  * of valid UTF-8 replaced by U+FFFD (Prometheus rejects the whole scrape otherwise). The checks in
  * utf8_len() stop at the NUL terminator, so they never read past the string. */
-static void label_value(FILE *f, const char *s)
+void tm__metrics_label_value(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
@@ -125,15 +126,20 @@ static void run_labels(FILE *f, const struct tm_metrics_file *w)
 	char run[512];
 	snprintf(run, sizeof(run), "%.*s", (int)(stem < 500 ? stem : 500), base);
 	fputs("run=\"", f);
-	label_value(f, run);
+	tm__metrics_label_value(f, run);
 	fputs("\",file=\"", f);
-	label_value(f, path);
+	tm__metrics_label_value(f, path);
 	fputs("\",framework=\"", f);
-	label_value(f, w->sum->framework ? w->sum->framework : "");
+	tm__metrics_label_value(f, w->sum->framework ? w->sum->framework : "");
 	fputs("\"", f);
+	if (w->chain) {
+		fputs(",chain=\"", f);
+		tm__metrics_label_value(f, w->chain);
+		fputs("\"", f);
+	}
 	if (w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]) {
 		fputs(",slurm_job_id=\"", f);
-		label_value(f, w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]);
+		tm__metrics_label_value(f, w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]);
 		fputs("\"", f);
 	}
 }
@@ -154,7 +160,7 @@ static void notify_series(FILE *f, const struct tm_notify *n)
 			{ "retried", st.retried }, { "rejected", st.rejected }, { "dropped", st.dropped } };
 		for (size_t k = 0; k < sizeof(res) / sizeof(res[0]); k++) {
 			fputs("trainmon_notifications_total{sink=\"", f);
-			label_value(f, st.name);
+			tm__metrics_label_value(f, st.name);
 			fprintf(f, "\",kind=\"%s\",result=\"%s\"} %llu\n", st.kind, res[k].r, (unsigned long long)res[k].v);
 		}
 	}
@@ -164,7 +170,7 @@ static void notify_series(FILE *f, const struct tm_notify *n)
 		struct tm_notify_stats st;
 		tm_notify_get_stats(n, i, &st);
 		fputs("trainmon_notification_queue_length{sink=\"", f);
-		label_value(f, st.name);
+		tm__metrics_label_value(f, st.name);
 		fprintf(f, "\",kind=\"%s\"} %zu\n", st.kind, st.queued);
 	}
 }
@@ -374,6 +380,7 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 				(unsigned long long)why[i].v);
 	}
 	notify_series(f, tot.notify);
+	tm__metrics_chains(f, tot.chains, tot.nchains);
 	/* rule matches, summed over the files */
 	const struct tm_ruleset *rs = tot.rules;
 	fputs("# HELP trainmon_rule_matches_total Lines matched, by rule pack and rule.\n"
@@ -386,9 +393,9 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 			n += file.tail->feed.m.matches ? file.tail->feed.m.matches[r] : 0;
 		}
 		fputs("trainmon_rule_matches_total{pack=\"", f);
-		label_value(f, rs->packs[rs->rules[r].pack].name);
+		tm__metrics_label_value(f, rs->packs[rs->rules[r].pack].name);
 		fputs("\",rule=\"", f);
-		label_value(f, rs->rules[r].name);
+		tm__metrics_label_value(f, rs->rules[r].name);
 		fprintf(f, "\"} %llu\n", (unsigned long long)n);
 	}
 }

@@ -1,14 +1,17 @@
 /* state.c: saving and loading the watch state (see state.h).
  *
  * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
- *   trainmon-state 3
+ *   trainmon-state 4
  *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX HEADLEN HEADHASH WINLEN WINHASH BTIME
  *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK DROPPED [FIRST_TS LAST_TS]
  *   param I V / sparam I HEX / step 11 numbers [TS] / evcount K N
  *   event LINE LAST COUNT KIND SEV MSGHEX TS LAST_TS CODE RANK NRANKS BEYOND NHOSTS HOSTHEX RANKSHEX
  *   evinc K N / skip TOTAL SINCE STEPS STEPLINE           (version 3)
+ *   phase KIND STEP START_TS END_TS DURATION LINE NSTEPS_AT CLOSED   (version 4)
  *   alerts ... / end
  *   note SINKHEX AM IDHEX RUNHEX ALERTHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3)
+ *   chain NAMEHEX SECONDS*9 TOKENS INTERRUPTIONS*8        (version 4: bucket and category order
+ *                                                           of chain.h and interrupt.h)
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
  * version 1 file (pos without the identity fields) still loads, and a version 2 file (no note
@@ -17,7 +20,10 @@
  * times in brackets are read when present (files written before they were saved lack them).
  * Version 3 made events incidents: an event line carries its time, code, ranks (the bitmap's
  * bytes, trailing zero bytes cut) and host; a version 1 or 2 event loads with those unknown and
- * one incident per entry.
+ * one incident per entry. Version 4 added the runs' phase records (checkpoint saves and loads,
+ * evaluations: the chains' ledger needs them) and the chains' counters; a version 3 file loads
+ * with no phase records (the ledger then counts saves and loads as other until the log prints
+ * new ones) and no counters (they start from the ledger of the runs restored).
  * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
  * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
  * copying the runs for a thread would cost as much as the save. Must not print or exit (the
@@ -126,6 +132,11 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	fprintf(f, "skip %.17g %.17g %.17g %" PRIu64 "\n", r->skipped_total, r->skip_since, r->skipped_steps,
 		r->step_line);
 	fprintf(f, "evdropped %" PRIu64 "\n", r->events_dropped);
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct tm_phase *p = &r->phases[i];
+		fprintf(f, "phase %d %.17g %.17g %.17g %.17g %" PRIu64 " %zu %d\n", (int)p->kind, p->step, p->start_ts,
+			p->end_ts, p->duration_s, p->line, p->nsteps_at, p->closed);
+	}
 	for (int k = 0; k < TM_EV_N; k++)
 		if (r->event_counts[k])
 			fprintf(f, "evcount %d %" PRIu64 "\n", k, r->event_counts[k]);
@@ -195,6 +206,18 @@ static void write_note(FILE *f, const struct tm_state_note *x)
 		x->attempts);
 }
 
+static void write_chain(FILE *f, const struct tm_chain_counters *c)
+{
+	fputs("chain ", f);
+	put_hex(f, c->name, strlen(c->name));
+	for (int b = 0; b < TM_B_N; b++)
+		fprintf(f, " %.17g", c->bucket[b]);
+	fprintf(f, " %.17g", c->tokens);
+	for (int k = 0; k < TM_IC_N; k++)
+		fprintf(f, " %" PRIu64, c->interruptions[k]);
+	fputc('\n', f);
+}
+
 int tm_state_save(const char *path, const struct tm_state_entry *v, size_t n)
 {
 	return tm_state_save_with(path, v, n, NULL);
@@ -213,11 +236,13 @@ int tm_state_save_with(const char *path, const struct tm_state_entry *v, size_t 
 		rc = -ENOMEM;
 	} else {
 		setvbuf(f, NULL, _IOFBF, 1u << 16);
-		fputs("trainmon-state 3\n", f);
+		fputs("trainmon-state 4\n", f);
 		for (size_t i = 0; i < n; i++)
 			write_entry(f, &v[i]);
 		for (size_t i = 0; x && i < x->nnotes; i++)
 			write_note(f, &x->notes[i]);
+		for (size_t i = 0; x && i < x->nchains; i++)
+			write_chain(f, &x->chains[i]);
 		fflush(f);
 		fprintf(f, "checksum %016" PRIx64 "\n", sk.h);  /* sk.h covers everything above */
 		if (fclose(f) != 0 && !sk.err)
@@ -469,6 +494,17 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 		if (sscanf(line, "skip %lg %lg %lg %" SCNu64, &r->skipped_total, &r->skip_since, &r->skipped_steps,
 			   &r->step_line) != 4)
 			return -1;
+	} else if (version >= 4 && strncmp(line, "phase ", 6) == 0) {
+		struct tm_phase p;
+		int kind, closed;
+		if (sscanf(line, "phase %d %lg %lg %lg %lg %" SCNu64 " %zu %d", &kind, &p.step, &p.start_ts, &p.end_ts,
+			   &p.duration_s, &p.line, &p.nsteps_at, &closed) != 8 || kind < 0 || kind >= TM_PH_N ||
+		    r->nphases == TM_RUN_PHASES_MAX)
+			return -1;
+		p.kind = (enum tm_phase_kind)kind;
+		p.closed = closed != 0;
+		tm_xgrow((void **)&r->phases, &r->capphases, r->nphases + 1, sizeof(*r->phases));
+		r->phases[r->nphases++] = p;
 	} else if (strncmp(line, "evdropped ", 10) == 0) {
 		if (sscanf(line, "evdropped %" SCNu64, &r->events_dropped) != 1)
 			return -1;
@@ -519,11 +555,44 @@ void tm_state_extra_release(struct tm_state_extra *x)
 {
 	for (size_t i = 0; x && i < x->nnotes; i++)
 		note_free(&x->notes[i]);
+	for (size_t i = 0; x && i < x->nchains; i++)
+		free(x->chains[i].name);
 	if (x) {
 		free(x->notes);
-		x->notes = NULL;
-		x->nnotes = 0;
+		free(x->chains);
+		*x = (struct tm_state_extra){ 0 };
 	}
+}
+
+/* A chain record (version 4). */
+static int parse_chain(char *line, struct tm_state_extra *x)
+{
+	char *save = NULL, *tok = strtok_r(line, " ", &save);        /* "chain" */
+	struct tm_chain_counters c = { 0 };
+	tok = strtok_r(NULL, " ", &save);
+	c.name = tok ? unhex_str(tok) : NULL;
+	int bad = !c.name || !*c.name;
+	for (int b = 0; b <= TM_B_N && !bad; b++) {
+		char *end;
+		tok = strtok_r(NULL, " ", &save);
+		double v = tok ? strtod(tok, &end) : 0;
+		bad = !tok || *end;
+		*(b < TM_B_N ? &c.bucket[b] : &c.tokens) = v;
+	}
+	for (int k = 0; k < TM_IC_N && !bad; k++) {
+		char *end;
+		tok = strtok_r(NULL, " ", &save);
+		c.interruptions[k] = tok ? strtoull(tok, &end, 10) : 0;
+		bad = !tok || *end;
+	}
+	if (bad || strtok_r(NULL, " ", &save) || !x) {
+		free(c.name);
+		return bad ? -1 : 0;
+	}
+	size_t cap = x->nchains;
+	tm_xgrow((void **)&x->chains, &cap, x->nchains + 1, sizeof(*x->chains));
+	x->chains[x->nchains++] = c;
+	return 0;
 }
 
 /* A note record (version 3). */
@@ -586,7 +655,7 @@ int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struc
 	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
 	uint64_t want;
 	int version = len < 17 || strncmp(buf, "trainmon-state ", 15) || buf[16] != '\n' ? 0 : buf[15] - '0';
-	if (version < 1 || version > 3)
+	if (version < 1 || version > 4)
 		version = 0;
 	if (!version || !last ||
 	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || tm_fnv1a(TM_FNV_BASIS, buf, (size_t)(last + 1 - buf)) != want) {
@@ -618,6 +687,8 @@ int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struc
 			cur = NULL;
 		} else if (version >= 3 && !cur && strncmp(line, "note ", 5) == 0) {
 			bad = parse_note(line, x) < 0;
+		} else if (version >= 4 && !cur && strncmp(line, "chain ", 6) == 0) {
+			bad = parse_chain(line, x) < 0;
 		} else {
 			bad = !cur || parse_line(cur, line, version) < 0;
 		}

@@ -54,6 +54,10 @@ struct tm_segment {
 
 /* Copies what a chain needs; param: TM_P_* string parameter to key by, -1 none. */
 void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param);
+/* The same for a segment made from r before (same file), after r read more lines: the step
+ * records it has already are not copied again unless r's changed (trimmed, a late step inserted),
+ * so a live run's refresh costs what it read since. */
+void tm_segment_refresh(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param);
 void tm_segment_release(struct tm_segment *sg);
 /* The step a segment's training restarted after: the step of the checkpoint it loaded (when below
  * its first step record's), else the step before its first record's interval (step_base - 1
@@ -108,7 +112,16 @@ struct tm_chain_opts {
 	const char *by_regex;        /* --chain-by: key = first group (or the match) over the file name */
 	int by_param;                /* --chain-param: TM_P_* string parameter, -1 none */
 	double stall_s;              /* a gap with no step longer than this is a stall (seconds) */
+	int singles;                 /* a segment no other joins is a chain of one too (watch: a job's
+					first segment has its chain's name before the second comes) */
 };
+
+/* --chain, --chain-by and --chain-param checked as one, for analyze and watch alike: at most one
+ * given, a --chain-param naming a text parameter, a --chain-by regex that compiles. Sets o's
+ * name, by_regex (borrowed from the arguments) and by_param; returns 0, or -1 with the message
+ * (no command name, no newline) in err. */
+int tm_chain_opts_set(struct tm_chain_opts *o, const char *name, const char *by_regex, const char *param,
+		      char *err, size_t errlen);
 
 /* Groups segs[0..n) into chains (only groups of two or more, or all of them with o->name),
  * orders each, and computes it. Returns the number of chains in *out (owned array; free with
@@ -120,5 +133,25 @@ void tm_chains_free(struct tm_chain *c, size_t n);
 /* The ledger, tokens and interruptions of one chain whose segs are set and ordered (ledger.c).
  * Fills each segment's led. */
 void tm_chain_compute(struct tm_chain *c, struct tm_segment *segs, double stall_s);
+
+/* The largest number of c's interruptions (a time limit is none) that have the same cause as one
+ * another (tm_interrupt_same_cause: same kind and code, at the same step or on the same host);
+ * 0 without interruptions. *which (may be NULL) gets the index into segs of the latest segment
+ * of that group. */
+size_t tm_chain_same_cause(const struct tm_chain *c, const struct tm_segment *segs, size_t *which);
+
+/* One chain's counters as `watch` exports them (trainmon_chain_*_total) and its state file keeps
+ * them: each the highest value the ledger has given it, so a recomputation that lowers a bucket
+ * (productive time that a later segment's resume turns into wasted_progress) never makes a
+ * counter go back (docs/design.md, "Live chains"). */
+struct tm_chain_counters {
+	char *name;                  /* owned */
+	double bucket[TM_B_N];       /* s; NAN never known */
+	double tokens;               /* tokens done, each step once; NAN never known */
+	uint64_t interruptions[TM_IC_N];
+	/* gauges of the latest computation (not saved) */
+	size_t segments;             /* 0: no followed file is in the chain now */
+	size_t recurrence;           /* tm_chain_same_cause */
+};
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "trainmon/alert.h"
+#include "trainmon/chain.h"
 #include "trainmon/diag.h"
 #include "trainmon/lines.h"
 #include "trainmon/loop.h"
@@ -65,6 +66,9 @@ struct tm_watch_cfg {
 	double http_timeout_s;      /* s: deadline for a request header, and idle timeout (5) */
 	size_t http_max_conns;      /* HTTP connections at once (64) */
 	struct tm_notify_opts notify; /* --alertmanager, --webhook (not changed by SIGHUP) */
+	const char *chain, *chain_by, *chain_param; /* as analyze's; borrowed from the options */
+	struct tm_chain_opts chains; /* the three checked (tm_chain_opts_set) by cmd_watch.c; its
+					strings borrowed from the options (not changed by SIGHUP) */
 };
 
 struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */

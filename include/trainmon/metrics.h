@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "trainmon/alert.h"
+#include "trainmon/chain.h"
 #include "trainmon/loop.h"
 #include "trainmon/notify.h"
 #include "trainmon/tail.h"
@@ -38,6 +39,7 @@ struct tm_metrics_file {            /* one followed file, as the view hands it o
 	const struct tm_summary *sum;       /* borrowed */
 	const struct tm_alerts *alerts;     /* borrowed */
 	uint64_t ended_ms;                  /* ms on the loop clock when the run ended; 0 = active */
+	const char *chain;                  /* borrowed: its chain's name (the `chain` label); NULL none */
 };
 
 #define TM_METRICS_SINKS 4
@@ -61,6 +63,9 @@ struct tm_metrics_totals {          /* the owner's self counters */
 					       per rule of rules; NULL none */
 	const struct tm_notify *notify;     /* borrowed until the next callback: --alertmanager and
 					       --webhook delivery; NULL none */
+	const struct tm_chain_counters *chains; /* borrowed until the next callback: the chains'
+						   counters (livechain.h), nchains */
+	size_t nchains;
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */

@@ -1,7 +1,9 @@
 /* state.h: the watch daemon's state file: per followed file its position (dev, ino, offset after
  * the last complete line, line count, marker bytes, identity: head and window hashes and birth
- * time), its run's accumulators and its alert states; beside the files (version 3), the
- * notifications not yet delivered (notify.h), so a restart neither loses nor repeats one.
+ * time), its run's accumulators (with its phase records since version 4) and its alert states;
+ * beside the files (version 3), the notifications not yet delivered (notify.h), so a restart
+ * neither loses nor repeats one, and (version 4) each live chain's counters (livechain.h), so a
+ * restart neither counts anything twice nor makes a counter go back.
  *
  * Written atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves the old
  * or the new state, never a mix; the daemon saves in a forked child (tm_state_save_async) so a
@@ -16,6 +18,7 @@
 #include <sys/types.h>
 
 #include "trainmon/alert.h"
+#include "trainmon/chain.h"
 #include "trainmon/tail.h"
 
 struct tm_saved {
@@ -67,6 +70,8 @@ struct tm_state_note {              /* one notification of a --webhook or --aler
 struct tm_state_extra {
 	struct tm_state_note *notes;
 	size_t nnotes;
+	struct tm_chain_counters *chains;  /* version 4; their gauges are not saved */
+	size_t nchains;
 };
 void tm_state_extra_release(struct tm_state_extra *x);
 

@@ -32,6 +32,7 @@ install)
 		share/trainmon/patterns/megatron.yaml share/doc/trainmon/examples/trainmon.yaml \
 		share/doc/trainmon/examples/trainmon.service share/doc/trainmon/examples/trainmon-alerts.yml \
 		share/doc/trainmon/examples/trainmon-alerts.test.yml share/doc/trainmon/examples/trainmon-grafana.json \
+		share/doc/trainmon/examples/trainmon-chains.yml share/doc/trainmon/examples/trainmon-chains.test.yml \
 		lib/systemd/system/trainmon.service \
 		etc/trainmon/trainmon.yaml; do
 		[ -f "$prefix/$f" ] || fail "not installed: $f"

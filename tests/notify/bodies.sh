@@ -44,13 +44,15 @@ f=$(received hook | jq -c 'select(.mode == "ok" and .path == "/slack") | .body |
 [ -n "$f" ] || fail "no slack message for the failure"
 jq -e '.blocks[1].text.text | test("```WorkNCCL.*timing out.```")' <<<"$f" >/dev/null ||
 	fail "the failure's log line is not in a code block: $f"
+jq -e '.blocks[-1].elements[0].text | test(" [|] chain run( |$)")' <<<"$f" >/dev/null ||
+	fail "the context does not name the run's chain: $f"
 # Alertmanager API v2
 a=$(received hook | jq -c 'select(.mode == "ok" and .path == "/am/api/v2/alerts")' | tail -n 1)
 [ -n "$a" ] || fail "no answered POST to /am/api/v2/alerts"
 [ "$(jq -r .auth <<<"$a")" = "Bearer s3cret-token" ] || fail "bearer token: $(jq -r .auth <<<"$a")"
 jq -e '.body | type == "array" and length == 2' <<<"$a" >/dev/null || fail "want 2 alerts: $a"
 fl=$(jq -c '.body[] | select(.labels.alertname == "trainmon_failure")' <<<"$a")
-jq -e '.labels == {alertname: "trainmon_failure", run: "run", file: ($f), slurm_job_id: "4417021",
+jq -e '.labels == {alertname: "trainmon_failure", run: "run", chain: "run", file: ($f), slurm_job_id: "4417021",
 		severity: "critical", kind: "nccl_timeout", cluster: "c1", team: "llm"}' --arg f "$D/run.out" <<<"$fl" >/dev/null ||
 	fail "failure labels: $(jq -c .labels <<<"$fl")"
 jq -e '(.annotations.summary | test("nccl_timeout")) and (.annotations.log_line | test("^WorkNCCL")) and .annotations.line_number == $n

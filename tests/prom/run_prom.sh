@@ -125,7 +125,8 @@ cp "$file" "$tmp/expect.out"
 wait_for "trainmon_run_step{run=\"$run\"}" 100
 wait_for "trainmon_run_mfu_ratio{run=\"$run\"}" "$(expected "$tmp/expect.out" mfu)"
 labels=$(query "trainmon_run_step{run=\"$run\"}" | cut -f2)
-want="{\"__name__\": \"trainmon_run_step\", \"file\": \"$file\", \"framework\": \"megatron\", \"instance\": \"127.0.0.1:$tm_port\", \"job\": \"trainmon\", \"run\": \"$run\", \"slurm_job_id\": \"4417021\"}"
+# chain: a run alone is a chain of its own, named as the run (a later job that resumes it joins it)
+want="{\"__name__\": \"trainmon_run_step\", \"chain\": \"$run\", \"file\": \"$file\", \"framework\": \"megatron\", \"instance\": \"127.0.0.1:$tm_port\", \"job\": \"trainmon\", \"run\": \"$run\", \"slurm_job_id\": \"4417021\"}"
 [ "$labels" = "$want" ] || fail "labels: $labels, want $want"
 echo "ok: labels $labels"
 

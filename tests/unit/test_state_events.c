@@ -14,7 +14,7 @@
 static int to_v2(char *line)
 {
 	tm_test_state_cut(line, "event ", 7);       /* event LINE LAST COUNT KIND SEV MSGHEX */
-	return tm_test_state_before_v3(line, '2');
+	return tm_test_state_before(line, '2');
 }
 
 int main(void)

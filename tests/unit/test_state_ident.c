@@ -14,7 +14,7 @@
 static int to_v1(char *line)
 {
 	tm_test_state_cut(line, "pos ", 6);       /* pos DEV INO OFF LINE MARKER */
-	return tm_test_state_before_v3(line, '1');
+	return tm_test_state_before(line, '1');
 }
 
 static void write_lines(const char *path, const char *mode, const char *tag, int from, int to)
