@@ -20,6 +20,7 @@
 #include "trainmon/loop.h"
 #include "trainmon/metrics.h"
 #include "trainmon/notify.h"
+#include "trainmon/shard.h"
 
 /* A `files:` entry of the config: job settings for files whose name matches glob. */
 struct tm_file_job {
@@ -65,6 +66,12 @@ struct tm_watch_cfg {
 	double http_timeout_s;      /* s: deadline for a request header, and idle timeout (5) */
 	size_t http_max_conns;      /* HTTP connections at once (64) */
 	struct tm_notify_opts notify; /* --alertmanager, --webhook (not changed by SIGHUP) */
+	const char *chain;          /* --chain NAME: every file one chain (its key for --shard); or NULL */
+	const char *chain_by;       /* --chain-by REGEX over the path: the chain key is its capture; or NULL */
+	struct tm_shard shard;      /* --shard I/N; count 0: every file */
+	char **labels;              /* owned array of owned "KEY=VALUE": the config's `labels:` (with
+				       notify.label, on every series of /metrics and every alert) */
+	size_t nlabels;
 };
 
 struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */
