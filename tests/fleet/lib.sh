@@ -8,11 +8,12 @@ command -v python3 >/dev/null || { echo "SKIP: python3 not installed (scripts/de
 
 tmp=$(mktemp -d)
 pids=()       # every daemon started (killed at exit)
+prom_pid=     # a Prometheus (tests/prom/prom_lib.sh's start_on_free_port), killed at exit
 cleanup() {
 	local rc=$? p
 	set +e
-	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" 2>/dev/null; done
+	for p in "${pids[@]+"${pids[@]}"}" $prom_pid; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]+"${pids[@]}"}" $prom_pid; do wait "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 	exit "$rc"
 }

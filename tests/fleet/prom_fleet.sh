@@ -42,48 +42,13 @@ scrape_configs:
 YAML
 promtool check config "$tmp/prometheus.yml" >/dev/null || fail "promtool check config"
 
-# prometheus on a free port (random ports until one binds and answers)
-prom_port=
-for _ in $(seq 20); do
-	p=$((20000 + RANDOM % 30000))
+. "$src/tests/prom/prom_lib.sh"
+start_on_free_port prom_port prom_pid /-/ready "$tmp/err.prometheus" \
 	prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
-		--web.listen-address="127.0.0.1:$p" --log.level=warn 2>"$tmp/err.prometheus" &
-	pp=$!
-	pids+=("$pp")
-	deadline=$((SECONDS + 30))
-	while [ $SECONDS -lt $deadline ]; do
-		kill -0 "$pp" 2>/dev/null || continue 2
-		if curl -sf -o /dev/null "http://127.0.0.1:$p/-/ready"; then prom_port=$p; break 2; fi
-		sleep 0.1
-	done
-	fail "prometheus did not become ready on port $p"
-done
-[ -n "$prom_port" ] || fail "no free port for prometheus"
+	--web.listen-address="127.0.0.1:{PORT}" --log.level=warn
 api="http://127.0.0.1:$prom_port/api/v1"
 echo "ok: prometheus on 127.0.0.1:$prom_port"
-
-# query PROMQL: the single result's value, or nothing
-query() {
-	curl -sf -G --data-urlencode "query=$1" "$api/query" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-r = d["data"]["result"] if d.get("status") == "success" else []
-if len(r) == 1:
-    print(r[0]["value"][1])'
-}
-# wait_for PROMQL EXPECTED: polls until the value equals EXPECTED (relative 1e-9)
-wait_for() {
-	local q=$1 want=$2 got= deadline=$((SECONDS + 90))
-	while [ $SECONDS -lt $deadline ]; do
-		got=$(query "$q" || true)
-		if [ -n "$got" ] && python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300) else 1)' "$got" "$want"; then
-			echo "ok: $q = $got"
-			return 0
-		fi
-		sleep 0.5
-	done
-	fail "$q: got '${got:-no result}', want $want (90 s)"
-}
+export WAIT_S=90 WAIT_RTOL=1e-9
 
 wait_for 'cluster:trainmon_shards_up:count{cluster="lab"}' 2
 wait_for 'cluster:trainmon_files_watched:sum{cluster="lab"}' 6
