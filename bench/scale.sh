@@ -113,7 +113,16 @@ stop() {
 	wait "$pid" || true
 	pid=""
 }
-metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+# metric NAME: an unlabelled sample's value; a failed or cut scrape (a busy daemon) is retried
+metric() {
+	local v=
+	for _ in 1 2 3 4 5; do
+		v=$(curl -s -m 60 "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1 == n { print $2 }') || true
+		[ -n "$v" ] && break
+		sleep 0.5
+	done
+	echo "$v"
+}
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"; }
 # cpu_pct: % of one core the daemon uses over $secs seconds
@@ -149,16 +158,18 @@ for n in $counts; do
 	series=$(grep -vc '^#' "$work/m" || true)
 	bytes=$(wc -c <"$work/m")
 	t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/metrics")
-	active=- arss=-
+	active=- arss=- rate=-
 	if [ "$n" -gt 0 ]; then
 		writer "$work/tree" "$n"
 		sleep 2
+		l0=$(metric trainmon_lines_total)
 		active=$(cpu_pct)
 		arss=$(rss_kb)
+		rate=$(( ($(metric trainmon_lines_total) - l0) / secs ))
 		kill "$wpid"; wait "$wpid" 2>/dev/null || true; wpid=""
 	fi
 	stop
-	report "| $n files | idle CPU $idle % | idle RSS $((rss / 1024)) MB | 1 line/s per file: CPU $active % | RSS $([ "$arss" = - ] && echo - || echo $((arss / 1024))) MB | $series series, $((bytes / 1024)) KiB, scrape ${t}s |"
+	report "| $n files | idle CPU $idle % | idle RSS $((rss / 1024)) MB | 1 line/s per file ($rate lines/s read): CPU $active % | RSS $([ "$arss" = - ] && echo - || echo $((arss / 1024))) MB | $series series, $((bytes / 1024)) KiB, scrape ${t}s |"
 done
 
 # 10 000 lines/s over 100 files (scrapes answered meanwhile: timed)
