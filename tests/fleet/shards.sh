@@ -6,7 +6,8 @@
 # of a chain and the restarts of a container stay on one daemon, also for files made later; a
 # daemon holds no fd of a file that is not its share (/proc/PID/fd); each file's shard is the
 # documented function (jump hash of FNV-1a 64 of the chain key, recomputed here in Python);
-# trainmon_shard_info and the --label on every series. Usage: TRAINMON=... shards.sh SOURCE_DIR
+# trainmon_shard_info and the --label on every series; bad --shard, --label, --chain-by and
+# labels: values refused with exit status 2 (1 for the config). Usage: TRAINMON=... shards.sh SOURCE_DIR
 set -euo pipefail
 src=${1:?usage: shards.sh SOURCE_DIR}
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,26 @@ for p in $(seq 0 12); do                       # 13 pods, each container restart
 done
 total=$(find "$tree" -type f | wc -l)
 [ "$total" = 64 ] || fail "tree has $total files, want 64"
+
+# usage errors (exit 2) and a config error (exit 1), with their messages
+usage() {
+	local want=$1 rc=0
+	shift
+	"$TRAINMON" watch "$@" "$tree" >/dev/null 2>"$tmp/usage.err" || rc=$?
+	[ "$rc" = "$want" ] && grep -q . "$tmp/usage.err" || fail "trainmon watch $*: exit $rc, want $want: $(cat "$tmp/usage.err")"
+}
+usage 2 --shard 3/3
+usage 2 --shard 1/0
+usage 2 --shard x
+usage 2 --label run=x
+usage 2 --label 9x=y
+usage 2 --chain a --chain-by b
+usage 2 --chain-by '(x'
+printf 'labels:\n  file: x\n' >"$tmp/bad.yaml"
+usage 1 --config "$tmp/bad.yaml"
+grep -q "bad.yaml:2:3: error: labels: 'file' is a label trainmon's own series carry" "$tmp/usage.err" ||
+	fail "labels: file: $(cat "$tmp/usage.err")"
+echo "ok: bad --shard, --label, --chain/--chain-by and labels: are refused"
 
 for i in 0 1 2; do
 	start_daemon "s$i" --quiet --recursive --shard "$i/3" --label cluster=test --rotate-wait 1 "$tree"
