@@ -6,6 +6,9 @@ build_pkgs=(cmake gcc make pkg-config libpcre2-dev libyaml-dev libmicrohttpd-dev
 test_pkgs=()
 if [ "${1:-}" = "--test" ]; then
   test_pkgs=(python3 jq curl prometheus prometheus-alertmanager groff-base tmux chromium)
+  # node and npm for tests/fleet/kubernetes.sh (the Kubernetes schemas come from npm), unless a
+  # Node.js is installed already (another distribution's nodejs bundles npm and conflicts)
+  command -v npm >/dev/null || test_pkgs+=(nodejs npm)
 fi
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

@@ -2,7 +2,8 @@
  *
  * Every setting is a row below, used as `--flag-name` and as `flag_name:` in the config file's
  * `watch:`, `alerts:` or `metrics:` section; `job:` and each `files:` entry take the job rows
- * (job.c); `notify:` takes the delivery rows and `alertmanager:` its static labels (notify_opts.c). Flags win over the config (opt.c). On SIGHUP the config is read again into a fresh
+ * (job.c); `notify:` takes the delivery rows and `alertmanager:` its static labels (notify_opts.c);
+ * `labels:` the static labels of /metrics and alerts (labels.c). Flags win over the config (opt.c). On SIGHUP the config is read again into a fresh
  * struct with the flags on top, and only job, files and alerts are taken from it; a bad config
  * keeps the running one.
  */
@@ -15,7 +16,9 @@
 
 #include "trainmon/cmd.h"
 #include "trainmon/daemon.h"
+#include "trainmon/labels.h"
 #include "trainmon/opt.h"
+#include "trainmon/runkey.h"
 #include "trainmon/watch_cmd.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
@@ -38,6 +41,16 @@ static int set_max_steps(void *base, const struct tm_opt *o, const char *arg, en
 		return -1;
 	}
 	((struct watch_opts *)base)->cfg.max_steps = (size_t)x;
+	return 0;
+}
+
+static int set_shard(void *base, const struct tm_opt *o, const char *arg, enum tm_src_kind src, char *err, size_t n)
+{
+	(void)src;
+	if (tm_shard_parse(arg, &((struct watch_opts *)base)->cfg.shard)) {
+		snprintf(err, n, "--%s: '%s' is not I/N with 0 <= I < N <= %u", o->name, arg, TM_SHARD_MAX);
+		return -1;
+	}
 	return 0;
 }
 
@@ -79,6 +92,12 @@ static const struct tm_opt watch_rows[] = {
 	{ .kind = TM_OPT_STR, .name = "chain-param", .arg = "NAME", .off = C(chain_param),
 	  .help = "files whose logs print the same value of this parameter (save_dir,\n"
 		  "chain_key) are one run (default: resume evidence joins them)" },
+	{ .kind = TM_OPT_HEADING, .help = "Fleet (several daemons over one tree; docs/scaling.md):" },
+	{ .kind = TM_OPT_CUSTOM, .name = "shard", .arg = "I/N", .set = set_shard,
+	  .help = "follow only share I (0 to N-1) of N: a file is this daemon's when\n"
+		  "jump-hash(FNV-1a 64 of its chain key) mod N is I; others are never opened\n"
+		  "(the key: --chain, else --chain-by's capture, else a pod log's\n"
+		  "namespace/pod/container, else the directory and the file's job name)" },
 	{ .kind = TM_OPT_HEADING, .help = "Alerts:" },
 	{ .kind = TM_OPT_NUM, .name = "min-mfu", .arg = "X", .off = C(alerts.min_mfu), .max = 1, .section = "alerts",
 	  .flags = TM_OPTF_ABOVE_MIN | TM_OPTF_BELOW_MAX, .expect = "a fraction between 0 and 1 (e.g. 0.35)",
@@ -136,7 +155,7 @@ static const struct tm_opt watch_rows[] = {
 	  .help = "do not load the installed packs" },
 	{ .kind = TM_OPT_CONFIG, .name = "config", .arg = "FILE", .off = C(config_path),
 	  .help = "YAML with job:, files:, watch:, alerts:, metrics:, notify:,\n"
-		  "alertmanager: (see etc/trainmon.yaml)" },
+		  "alertmanager:, labels: (see etc/trainmon.yaml)" },
 	{ .kind = TM_OPT_HELP, .name = "help", .shortc = 'h', .help = "this text" },
 };
 #undef W
@@ -187,8 +206,25 @@ static int read_alertmanager(void *ctx, const struct tm_ynode *v, const struct t
 	return tm_notify_read_am_section(&((struct files_ctx *)ctx)->cfg->notify, v, src, d);
 }
 
+/* `labels:` - static labels of every series and alert (labels.c checks the names). */
+static int read_labels(void *ctx, const struct tm_ynode *v, const struct tm_src *src, struct tm_diag *d)
+{
+	struct tm_watch_cfg *c = ((struct files_ctx *)ctx)->cfg;
+	return tm_labels_read_map(v, "labels", 1, &c->labels, &c->nlabels, src, d);
+}
+
+static void free_labels(struct tm_watch_cfg *c)
+{
+	for (size_t i = 0; i < c->nlabels; i++)
+		free(c->labels[i]);
+	free(c->labels);
+	c->labels = NULL;
+	c->nlabels = 0;
+}
+
 static const struct tm_opt_section watch_sections[] = { { "files", read_files },
-							 { "alertmanager", read_alertmanager } };
+							 { "alertmanager", read_alertmanager },
+							 { "labels", read_labels } };
 
 static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, const struct tm_watch_front *fe)
 {
@@ -206,7 +242,7 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, con
 		.groups = groups,
 		.ngroups = 3,
 		.sections = watch_sections,
-		.nsections = 2,
+		.nsections = 3,
 		.epilog = "Signals: TERM/INT save the state and exit; HUP reloads rules and config (a bad\n"
 			  "reload keeps the old ones); USR1 writes every run's summary.\n"
 			  "Exit status: 0 stopped by a signal, 1 invalid rules or config, 2 usage, 3 system\n"
@@ -244,6 +280,7 @@ static void defaults(struct watch_opts *o)
 static void opts_release(struct watch_opts *o)
 {
 	free_file_jobs(&o->cfg);
+	free_labels(&o->cfg);
 	tm_notify_opts_release(&o->cfg.notify);
 	tm_strv_release(&o->globs);
 	tm_strv_release(&o->rules);

@@ -81,6 +81,8 @@ static void view_totals(void *ctx, struct tm_metrics_totals *out)
 	out->released_matches = d->released_matches;
 	out->notify = d->notify;
 	out->chains = tm__daemon_chain_counters(d, &out->nchains);
+	out->shard_index = d->cfg->shard.index;
+	out->shard_count = d->cfg->shard.count;
 }
 
 struct tm_loop *tm_daemon_loop(struct tm_daemon *d)
@@ -322,6 +324,12 @@ int tm_daemon_new(struct tm_daemon **out, struct tm_watch_cfg *cfg, const struct
 		return sys ? -EIO : TM_DAEMON_BAD_INPUT;
 	}
 	tm_ruleset_finish(d->rules, diag);
+	char err[300];
+	if (tm_chainkey_init(&d->ckey, cfg->chain, cfg->chain_by, err, sizeof(err))) {
+		tm_diag_error(diag, NULL, 0, 0, "%s", err);
+		tm_daemon_free(d);
+		return TM_DAEMON_BAD_INPUT;
+	}
 	*out = d;
 	return 0;
 }
@@ -399,9 +407,16 @@ int tm_daemon_start(struct tm_daemon *d, char *err, size_t errlen)
 		struct tm_metrics_cfg mc = { .listen = cfg->listen, .textfile = cfg->textfile, .expire_s = cfg->expire_s,
 					     .http_timeout_s = cfg->http_timeout_s,
 					     .http_max_conns = (unsigned)cfg->http_max_conns };
+		const char **labels = tm_xcalloc(cfg->notify.label.n + cfg->nlabels + 1, sizeof(*labels));
+		for (size_t i = 0; i < cfg->notify.label.n; i++)
+			labels[mc.nlabels++] = cfg->notify.label.v[i];
+		for (size_t i = 0; i < cfg->nlabels; i++)
+			labels[mc.nlabels++] = cfg->labels[i];
+		mc.labels = labels;
 		struct tm_metrics_view view;
 		tm_daemon_view(d, &view);
 		rc = tm_metrics_new(&d->metrics, &mc, &view, &d->loop, err, errlen);
+		free(labels);
 		if (rc)
 			return rc > 0 ? TM_DAEMON_BAD_USAGE : rc;
 	}
@@ -468,6 +483,7 @@ void tm_daemon_free(struct tm_daemon *d)
 	tm_livechain_free(d->chains);
 	tm_notify_free(d->notify);
 	tm_state_extra_release(&d->saved_extra);
+	tm_chainkey_release(&d->ckey);
 	if (d->rules) {
 		tm_ruleset_release(d->rules);
 		free(d->rules);

@@ -21,6 +21,7 @@
 #include "trainmon/metrics.h"
 #include "trainmon/notify.h"
 #include "trainmon/rules.h"
+#include "trainmon/runkey.h"
 #include "trainmon/state.h"
 #include "trainmon/summary.h"
 #include "trainmon/tail.h"
@@ -106,6 +107,7 @@ struct tm_daemon {
 	struct tm_notify *notify;   /* owned: --alertmanager, --webhook; NULL without them */
 	struct tm_state_extra saved_extra; /* owned: notifications loaded from the state, until start */
 	struct tm_livechain *chains; /* owned: the chains of the files' runs (daemon_chain.c) */
+	struct tm_chainkey ckey;    /* embedded: --chain, --chain-by: the chain key --shard hashes */
 	pid_t save_pid;             /* the state save child running, or -1/0 none */
 	int save_wanted;            /* a save is due (interval, or a rotated inode drained) */
 };

@@ -690,10 +690,31 @@ void tm__daemon_prune_outside(struct tm_daemon *d)
 			outside_drop(d, i);
 }
 
+/* --shard: 1 when path is this daemon's share. Its chain key is relative to the directory named
+ * on the command line that path lies under (the longest, when they nest), so daemons that mount
+ * the tree at different places agree. Decided before any open: another shard's file costs no fd. */
+static int mine(const struct tm_daemon *d, const char *path)
+{
+	if (d->cfg->shard.count <= 1)
+		return 1;
+	size_t root = 0, plen = strlen(path);
+	for (size_t i = 0; i < d->watch.ndirs; i++) {
+		const struct tm_wdir *wd = &d->watch.dirs[i];
+		size_t n = strlen(wd->path);
+		if (wd->depth == 0 && n > root && n < plen && path[n] == '/' && memcmp(wd->path, path, n) == 0)
+			root = n;
+	}
+	char key[4096];
+	tm_chainkey_of(&d->ckey, path, root, key, sizeof(key));
+	return tm_shard_owns(&d->cfg->shard, key);
+}
+
 /* Finds or starts following path (a matching file under directory di) and syncs it: watch.c's
- * file callback. */
+ * file callback. Another shard's file is left alone. */
 static struct tm_watched *file_touch(struct tm_daemon *d, const char *path, int di, uint64_t now)
 {
+	if (!mine(d, path))
+		return NULL;
 	struct tm_watched *w = file_find(d, path);
 	struct tm_tail_end end = { 0 };      /* the old file's, when its name is made again */
 	if (w) {

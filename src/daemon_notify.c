@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "trainmon/fnv.h"
 #include "trainmon/json.h"
+#include "trainmon/runkey.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -45,16 +46,6 @@ int tm__notify_start(struct tm_daemon *d, char *err, size_t errlen)
 			      d->saved_extra.nnotes);
 	tm_state_extra_release(&d->saved_extra);
 	return rc;
-}
-
-/* The run label: the file's name without its extension, as on /metrics. */
-static void run_name(const char *path, char *out, size_t n)
-{
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	const char *dot = strrchr(base, '.');
-	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-	snprintf(out, n, "%.*s", (int)(stem < 500 ? stem : 500), base);
 }
 
 /* The chain (the runs of one job across restarts) this run belongs to, computed now (the alert
@@ -197,7 +188,7 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	const struct tm_event *ev = failure_event(w, e);
 	char alertname[64], run[512], value[64], thr[64], summary[700], lineno[32], key[40];
 	snprintf(alertname, sizeof(alertname), "trainmon_%s", tm_alert_name(e->kind));
-	run_name(w->tail.path, run, sizeof(run));
+	tm_run_name(w->tail.path, run, sizeof(run));
 	struct tm_notify_pair labels[MAX_PAIRS], ann[MAX_PAIRS];
 	size_t nl = 0, na = 0, nstore = 0;
 	char *store[MAX_PAIRS];
@@ -211,8 +202,20 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 		add(labels, &nl, "kind", tm_event_kind_name(e->event_kind));
 	for (size_t i = 0; i < o->label.n; i++)
 		add_static(labels, &nl, o->label.v[i], store, &nstore);
+	for (size_t i = 0; i < d->cfg->nlabels; i++)
+		add_static(labels, &nl, d->cfg->labels[i], store, &nstore);
 	for (size_t i = 0; i < o->ncfg_labels; i++)
 		add_static(labels, &nl, o->cfg_labels[i], store, &nstore);
+	struct tm_podlog pl;
+	char pod[3][256];
+	if (tm_podlog_parse(w->tail.path, &pl)) {
+		snprintf(pod[0], sizeof(pod[0]), "%.*s", (int)pl.ns_len, pl.ns);
+		snprintf(pod[1], sizeof(pod[1]), "%.*s", (int)pl.pod_len, pl.pod);
+		snprintf(pod[2], sizeof(pod[2]), "%.*s", (int)pl.container_len, pl.container);
+		add(labels, &nl, "namespace", pod[0]);
+		add(labels, &nl, "pod", pod[1]);
+		add(labels, &nl, "container", pod[2]);
+	}
 	snprintf(summary, sizeof(summary), "trainmon: %s%s%s in run %s", tm_alert_name(e->kind),
 		 e->kind == TM_AL_FAILURE ? " " : "", e->kind == TM_AL_FAILURE ? tm_event_kind_name(e->event_kind) : "",
 		 run);

@@ -2,7 +2,8 @@
  *
  * Nothing is stored twice: every scrape renders from the live runs, so a value can never be stale
  * or disagree with `analyze`. Names and units follow Prometheus conventions (base units, `_total`
- * for counters, ratios not percents); labels are run (file stem), file, framework, chain, slurm_job_id,
+ * for counters, ratios not percents); labels are run (file stem, or a pod log's namespace/pod/
+ * container, runkey.h), file, framework, chain, slurm_job_id, a pod's namespace, pod and container,
  * never job or instance, which Prometheus sets. Label values are made valid UTF-8 (a path may hold
  * any bytes; one bad byte would fail the whole scrape). A run that ended leaves after --expire
  * seconds. libmicrohttpd runs without threads: its epoll fd sits in the owner's tm_loop, and a loop
@@ -30,7 +31,9 @@
 #include <unistd.h>
 
 #include "trainmon/json.h"
+#include "trainmon/labels.h"
 #include "trainmon/metrics.h"
+#include "trainmon/runkey.h"
 #include "trainmon/xalloc.h"
 #include "metrics_int.h"
 #include "banned.h"
@@ -69,6 +72,7 @@ struct tm_metrics {
 	uint64_t fd_note_due_ms;   /* ms, loop clock: the accept fd-limit note waits until then */
 	uint64_t textfile_ms;      /* ms, CLOCK_MONOTONIC: last textfile write */
 	int textfile_failing;      /* the textfile error was reported; reset on success */
+	char *static_labels;       /* owned: --label and `labels:` as `k="v",...`, escaped; NULL none */
 };
 
 /* ---- rendering ---- */
@@ -116,15 +120,21 @@ void tm__metrics_label_value(FILE *f, const char *s)
 	}
 }
 
+/* label="value" for a slice of a path */
+static void slice_label(FILE *f, const char *name, const char *p, size_t n)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n < 500 ? n : 500), p);
+	fprintf(f, ",%s=\"", name);
+	tm__metrics_label_value(f, buf);
+	fputs("\"", f);
+}
+
 static void run_labels(FILE *f, const struct tm_metrics_file *w)
 {
 	const char *path = w->tail->path;
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	const char *dot = strrchr(base, '.');
-	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
 	char run[512];
-	snprintf(run, sizeof(run), "%.*s", (int)(stem < 500 ? stem : 500), base);
+	tm_run_name(path, run, sizeof(run));
 	fputs("run=\"", f);
 	tm__metrics_label_value(f, run);
 	fputs("\",file=\"", f);
@@ -141,6 +151,12 @@ static void run_labels(FILE *f, const struct tm_metrics_file *w)
 		fputs(",slurm_job_id=\"", f);
 		tm__metrics_label_value(f, w->tail->feed.run.sparams[TM_P_SLURM_JOB_ID]);
 		fputs("\"", f);
+	}
+	struct tm_podlog pl;
+	if (tm_podlog_parse(path, &pl)) {
+		slice_label(f, "namespace", pl.ns, pl.ns_len);
+		slice_label(f, "pod", pl.pod, pl.pod_len);
+		slice_label(f, "container", pl.container, pl.container_len);
 	}
 }
 
@@ -244,7 +260,7 @@ static const struct family run_families[F_N] = {
 	{ "trainmon_run_incidents_total", "counter", "Incidents (a kind's lines that belong together: many ranks, one failure) found in the log, by kind." },
 };
 
-void tm_metrics_render(struct tm_metrics *m, FILE *f)
+static void render(struct tm_metrics *m, FILE *f)
 {
 	double wall = wall_s();
 	size_t nfiles = m->view.nfiles(m->view.ctx);
@@ -252,6 +268,10 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	m->view.totals(m->view.ctx, &tot);
 	fprintf(f, "# HELP trainmon_build_info trainmon version.\n# TYPE trainmon_build_info gauge\n"
 		   "trainmon_build_info{version=\"%s\"} 1\n", TM_VERSION);
+	if (tot.shard_count)
+		fprintf(f, "# HELP trainmon_shard_info The share of files this daemon follows (--shard I/N): shard I "
+			   "of N.\n# TYPE trainmon_shard_info gauge\ntrainmon_shard_info{shard=\"%u\",shards=\"%u\"} 1\n",
+			tot.shard_index, tot.shard_count);
 	for (int fam = 0; fam < F_N; fam++) {
 		header(f, &run_families[fam]);
 		for (size_t i = 0; i < nfiles; i++) {
@@ -400,6 +420,45 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 	}
 }
 
+void tm_metrics_render(struct tm_metrics *m, FILE *f)
+{
+	if (!m->static_labels) {
+		render(m, f);
+		return;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	if (!mf)
+		return;
+	render(m, mf);
+	fclose(mf);
+	tm_prom_add_labels(buf, len, m->static_labels, f);
+	free(buf);
+}
+
+/* --label KEY=VALUE and `labels:`, rendered once: `KEY="VALUE",...` with the value escaped. */
+static char *render_static(const char *const *kv, size_t n)
+{
+	if (!n)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(kv[i], '=');
+		if (!eq)
+			continue;
+		fprintf(f, "%s%.*s=\"", i ? "," : "", (int)(eq - kv[i]), kv[i]);
+		tm__metrics_label_value(f, eq + 1);
+		fputs("\"", f);
+	}
+	fclose(f);
+	return buf;
+}
+
 /* ---- HTTP ---- */
 
 static struct conn *conn_of(struct MHD_Connection *c)
@@ -458,6 +517,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		enum MHD_Result rc = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 		free(buf);
 		return rc;
+	}
+	if (strcmp(url, "/healthz") == 0) {   /* liveness: the loop answers */
+		static const char ok[] = "ok\n";
+		return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", ok, sizeof(ok) - 1);
 	}
 	if (strcmp(url, "/") == 0) {
 		static const char page[] = "<html><head><title>trainmon</title></head><body>"
@@ -743,6 +806,9 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 {
 	struct tm_metrics *m = tm_xcalloc(1, sizeof(*m));
 	m->cfg = *cfg;
+	m->static_labels = render_static(cfg->labels, cfg->nlabels);
+	m->cfg.labels = NULL;          /* borrowed for this call only */
+	m->cfg.nlabels = 0;
 	if (!(m->cfg.http_timeout_s > 0))
 		m->cfg.http_timeout_s = 5;
 	if (!m->cfg.http_max_conns)
@@ -839,6 +905,7 @@ void tm_metrics_free(struct tm_metrics *m)
 	for (int i = 0; i < SPARE_FDS; i++)
 		if (m->spare[i] >= 0)
 			close(m->spare[i]);
+	free(m->static_labels);
 	free(m);
 }
 

@@ -3,7 +3,7 @@
  *
  * Rows only: parsing and bounds are opt.c's, delivery is notify.c's. Secrets (URLs, the bearer
  * token) are kept as given (env:NAME, file:PATH or a URL) and resolved only by tm_notify_new, so
- * a SIGHUP or a --help never reads them. Label names are checked here, as Prometheus spells them.
+ * a SIGHUP or a --help never reads them. Label names are checked by labels.c, as Prometheus spells them.
  */
 #include <math.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trainmon/labels.h"
 #include "trainmon/notify.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/yaml.h"
@@ -41,28 +42,14 @@ void tm_notify_opts_release(struct tm_notify_opts *o)
 	o->ncfg_labels = 0;
 }
 
-/* Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, and not the reserved __ prefix. */
-static int label_name_ok(const char *k, size_t n)
-{
-	if (!n || (k[0] >= '0' && k[0] <= '9') || (n >= 2 && k[0] == '_' && k[1] == '_'))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= '0' && k[i] <= '9') ||
-		      k[i] == '_'))
-			return 0;
-	return 1;
-}
-
+/* --label: also put on every series of /metrics, so checked as labels.c checks them there. */
 static int set_label(void *base, const struct tm_opt *o, const char *arg, enum tm_src_kind src, char *err,
 		     size_t n)
 {
 	(void)src;
-	const char *eq = strchr(arg, '=');
-	if (!eq || !label_name_ok(arg, (size_t)(eq - arg))) {
-		snprintf(err, n, "--%s: '%s' is not KEY=VALUE with a label name KEY ([a-zA-Z_][a-zA-Z0-9_]*)", o->name,
-			 arg);
+	(void)o;
+	if (tm_label_check(arg, "--label", err, n))
 		return -1;
-	}
 	tm_strv_push(&((struct tm_notify_opts *)base)->label, arg);
 	return 0;
 }
@@ -78,8 +65,9 @@ static const struct tm_opt rows[] = {
 	{ .kind = TM_OPT_STR, .name = "alertmanager-bearer-token", .arg = "env:NAME|file:PATH",
 	  .off = N(bearer), .help = "send 'Authorization: Bearer TOKEN' to Alertmanager" },
 	{ .kind = TM_OPT_CUSTOM, .name = "label", .arg = "KEY=VALUE", .set = set_label, .flags = TM_OPTF_NO_CONFIG,
-	  .help = "a static label of every Alertmanager alert (repeatable; config:\n"
-		  "alertmanager: labels: {KEY: VALUE})" },
+	  .help = "a static label of every series on /metrics and every Alertmanager\n"
+		  "alert (repeatable; config: labels: {KEY: VALUE}; alerts only:\n"
+		  "alertmanager: labels:)" },
 	{ .kind = TM_OPT_NUM, .name = "alertmanager-resend", .arg = "SECONDS", .off = N(resend_s), .min = 1,
 	  .max = 3600, .help = "re-post firing alerts this often (default 60; they are valid for 4x it)" },
 	{ .kind = TM_OPT_NUM, .name = "alertmanager-event-ttl", .arg = "SECONDS", .off = N(event_ttl_s),
@@ -128,26 +116,7 @@ int tm_notify_read_am_section(struct tm_notify_opts *o, const struct tm_ynode *v
 			errors++;
 			continue;
 		}
-		if (m->type != TM_Y_MAP) {
-			tm_diag_error(d, src, m->line, m->col, "alertmanager: 'labels' must be a mapping of names to values");
-			errors++;
-			continue;
-		}
-		for (size_t q = 0; q + 1 < m->n; q += 2) {
-			const struct tm_ynode *lk = m->kids[q], *lv = m->kids[q + 1];
-			if (lk->type != TM_Y_SCALAR || lv->type != TM_Y_SCALAR || !label_name_ok(lk->str, strlen(lk->str))) {
-				tm_diag_error(d, src, lk->line, lk->col, "alertmanager: labels: '%s' is not a label name "
-					      "([a-zA-Z_][a-zA-Z0-9_]*) with a scalar value",
-					      lk->type == TM_Y_SCALAR ? lk->str : "?");
-				errors++;
-				continue;
-			}
-			size_t len = strlen(lk->str) + strlen(lv->str) + 2;
-			char *kv = tm_xmalloc(len);
-			snprintf(kv, len, "%s=%s", lk->str, lv->str);
-			o->cfg_labels = tm_xrealloc(o->cfg_labels, (o->ncfg_labels + 1) * sizeof(*o->cfg_labels));
-			o->cfg_labels[o->ncfg_labels++] = kv;
-		}
+		errors += tm_labels_read_map(m, "alertmanager: labels", 0, &o->cfg_labels, &o->ncfg_labels, src, d);
 	}
 	return errors;
 }

@@ -15,6 +15,7 @@
 #include "trainmon/alert.h"
 #include "trainmon/report.h"
 #include "trainmon/top.h"
+#include "trainmon/runkey.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -40,11 +41,7 @@ static struct tm_top_run *add_run(struct tm_top_model *m, const char *file)
 	memset(r, 0, sizeof(*r));
 	r->step = r->step_time = r->tps = r->mfu = r->eta_s = r->spark_step = NAN;
 	snprintf(r->file, sizeof(r->file), "%s", file);
-	const char *base = strrchr(file, '/');
-	base = base ? base + 1 : file;
-	const char *dot = strrchr(base, '.');
-	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-	snprintf(r->name, sizeof(r->name), "%.*s", (int)(stem < sizeof(r->name) ? stem : sizeof(r->name) - 1), base);
+	tm_run_name(file, r->name, sizeof(r->name));
 	return r;
 }
 

@@ -21,6 +21,7 @@
 #include "trainmon/loop.h"
 #include "trainmon/metrics.h"
 #include "trainmon/notify.h"
+#include "trainmon/shard.h"
 
 /* A `files:` entry of the config: job settings for files whose name matches glob. */
 struct tm_file_job {
@@ -69,6 +70,10 @@ struct tm_watch_cfg {
 	const char *chain, *chain_by, *chain_param; /* as analyze's; borrowed from the options */
 	struct tm_chain_opts chains; /* the three checked (tm_chain_opts_set) by cmd_watch.c; its
 					strings borrowed from the options (not changed by SIGHUP) */
+	struct tm_shard shard;      /* --shard I/N; count 0: every file */
+	char **labels;              /* owned array of owned "KEY=VALUE": the config's `labels:` (with
+				       notify.label, on every series of /metrics and every alert) */
+	size_t nlabels;
 };
 
 struct tm_daemon;                   /* src/daemon.h: private to the daemon's files */

@@ -32,6 +32,9 @@ struct tm_metrics_cfg {
 				       idle this long is closed; 0 = the default, 5 */
 	unsigned http_max_conns;    /* connections served at once; a new one beyond this closes the
 				       one waiting longest for its header; 0 = the default, 64 */
+	const char *const *labels;  /* borrowed during tm_metrics_new only: "KEY=VALUE" static labels
+				       put on every series (names checked by labels.h), nlabels of them */
+	size_t nlabels;
 };
 
 struct tm_metrics_file {            /* one followed file, as the view hands it out */
@@ -66,6 +69,7 @@ struct tm_metrics_totals {          /* the owner's self counters */
 	const struct tm_chain_counters *chains; /* borrowed until the next callback: the chains'
 						   counters (livechain.h), nchains */
 	size_t nchains;
+	unsigned shard_index, shard_count;  /* --shard I/N; count 0: not sharded */
 };
 
 /* Valid from one call into metrics to its return: metrics keeps no pointer it hands out. */

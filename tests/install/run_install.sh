@@ -33,7 +33,8 @@ install)
 		share/doc/trainmon/examples/trainmon.service share/doc/trainmon/examples/trainmon-alerts.yml \
 		share/doc/trainmon/examples/trainmon-alerts.test.yml share/doc/trainmon/examples/trainmon-grafana.json \
 		share/doc/trainmon/examples/trainmon-chains.yml share/doc/trainmon/examples/trainmon-chains.test.yml \
-		lib/systemd/system/trainmon.service \
+		lib/systemd/system/trainmon.service lib/systemd/system/trainmon@.service \
+		share/doc/trainmon/examples/trainmon-fleet.yml share/doc/trainmon/examples/trainmon-daemonset.yaml \
 		etc/trainmon/trainmon.yaml; do
 		[ -f "$prefix/$f" ] || fail "not installed: $f"
 	done
@@ -51,6 +52,8 @@ install)
 	# the unit runs this prefix's binary with this prefix's config
 	grep -qx "ExecStart=$prefix/bin/trainmon watch --config $prefix/etc/trainmon/trainmon.yaml \$TRAINMON_DIRS" \
 		"$prefix/lib/systemd/system/trainmon.service" || fail "unit ExecStart: $(grep ExecStart= "$prefix/lib/systemd/system/trainmon.service")"
+	grep -q "^ExecStart=$prefix/bin/trainmon watch --config $prefix/etc/trainmon/trainmon.yaml --shard %i/" \
+		"$prefix/lib/systemd/system/trainmon@.service" || fail "template unit ExecStart: $(grep ExecStart= "$prefix/lib/systemd/system/trainmon@.service")"
 	echo "ok: unit paths"
 	# the man pages render
 	if command -v man >/dev/null; then
