@@ -413,7 +413,8 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 	} else if (strncmp(line, "step ", 5) == 0) {
 		struct tm_step s;
 		unsigned src = TM_TSRC_N;
-		s.ts = NAN;                      /* the wall-clock time and the time's source at the end
+		s.ts = s.grad_norm = NAN;        /* the grad norm is not saved (nor needed: the
+						    detectors' state is); the wall-clock time and the time's source at the end
 						    are optional (older state files) */
 		int k = sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32 " %lg %u", &s.step, &s.time_s,
 			       &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
