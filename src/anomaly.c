@@ -192,13 +192,16 @@ static void push_regime(struct tm_anomalies *a, const double *x, const double *s
 }
 
 /* The kind of an event logged between step record j-1 and step record j (what the step's time
- * includes), or NULL. */
+ * includes), else of a phase begun there (checkpoint_save, evaluation...), or NULL. */
 static const char *cause_of(const struct tm_run *r, size_t j)
 {
 	uint64_t lo = j ? r->steps[j - 1].line : 0, hi = r->steps[j].line;
 	for (size_t e = 0; e < r->nevents; e++)
 		if (r->events[e].line > lo && r->events[e].line <= hi)
 			return tm_event_kind_name(r->events[e].kind);
+	for (size_t p = 0; p < r->nphases; p++)
+		if (r->phases[p].line > lo && r->phases[p].line <= hi && r->phases[p].kind != TM_PH_TIME)
+			return tm_phase_kind_name(r->phases[p].kind);
 	return NULL;
 }
 
@@ -292,8 +295,6 @@ static void spikes(struct tm_anomalies *a, const struct tm_run *r, size_t from, 
 	size_t first_spike = SIZE_MAX;   /* ... and of the last episode's first spike */
 	for (size_t i = from; i < r->nsteps; i++) {
 		double v = grad ? r->steps[i].grad_norm : r->steps[i].loss, st = r->steps[i].step;
-		if (grad && v == 0)
-			continue;            /* fp16 runs print 0 for the steps they skip */
 		unsigned ev = tm_spike_feed(&d, &p, st, v);
 		if (ev & TM_SPK_MORE && spike != SIZE_MAX) {
 			struct tm_anomaly *an = &a->v[spike];

@@ -1,13 +1,13 @@
 /* state.c: saving and loading the watch state (see state.h).
  *
  * Format, one record per line, all strings hex-encoded so paths and messages need no quoting:
- *   trainmon-state 3
+ *   trainmon-state 4
  *   tail PATHHEX / pos DEV INO OFF LINE MARKERHEX HEADLEN HEADHASH WINLEN WINHASH BTIME
  *   run FWHEX STEPBASE DUPS CTOKENS SELFRANK DROPPED [FIRST_TS LAST_TS]
  *   param I V / sparam I HEX / step 11 numbers [TS] / evcount K N
  *   event LINE LAST COUNT KIND SEV MSGHEX TS LAST_TS CODE RANK NRANKS BEYOND NHOSTS HOSTHEX RANKSHEX
  *   evinc K N / skip TOTAL SINCE STEPS STEPLINE           (version 3)
- *   alerts ... / end
+ *   alerts ... / anreg ... / anspike ... / anstrag ...  (version 4: state_anomaly.c) / end
  *   note SINKHEX AM IDHEX RUNHEX ALERTHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3)
  *   checksum FNV1A64-of-everything-above
  * Doubles are printed with %.17g so they read back bit for bit. BTIME is SEC.NSEC or '-'. A
@@ -17,7 +17,8 @@
  * times in brackets are read when present (files written before they were saved lack them).
  * Version 3 made events incidents: an event line carries its time, code, ranks (the bitmap's
  * bytes, trailing zero bytes cut) and host; a version 1 or 2 event loads with those unknown and
- * one incident per entry.
+ * one incident per entry. Version 4 added the anomaly detectors' records; a version 3 file loads
+ * with the detectors starting afresh at the saved step cursor.
  * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
  * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
  * copying the runs for a thread would cost as much as the save. Must not print or exit (the
@@ -41,6 +42,7 @@
 #include "trainmon/io.h"
 #include "trainmon/state.h"
 #include "trainmon/xalloc.h"
+#include "state_int.h"
 #include "banned.h"
 
 #define STATE_MAX (1u << 30)
@@ -140,6 +142,7 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	for (int k = 0; k < TM_EV_N; k++)
 		if (a->events_seen[k])
 			fprintf(f, "evseen %d %" PRIu64 "\n", k, a->events_seen[k]);
+	tm__state_put_anomalies(f, &a->an);
 	fputs("end\n", f);
 }
 
@@ -213,7 +216,7 @@ int tm_state_save_with(const char *path, const struct tm_state_entry *v, size_t 
 		rc = -ENOMEM;
 	} else {
 		setvbuf(f, NULL, _IOFBF, 1u << 16);
-		fputs("trainmon-state 3\n", f);
+		fputs("trainmon-state 4\n", f);
 		for (size_t i = 0; i < n; i++)
 			write_entry(f, &v[i]);
 		for (size_t i = 0; x && i < x->nnotes; i++)
@@ -587,7 +590,7 @@ int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struc
 	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
 	uint64_t want;
 	int version = len < 17 || strncmp(buf, "trainmon-state ", 15) || buf[16] != '\n' ? 0 : buf[15] - '0';
-	if (version < 1 || version > 3)
+	if (version < 1 || version > 4)
 		version = 0;
 	if (!version || !last ||
 	    sscanf(last + 1, "checksum %" SCNx64, &want) != 1 || tm_fnv1a(TM_FNV_BASIS, buf, (size_t)(last + 1 - buf)) != want) {
@@ -619,6 +622,8 @@ int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struc
 			cur = NULL;
 		} else if (version >= 3 && !cur && strncmp(line, "note ", 5) == 0) {
 			bad = parse_note(line, x) < 0;
+		} else if (version >= 4 && cur && strncmp(line, "an", 2) == 0) {
+			bad = tm__state_parse_anomaly(&cur->alerts.an, line) != 1;
 		} else {
 			bad = !cur || parse_line(cur, line, version) < 0;
 		}

@@ -115,6 +115,8 @@ struct tm_spike_params {
 	double atol, rtol;               /* atol NAN: none */
 	size_t diverge_after;            /* 0: no divergence (grad norm) */
 	double diverge_rel;
+	int skip_zero;                   /* 0 is no value (fp16 runs print a grad norm of 0 for the
+					    steps they skip) */
 };
 
 /* What one value did (bits). */
@@ -139,6 +141,31 @@ struct tm_straggler_det {
 	char host[48];
 };
 enum { TM_STR_FIRE = 1, TM_STR_RESOLVE = 2 };
+
+/* Step-time level shifts one step at a time, as tm_anomalies_find finds them: the regime's
+ * level is the median of its first `window` values, a rolling median beyond the band for
+ * `persist` values is a shift, the change point is the best two-median split around the crossing
+ * and the new regime starts there (its values replayed from the ring). Levels are the medians of
+ * the ring's part of a regime, not of the whole regime as analyze's are. Off (feeds return 0)
+ * when 2 * window + persist does not fit the ring. */
+#define TM_REG_RING 512
+struct tm_regress_det {
+	double x[TM_REG_RING], s[TM_REG_RING]; /* value and step of absolute index i at i % TM_REG_RING */
+	uint64_t n;                      /* values seen */
+	uint64_t lo;                     /* absolute index where the current regime starts */
+	double base, band;               /* its level and band, NAN until it has window values */
+	double median;                   /* the last rolling median, NAN none */
+	double baseline;                 /* while regressed: the level before the up-shift, else NAN */
+	uint32_t run;
+	int dir;
+	double shift_step, shift_from, shift_to; /* the last shift: change point, levels before/after */
+	int regressed;                   /* an up-shift holds (no down-shift since) */
+};
+enum { TM_REG_UP = 1, TM_REG_DOWN = 2 };
+void tm_regress_init(struct tm_regress_det *d);
+unsigned tm_regress_feed(struct tm_regress_det *d, const struct tm_anomaly_cfg *c, double step, double x);
+/* The level steps are judged against (the pre-regression one while regressed), NAN none yet. */
+double tm_regress_baseline(const struct tm_regress_det *d);
 
 void tm_straggler_init(struct tm_straggler_det *d);
 unsigned tm_straggler_feed(struct tm_straggler_det *d, const struct tm_rank_report *p,

@@ -32,6 +32,21 @@ static void make_steps(struct tm_run *r, size_t n, double base, double shifted, 
 	}
 }
 
+/* The streaming detector (watch's) over the same steps from record `from`: up-shifts, the step
+ * of the first one in *at. */
+static size_t stream_ups(const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg, double *at)
+{
+	static struct tm_regress_det d;          /* 8 KB: not on the stack */
+	tm_regress_init(&d);
+	size_t ups = 0;
+	*at = NAN;
+	for (size_t i = from; i < r->nsteps; i++)
+		if (tm_regress_feed(&d, cfg, r->steps[i].step, r->steps[i].time_s) & TM_REG_UP)
+			if (ups++ == 0)
+				*at = d.shift_step;
+	return ups;
+}
+
 static const struct tm_anomaly *first_of(const struct tm_anomalies *a, enum tm_anomaly_kind k)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -60,6 +75,8 @@ int main(void)
 		TM_NEAR(&st, g ? g->magnitude : NAN, 0.08, 0.125);          /* 8 % +- 1 % */
 		TM_CHECK(&st, g && g->last_step == 20000);
 		TM_CHECK(&st, a.nregimes == 2);
+		double at;
+		TM_CHECK(&st, stream_ups(&r, 10, &cfg, &at) == 1 && g && at == g->first_step);
 		TM_NEAR(&st, a.nregimes == 2 ? a.regimes[0].median : NAN, 2.00, 0.005);
 		TM_NEAR(&st, a.nregimes == 2 ? a.regimes[1].median : NAN, 2.16, 0.005);
 		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_OUTLIER) == 0);
@@ -74,6 +91,8 @@ int main(void)
 		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
 		TM_CHECK(&st, a.nregimes == 1);
 		TM_NEAR(&st, a.ideal_step_time, 2.00, 0.005);
+		double at;
+		TM_CHECK(&st, stream_ups(&r, 10, &cfg, &at) == 0);
 		tm_run_release(&r);
 	}
 	/* a save every 1000 steps adds 30 s to the step after it: outliers with their cause */

@@ -81,7 +81,7 @@ int main(void)
 	TM_CHECK(&st, tm_state_save_with(state, NULL, 0, &x) == 0);
 	char buf[4096];
 	tm_test_read(state, buf, sizeof(buf));
-	TM_CHECK(&st, strstr(buf, "trainmon-state 3\nnote ") == buf);
+	TM_CHECK(&st, strstr(buf, "trainmon-state 4\nnote ") == buf);
 	static const char bad[] = "trainmon-state 3\nnote 61 0 62 63 - 64 1 0 0\n";
 	TM_CHECK(&st, tm_test_write_checksummed(state, bad, sizeof(bad) - 1) == 0);
 	TM_CHECK(&st, tm_state_load_with(state, &v, &n, &y, err, sizeof(err)) == -1 && y.nnotes == 0);

@@ -53,14 +53,17 @@ static inline void tm_test_state_cleanup(const char *dir, const char *log, const
 	rmdir(dir);
 }
 
-/* Helpers for edit functions: a version 3 line as version `v` ('1', '2') wrote it, as far as
- * the incident records go (returns 0 for the records it did not have); and a record starting
+/* Helpers for edit functions: a version 4 line as version `v` ('1', '2', '3') wrote it, as far
+ * as the incident and anomaly records go (returns 0 for the records it did not have; `v` '3'
+ * keeps the incident ones); and a record starting
  * with `prefix` cut after its first `fields` fields. */
 static inline int tm_test_state_before_v3(char *line, char v)
 {
-	if (strcmp(line, "trainmon-state 3") == 0)
+	if (strcmp(line, "trainmon-state 4") == 0)
 		line[15] = v;
-	return strncmp(line, "skip ", 5) != 0 && strncmp(line, "evinc ", 6) != 0 && strncmp(line, "note ", 5) != 0;
+	if (strncmp(line, "an", 2) == 0)
+		return 0;
+	return v == '3' || (strncmp(line, "skip ", 5) != 0 && strncmp(line, "evinc ", 6) != 0 && strncmp(line, "note ", 5) != 0);
 }
 
 static inline void tm_test_state_cut(char *line, const char *prefix, int fields)
