@@ -57,7 +57,7 @@ static void spike_alerts(struct tm_spike_det *d, unsigned ev, int grad, const ch
 }
 
 /* The slowest rank of a report joins the front of the gauge list (distinct ranks, newest first). */
-static void note_worst(struct tm_alert_anomalies *an, int rank, double ratio)
+static void note_worst(struct tm_alert_anomalies *an, int rank, double ratio, uint64_t report)
 {
 	size_t at = TM_STRAGGLER_GAUGES - 1;
 	for (size_t i = 0; i < TM_STRAGGLER_GAUGES; i++)
@@ -68,6 +68,17 @@ static void note_worst(struct tm_alert_anomalies *an, int rank, double ratio)
 	memmove(an->worst + 1, an->worst, at * sizeof(an->worst[0]));
 	an->worst[0].rank = rank;
 	an->worst[0].ratio = ratio;
+	an->worst[0].report = report;
+}
+
+int tm_alerts_straggler_gauge(const struct tm_alerts *a, size_t k, int *rank, double *ratio)
+{
+	const struct tm_alert_anomalies *an = &a->an;
+	if (k >= TM_STRAGGLER_GAUGES || an->worst[k].rank < 0 || an->worst[k].report + TM_STRAGGLER_GAUGES < an->reports_seen)
+		return 0;
+	*rank = an->worst[k].rank;
+	*ratio = an->worst[k].ratio;
+	return 1;
 }
 
 static void straggler_alerts(struct tm_alerts *a, const struct tm_alert_cfg *c, const struct tm_run *r,
@@ -81,9 +92,9 @@ static void straggler_alerts(struct tm_alerts *a, const struct tm_alert_cfg *c, 
 		const struct tm_rank_report *p = &r->reports[i];
 		if (p->open)
 			break;
-		an->reports_seen++;
 		if (p->rank >= 0 && !isnan(p->ratio))
-			note_worst(an, p->rank, p->ratio);
+			note_worst(an, p->rank, p->ratio, an->reports_seen);
+		an->reports_seen++;
 		unsigned ev = tm_straggler_feed(d, p, &c->anomaly);
 		if (!ev)
 			continue;
@@ -131,4 +142,6 @@ void tm_alerts_anomalies(struct tm_alerts *a, const struct tm_alert_cfg *c, cons
 void tm_alerts_reports_restored(struct tm_alerts *a, const struct tm_run *r)
 {
 	a->an.reports_seen = r->reports_dropped + r->nreports;
+	for (size_t k = 0; k < TM_STRAGGLER_GAUGES; k++)
+		a->an.worst[k].rank = -1;            /* their report numbers no longer apply */
 }

@@ -238,7 +238,7 @@ static const struct family run_families[F_N] = {
 	{ "trainmon_run_incidents_total", "counter", "Incidents (a kind's lines that belong together: many ranks, one failure) found in the log, by kind." },
 	{ "trainmon_run_step_time_baseline_seconds", "gauge", "The step-time level steps are judged against: the current regime's median, or the level before a step-time regression while it holds." },
 	{ "trainmon_run_step_time_deviation_ratio", "gauge", "The rolling median step time over the baseline, minus 1." },
-	{ "trainmon_run_straggler_ratio", "gauge", "The slowest rank of the latest per-rank reports: its time over the reference rank's, for at most the 4 most recent distinct ranks." },
+	{ "trainmon_run_straggler_ratio", "gauge", "The slowest rank of each of the last 4 per-rank reports (at most 4 ranks): its time over the reference rank's in the latest report that named it." },
 };
 
 void tm_metrics_render(struct tm_metrics *m, FILE *f)
@@ -307,9 +307,12 @@ void tm_metrics_render(struct tm_metrics *m, FILE *f)
 			case F_STRAGGLER:
 				for (size_t k = 0; k < TM_STRAGGLER_GAUGES; k++) {
 					char lab[32];
-					snprintf(lab, sizeof(lab), "rank=\"%d\"", w->alerts->an.worst[k].rank);
-					if (w->alerts->an.worst[k].rank >= 0)
-						sample(f, "trainmon_run_straggler_ratio", w, lab, w->alerts->an.worst[k].ratio);
+					int rank;
+					double ratio;
+					if (!tm_alerts_straggler_gauge(w->alerts, k, &rank, &ratio))
+						continue;
+					snprintf(lab, sizeof(lab), "rank=\"%d\"", rank);
+					sample(f, "trainmon_run_straggler_ratio", w, lab, ratio);
 				}
 				break;
 			case F_LAST_STEP:

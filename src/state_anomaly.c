@@ -3,7 +3,7 @@
  *   anreg N LO BASE BAND MEDIAN BASELINE RUN DIR SHIFT_STEP SHIFT_FROM SHIFT_TO REGRESSED K x s...
  *   anspike L|G NRING HEAD COUNT SUM LAST EPISODE EP_FIRST EP_LAST EP_VALUE EP_REF EP_MAG PRE ABOVE
  *           DIV_FIRST DIVERGED DIV_REF DIV_VALUE DIV_STEP ring...
- *   anstrag FIRING RANK STREAK OK INTERVALS RATIO_SUM FIRST LAST SEEN HOSTHEX rank ratio...
+ *   anstrag FIRING RANK STREAK OK INTERVALS RATIO_SUM FIRST LAST SEEN HOSTHEX (rank ratio report)x4
  * Only the ring values in use are written (the step-time ring: the last K = min(N, ring) values,
  * oldest first). Doubles use %.17g so they read back bit for bit. A version 3 file has none:
  * the detectors start afresh at the saved step cursor, which judges no old step again.
@@ -73,6 +73,7 @@ void tm__state_put_anomalies(FILE *f, const struct tm_alert_anomalies *an)
 	for (size_t i = 0; i < TM_STRAGGLER_GAUGES; i++) {
 		fprintf(f, " %d", an->worst[i].rank);
 		put_d(f, an->worst[i].ratio);
+		fprintf(f, " %" PRIu64, an->worst[i].report);
 	}
 	fputc('\n', f);
 }
@@ -186,6 +187,7 @@ static int parse_strag(struct tm_alert_anomalies *an, struct rd *r)
 	for (size_t i = 0; i < TM_STRAGGLER_GAUGES; i++) {
 		an->worst[i].rank = rd_i(r);
 		an->worst[i].ratio = rd_d(r);
+		an->worst[i].report = rd_u(r);
 	}
 	return r->bad ? -1 : 0;
 }

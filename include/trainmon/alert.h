@@ -55,8 +55,10 @@ struct tm_alert_anomalies {
 	struct tm_spike_det loss, grad;
 	struct tm_straggler_det straggler;
 	uint64_t reports_seen;   /* per-rank reports judged (absolute: counts those the run let go) */
-	struct { int rank; double ratio; } worst[TM_STRAGGLER_GAUGES]; /* the slowest ranks of the
-				    latest reports, newest first, distinct; rank -1 empty */
+	struct { int rank; double ratio; uint64_t report; } worst[TM_STRAGGLER_GAUGES]; /* the
+				    slowest ranks of the last TM_STRAGGLER_GAUGES reports, newest
+				    first, distinct, with the report (absolute index) that named them
+				    last; rank -1 empty (tm_alerts_straggler_gauge) */
 };
 
 struct tm_alerts {
@@ -93,6 +95,9 @@ void tm_alerts_tick(struct tm_alerts *a, const struct tm_alert_cfg *c, const str
 /* The anomaly alerts over steps [from, r->nsteps) and the reports not judged yet. */
 void tm_alerts_anomalies(struct tm_alerts *a, const struct tm_alert_cfg *c, const struct tm_run *r, size_t from,
 			 size_t warmup, tm_alert_fn fn, void *ctx);
+/* The k-th rank of trainmon_run_straggler_ratio: 1 with its rank and ratio while one of the last
+ * TM_STRAGGLER_GAUGES reports named it slowest, else 0. */
+int tm_alerts_straggler_gauge(const struct tm_alerts *a, size_t k, int *rank, double *ratio);
 /* The run was restored without its reports (they are not saved): judge new ones from 0. */
 void tm_alerts_reports_restored(struct tm_alerts *a, const struct tm_run *r);
 
