@@ -13,6 +13,8 @@ cases need, and its --log-straggler line (megatron/core/utils.py, StragglerDetec
   outlier.log       the same with rank 13 slow in report 8 only: nothing
   nvrx.log          the straggler case as NVIDIA resiliency-ext prints it (relative scores,
                     node names): one straggler on rank 13, host node-3
+  ranks.log         40 steps printed by 4 ranks under torchrun's [rankN]: prefix, rank 2 1.3x
+                    slower at steps 10-25: one straggler on rank 2 (against the median rank)
   loss.log          50 000 steps, loss 10 -> 3 with 1 % noise, 4x at step 30 000: one loss_spike
   loss-N.log        the same without the spike, ten seeds: nothing
 """
@@ -80,6 +82,16 @@ def straggler(path, seed, slow_reports, nvrx):
     return 201
 
 
+def ranks(path, seed):
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        for i in range(1, 41):
+            for r in range(4):
+                t = 2000 * (1.3 if r == 2 and 10 <= i <= 25 else 1.0) * (1 + 0.002 * rnd.random())
+                f.write(f"[rank{r}]:" + it(i, 40, ms=t))
+    return 40
+
+
 def loss(path, seed, spike):
     rnd = random.Random(seed)
     with open(path, "w") as f:
@@ -106,6 +118,7 @@ def main():
     exp["outlier.log"] = {"steps": straggler(os.path.join(d, "outlier.log"), 8, {8}, False), "anomalies": []}
     exp["nvrx.log"] = {"steps": straggler(os.path.join(d, "nvrx.log"), 9, six, True),
                        "anomalies": [["straggler", 50, 13]]}
+    exp["ranks.log"] = {"steps": ranks(os.path.join(d, "ranks.log"), 10), "anomalies": [["straggler", 10, 2]]}
     exp["loss.log"] = {"steps": loss(os.path.join(d, "loss.log"), 0, True), "anomalies": [["loss_spike", 30000, -1]]}
     for s in range(1, 11):
         exp[f"loss-{s}.log"] = {"steps": loss(os.path.join(d, f"loss-{s}.log"), s, False), "anomalies": []}
