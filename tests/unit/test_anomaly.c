@@ -59,9 +59,8 @@ int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
 	struct tm_anomaly_cfg cfg;
-	tm_anomaly_cfg_init(&cfg);
 	struct tm_anomalies a;
-	tm_anomalies_init(&a);
+	tm_test_anomaly_setup(&cfg, &a);
 
 	/* a level shift of +8 % at step 12 000 */
 	{

@@ -39,9 +39,8 @@ int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
 	struct tm_anomaly_cfg cfg;
-	tm_anomaly_cfg_init(&cfg);
 	struct tm_anomalies a;
-	tm_anomalies_init(&a);
+	tm_test_anomaly_setup(&cfg, &a);
 
 	for (uint64_t seed = 1; seed <= 10; seed++) {
 		struct tm_run r;

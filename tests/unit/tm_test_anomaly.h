@@ -22,6 +22,13 @@ static inline double tm_test_gauss(uint64_t *s)
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
+/* The default settings and an empty result (release a when done). */
+static inline void tm_test_anomaly_setup(struct tm_anomaly_cfg *cfg, struct tm_anomalies *a)
+{
+	tm_anomaly_cfg_init(cfg);
+	tm_anomalies_init(a);
+}
+
 static inline size_t tm_test_count(const struct tm_anomalies *a, enum tm_anomaly_kind k)
 {
 	size_t n = 0;
