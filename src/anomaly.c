@@ -6,7 +6,9 @@
  * split of the steps around it that best fits two medians (least absolute deviations), and a new
  * regime starts there. A shift up is a step_time_regression. One slow step cannot move a rolling
  * median, so checkpoint and evaluation steps are outliers of their regime, never regressions.
- * Loss: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py), applied to
+ * Loss and grad norm: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py)
+ * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
+ * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
  * the losses the log printed. Nothing here allocates per step beyond the arrays of one call.
  */
 #include <math.h>
