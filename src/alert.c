@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "trainmon/alert.h"
+#include "alert_int.h"
 #include "banned.h"
 
-static const char *const names[TM_AL_N] = { "low_mfu", "throughput_drop", "stall", "failure", "finished", "ended" };
+static const char *const names[TM_AL_N] = { "low_mfu", "throughput_drop", "stall", "failure", "finished", "ended",
+	"step_time_regression", "straggler", "loss_spike", "divergence", "grad_norm_spike" };
 
 const char *tm_alert_name(enum tm_alert_kind k)
 {
@@ -27,25 +29,38 @@ void tm_alert_cfg_init(struct tm_alert_cfg *c)
 	c->stall_factor = 10;
 	c->stall_floor_s = 300;
 	c->failure_min = TM_EVS_ERROR;
+	tm_anomaly_cfg_init(&c->anomaly);
 }
 
 void tm_alerts_init(struct tm_alerts *a)
 {
 	memset(a, 0, sizeof(*a));
+	tm_regress_init(&a->an.regress);
+	tm_spike_init(&a->an.loss);
+	tm_spike_init(&a->an.grad);
+	tm_straggler_init(&a->an.straggler);
+	for (size_t i = 0; i < TM_STRAGGLER_GAUGES; i++)
+		a->an.worst[i].rank = -1;
 }
 
 static void emit(tm_alert_fn fn, void *ctx, enum tm_alert_kind k, int firing, double v, double thr,
 		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+void tm__alert_vemit(tm_alert_fn fn, void *ctx, enum tm_alert_kind k, int firing, double v, double thr, double step,
+		     const char *fmt, va_list ap)
+{
+	struct tm_alert_event e = { .kind = k, .firing = firing, .value = v, .threshold = thr, .step = step, .rank = -1 };
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	fn(ctx, &e);
+}
+
 static void emit(tm_alert_fn fn, void *ctx, enum tm_alert_kind k, int firing, double v, double thr,
 		 const char *fmt, ...)
 {
-	struct tm_alert_event e = { .kind = k, .firing = firing, .value = v, .threshold = thr };
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	tm__alert_vemit(fn, ctx, k, firing, v, thr, NAN, fmt, ap);
 	va_end(ap);
-	fn(ctx, &e);
 }
 
 /* One step of a level alert: bad = the value is on the alerting side. */
@@ -125,6 +140,7 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 				     file, tps);
 		}
 	}
+	tm_alerts_anomalies(a, c, r, a->step_cursor, s->warmup_records, fn, ctx);
 	a->step_cursor = r->nsteps;
 	/* failure events, once per kind */
 	for (int k = 0; k < TM_EV_N; k++) {
@@ -143,7 +159,8 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 			continue;
 		a->failure_fired[k] = 1;
 		struct tm_alert_event ev = { .kind = TM_AL_FAILURE, .firing = 1, .value = NAN, .threshold = NAN,
-					     .event_kind = (enum tm_event_kind)k, .severity = e->severity };
+					     .event_kind = (enum tm_event_kind)k, .severity = e->severity,
+					     .step = NAN, .rank = -1 };
 		snprintf(ev.message, sizeof(ev.message), "%s:%llu: %s: %s", file, (unsigned long long)e->line,
 			 tm_event_kind_name(k), e->message);
 		fn(ctx, &ev);

@@ -6,7 +6,9 @@
  * split of the steps around it that best fits two medians (least absolute deviations), and a new
  * regime starts there. A shift up is a step_time_regression. One slow step cannot move a rolling
  * median, so checkpoint and evaluation steps are outliers of their regime, never regressions.
- * Loss: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py), applied to
+ * Loss and grad norm: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py)
+ * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
+ * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
  * the losses the log printed. Nothing here allocates per step beyond the arrays of one call.
  */
 #include <math.h>
@@ -37,6 +39,9 @@ void tm_anomaly_cfg_init(struct tm_anomaly_cfg *c)
 	c->loss_rtol = 2;
 	c->diverge_after = 10;
 	c->diverge_rel = 0.05;
+	c->grad_rtol = 2;
+	c->straggler_ratio = 1.15;
+	c->straggler_intervals = 3;
 }
 
 #define C(f) offsetof(struct tm_anomaly_cfg, f)
@@ -54,8 +59,8 @@ static const struct tm_opt rows[] = {
 	  .flags = TM_OPTF_ABOVE_MIN, .help = "a step K robust sigmas above its regime (default 6)..." },
 	{ .kind = TM_OPT_NUM, .name = "outlier-min", .arg = "FRACTION", .off = C(outlier_rel), .max = 1e3,
 	  .help = "... and this fraction above its median is an outlier (default 0.10)" },
-	{ .kind = TM_OPT_SIZE, .name = "loss-spike-window", .arg = "N", .off = C(loss_window), .min = 1, .max = 1e6,
-	  .help = "running mean over the last N printed losses (default 10)" },
+	{ .kind = TM_OPT_SIZE, .name = "loss-spike-window", .arg = "N", .off = C(loss_window), .min = 1,
+	  .max = TM_SPIKE_WINDOW_MAX, .help = "running mean over the last N printed losses (default 10)" },
 	{ .kind = TM_OPT_SIZE, .name = "loss-spike-warmup", .arg = "N", .off = C(loss_warmup), .max = 1e9,
 	  .help = "printed losses before detection starts (default 1)" },
 	{ .kind = TM_OPT_NUM, .name = "loss-spike-atol", .arg = "X", .off = C(loss_atol), .max = HUGE_VAL,
@@ -66,6 +71,12 @@ static const struct tm_opt rows[] = {
 	  .help = "after a spike, N printed losses above the pre-spike mean... (default 10)" },
 	{ .kind = TM_OPT_NUM, .name = "divergence-min", .arg = "FRACTION", .off = C(diverge_rel), .max = 1e3,
 	  .help = "... by this fraction of it are a divergence (default 0.05)" },
+	{ .kind = TM_OPT_NUM, .name = "grad-spike-rtol", .arg = "X", .off = C(grad_rtol), .max = HUGE_VAL,
+	  .flags = TM_OPTF_ABOVE_MIN, .help = "a grad norm spike departs from its running mean by X times it (default 2)" },
+	{ .kind = TM_OPT_NUM, .name = "straggler-ratio", .arg = "X", .off = C(straggler_ratio), .min = 1, .max = 1e3,
+	  .flags = TM_OPTF_ABOVE_MIN, .help = "a rank X times slower than the reference rank is flagged (default 1.15)..." },
+	{ .kind = TM_OPT_SIZE, .name = "straggler-intervals", .arg = "N", .off = C(straggler_intervals), .min = 1,
+	  .max = 1e6, .help = "... in N reports in a row to fire, and resolves after N without (default 3)" },
 };
 #undef C
 
@@ -78,7 +89,7 @@ const struct tm_opt *tm_anomaly_opts(size_t *n)
 const char *tm_anomaly_kind_name(enum tm_anomaly_kind k)
 {
 	static const char *const names[TM_AN_N] = { "step_time_regression", "step_time_outlier", "loss_spike",
-						    "divergence" };
+						    "divergence", "grad_norm_spike", "straggler" };
 	return k < TM_AN_N ? names[k] : "?";
 }
 
@@ -165,6 +176,7 @@ static struct tm_anomaly *push(struct tm_anomalies *a, enum tm_anomaly_kind kind
 	struct tm_anomaly *an = &a->v[a->n++];
 	memset(an, 0, sizeof(*an));
 	an->kind = kind;
+	an->rank = -1;
 	an->first_step = first;
 	an->last_step = last;
 	return an;
@@ -182,13 +194,16 @@ static void push_regime(struct tm_anomalies *a, const double *x, const double *s
 }
 
 /* The kind of an event logged between step record j-1 and step record j (what the step's time
- * includes), or NULL. */
+ * includes), else of a phase begun there (checkpoint_save, evaluation...), or NULL. */
 static const char *cause_of(const struct tm_run *r, size_t j)
 {
 	uint64_t lo = j ? r->steps[j - 1].line : 0, hi = r->steps[j].line;
 	for (size_t e = 0; e < r->nevents; e++)
 		if (r->events[e].line > lo && r->events[e].line <= hi)
 			return tm_event_kind_name(r->events[e].kind);
+	for (size_t p = 0; p < r->nphases; p++)
+		if (r->phases[p].line > lo && r->phases[p].line <= hi && r->phases[p].kind != TM_PH_TIME)
+			return tm_phase_kind_name(r->phases[p].kind);
 	return NULL;
 }
 
@@ -268,80 +283,72 @@ static void step_times(struct tm_anomalies *a, const struct tm_run *r, const siz
 	free(tmp);
 }
 
-/* Lightning's rule on the printed losses: after `warmup` values, a value that is not finite, or
- * that is worse than the last accepted one and departs from the running mean of the last
- * `window` accepted values by atol and rtol * mean, is a spike; a spike is not accepted into the
- * mean. Consecutive spikes are one anomaly; a spike after which the loss stays above the
- * pre-spike mean (by the fraction diverge_rel) for diverge_after values is also a divergence. */
-static void losses(struct tm_anomalies *a, const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg)
+/* Lightning's rule on the printed losses (or grad norms; anomaly_stream.c): consecutive spikes
+ * are one anomaly; a spike after which the loss stays above the pre-spike mean (by the fraction
+ * diverge_rel) for diverge_after values is also a divergence. */
+static void spikes(struct tm_anomalies *a, const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg,
+		   int grad)
 {
-	size_t lw = cfg->loss_window ? cfg->loss_window : 1;
-	double *ring = tm_xcalloc(lw, sizeof(*ring));
-	size_t nring = 0, head = 0, count = 0;
-	double sum = 0, last = 0;
+	struct tm_spike_params p;
+	struct tm_spike_det d;
+	tm_spike_params(&p, cfg, grad);
+	tm_spike_init(&d);
 	size_t spike = SIZE_MAX;         /* index in a->v of the spike episode under way */
 	size_t first_spike = SIZE_MAX;   /* ... and of the last episode's first spike */
-	double pre = NAN;                /* running mean before that episode; NAN: not watching */
-	size_t above = 0;
 	for (size_t i = from; i < r->nsteps; i++) {
-		double v = r->steps[i].loss, st = r->steps[i].step;
-		if (isnan(v))
-			continue;
-		double mean = nring ? sum / (double)nring : NAN;
-		int is_spike = 0;
-		if (count >= cfg->loss_warmup && nring) {
-			if (!isfinite(v))
-				is_spike = 1;
-			else if (v - last > 0)
-				is_spike = (isnan(cfg->loss_atol) || fabs(v - mean) >= fabs(cfg->loss_atol)) &&
-					   fabs(v - mean) >= fabs(cfg->loss_rtol * mean);
-		}
-		count++;
-		if (is_spike && spike != SIZE_MAX) {             /* the episode goes on */
+		double v = grad ? r->steps[i].grad_norm : r->steps[i].loss, st = r->steps[i].step;
+		unsigned ev = tm_spike_feed(&d, &p, st, v);
+		if (ev & TM_SPK_MORE && spike != SIZE_MAX) {
 			struct tm_anomaly *an = &a->v[spike];
-			double mag = isfinite(v) ? v / an->reference - 1 : INFINITY;
-			an->last_step = st;
-			if (mag > an->magnitude)
-				an->magnitude = mag, an->value = v;
-		} else if (is_spike) {
-			struct tm_anomaly *an = push(a, TM_AN_LOSS_SPIKE, st, st);
-			an->value = v;
-			an->reference = mean;
-			an->magnitude = isfinite(v) ? v / mean - 1 : INFINITY;
+			an->last_step = d.ep_last;
+			an->magnitude = d.ep_mag;
+			an->value = d.ep_value;
+		}
+		if (ev & TM_SPK_NEW) {
+			struct tm_anomaly *an = push(a, grad ? TM_AN_GRAD_NORM_SPIKE : TM_AN_LOSS_SPIKE, st, st);
+			an->value = d.ep_value;
+			an->reference = d.ep_ref;
+			an->magnitude = d.ep_mag;
 			spike = first_spike = a->n - 1;
-			pre = mean;
-			above = 0;
-		} else {
+		}
+		if (ev & TM_SPK_OVER)
 			spike = SIZE_MAX;
+		if (ev & TM_SPK_DIVERGED) {
+			struct tm_anomaly *dv = push(a, TM_AN_DIVERGENCE, a->v[first_spike].first_step, st);
+			dv->value = d.div_value;
+			dv->reference = d.div_ref;
+			dv->magnitude = d.div_value / d.div_ref - 1;
 		}
-		/* divergence: the loss stays above the pre-spike mean (by diverge_rel) */
-		if (!isnan(pre)) {
-			if (v > pre * (1 + cfg->diverge_rel)) {
-				if (++above == cfg->diverge_after) {
-					double first = a->v[first_spike].first_step;
-					struct tm_anomaly *d = push(a, TM_AN_DIVERGENCE, first, st);
-					d->value = v;
-					d->reference = pre;
-					d->magnitude = v / pre - 1;
-					pre = NAN;
-					spike = SIZE_MAX;
-				}
-			} else {
-				pre = NAN;              /* it came back: that spike was only a spike */
-			}
-		}
-		if (is_spike || !isfinite(v))
-			continue;
-		if (nring == lw)
-			sum -= ring[head];
-		else
-			nring++;
-		ring[head] = v;
-		sum += v;
-		head = (head + 1) % lw;
-		last = v;
 	}
-	free(ring);
+}
+
+/* Stragglers over the run's complete per-rank reports (anomaly_stream.c). */
+static void stragglers(struct tm_anomalies *a, const struct tm_run *r, const struct tm_anomaly_cfg *cfg)
+{
+	struct tm_straggler_det d;
+	tm_straggler_init(&d);
+	size_t open = SIZE_MAX;          /* index in a->v of the episode under way */
+	for (size_t i = 0; i < r->nreports; i++) {
+		if (r->reports[i].open)
+			break;               /* a report still taking lines, and what follows it */
+		unsigned ev = tm_straggler_feed(&d, &r->reports[i], cfg);
+		if (ev & TM_STR_FIRE) {
+			struct tm_anomaly *an = push(a, TM_AN_STRAGGLER, d.first_step, d.last_step);
+			an->rank = d.rank;
+			an->reference = cfg->straggler_ratio;
+			open = a->n - 1;
+		}
+		if (open != SIZE_MAX) {
+			struct tm_anomaly *an = &a->v[open];
+			an->last_step = d.last_step;
+			an->intervals = d.intervals;
+			an->value = d.ratio_sum / d.intervals;
+			an->magnitude = an->value - 1;
+			memcpy(an->host, d.host, sizeof(an->host));
+		}
+		if (ev & TM_STR_RESOLVE)
+			open = SIZE_MAX;
+	}
 }
 
 void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
@@ -371,7 +378,9 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		free(tmp);
 		step_times(a, r, idx, x, s, n, cfg);
 	}
-	losses(a, r, from, cfg);
+	spikes(a, r, from, cfg, 0);
+	spikes(a, r, from, cfg, 1);
+	stragglers(a, r, cfg);
 	free(idx);
 	free(s);
 	free(x);

@@ -105,7 +105,7 @@ static int rules_check(int argc, char **argv, const struct rules_opts *o)
 static const char *rec_name(enum tm_rec r)
 {
 	return r == TM_REC_STEP ? "step" : r == TM_REC_PARAM ? "param" : r == TM_REC_EVENT ? "event" :
-	       r == TM_REC_PHASE ? "phase" : "detect";
+	       r == TM_REC_PHASE ? "phase" : r == TM_REC_RANK ? "rank" : "detect";
 }
 
 static int rules_list(const struct rules_opts *o)

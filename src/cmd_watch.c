@@ -233,14 +233,16 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, con
 	groups[1].opts = tm_job_opts(&groups[1].nopts);
 	groups[2] = (struct tm_opt_group){ NULL, 0, "notify" };
 	groups[2].opts = tm_notify_opt_rows(&groups[2].nopts);
-	groups[3] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
+	groups[3] = (struct tm_opt_group){ NULL, 0, "anomalies" };
+	groups[3].opts = tm_anomaly_opts(&groups[3].nopts);
+	groups[4] = (struct tm_opt_group){ fe ? fe->opts : NULL, fe ? fe->nopts : 0, NULL };
 	*spec = (struct tm_cmd_spec){
 		.name = "watch",
 		.usage = "usage: trainmon watch [OPTIONS] DIR|FILE...\n"
 			 "Follow the training logs in DIR (files present and appearing later) or the FILEs named,\n"
 			 "alert when a run slows down, stalls or fails, print summaries, and export metrics.\n",
 		.groups = groups,
-		.ngroups = 3,
+		.ngroups = 4,
 		.sections = watch_sections,
 		.nsections = 3,
 		.epilog = "Signals: TERM/INT save the state and exit; HUP reloads rules and config (a bad\n"
@@ -252,7 +254,7 @@ static void spec_init(struct tm_cmd_spec *spec, struct tm_opt_group *groups, con
 		spec->name = fe->name;
 		spec->usage = fe->usage;
 		spec->epilog = fe->epilog;
-		spec->ngroups = 4;
+		spec->ngroups = 5;
 	}
 }
 
@@ -290,7 +292,7 @@ static void opts_release(struct watch_opts *o)
 static int apply(struct tm_cli *cli, struct watch_opts *o, void *fe_dst, struct tm_diag *d, char *err, size_t n)
 {
 	struct files_ctx fc = { cli, &o->cfg };
-	void *const dst[4] = { o, &o->cfg.job, &o->cfg.notify, fe_dst };
+	void *const dst[5] = { o, &o->cfg.job, &o->cfg.notify, &o->cfg.alerts.anomaly, fe_dst };
 	int rc = tm_cli_apply(cli, dst, &fc, d, err, n);
 	if (o->globs.n == 0) {
 		tm_strv_push(&o->globs, "*.out");
@@ -338,7 +340,7 @@ static int reload_cfg(void *ctx, struct tm_diag *d)
 
 int tm_watch_command(int argc, char **argv, const struct tm_watch_front *fe)
 {
-	struct tm_opt_group groups[4];
+	struct tm_opt_group groups[5];
 	struct tm_cmd_spec spec;
 	spec_init(&spec, groups, fe);
 	const char *name = spec.name;

@@ -478,6 +478,7 @@ static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *
 	s->used = 1;
 	tm_state_apply_run(s, &w->tail.feed.run);
 	w->alerts = s->alerts;
+	tm_alerts_reports_restored(&w->alerts, &w->tail.feed.run);   /* reports are not saved */
 	w->events_emitted = w->tail.feed.run.nevents;
 	w->alerts.last_step_ms = w->tail.feed.run.nsteps ? now : 0;
 	w->final_sent = tm_alerts_run_over(&w->alerts);

@@ -186,7 +186,7 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	const struct tm_notify_opts *o = &d->cfg->notify;
 	const struct tm_run *r = &w->tail.feed.run;
 	const struct tm_event *ev = failure_event(w, e);
-	char alertname[64], run[512], value[64], thr[64], summary[700], lineno[32], key[40];
+	char alertname[64], run[512], value[64], thr[64], summary[700], lineno[32], key[40], rank[16], step[32];
 	snprintf(alertname, sizeof(alertname), "trainmon_%s", tm_alert_name(e->kind));
 	tm_run_name(w->tail.path, run, sizeof(run));
 	struct tm_notify_pair labels[MAX_PAIRS], ann[MAX_PAIRS];
@@ -200,6 +200,10 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	add(labels, &nl, "severity", severity(e));
 	if (e->kind == TM_AL_FAILURE)
 		add(labels, &nl, "kind", tm_event_kind_name(e->event_kind));
+	if (e->kind == TM_AL_STRAGGLER && e->rank >= 0) {   /* fixed for an episode: a label */
+		snprintf(rank, sizeof(rank), "%d", e->rank);
+		add(labels, &nl, "rank", rank);
+	}
 	for (size_t i = 0; i < o->label.n; i++)
 		add_static(labels, &nl, o->label.v[i], store, &nstore);
 	for (size_t i = 0; i < d->cfg->nlabels; i++)
@@ -229,6 +233,12 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 		tm_fmt_num(thr, sizeof(thr), e->threshold);
 		add(ann, &na, "threshold", thr);
 	}
+	if (tm_alert_is_anomaly(e->kind) && isfinite(e->step)) {
+		snprintf(step, sizeof(step), "%.0f", e->step);
+		add(ann, &na, "step", step);
+	}
+	if (e->kind == TM_AL_STRAGGLER && e->host[0])
+		add(ann, &na, "host", e->host);
 	if (ev) {
 		snprintf(lineno, sizeof(lineno), "%llu", (unsigned long long)ev->line);
 		add(ann, &na, "line_number", lineno);
@@ -239,6 +249,8 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	h = tm_fnv1a(h, alertname, strlen(alertname) + 1);
 	int kind = e->kind == TM_AL_FAILURE ? (int)e->event_kind : -1;
 	double anchor = ev ? (double)ev->line : r->nsteps ? r->steps[r->nsteps - 1].step : -1;
+	if (tm_alert_is_anomaly(e->kind) && isfinite(e->step))
+		anchor = e->step;                /* where the anomaly starts, whatever was read since */
 	h = tm_fnv1a(h, &kind, sizeof(kind));
 	h = tm_fnv1a(h, &e->firing, sizeof(e->firing));
 	h = tm_fnv1a(h, &anchor, sizeof(anchor));

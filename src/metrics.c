@@ -240,7 +240,7 @@ static void header(FILE *f, const struct family *fam)
 }
 
 enum { F_STEP, F_STEPS, F_STEP_TIME, F_TPS, F_TPS_GPU, F_TOKENS, F_MFU, F_FLOPS, F_ETA, F_LOSS, F_EVENTS,
-       F_ALERT, F_LAST_STEP, F_LAST_STEP_TS, F_INCIDENTS, F_N };
+       F_ALERT, F_LAST_STEP, F_LAST_STEP_TS, F_INCIDENTS, F_BASELINE, F_DEVIATION, F_STRAGGLER, F_N };
 
 static const struct family run_families[F_N] = {
 	{ "trainmon_run_step", "gauge", "Last training step number the framework logged." },
@@ -258,6 +258,9 @@ static const struct family run_families[F_N] = {
 	{ "trainmon_run_last_step_age_seconds", "gauge", "Seconds since the run's last new step arrived." },
 	{ "trainmon_run_last_step_timestamp_seconds", "gauge", "Unix time when the run's last new step arrived." },
 	{ "trainmon_run_incidents_total", "counter", "Incidents (a kind's lines that belong together: many ranks, one failure) found in the log, by kind." },
+	{ "trainmon_run_step_time_baseline_seconds", "gauge", "The step-time level steps are judged against: the current regime's median, or the level before a step-time regression while it holds." },
+	{ "trainmon_run_step_time_deviation_ratio", "gauge", "The rolling median step time over the baseline, minus 1." },
+	{ "trainmon_run_straggler_ratio", "gauge", "The slowest rank of each of the last 4 per-rank reports (at most 4 ranks): its time over the reference rank's in the latest report that named it." },
 };
 
 static void render(struct tm_metrics *m, FILE *f)
@@ -312,8 +315,32 @@ static void render(struct tm_metrics *m, FILE *f)
 				sample(f, "trainmon_run_alert_active", w, "alert=\"failure\"", failing);
 				sample(f, "trainmon_run_alert_active", w, "alert=\"ended\"", a->ended);
 				sample(f, "trainmon_run_alert_active", w, "alert=\"finished\"", a->finished);
+				sample(f, "trainmon_run_alert_active", w, "alert=\"step_time_regression\"", a->an.regress.regressed);
+				sample(f, "trainmon_run_alert_active", w, "alert=\"straggler\"", a->an.straggler.firing);
+				sample(f, "trainmon_run_alert_active", w, "alert=\"loss_spike\"", a->an.loss.episode);
+				sample(f, "trainmon_run_alert_active", w, "alert=\"divergence\"", a->an.loss.diverged);
+				sample(f, "trainmon_run_alert_active", w, "alert=\"grad_norm_spike\"", a->an.grad.episode);
 				break;
 			}
+			case F_BASELINE:
+				sample(f, "trainmon_run_step_time_baseline_seconds", w, NULL, tm_regress_baseline(&w->alerts->an.regress));
+				break;
+			case F_DEVIATION: {
+				double b = tm_regress_baseline(&w->alerts->an.regress);
+				sample(f, "trainmon_run_step_time_deviation_ratio", w, NULL, w->alerts->an.regress.median / b - 1);
+				break;
+			}
+			case F_STRAGGLER:
+				for (size_t k = 0; k < TM_STRAGGLER_GAUGES; k++) {
+					char lab[32];
+					int rank;
+					double ratio;
+					if (!tm_alerts_straggler_gauge(w->alerts, k, &rank, &ratio))
+						continue;
+					snprintf(lab, sizeof(lab), "rank=\"%d\"", rank);
+					sample(f, "trainmon_run_straggler_ratio", w, lab, ratio);
+				}
+				break;
 			case F_LAST_STEP:
 				sample(f, "trainmon_run_last_step_age_seconds", w, NULL,
 				       w->alerts->last_step_ms && m->now_ms >= w->alerts->last_step_ms

@@ -40,6 +40,11 @@ void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, i
 		tm_json_num(j, "value", an->value);
 		tm_json_num(j, "reference", an->reference);
 		tm_json_str(j, "cause", an->cause);
+		if (an->kind == TM_AN_STRAGGLER) {   /* only here, so other runs' JSON is unchanged */
+			tm_json_num(j, "rank", an->rank);
+			tm_json_str(j, "host", an->host[0] ? an->host : NULL);
+			tm_json_num(j, "intervals", an->intervals);
+		}
 		tm_json_end(j, '}');
 	}
 	tm_json_end(j, ']');
@@ -73,6 +78,14 @@ void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a)
 		const struct tm_anomaly *an = &a->v[i];
 		int loss = an->kind == TM_AN_LOSS_SPIKE || an->kind == TM_AN_DIVERGENCE;
 		steps_text(where, sizeof(where), an->first_step, an->last_step);
+		if (an->kind == TM_AN_STRAGGLER) {
+			fprintf(f, "    %-21s %-18s rank %d%s%s %.2fx the reference rank for %u reports\n",
+				tm_anomaly_kind_name(an->kind), where, an->rank, an->host[0] ? " on " : "", an->host,
+				an->value, an->intervals);
+			continue;
+		}
+		if (an->kind == TM_AN_GRAD_NORM_SPIKE)
+			loss = 2;
 		tm_fmt_si(v, sizeof(v), an->value, loss ? "" : "s");
 		tm_fmt_si(ref, sizeof(ref), an->reference, loss ? "" : "s");
 		fprintf(f, "    %-21s %-18s ", tm_anomaly_kind_name(an->kind), where);
@@ -80,7 +93,7 @@ void tm_report_text_anomalies(FILE *f, const struct tm_anomalies *a)
 			fprintf(f, "not finite");
 		else
 			fprintf(f, "%+.1f %%", 100 * an->magnitude);
-		fprintf(f, " (%s%s vs %s%s", loss ? "loss " : "", v, loss ? "mean " : "", ref);
+		fprintf(f, " (%s%s vs %s%s", loss == 2 ? "grad norm " : loss ? "loss " : "", v, loss ? "mean " : "", ref);
 		if (an->cause)
 			fprintf(f, "; after %s", an->cause);
 		fputs(")\n", f);

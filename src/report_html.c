@@ -214,7 +214,12 @@ static void anomalies_table(FILE *f, const struct tm_anomalies *a)
 		else
 			fprintf(f, "<td class=\"num\">%+.1f %%</td>", 100 * an->magnitude);
 		fprintf(f, "<td class=\"num\">%.6g</td><td class=\"num\">%.6g</td><td>", an->value, an->reference);
-		tm_html_puts(f, an->cause);
+		if (an->kind == TM_AN_STRAGGLER) {
+			fprintf(f, "rank %d, %u reports%s", an->rank, an->intervals, an->host[0] ? ", on " : "");
+			tm_html_puts(f, an->host);
+		} else {
+			tm_html_puts(f, an->cause);
+		}
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>", f);

@@ -134,6 +134,8 @@ static void marks_fill(struct marks *m, const struct tm_run *r, const struct tm_
 	for (size_t i = 0; anom != ANOM_NONE && i < a->n; i++) {
 		const struct tm_anomaly *an = &a->v[i];
 		int is_loss = an->kind == TM_AN_LOSS_SPIKE || an->kind == TM_AN_DIVERGENCE;
+		if (an->kind == TM_AN_GRAD_NORM_SPIKE)
+			continue;                /* no chart has the grad norm: the table lists it */
 		if (anom == ANOM_LOSS ? !is_loss : anom == ANOM_STEP_TIME ? is_loss : an->kind != TM_AN_STEP_TIME_REGRESSION)
 			continue;
 		/* a point anomaly is a dot at its value; a change of level a line where it starts */

@@ -98,6 +98,10 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 			c.kind = TM_CAP_FIELD;
 			c.target = (int)g->field;
 			c.pow10 = g->pow10;
+		} else if (r->rec == TM_REC_RANK && (g = tm_rank_group_lookup(name))) {
+			c.kind = TM_CAP_FIELD;
+			c.target = (int)g->field;
+			c.pow10 = g->pow10;
 		} else if (r->rec == TM_REC_PARAM && strcmp(name, "key") == 0) {
 			c.kind = TM_CAP_KEY;
 		} else if (r->rec == TM_REC_PARAM && strcmp(name, "value") == 0) {
@@ -112,9 +116,9 @@ void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const st
 			/* a step line may also print a job parameter (e.g. global batch) */
 			c.kind = TM_CAP_PARAM;
 			c.target = p;
-		} else if (r->rec == TM_REC_EVENT && strcmp(name, "host") == 0) {
+		} else if ((r->rec == TM_REC_EVENT || r->rec == TM_REC_RANK) && strcmp(name, "host") == 0) {
 			c.kind = TM_CAP_HOST;
-		} else if (r->rec == TM_REC_EVENT && strcmp(name, "rank") == 0) {
+		} else if ((r->rec == TM_REC_EVENT || r->rec == TM_REC_RANK) && strcmp(name, "rank") == 0) {
 			c.kind = TM_CAP_RANK;
 		} else if (r->rec == TM_REC_EVENT && strcmp(name, "code") == 0) {
 			c.kind = TM_CAP_CODE;

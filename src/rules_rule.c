@@ -23,7 +23,8 @@
 #define PARAM (1u << TM_REC_PARAM)
 #define EVENT (1u << TM_REC_EVENT)
 #define PHASE (1u << TM_REC_PHASE)
-#define ANY (STEP | PARAM | EVENT | PHASE)
+#define RANK (1u << TM_REC_RANK)
+#define ANY (STEP | PARAM | EVENT | PHASE | RANK)
 
 void tm__rule_release(struct tm_rule *r)
 {
@@ -80,19 +81,19 @@ static const char *ctx_of(const struct tm_rule *r, char *buf, size_t n)
 static void key_record(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
 		       const struct tm_ynode *v)
 {
-	static const char *const names[] = { "step", "param", "event", "phase" };
-	static const enum tm_rec recs[] = { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_PHASE };
+	static const char *const names[] = { "step", "param", "event", "phase", "rank" };
+	static const enum tm_rec recs[] = { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_PHASE, TM_REC_RANK };
 	(void)rn;
 	const char *rec = tm__rload_scalar(L, v, "record");
 	if (!rec)
 		return;
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 5; i++)
 		if (strcmp(rec, names[i]) == 0) {
 			r->rec = recs[i];
 			return;
 		}
 	char ctx[200];
-	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "record", rec, names, 4);
+	tm_diag_unknown(L->d, L->src, v, ctx_of(r, ctx, sizeof(ctx)), "record", rec, names, 5);
 }
 
 static void key_regex(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,
@@ -428,7 +429,7 @@ static const struct rule_key {
 	void (*load)(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn, const struct tm_ynode *v);
 } rule_keys[] = {
 	{ "name",        ANY,   0,     NULL, 0, NULL },   /* read before the table runs */
-	{ "record",      ANY,   ANY,   "missing 'record' (step, param, event or phase)", 0, key_record },
+	{ "record",      ANY,   ANY,   "missing 'record' (step, param, event, phase or rank)", 0, key_record },
 	{ "regex",       ANY,   0,     NULL, 1, key_regex },
 	{ "regexes",     ANY,   0,     NULL, 0, key_regexes },
 	{ "literal",     ANY,   0,     NULL, 1, key_literal },
@@ -448,7 +449,7 @@ static const struct rule_key {
 
 static const char *kinds_word(unsigned mask)
 {
-	return mask == STEP ? "step" : mask == PARAM ? "param" : mask == EVENT ? "event" : mask == PHASE ? "phase" : "other";
+	return mask == STEP ? "step" : mask == PARAM ? "param" : mask == EVENT ? "event" : mask == PHASE ? "phase" : mask == RANK ? "rank" : "other";
 }
 
 void tm__rule_load(struct tm_rload *L, const struct tm_ynode *rn)

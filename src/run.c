@@ -28,7 +28,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
 	r->skipped_total = NAN;
-	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = NAN;
+	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = r->rk_step = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
@@ -53,6 +53,8 @@ void tm_run_release(struct tm_run *r)
 	free(r->steps ? r->steps - r->steps_head : NULL);
 	free(r->events);
 	free(r->phases);
+	free(r->reports);
+	free(r->rk_time);
 	for (int i = 0; i < TM_P_N; i++)
 		free(r->sparams[i]);
 	for (size_t i = 0; i < r->nrivals; i++)
@@ -498,7 +500,7 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 			*loss_nonfinite |= NF_LOSS;
 		if (c->target == TM_F_GRAD_NORM && nonfinite_text(p, n))
 			*loss_nonfinite |= NF_GRAD;
-		if (c->target == TM_F_BAR_TRAIN) {
+		if (c->target == TM_F_BAR_TRAIN || c->target == TM_F_REPORT_REL || c->target == TM_F_REPORT_OTHER) {
 			fields[c->target] = 1;      /* a flag: the group took part */
 			return;
 		}
@@ -515,10 +517,10 @@ static void fill_step(struct tm_run *r, struct tm_step *s, double step, const do
 static void take_fields(struct tm_step *s, const double *f, int only_missing)
 {
 	double *dst[] = { &s->time_s, &s->consumed, &s->loss, &s->global_batch, &s->tflops, &s->mfu,
-			  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s };
+			  &s->tokens_per_s_per_gpu, &s->tokens_per_s, &s->samples_per_s, &s->grad_norm };
 	static const int src[] = { TM_F_STEP_TIME, TM_F_CONSUMED_SAMPLES, TM_F_LOSS, TM_F_GLOBAL_BATCH,
 				   TM_F_TFLOPS, TM_F_MFU, TM_F_TOKENS_PER_S_PER_GPU, TM_F_TOKENS_PER_S,
-				   TM_F_SAMPLES_PER_S };
+				   TM_F_SAMPLES_PER_S, TM_F_GRAD_NORM };
 	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
 		if (!isnan(f[src[i]]) && (!only_missing || isnan(*dst[i])))
 			*dst[i] = f[src[i]];
@@ -953,6 +955,7 @@ static void fill_step(struct tm_run *r, struct tm_step *s, double step, const do
 	s->tokens_per_s_per_gpu = f[TM_F_TOKENS_PER_S_PER_GPU];
 	s->tokens_per_s = f[TM_F_TOKENS_PER_S];
 	s->samples_per_s = f[TM_F_SAMPLES_PER_S];
+	s->grad_norm = f[TM_F_GRAD_NORM];
 	s->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	s->ts = r->ts;
 	s->time_src = (uint8_t)(isnan(s->time_s) ? TM_TSRC_NONE : TM_TSRC_LOGGED);
@@ -1157,7 +1160,13 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 			f[TM_F_STEP_TIME] = 1.0 / f[TM_F_STEPS_PER_S];
 		skipped_total(r, f[TM_F_SKIPPED_TOTAL], f[TM_F_STEP]);
 		r->step_line = r->line;
+		tm_run_rank_close(r);
+		r->report_mode = 0;
+		tm_run_rank_step(r, r->rank, f[TM_F_STEP], f[TM_F_STEP_TIME]);
 		on_step(r, r, h, f, loss_nonfinite);
+		break;
+	case TM_REC_RANK:
+		tm_run_rank_hit(r, f, w.ranks, w.ranks_len, w.host, w.host_len);
 		break;
 	case TM_REC_PARAM:
 		if (key && val) {
@@ -1263,6 +1272,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	 * may join an incident of a that is not a's last entry: one pass says what they mean */
 	if (!isnan(b->skipped_total) && (a->nsteps || a->nevents || !isnan(a->skipped_total)))
 		return -1;
+	if (tm_run_rank_can_append(a, b) < 0)
+		return -1;                       /* a's report or rank-prefixed step is under way */
 	uint64_t b_first_step = b->nsteps ? b->steps[0].line : UINT64_MAX;
 	for (size_t i = 0; i < b->nevents && b->events[i].line < b_first_step; i++)
 		for (size_t k = a->nevents; k-- > 0 && a->events[k].last_line >= a->step_line;)
@@ -1284,6 +1295,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	/* metric lines b read before its first step complete a's last step */
 	if (b->has_pending && a->nsteps)
 		take_fields(&a->steps[a->nsteps - 1], b->pending, 0);
+	tm_run_rank_append(a, b, line_offset);  /* before the steps: a report of b before its first
+						    step is at a's last */
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
 		grow_back(a, a->nsteps + b->nsteps);

@@ -148,7 +148,7 @@ static void exec_alert(struct tm_daemon *d, struct tm_watched *w, const struct t
 {
 	char num[64], what[160];
 	int fl = e->kind == TM_AL_FAILURE;
-	char **env = tm_xcalloc(9, sizeof(*env));
+	char **env = tm_xcalloc(11, sizeof(*env));
 	env[0] = env_kv("TRAINMON_ALERT", tm_alert_name(e->kind));
 	env[1] = env_kv("TRAINMON_STATE", e->firing ? "firing" : "resolved");
 	env[2] = env_kv("TRAINMON_FILE", w->tail.path);
@@ -159,6 +159,10 @@ static void exec_alert(struct tm_daemon *d, struct tm_watched *w, const struct t
 	env[5] = env_kv("TRAINMON_MESSAGE", e->message);
 	env[6] = env_kv("TRAINMON_KIND", fl ? tm_event_kind_name(e->event_kind) : "");
 	env[7] = env_kv("TRAINMON_SEVERITY", fl ? tm_ev_severity_name(e->severity) : "");
+	tm_fmt_num(num, sizeof(num), tm_alert_is_anomaly(e->kind) ? e->step : NAN);
+	env[8] = env_kv("TRAINMON_STEP", num);
+	snprintf(num, sizeof(num), "%d", e->kind == TM_AL_STRAGGLER ? e->rank : -1);
+	env[9] = env_kv("TRAINMON_RANK", e->kind == TM_AL_STRAGGLER && e->rank >= 0 ? num : "");
 	snprintf(what, sizeof(what), "'%s' %s for %s", tm_alert_name(e->kind), e->firing ? "firing" : "resolved",
 		 w->tail.path);
 	tm_sink_exec_submit(&d->sinks.exec, env, what, tm_loop_now(&d->loop));
@@ -217,6 +221,12 @@ char *tm__alert_record(const struct tm_watched *w, const struct tm_alert_event *
 	if (e->kind == TM_AL_FAILURE) {
 		tm_json_str(&j, "kind", tm_event_kind_name(e->event_kind));
 		tm_json_str(&j, "severity", tm_ev_severity_name(e->severity));
+	}
+	if (tm_alert_is_anomaly(e->kind))
+		tm_json_num(&j, "step", e->step);
+	if (e->kind == TM_AL_STRAGGLER) {
+		tm_json_num(&j, "rank", e->rank);
+		tm_json_str(&j, "host", e->host[0] ? e->host : NULL);
 	}
 	tm_json_end(&j, '}');
 	if (fclose(r.f) != 0) {

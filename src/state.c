@@ -8,7 +8,7 @@
  *   event LINE LAST COUNT KIND SEV MSGHEX TS LAST_TS CODE RANK NRANKS BEYOND NHOSTS HOSTHEX RANKSHEX
  *   evinc K N / skip TOTAL SINCE STEPS STEPLINE           (version 3)
  *   phase KIND STEP START_TS END_TS DURATION LINE NSTEPS_AT CLOSED   (version 4)
- *   alerts ... / end
+ *   alerts ... / anreg ... / anspike ... / anstrag ...  (version 4: state_anomaly.c) / end
  *   note SINKHEX AM IDHEX RUNHEX ALERTHEX BODYHEX STARTS ENDS HOLD ATTEMPTS   (version 3)
  *   chain NAMEHEX SECONDS*9 TOKENS INTERRUPTIONS*8        (version 4: bucket and category order
  *                                                           of chain.h and interrupt.h)
@@ -21,9 +21,11 @@
  * Version 3 made events incidents: an event line carries its time, code, ranks (the bitmap's
  * bytes, trailing zero bytes cut) and host; a version 1 or 2 event loads with those unknown and
  * one incident per entry. Version 4 added the runs' phase records (checkpoint saves and loads,
- * evaluations: the chains' ledger needs them) and the chains' counters; a version 3 file loads
+ * evaluations: the chains' ledger needs them), the anomaly detectors' records and the chains'
+ * counters; a version 3 file loads
  * with no phase records (the ledger then counts saves and loads as other until the log prints
- * new ones) and no counters (they start from the ledger of the runs restored).
+ * new ones), no counters (they start from the ledger of the runs restored), and no anomaly
+ * detectors' records (they start afresh at the saved step cursor).
  * Saves stream through a checksumming stdio cookie straight to the temp file (no in-memory copy),
  * and the daemon runs them in a forked child (copy-on-write snapshot, as redis BGSAVE does):
  * copying the runs for a thread would cost as much as the save. Must not print or exit (the
@@ -47,6 +49,7 @@
 #include "trainmon/io.h"
 #include "trainmon/state.h"
 #include "trainmon/xalloc.h"
+#include "state_int.h"
 #include "banned.h"
 
 #define STATE_MAX (1u << 30)
@@ -151,6 +154,7 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 	for (int k = 0; k < TM_EV_N; k++)
 		if (a->events_seen[k])
 			fprintf(f, "evseen %d %" PRIu64 "\n", k, a->events_seen[k]);
+	tm__state_put_anomalies(f, &a->an);
 	fputs("end\n", f);
 }
 
@@ -438,7 +442,8 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 	} else if (strncmp(line, "step ", 5) == 0) {
 		struct tm_step s;
 		unsigned src = TM_TSRC_N;
-		s.ts = NAN;                      /* the wall-clock time and the time's source at the end
+		s.ts = s.grad_norm = NAN;        /* the grad norm is not saved (nor needed: the
+						    detectors' state is); the wall-clock time and the time's source at the end
 						    are optional (older state files) */
 		int k = sscanf(line, "step %lg %lg %lg %lg %lg %lg %lg %lg %lg %lg %" SCNu32 " %lg %u", &s.step, &s.time_s,
 			       &s.consumed, &s.loss, &s.global_batch, &s.tflops, &s.mfu, &s.tokens_per_s_per_gpu,
@@ -689,6 +694,8 @@ int tm_state_load_with(const char *path, struct tm_saved **out, size_t *n, struc
 			bad = parse_note(line, x) < 0;
 		} else if (version >= 4 && !cur && strncmp(line, "chain ", 6) == 0) {
 			bad = parse_chain(line, x) < 0;
+		} else if (version >= 4 && cur && strncmp(line, "an", 2) == 0) {
+			bad = tm__state_parse_anomaly(&cur->alerts.an, line) != 1;
 		} else {
 			bad = !cur || parse_line(cur, line, version) < 0;
 		}

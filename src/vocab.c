@@ -20,6 +20,7 @@ static const char *const field_names[TM_F_N] = {
 	"lr", "grad_norm", "skipped_iters", "nan_iters", "duration", "bar_s_per_it", "bar_it_per_s", "bar_train",
 	"steps_per_s", "actual_seqlen", "grad_accum", "skipped_total",
 	"run_runtime_s", "run_steps_per_s",
+	"rank_time", "fast_rank", "fast_time", "score", "relative", "individual",
 };
 
 /* Group names a step rule may use; step_time and mfu carry their unit in the name. */
@@ -66,15 +67,39 @@ static const char *const phase_names[TM_PH_N] = {
 	"checkpoint_save", "checkpoint_load", "evaluation", "time",
 };
 
+/* Group names a rank rule may use (besides `rank` and `host`). */
+static const struct tm_group_name rank_group_names[] = {
+	{ "rank_time_s", TM_F_RANK_TIME, 0 },
+	{ "rank_time_ms", TM_F_RANK_TIME, 3 },
+	{ "fast_rank", TM_F_FAST_RANK, 0 },
+	{ "fast_time_s", TM_F_FAST_TIME, 0 },
+	{ "fast_time_ms", TM_F_FAST_TIME, 3 },
+	{ "score", TM_F_SCORE, 0 },
+	{ "relative", TM_F_REPORT_REL, 0 },
+	{ "individual", TM_F_REPORT_OTHER, 0 },
+};
+
+
 const char *tm_phase_kind_name(enum tm_phase_kind k) { return k < TM_PH_N ? phase_names[k] : "?"; }
 const char *const *tm_phase_kind_names(void) { return phase_names; }
 
+static const struct tm_group_name *find_group(const struct tm_group_name *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
+}
+#define FIND(table, name) find_group(table, sizeof(table) / sizeof(table[0]), name)
+
 const struct tm_group_name *tm_phase_group_lookup(const char *name)
 {
-	for (size_t i = 0; i < sizeof(phase_group_names) / sizeof(phase_group_names[0]); i++)
-		if (strcmp(phase_group_names[i].name, name) == 0)
-			return &phase_group_names[i];
-	return NULL;
+	return FIND(phase_group_names, name);
+}
+
+const struct tm_group_name *tm_rank_group_lookup(const char *name)
+{
+	return FIND(rank_group_names, name);
 }
 
 static const char *const param_names[TM_P_N] = {
@@ -125,10 +150,7 @@ int tm_severity_lookup(const char *name)
 
 const struct tm_group_name *tm_group_lookup(const char *name)
 {
-	for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++)
-		if (strcmp(group_names[i].name, name) == 0)
-			return &group_names[i];
-	return NULL;
+	return FIND(group_names, name);
 }
 
 /* Levenshtein distance, capped: for "did you mean" hints on short names. */
@@ -177,6 +199,11 @@ size_t tm_group_candidates(enum tm_rec rec, const char **out, size_t cap)
 		out[n++] = param_names[i];
 	for (size_t i = 0; rec == TM_REC_PHASE && i < sizeof(phase_group_names) / sizeof(phase_group_names[0]) && n < cap; i++)
 		out[n++] = phase_group_names[i].name;
+	for (size_t i = 0; rec == TM_REC_RANK && i < sizeof(rank_group_names) / sizeof(rank_group_names[0]) && n < cap; i++)
+		out[n++] = rank_group_names[i].name;
+	static const char *const rank_special[] = { "rank", "host" };
+	for (size_t i = 0; rec == TM_REC_RANK && i < 2 && n < cap; i++)
+		out[n++] = rank_special[i];
 	static const char *const special[] = { "msg", "key", "value", "ts" };
 	for (size_t i = 0; i < 4 && n < cap; i++)
 		out[n++] = special[i];

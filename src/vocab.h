@@ -16,6 +16,7 @@ struct tm_group_name {
 const struct tm_group_name *tm_group_lookup(const char *name);
 /* The same for phase rules (step, duration_s, duration_ms). */
 const struct tm_group_name *tm_phase_group_lookup(const char *name);
+const struct tm_group_name *tm_rank_group_lookup(const char *name);
 const char *const *tm_phase_kind_names(void);   /* TM_PH_N names */
 int tm_severity_lookup(const char *name);
 /* Closest candidate within edit distance 2, or NULL. */

@@ -18,7 +18,8 @@
 #include "trainmon/diag.h"
 
 enum tm_rec { TM_REC_STEP, TM_REC_PARAM, TM_REC_EVENT, TM_REC_DETECT,
-	TM_REC_PHASE   /* a checkpoint save or load, an evaluation, or a time the log prints (run.h) */
+	TM_REC_PHASE,  /* a checkpoint save or load, an evaluation, or a time the log prints (run.h) */
+	TM_REC_RANK    /* a per-rank report: the slowest rank of an interval (run.h, tm_rank_report) */
 };
 
 /* What a phase rule's line says: `phase:` in YAML. */
@@ -49,6 +50,10 @@ enum tm_field {
 				  turns its increase into skipped steps, each counted once */
 	/* run-level figures of an end-of-run summary: not a step record */
 	TM_F_RUN_RUNTIME, TM_F_RUN_STEPS_PER_S,
+	/* rank rules (record: rank): the named rank's time per iteration, the fastest rank and its
+	 * time (Megatron's MxRtt/MnRtt), a relative performance score (NVRx: fastest / this rank),
+	 * and the headers that open a report of relative scores or of another kind (flags) */
+	TM_F_RANK_TIME, TM_F_FAST_RANK, TM_F_FAST_TIME, TM_F_SCORE, TM_F_REPORT_REL, TM_F_REPORT_OTHER,
 	TM_F_N
 };
 

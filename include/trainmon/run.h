@@ -2,7 +2,7 @@
  *
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
- * every rank prints is kept once. Memory grows with the number of distinct steps (96 bytes each)
+ * every rank prints is kept once. Memory grows with the number of distinct steps (104 bytes each)
  * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
@@ -26,6 +26,7 @@ struct tm_step {
 	double   tokens_per_s;   /* logged, whole job, NAN when not printed */
 	double   samples_per_s;  /* logged, whole job, NAN when not printed */
 	double   ts;             /* wall clock of its line, epoch seconds UTC; NAN unknown */
+	double   grad_norm;      /* logged gradient norm, NAN when not printed */
 	uint32_t line;           /* 1-based line of the record (saturates) */
 	uint8_t  time_src;       /* enum tm_time_src of time_s: TM_TSRC_LOGGED or TM_TSRC_TQDM when
 				    time_s is set here, else TM_TSRC_NONE (summary.h derives the rest) */
@@ -78,6 +79,29 @@ struct tm_phase {
 };
 
 #define TM_RUN_PHASES_MAX 4096
+
+/* One interval of a per-rank report (rank rules, docs/rules.md): its slowest rank and how much
+ * slower it was than the reference rank. Megatron's --log-straggler line names the slowest and
+ * the fastest rank (reference: the fastest); NVIDIA resiliency-ext prints relative scores, the
+ * fastest rank's time over each rank's (reference: the fastest); rank-prefixed step lines give
+ * every rank's time (reference: the median rank). */
+enum tm_rank_basis { TM_RB_FASTEST, TM_RB_MEDIAN };
+struct tm_rank_report {
+	double step;               /* the last step record before it, NAN none */
+	double ts;                 /* epoch s of its line, NAN unknown */
+	double ratio;              /* slowest rank's time / the reference's; NAN none yet */
+	double value_s, ref_s;     /* their seconds per step, NAN when the report gives scores */
+	uint32_t line;             /* 1-based line of its first line (saturates) */
+	int rank;                  /* the slowest rank, -1 none yet */
+	uint32_t nranks;           /* ranks it covered, 0 unknown */
+	uint8_t basis;             /* enum tm_rank_basis */
+	uint8_t open;              /* 1: score lines may still come (a report is complete once a
+				      step record or another report follows it) */
+	char host[48];             /* the slowest rank's host, "" unknown */
+};
+
+#define TM_RUN_REPORTS_MAX 4096      /* kept per run; past it the oldest half is let go */
+#define TM_RANK_STEP_RANKS 1024      /* ranks whose step times one step collects */
 
 struct tm_run {
 	char *file;                  /* owned */
@@ -147,6 +171,16 @@ struct tm_run {
 	uint64_t bar_steps;          /* step records a training progress bar gave */
 	double bar_loss;             /* a loss printed without a step number, waiting for the next
 					training-bar record (its step), NAN none */
+	/* appended for per-rank reports (issue 11, run_rank.c) */
+	struct tm_rank_report *reports; /* owned, in log order, at most TM_RUN_REPORTS_MAX */
+	size_t nreports, capreports;
+	uint64_t reports_dropped;    /* the oldest reports let go at the cap (absolute index of
+					reports[0]) */
+	int report_mode;             /* 1: score lines belong to a relative report under way */
+	double rk_step;              /* rank-prefixed step lines: the step being collected, NAN none */
+	double *rk_time;             /* owned, TM_RANK_STEP_RANKS: each rank's time at rk_step, NAN
+					none; allocated at the first rank-prefixed step time */
+	uint32_t rk_n;               /* ranks with a time at rk_step */
 };
 
 #define TM_RUN_RIVALS_MAX 4
@@ -189,6 +223,20 @@ size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep);
  * different rank for self-numbered steps, or steps of b not after a's): the caller then reads
  * b's bytes again into a. */
 int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset);
+
+/* A rank rule's hit (run_rank.c): f is indexed by enum tm_field (NAN absent); rank and host are
+ * the groups' text (NULL absent). */
+void tm_run_rank_hit(struct tm_run *r, const double *f, const char *rank, size_t ranklen, const char *host,
+		     size_t hostlen);
+/* A step record's time as one rank printed it (a launcher prefix named the rank): the ranks of
+ * one step make a report with the median rank as reference once a later step arrives. */
+void tm_run_rank_step(struct tm_run *r, int rank, double step, double time_s);
+/* A step record arrived: the report under way (if any) is complete. */
+void tm_run_rank_close(struct tm_run *r);
+/* tm_run_append's part for reports: 0 when b's reports can follow a's, -1 when only one pass can
+ * tell (a's report or step under way); append moves b's reports to a. */
+int tm_run_rank_can_append(const struct tm_run *a, const struct tm_run *b);
+void tm_run_rank_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset);
 
 /* Adds an event that did not come from a rule (e.g. a NaN loss value). */
 void tm_run_event(struct tm_run *r, uint64_t line, enum tm_event_kind k, enum tm_ev_severity s,

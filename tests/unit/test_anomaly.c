@@ -14,21 +14,8 @@
 #include <string.h>
 
 #include "tm_test.h"
+#include "tm_test_anomaly.h"
 #include "trainmon/anomaly.h"
-
-static double uniform(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double gauss(uint64_t *s)
-{
-	double u = uniform(s), v = uniform(s);
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* Steps 1..n at base seconds (shift from step `at` on, 0 = none), relative noise `noise`. */
 static void make_steps(struct tm_run *r, size_t n, double base, double shifted, size_t at, double noise, uint64_t seed)
@@ -39,18 +26,25 @@ static void make_steps(struct tm_run *r, size_t n, double base, double shifted, 
 		memset(st, 0, sizeof(*st));
 		double level = at && i >= at ? shifted : base;
 		st->step = (double)i;
-		st->time_s = level * (1 + noise * gauss(&s));
+		st->time_s = level * (1 + noise * tm_test_gauss(&s));
 		st->loss = NAN;
 		st->line = (uint32_t)(2 * i);
 	}
 }
 
-static size_t count(const struct tm_anomalies *a, enum tm_anomaly_kind k)
+/* The streaming detector (watch's) over the same steps from record `from`: up-shifts, the step
+ * of the first one in *at. */
+static size_t stream_ups(const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg, double *at)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < a->n; i++)
-		n += a->v[i].kind == k;
-	return n;
+	static struct tm_regress_det d;          /* 8 KB: not on the stack */
+	tm_regress_init(&d);
+	size_t ups = 0;
+	*at = NAN;
+	for (size_t i = from; i < r->nsteps; i++)
+		if (tm_regress_feed(&d, cfg, r->steps[i].step, r->steps[i].time_s) & TM_REG_UP)
+			if (ups++ == 0)
+				*at = d.shift_step;
+	return ups;
 }
 
 static const struct tm_anomaly *first_of(const struct tm_anomalies *a, enum tm_anomaly_kind k)
@@ -65,9 +59,8 @@ int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
 	struct tm_anomaly_cfg cfg;
-	tm_anomaly_cfg_init(&cfg);
 	struct tm_anomalies a;
-	tm_anomalies_init(&a);
+	tm_test_anomaly_setup(&cfg, &a);
 
 	/* a level shift of +8 % at step 12 000 */
 	{
@@ -75,15 +68,17 @@ int main(void)
 		tm_run_init(&r, "shift", NULL, NULL);
 		make_steps(&r, 20000, 2.00, 2.16, 12000, 0.01, 1);
 		tm_anomalies_find(&a, &r, 10, &cfg);
-		TM_CHECK(&st, count(&a, TM_AN_STEP_TIME_REGRESSION) == 1);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_REGRESSION) == 1);
 		const struct tm_anomaly *g = first_of(&a, TM_AN_STEP_TIME_REGRESSION);
 		TM_CHECK(&st, g && fabs(g->first_step - 12000) <= (double)cfg.window);
 		TM_NEAR(&st, g ? g->magnitude : NAN, 0.08, 0.125);          /* 8 % +- 1 % */
 		TM_CHECK(&st, g && g->last_step == 20000);
 		TM_CHECK(&st, a.nregimes == 2);
+		double at;
+		TM_CHECK(&st, stream_ups(&r, 10, &cfg, &at) == 1 && g && at == g->first_step);
 		TM_NEAR(&st, a.nregimes == 2 ? a.regimes[0].median : NAN, 2.00, 0.005);
 		TM_NEAR(&st, a.nregimes == 2 ? a.regimes[1].median : NAN, 2.16, 0.005);
-		TM_CHECK(&st, count(&a, TM_AN_STEP_TIME_OUTLIER) == 0);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_OUTLIER) == 0);
 		tm_run_release(&r);
 	}
 	/* no shift, ten seeds: no regression, one regime; the ideal step time is near the median */
@@ -92,9 +87,11 @@ int main(void)
 		tm_run_init(&r, "flat", NULL, NULL);
 		make_steps(&r, 20000, 2.00, 0, 0, 0.01, seed + 100);
 		tm_anomalies_find(&a, &r, 10, &cfg);
-		TM_CHECK(&st, count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
 		TM_CHECK(&st, a.nregimes == 1);
 		TM_NEAR(&st, a.ideal_step_time, 2.00, 0.005);
+		double at;
+		TM_CHECK(&st, stream_ups(&r, 10, &cfg, &at) == 0);
 		tm_run_release(&r);
 	}
 	/* a save every 1000 steps adds 30 s to the step after it: outliers with their cause */
@@ -107,8 +104,8 @@ int main(void)
 			tm_run_event(&r, r.steps[i].line - 1, TM_EV_SKIPPED_STEP, TM_EVS_WARNING, "save", 4);
 		}
 		tm_anomalies_find(&a, &r, 10, &cfg);
-		TM_CHECK(&st, count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
-		TM_CHECK(&st, count(&a, TM_AN_STEP_TIME_OUTLIER) == 19);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_OUTLIER) == 19);
 		const struct tm_anomaly *o = first_of(&a, TM_AN_STEP_TIME_OUTLIER);
 		TM_CHECK(&st, o && o->first_step == 1001);
 		TM_STREQ(&st, o ? o->cause : NULL, "skipped_step");
@@ -126,19 +123,19 @@ int main(void)
 			memset(p, 0, sizeof(*p));
 			p->step = (double)i;
 			p->time_s = NAN;
-			p->loss = (10 - 7 * (double)i / 50000) * (1 + 0.01 * gauss(&s));
+			p->loss = (10 - 7 * (double)i / 50000) * (1 + 0.01 * tm_test_gauss(&s));
 			if (seed == 0 && i == 30000)
 				p->loss *= 4;
 		}
 		tm_anomalies_find(&a, &r, 0, &cfg);
 		if (seed == 0) {
-			TM_CHECK(&st, count(&a, TM_AN_LOSS_SPIKE) == 1);
+			TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 1);
 			const struct tm_anomaly *sp = first_of(&a, TM_AN_LOSS_SPIKE);
 			TM_CHECK(&st, sp && sp->first_step == 30000 && sp->last_step == 30000);
 			TM_NEAR(&st, sp ? sp->magnitude : NAN, 3, 0.05);
-			TM_CHECK(&st, count(&a, TM_AN_DIVERGENCE) == 0);
+			TM_CHECK(&st, tm_test_count(&a, TM_AN_DIVERGENCE) == 0);
 		} else {
-			TM_CHECK(&st, count(&a, TM_AN_LOSS_SPIKE) == 0);
+			TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 0);
 		}
 		tm_run_release(&r);
 	}
@@ -154,14 +151,14 @@ int main(void)
 			p->loss = i < 100 ? 3.0 - 0.001 * (double)i : i == 100 ? 12.0 : 5.0 + 0.01 * (double)i;
 		}
 		tm_anomalies_find(&a, &r, 0, &cfg);
-		TM_CHECK(&st, count(&a, TM_AN_LOSS_SPIKE) == 1);
-		TM_CHECK(&st, count(&a, TM_AN_DIVERGENCE) == 1);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 1);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_DIVERGENCE) == 1);
 		const struct tm_anomaly *d = first_of(&a, TM_AN_DIVERGENCE);
 		TM_CHECK(&st, d && d->first_step == 100 && d->last_step == 109);
 		/* a non-finite loss is always a spike */
 		r.steps[150].loss = INFINITY;
 		tm_anomalies_find(&a, &r, 0, &cfg);
-		TM_CHECK(&st, count(&a, TM_AN_LOSS_SPIKE) == 2);
+		TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 2);
 		tm_run_release(&r);
 	}
 	/* too few steps for a window: one regime, nothing else, no crash */

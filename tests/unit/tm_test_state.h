@@ -55,13 +55,13 @@ static inline void tm_test_state_cleanup(const char *dir, const char *log, const
 
 /* Helpers for edit functions: a line of the current version as version `v` ('1', '2', '3')
  * wrote it, as far as the records added since go (returns 0 for the records it did not have:
- * version 3 added skip, evinc and note; version 4 phase and chain); and a record starting with
- * `prefix` cut after its first `fields` fields. */
+ * version 3 added skip, evinc and note; version 4 phase, chain and the anomaly detectors' an*);
+ * and a record starting with `prefix` cut after its first `fields` fields. */
 static inline int tm_test_state_before(char *line, char v)
 {
 	if (strcmp(line, "trainmon-state 4") == 0)
 		line[15] = v;
-	int v4 = strncmp(line, "phase ", 6) == 0 || strncmp(line, "chain ", 6) == 0;
+	int v4 = strncmp(line, "phase ", 6) == 0 || strncmp(line, "chain ", 6) == 0 || strncmp(line, "an", 2) == 0;
 	int v3 = strncmp(line, "skip ", 5) == 0 || strncmp(line, "evinc ", 6) == 0 || strncmp(line, "note ", 5) == 0;
 	return !v4 && (v >= '3' || !v3);
 }
