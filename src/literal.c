@@ -136,3 +136,28 @@ char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
 	return tm_xstrndup(buf, k);
 }
 
+
+/* How often a byte shows in training logs, roughly: spaces and digits everywhere, then the
+ * common lower-case letters, the separators Megatron-style lines repeat, the rarer letters,
+ * upper case, and last other punctuation. */
+static int commonness(unsigned char c)
+{
+	if (c == ' ' || (c >= '0' && c <= '9'))
+		return 6;
+	if (c >= 'a' && c <= 'z')
+		return strchr("etaoinsrhldcu", c) ? 5 : strchr("mwfgypb", c) ? 4 : 2;
+	if (strchr(":|.,-_=", c))
+		return 4;
+	if (c >= 'A' && c <= 'Z')
+		return 1;
+	return 0;
+}
+
+size_t tm__rare_byte(const char *lit, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (commonness((unsigned char)lit[i]) < commonness((unsigned char)lit[best]))
+			best = i;
+	return best;
+}

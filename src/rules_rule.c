@@ -238,6 +238,7 @@ static void key_fields(struct tm_rload *L, struct tm_rule *r, const struct tm_yn
 		f->cap = c;
 		f->prefix = prefix;
 		f->prefix_len = plen;
+		f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
 	}
 }
 

@@ -106,6 +106,7 @@ struct tm_subfield {
 	char *prefix;              /* owned literal every match starts with, or NULL: the regex is
 	                              then tried anchored at each occurrence instead of scanning */
 	size_t prefix_len;
+	size_t anchor;             /* offset in prefix of its rarest byte, searched for first */
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured
