@@ -19,6 +19,7 @@
 #include "trainmon/match.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
+#include "field_shape.h"
 #include "banned.h"
 
 /* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
@@ -178,6 +179,16 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
 		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor))) {
+			size_t vo, vn;
+			if (f->shape && tm__field_shape_match(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len,
+							      &vo, &vn)) {
+				*out = subj + vo;
+				*outlen = vn;
+				return 1;
+			} else if (f->shape) {
+				from = hit + 1;
+				continue;
+			}
 			rc = run_re(m, f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
 			if (rc > 0)
 				break;

@@ -217,6 +217,7 @@ struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode
 	f->prefix = prefix;
 	f->prefix_len = plen;
 	f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
+	f->shape = NULL;
 	return f;
 }
 
