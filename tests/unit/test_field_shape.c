@@ -1,5 +1,6 @@
-/* test_field_shape.c: fields read without PCRE2 (src/field_shape.c) give the slice their regex
- * gives. Every `fields:` entry of the shipped packs that has a shape is run on 20 000 random
+/* test_field_shape.c: fields read without PCRE2 (src/field_shape.c), and looked for at their
+ * prefix literal (src/literal.c), give the slice their regex gives at the leftmost position
+ * where it matches. Every `fields:` entry of the shipped packs with a prefix is run on 20 000 random
  * subjects (junk, the prefix, then spaces, digits, signs, dots, exponents, words, separators)
  * through tm_match_sub and through its PCRE2 regex, tried at each prefix occurrence in order as
  * before; the slices must be equal. Then the recogniser's refusals. */
@@ -10,6 +11,7 @@
 #include "tm_test.h"
 #include "tm_test_pack.h"
 #include "field_shape.h"
+#include "literal.h"
 #include "trainmon/diag.h"
 #include "trainmon/match.h"
 #include "trainmon/rules.h"
@@ -22,14 +24,13 @@ static uint64_t next(uint64_t *s)
 	return *s;
 }
 
-/* what the regex gives: the leftmost prefix occurrence where the anchored regex matches */
+/* what the regex gives: the leftmost position where the (anchored) regex matches, every
+ * position tried, so a wrong prefix would show too */
 static int by_pcre(const struct tm_subfield *f, const char *s, size_t n, size_t *vo, size_t *vn)
 {
 	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
 	int found = 0;
-	for (size_t at = 0; at + f->prefix_len <= n && !found; at++) {
-		if (memcmp(s + at, f->prefix, f->prefix_len) != 0)
-			continue;
+	for (size_t at = 0; at <= n && !found; at++) {
 		if (pcre2_match(f->re, (PCRE2_SPTR)s, n, at, 0, md, NULL) > 1) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 			*vo = ov[2];
@@ -59,9 +60,9 @@ int main(void)
 	for (size_t i = 0; i < rs.nrules; i++)
 		for (size_t k = 0; k < rs.rules[i].nfields; k++) {
 			const struct tm_subfield *f = &rs.rules[i].fields[k];
-			if (!f->shape)
+			if (!f->prefix)
 				continue;
-			shaped++;
+			shaped += f->shape != NULL;
 			for (int t = 0; t < 20000; t++) {
 				char s[512];
 				size_t n = 0;
@@ -98,6 +99,16 @@ int main(void)
 		struct tm_field_shape *sh = tm__field_shape(no[i], strlen(no[i]), 2);
 		TM_CHECK(&st, sh == NULL);
 		free(sh);
+	}
+	/* prefixes: a group of plain alternatives adds what they all start with */
+	static const char *const re[] = { "\\| (?:lm loss|lm-loss|lm_loss):\\s*(\\d+)", "x: (?:ab|ac)?(\\d)",
+					  "ab(?:c|d(e))", "ab(?:cd|ce)", "a+b" };
+	static const char *const want[] = { "| lm", "x: ", "ab", "abc", NULL };
+	for (size_t i = 0; i < sizeof(re) / sizeof(re[0]); i++) {
+		size_t pl = 0;
+		char *pre = tm__prefix_literal(re[i], strlen(re[i]), &pl);
+		TM_CHECK(&st, want[i] ? pre && strcmp(pre, want[i]) == 0 : pre == NULL);
+		free(pre);
 	}
 	struct tm_field_shape *sh = tm__field_shape("a:\\s*([-+0-9.eE]+|nan|inf)", 26, 2);
 	TM_CHECK(&st, sh && sh->ws && sh->nwords == 2 && sh->cls['e'] && sh->cls['-'] && !sh->cls['n']);
