@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# gen_log.sh OUT SIZE_MB [NOISE]: writes a realistic Megatron-LM Slurm .out of about SIZE_MB megabytes:
+# gen_log.sh OUT SIZE_MB [NOISE [STEPS]]: writes a realistic Megatron-LM Slurm .out of about SIZE_MB
+# megabytes (or of STEPS iteration lines, when that comes first):
 # the arguments dump, then per iteration a Megatron iteration line (printed by the last rank,
 # srun -l prefixed) among NOISE (default 12) rank-prefixed NCCL INFO lines, Python warnings,
 # timers and memory lines.
@@ -9,7 +10,8 @@ out=${1:?usage: gen_log.sh OUT SIZE_MB}
 mb=${2:-300}
 case $out in *[!0-9]*) ;; *) echo "gen_log.sh: '$out' looks like a size; the output file comes first" >&2; exit 2 ;; esac
 noise=${3:-12}
-awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" 'BEGIN {
+steps=${4:-0}
+awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" -v steps="$steps" 'BEGIN {
   srand(42);
   print "using world size: 512, data-parallel-size: 64, tensor-model-parallel size: 8, pipeline-model-parallel size: 1 ";
   print "------------------------ arguments ------------------------";
@@ -26,7 +28,7 @@ awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" 'BEGIN {
   print "-------------------- end of arguments ---------------------";
   print " > padded vocab (size: 128256) with 0 dummy tokens (new size: 128256)";
   bytes = 0; it = 0;
-  while (bytes < target) {
+  while (bytes < target && (steps == 0 || it < steps)) {
     it++;
     for (k = 0; k < noise; k++) {
       r = int(rand() * 512);

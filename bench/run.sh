@@ -1,58 +1,173 @@
 #!/usr/bin/env bash
-# run.sh [SIZE_MB]: throughput and peak memory of `trainmon analyze` (all shipped packs loaded)
-# beside rg and awk doing the same extraction (the step-time field of Megatron iteration lines)
-# on the same file, page cache warm, in the same run. Prints MB/s and ratios.
-# Needs ripgrep and GNU time (apt-get install ripgrep time); mtail is run too when installed.
+# run.sh [--quick] [SIZE_MB]: issue 15's benchmark, every figure from whole processes in one run.
+#
+# One generated Megatron log (bench/gen_log.sh, default 1024 MB with NOISE=5 noise lines per
+# iteration line: about a million steps), page cache warm, and on that same file:
+#   trainmon analyze --format json, every shipped pack loaded (as installed: patterns/);
+#   rg -o the step-time field; mawk and gawk extracting and averaging it; mtail (--one_shot, a
+#   one-regex program) on the first 100 MB, compared by throughput.
+# Each command runs RUNS (default 5) times; the table shows the medians of wall time, CPU time
+# (user + system) and peak RSS (GNU time), then every ratio the issue sets a target for.
+# Then memory: peak RSS at two step counts (bytes per step record), and at one step count with
+# four times the noise (flat in noise bytes); and many files: the same log cut at line ends
+# into 1 MiB files, analysed in one command, against the one file (wall ratio, output order).
+# A peer that is missing is installed with apt-get when we are root (BENCH_NO_INSTALL=1: never),
+# else skipped with a note. --quick: 16 MB, one run, no installs (CTest's smoke test: it checks
+# that the script works, never a time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=${1:-300}
+quick=0
+if [ "${1:-}" = "--quick" ]; then
+	quick=1
+	shift
+fi
+mb=${1:-$([ $quick = 1 ] && echo 16 || echo 1024)}
+runs=${RUNS:-$([ $quick = 1 ] && echo 1 || echo 5)}
+noise=${NOISE:-5}
 bin=${TRAINMON:-build/trainmon}
 [ -x "$bin" ] || { echo "build trainmon first (scripts/run-sample.sh)" >&2; exit 2; }
-for t in rg /usr/bin/time; do command -v $t >/dev/null || { echo "missing $t (apt-get install ripgrep time)" >&2; exit 2; }; done
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time): skipped" >&2; exit 77; }
+export TRAINMON_PATTERNS=$PWD/patterns LC_ALL=C
+
+# have CMD PACKAGE: CMD is there, installed with apt-get if it can be
+have() {
+	command -v "$1" >/dev/null && return 0
+	if [ $quick = 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true
+	fi
+	command -v "$1" >/dev/null && return 0
+	echo "note: $1 is not installed (apt-get install $2): its row is skipped"
+	return 1
+}
+
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 log=$dir/bench.out
-bench/gen_log.sh "$log" "$mb"
+bench/gen_log.sh "$log" "$mb" "$noise"
 size=$(stat -c %s "$log")
 cat "$log" >/dev/null   # warm the page cache
-export TRAINMON_PATTERNS=$PWD/patterns
 
-# best of 3 wall-clock seconds and the peak RSS (KiB) of one command
+# measure NAME CMD...: RUNS runs; sets M_WALL M_CPU (s) M_RSS (KiB), the medians
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 measure() {
-  local best=999999 rss=0 s
-  for _ in 1 2 3; do
-    /usr/bin/time -q -f '%e %M' -o "$dir/time" "$@" >"$dir/out" 2>/dev/null || true
-    read -r s r <"$dir/time"
-    best=$(awk -v a="$s" -v b="$best" 'BEGIN { print (a < b) ? a : b }')
-    rss=$r
-  done
-  echo "$best $rss"
+	local i
+	: >"$dir/times"
+	for ((i = 0; i < runs; i++)); do
+		/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || {
+			echo "failed: $*" >&2
+			tail -3 "$dir/err" >&2
+			exit 1
+		}
+		cat "$dir/time" >>"$dir/times"
+	done
+	M_WALL=$(awk '{ print $1 }' "$dir/times" | median)
+	M_CPU=$(awk '{ print $2 + $3 }' "$dir/times" | median)
+	M_RSS=$(awk '{ print $4 }' "$dir/times" | median)
 }
-
-printf '%-34s %9s %10s %10s\n' "command ($((size / 1048576)) MB log)" "seconds" "MB/s" "peak RSS"
+# row LABEL BYTES: prints the last measure's medians as a table row
 row() {
-  local name=$1; shift
-  read -r s rss < <(measure "$@")
-  local mbs
-  mbs=$(awk -v b="$size" -v s="$s" 'BEGIN { printf "%.0f", (s > 0) ? b / 1048576 / s : 0 }')
-  printf '%-34s %9s %10s %8s MB\n' "$name" "$s" "$mbs" "$((rss / 1024))"
-  eval "${name//[^a-z]/_}_s=$s"
+	awk -v l="$1" -v b="$2" -v w="$M_WALL" -v c="$M_CPU" -v r="$M_RSS" 'BEGIN {
+		printf "%-44s %8.2f %8.2f %9.1f %9.0f\n", l, w, c, r / 1024, (w > 0) ? b / 1048576 / w : 0 }'
 }
-row "trainmon analyze (all packs)" "$bin" analyze --format json "$log"
-row "rg -o step time" rg -o 'elapsed time per iteration \(ms\): [0-9.]+' "$log"
-row "awk step time" awk '/elapsed time per iteration/ { if (match($0, /elapsed time per iteration \(ms\): [0-9.]+/)) n++ } END { print n }' "$log"
-if command -v mtail >/dev/null; then echo "(mtail installed: not wired into this script yet)"; fi
-steps=$("$bin" analyze --format json "$log" | awk -F': ' '/"steps"/ { gsub(",", "", $2); print $2; exit }')
-echo "trainmon found $steps step records"
-awk -v t="$trainmon_analyze__all_packs__s" -v r="$rg__o_step_time_s" -v a="$awk_step_time_s" 'BEGIN {
-  printf "trainmon / rg time: %.2fx   trainmon / awk time: %.2fx\n", t / r, t / a }'
-# memory: it grows with the number of step records (88 bytes each), not with the bytes around
-# them: the same file size with 4x the noise per step, and a quarter of the size
-bench/gen_log.sh "$dir/small.out" $((mb / 4))
-bench/gen_log.sh "$dir/noisy.out" "$mb" 48
-read -r _ rss_small < <(measure "$bin" analyze --format json "$dir/small.out")
-read -r _ rss_big < <(measure "$bin" analyze --format json "$log")
-read -r _ rss_noisy < <(measure "$bin" analyze --format json "$dir/noisy.out")
-steps_noisy=$("$bin" analyze --format json "$dir/noisy.out" | awk -F': ' '/"steps"/ { gsub(",", "", $2); print $2; exit }')
-echo "peak RSS: $((rss_small / 1024)) MB at $((mb / 4)) MB of log; $((rss_big / 1024)) MB at $mb MB ($steps steps);" \
-     "$((rss_noisy / 1024)) MB at $mb MB with 4x the noise ($steps_noisy steps)"
+ratio() { awk -v a="$2" -v b="$3" -v t="$4" -v l="$1" 'BEGIN { printf "  %-52s %6.2f   (target %s)\n", l, (b > 0) ? a / b : 0, t }'; }
+steps_of() { awk -F': ' '/"steps":/ { gsub(",", "", $2); print $2; exit }' "$1"; }
+
+echo "trainmon benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r), $bin"
+echo "log: $((size / 1048576)) MiB, $(wc -l <"$log") lines, $noise noise lines per iteration line; medians of $runs runs"
+printf '%-44s %8s %8s %9s %9s\n' "command" "wall s" "CPU s" "RSS MiB" "MiB/s"
+
+measure "$bin" analyze --format json "$log"
+row "trainmon analyze --format json (all packs)" "$size"
+t_wall=$M_WALL t_cpu=$M_CPU t_rss=$M_RSS
+steps=$(steps_of "$dir/out")
+cp "$dir/out" "$dir/one.json"
+
+rg_wall="" mawk_wall="" mtail_mbs=""
+if have rg ripgrep; then
+	measure rg -o 'elapsed time per iteration \(ms\): [0-9.]+' "$log"
+	row "rg -o 'elapsed time per iteration...' (mmap)" "$size"
+	rg_wall=$M_WALL rg_cpu=$M_CPU
+fi
+# the field averaged, as a user would type it
+awkprog='{ i = index($0, "elapsed time per iteration (ms): "); if (i) { s += substr($0, i + 33) + 0; n++ } } END { printf "%d %.4f\n", n, s / n }'
+if have mawk mawk; then
+	measure mawk "$awkprog" "$log"
+	row "mawk, the field extracted and averaged" "$size"
+	mawk_wall=$M_WALL mawk_cpu=$M_CPU
+fi
+if have gawk gawk; then
+	measure gawk "$awkprog" "$log"
+	row "gawk, the same program" "$size"
+	gawk_wall=$M_WALL gawk_cpu=$M_CPU
+fi
+if have mtail mtail; then
+	mkdir -p "$dir/progs"
+	cat >"$dir/progs/step.mtail" <<'EOF'
+counter iterations
+gauge step_ms
+/elapsed time per iteration \(ms\): (?P<ms>[0-9.]+)/ {
+  iterations++
+  step_ms = $ms
+}
+EOF
+	mt_mb=$((mb < 100 ? mb : 100))
+	head -c $((mt_mb << 20)) "$log" >"$dir/mtail.out"
+	measure mtail --one_shot --one_shot_format prometheus --logtostderr --progs "$dir/progs" --logs "$dir/mtail.out"
+	row "mtail --one_shot, one regex (first $mt_mb MiB)" $((mt_mb << 20))
+	mtail_mbs=$(awk -v w="$M_WALL" -v m="$mt_mb" 'BEGIN { print m / w }')
+	rm -f "$dir/mtail.out"
+fi
+
+echo "trainmon: $steps step records"
+echo "ratios (trainmon / peer):"
+if [ -n "$rg_wall" ]; then
+	ratio "wall / rg -o wall" "$t_wall" "$rg_wall" "<= 1"
+	ratio "CPU / rg -o CPU" "$t_cpu" "$rg_cpu" "<= 2"
+fi
+if [ -n "$mawk_wall" ]; then
+	ratio "wall / mawk wall" "$t_wall" "$mawk_wall" "< 1"
+	ratio "CPU / mawk CPU" "$t_cpu" "$mawk_cpu" "< 1"
+fi
+if [ -n "${gawk_wall:-}" ]; then
+	ratio "wall / gawk wall" "$t_wall" "$gawk_wall" "< 1"
+	ratio "CPU / gawk CPU" "$t_cpu" "$gawk_cpu" "< 1"
+fi
+if [ -n "$mtail_mbs" ]; then
+	ratio "throughput / mtail throughput" "$(awk -v s="$size" -v w="$t_wall" 'BEGIN { print s / 1048576 / w }')" "$mtail_mbs" ">= 30"
+fi
+
+# ---- memory: bytes per step record, and flat in noise ----
+echo "memory (peak RSS, medians of $runs):"
+bench/gen_log.sh "$dir/quarter.out" $((mb / 4)) "$noise"
+measure "$bin" analyze --format json "$dir/quarter.out"
+q_rss=$M_RSS
+q_steps=$(steps_of "$dir/out")
+per=$(awk -v a="$t_rss" -v b="$q_rss" -v s="$steps" -v q="$q_steps" 'BEGIN { printf "%.0f", (a - b) * 1024 / (s - q) }')
+printf '  %d steps: %.1f MiB; %d steps: %.1f MiB; %s bytes per step record (target <= 40)\n' \
+	"$q_steps" "$(awk -v r="$q_rss" 'BEGIN { print r / 1024 }')" "$steps" "$(awk -v r="$t_rss" 'BEGIN { print r / 1024 }')" "$per"
+printf '  peak RSS at %d steps: %.1f MiB (target <= 64 MiB at 1 M steps)\n' "$steps" "$(awk -v r="$t_rss" 'BEGIN { print r / 1024 }')"
+rm -f "$dir/quarter.out"
+# the quarter's step count with four times the noise per step
+bench/gen_log.sh "$dir/noisy.out" $((mb * 8)) $((noise * 4)) "$q_steps"
+measure "$bin" analyze --format json "$dir/noisy.out"
+n_size=$(stat -c %s "$dir/noisy.out")
+printf '  %d steps among %d MiB (4x the noise): %.1f MiB, %.2fx the RSS of the same steps among %d MiB\n' \
+	"$(steps_of "$dir/out")" $((n_size >> 20)) "$(awk -v r="$M_RSS" 'BEGIN { print r / 1024 }')" \
+	"$(awk -v a="$M_RSS" -v b="$q_rss" 'BEGIN { print a / b }')" $((mb / 4))
+rm -f "$dir/noisy.out"
+
+# ---- many files: the same bytes cut into 1 MiB files ----
+mkdir "$dir/parts"
+split -C 1048576 -d -a 5 "$log" "$dir/parts/part-"
+nparts=$(ls "$dir/parts" | wc -l)
+measure "$bin" analyze --format json "$dir"/parts/part-*
+echo "many files:"
+row "trainmon analyze, $nparts files of <= 1 MiB" "$size"
+ratio "wall of $nparts files / wall of the one file" "$M_WALL" "$t_wall" "<= 1.2"
+grep '^      "file":' "$dir/out" | sed 's/.*"file": "\(.*\)",*/\1/' >"$dir/order"
+if ls "$dir"/parts/part-* | cmp -s - "$dir/order"; then
+	echo "  output order: the input order ($nparts runs)"
+else
+	echo "  output order: NOT the input order" >&2
+	exit 1
+fi

@@ -21,6 +21,7 @@
 #include "trainmon/anomaly.h"
 #include "trainmon/opt.h"
 #include "trainmon/xalloc.h"
+#include "trainmon/sortd.h"
 #include "banned.h"
 
 #define MAD_TO_SIGMA 1.4826              /* 1 / Phi^-1(3/4): MAD of a normal sample -> sigma */
@@ -106,17 +107,11 @@ void tm_anomalies_release(struct tm_anomalies *a)
 	tm_anomalies_init(a);
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return a < b ? -1 : a > b;
-}
-
 /* Median of v[0, n) (n >= 1); tmp has room for n. */
 static double median_of(const double *v, size_t n, double *tmp)
 {
 	memcpy(tmp, v, n * sizeof(*tmp));
-	qsort(tmp, n, sizeof(*tmp), cmp_double);
+	tm_sort_doubles(tmp, n);
 	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
@@ -225,7 +220,7 @@ static void step_times(struct tm_anomalies *a, const struct tm_run *r, const siz
 		int dir = 0;
 		if (n - lo >= w + persist) {
 			memcpy(win, x + lo, w * sizeof(*win));
-			qsort(win, w, sizeof(*win), cmp_double);
+			tm_sort_doubles(win, w);
 			for (size_t i = lo + w - 1; i < n; i++) {
 				if (i >= lo + w)
 					window_swap(win, w, x[i - w], x[i]);

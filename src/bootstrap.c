@@ -14,6 +14,7 @@
 #include "trainmon/bootstrap.h"
 #include "trainmon/summary.h"
 #include "trainmon/xalloc.h"
+#include "trainmon/sortd.h"
 #include "banned.h"
 
 /* splitmix64 (Steele, Lea & Flood 2014), the seeding Blackman & Vigna recommend for xoshiro */
@@ -101,17 +102,11 @@ double tm_boot_resample_median(struct tm_rng *g, const double *sorted, size_t n)
 	return lo + (sorted[index_of(u2, n)] - lo) * 0.5;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return a < b ? -1 : a > b;
-}
-
 static double *sorted_copy(const double *v, size_t n)
 {
 	double *s = tm_xmalloc((n ? n : 1) * sizeof(*s));
 	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
+	tm_sort_doubles(s, n);
 	return s;
 }
 
@@ -144,11 +139,11 @@ void tm_boot_median_diff(const double *a, size_t na, const double *b, size_t nb,
 			r[nrel++] = mb / ma - 1;
 	}
 	double lo = (1 - c->level) / 2, hi = (1 + c->level) / 2;
-	qsort(d, c->resamples, sizeof(*d), cmp_double);
+	tm_sort_doubles(d, c->resamples);
 	out->diff_lo = tm_quantile(d, c->resamples, lo);
 	out->diff_hi = tm_quantile(d, c->resamples, hi);
 	if (nrel == c->resamples) {
-		qsort(r, nrel, sizeof(*r), cmp_double);
+		tm_sort_doubles(r, nrel);
 		out->rel_lo = tm_quantile(r, nrel, lo);
 		out->rel_hi = tm_quantile(r, nrel, hi);
 	}

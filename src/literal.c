@@ -4,6 +4,7 @@
  * so anything not understood (top-level alternation, inline options, \Q...\E) gives none. The
  * loader double-checks every derived literal against the rule's match samples.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,38 @@ char *tm__derive_literal(const char *re, size_t n, size_t *outlen)
 	return tm_xstrndup(best, bl);
 }
 
+/* At a group "(?:alt|alt...)" whose alternatives are plain words (letters, digits, space, '-',
+ * '_') and that no quantifier follows: the bytes every alternative starts with, into out (at
+ * most cap); else 0. "\\| (?:lm loss|lm-loss|lm_loss):" starts with "| lm". */
+static size_t common_start(const char *g, size_t n, char *out, size_t cap)
+{
+	if (n < 4 || memcmp(g, "(?:", 3) != 0)
+		return 0;
+	const char *first = g + 3;
+	size_t lcp = SIZE_MAX, i = 3, alt = 3;
+	for (; i < n && g[i] != ')'; i++) {
+		char c = g[i];
+		if (c == '|') {
+			size_t l = 0;
+			while (l < i - alt && l < lcp && g[alt + l] == first[l])
+				l++;
+			lcp = l;
+			alt = i + 1;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			     c == ' ' || c == '-' || c == '_')) {
+			return 0;
+		}
+	}
+	if (i >= n || (i + 1 < n && strchr("?*+{", g[i + 1])))
+		return 0;
+	size_t l = 0;
+	while (l < i - alt && l < lcp && g[alt + l] == first[l])
+		l++;
+	lcp = l < cap ? l : cap;
+	memcpy(out, first, lcp);
+	return lcp;
+}
+
 /* The literal run a regex starts with (every match begins with it), or NULL. Stops at the first
  * metacharacter; a character followed by a quantifier is not part of it. */
 char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
@@ -115,7 +148,8 @@ char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
 	if (!any)
 		return NULL;                 /* top-level alternation or options: no fixed start */
 	free(any);
-	for (size_t i = 0; i < n && k < sizeof(buf); i++) {
+	size_t i = 0;
+	for (; i < n && k < sizeof(buf); i++) {
 		char c = re[i];
 		if (c == '\\') {
 			if (i + 1 >= n || !strchr(".^$|()[]{}*+?\\/-: \"'#<>=!,@%&~`", re[i + 1]))
@@ -127,12 +161,41 @@ char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
 		if (i + 1 < n && strchr("?*{", re[i + 1]))
 			break;
 		buf[k++] = c;
-		if (i + 1 < n && re[i + 1] == '+')
+		if (i + 1 < n && re[i + 1] == '+') {
+			i = n;                       /* "a+": the run ends here */
 			break;
+		}
 	}
+	if (i < n && re[i] == '(')
+		k += common_start(re + i, n - i, buf + k, sizeof(buf) - k);
 	if (k < 2)
 		return NULL;
 	*outlen = k;
 	return tm_xstrndup(buf, k);
 }
 
+
+/* How often a byte shows in training logs, roughly: spaces and digits everywhere, then the
+ * common lower-case letters, the separators Megatron-style lines repeat, the rarer letters,
+ * upper case, and last other punctuation. */
+static int commonness(unsigned char c)
+{
+	if (c == ' ' || (c >= '0' && c <= '9'))
+		return 6;
+	if (c >= 'a' && c <= 'z')
+		return strchr("etaoinsrhldcu", c) ? 5 : strchr("mwfgypb", c) ? 4 : 2;
+	if (strchr(":|.,-_=", c))
+		return 4;
+	if (c >= 'A' && c <= 'Z')
+		return 1;
+	return 0;
+}
+
+size_t tm__rare_byte(const char *lit, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (commonness((unsigned char)lit[i]) < commonness((unsigned char)lit[best]))
+			best = i;
+	return best;
+}

@@ -8,5 +8,8 @@
 char *tm__derive_literal(const char *re, size_t n, size_t *outlen);
 /* The literal run every match starts with (owned), or NULL. */
 char *tm__prefix_literal(const char *re, size_t n, size_t *outlen);
+/* The offset in lit[0, n) (n >= 1) of the byte least likely in a log line: a search for lit
+ * looks for that byte first (memchr), then compares the whole literal around it. */
+size_t tm__rare_byte(const char *lit, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include "trainmon/match.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
+#include "field_shape.h"
 #include "banned.h"
 
 /* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
@@ -150,17 +151,20 @@ int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *o
 	return 1;
 }
 
-/* memmem for short haystacks: memchr (vectorised) to each candidate first byte, then memcmp. */
-static const char *find(const char *h, size_t n, const char *nd, size_t m)
+/* memmem for short haystacks: memchr (vectorised) to each occurrence of the needle's rarest
+ * byte nd[k] (a field prefix's ':' or '(' rather than its 'e'), then memcmp around it. */
+static const char *find(const char *h, size_t n, const char *nd, size_t m, size_t k)
 {
-	const char *end = h + n;
-	while ((size_t)(end - h) >= m) {
-		const char *c = memchr(h, nd[0], (size_t)(end - h) - m + 1);
+	if (n < m)
+		return NULL;
+	const char *p = h + k, *last = h + (n - m) + k;   /* where nd[k] may lie */
+	while (p <= last) {
+		const char *c = memchr(p, nd[k], (size_t)(last - p) + 1);
 		if (!c)
 			return NULL;
-		if (memcmp(c + 1, nd + 1, m - 1) == 0)
-			return c;
-		h = c + 1;
+		if (memcmp(c - k, nd, m) == 0)
+			return c - k;
+		p = c + 1;
 	}
 	return NULL;
 }
@@ -174,7 +178,17 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	int rc = -1;
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
-		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len))) {
+		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor))) {
+			size_t vo, vn;
+			if (f->shape && tm__field_shape_match(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len,
+							      &vo, &vn)) {
+				*out = subj + vo;
+				*outlen = vn;
+				return 1;
+			} else if (f->shape) {
+				from = hit + 1;
+				continue;
+			}
 			rc = run_re(m, f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
 			if (rc > 0)
 				break;

@@ -26,6 +26,7 @@ struct tm_lit {                          /* one distinct literal */
 	size_t len;
 	size_t off;                      /* offset of the hashed window in the literal */
 	uint32_t hash;                   /* of that window */
+	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
 	uint32_t *rules;                 /* owned: rules that use this literal */
 	size_t nrules;
 };
@@ -40,6 +41,10 @@ struct tm_prefilter {
 	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
 	                                    (slow; `rules check` warns about them) */
 	size_t nshorts, capshorts;
+	struct bucket { uint32_t hash, first; } *index;  /* owned, nindex (a power of two) slots:
+					    hash -> first of its literals in lits, open addressing;
+					    first = UINT32_MAX for an empty slot */
+	size_t nindex;
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
 };
@@ -53,6 +58,7 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 	for (size_t i = 0; i < ac->nshorts; i++)
 		free(ac->shorts[i].rules);
 	free(ac->lits);
+	free(ac->index);
 	free(ac->shorts);
 	free(ac->always);
 	free(ac);
@@ -165,6 +171,7 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 		struct tm_lit *t = &ac->lits[i];
 		t->off = best_window((const unsigned char *)t->p, t->len, ac->stride);
 		t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
+		memcpy(&t->win, t->p + t->off, 4);
 		ac->grams[t->hash] = 1;
 		if (ac->stride == 2) {
 			struct tm_lit *u = &ac->lits[n + i];
@@ -173,12 +180,29 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 			memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
 			u->off = t->off + 1;
 			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
+			memcpy(&u->win, u->p + u->off, 4);
 			ac->grams[u->hash] = 1;
 		}
 	}
 	ac->nlits = n * ac->stride;
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
+	/* the index: each distinct hash once, at most half the slots used */
+	ac->nindex = 16;
+	while (ac->nindex < 2 * ac->nlits)
+		ac->nindex *= 2;
+	ac->index = tm_xmalloc(ac->nindex * sizeof(*ac->index));
+	for (size_t k = 0; k < ac->nindex; k++)
+		ac->index[k].first = UINT32_MAX;
+	for (size_t i = 0; i < ac->nlits; i++) {
+		if (i && ac->lits[i - 1].hash == ac->lits[i].hash)
+			continue;
+		size_t k = ac->lits[i].hash & (ac->nindex - 1);
+		while (ac->index[k].first != UINT32_MAX)
+			k = (k + 1) & (ac->nindex - 1);
+		ac->index[k].hash = ac->lits[i].hash;
+		ac->index[k].first = (uint32_t)i;
+	}
 }
 
 
@@ -195,16 +219,15 @@ static inline void candidate(struct tm_cands *m, size_t *nc, uint32_t r)
 static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc, const unsigned char *p,
 		   size_t n, size_t i, uint32_t h)
 {
-	size_t lo = 0, hi = ac->nlits;
-	while (lo < hi) {                     /* first literal with this hash */
-		size_t mid = (lo + hi) / 2;
-		if (ac->lits[mid].hash < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
+	size_t slot = h & (ac->nindex - 1);
+	while (ac->index[slot].first != UINT32_MAX && ac->index[slot].hash != h)
+		slot = (slot + 1) & (ac->nindex - 1);
+	uint32_t win;
+	memcpy(&win, p + i, 4);
+	for (size_t lo = ac->index[slot].first; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
 		const struct tm_lit *t = &ac->lits[lo];
+		if (win != t->win)
+			continue;               /* another window with the same hash */
 		if (i < t->off || i - t->off + t->len > n)
 			continue;
 		if (memcmp(p + i - t->off, t->p, t->len) != 0)

@@ -15,6 +15,7 @@
 #include "trainmon/html.h"
 #include "trainmon/report.h"
 #include "trainmon/xalloc.h"
+#include "trainmon/sortd.h"
 #include "report_html_int.h"
 #include "banned.h"
 
@@ -31,12 +32,6 @@ struct marks {                       /* markers, with the storage for their text
 	char (*text)[TEXT_LEN];
 	size_t n;
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static int any(const double *v, size_t n)
 {
@@ -170,7 +165,7 @@ static double robust_top(const double *v, size_t n, const struct tm_anomalies *a
 			t[k++] = v[i];
 	double q = NAN;
 	if (k >= 100) {
-		qsort(t, k, sizeof(*t), cmp_double);
+		tm_sort_doubles(t, k);
 		q = tm_quantile(t, k, 0.999);
 		for (size_t i = 0; i < a->nregimes; i++)
 			q = fmax(q, a->regimes[i].median);

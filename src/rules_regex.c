@@ -220,6 +220,8 @@ struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode
 	f->cap.group = (uint32_t)g;
 	f->prefix = prefix;
 	f->prefix_len = plen;
+	f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
+	f->shape = NULL;
 	return f;
 }
 

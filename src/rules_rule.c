@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trainmon/xalloc.h"
+#include "field_shape.h"
 #include "literal.h"
 #include "rules_int.h"
 #include "vocab.h"
@@ -38,6 +39,7 @@ void tm__rule_release(struct tm_rule *r)
 	for (size_t i = 0; i < r->nfields; i++) {
 		pcre2_code_free(r->fields[i].re);
 		free(r->fields[i].prefix);
+		free(r->fields[i].shape);
 	}
 	free(r->fields);
 	for (size_t i = 0; i < r->nkeys; i++) {
@@ -239,6 +241,8 @@ static void key_fields(struct tm_rload *L, struct tm_rule *r, const struct tm_yn
 		f->cap = c;
 		f->prefix = prefix;
 		f->prefix_len = plen;
+		f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
+		f->shape = prefix && c.group == 1 ? tm__field_shape(v->str, v->len, plen) : NULL;
 	}
 }
 

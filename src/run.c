@@ -111,12 +111,22 @@ static int fast_decimal(const char *s, int pow10, double *out)
 		return 0;
 	long e = -frac - pow10;
 	if (*s == 'e' || *s == 'E') {
-		char *end;
-		long x = strtol(s + 1, &end, 10);
-		if (end == s + 1 || *end)
+		/* the exponent as strtol reads it (spaces, a sign, digits); more than 6 digits are
+		 * left to the slow path */
+		const char *q = s + 1;
+		while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+			q++;
+		int eneg = *q == '-';
+		if (*q == '-' || *q == '+')
+			q++;
+		const char *d0 = q;
+		long x = 0;
+		while (*q >= '0' && *q <= '9' && q - d0 < 6)
+			x = x * 10 + (*q++ - '0');
+		if (q == d0 || *q)
 			return 0;
-		e += x;
-		s = end;
+		e += eneg ? -x : x;
+		s = q;
 	}
 	if (*s)
 		return 0;
@@ -471,7 +481,7 @@ static int nonfinite_text(const char *p, size_t n)
 {
 	while (n && (*p == ' ' || *p == '+' || *p == '-'))
 		p++, n--;
-	return n >= 3 && (strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0);
+	return n >= 3 && ((p[0] | 0x20) == 'n' || (p[0] | 0x20) == 'i') && (strncasecmp(p, "nan", 3) == 0 || strncasecmp(p, "inf", 3) == 0);
 }
 
 /* A param value through the rule's `values:` map: 1 with the meaning in (*p, *n), 0 when the

@@ -12,13 +12,8 @@
 
 #include "trainmon/summary.h"
 #include "trainmon/xalloc.h"
+#include "trainmon/sortd.h"
 #include "banned.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 double tm_quantile(const double *v, size_t n, double q)
 {
@@ -206,7 +201,7 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 		return 0;
 	double *c = tm_xmalloc(n * sizeof(*c));
 	memcpy(c, t, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), cmp_double);
+	tm_sort_doubles(c, n);
 	double med = tm_quantile(c, n, 0.5);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -237,7 +232,7 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 	/* the +- of a value: the resolution over the steps of the median span */
 	for (size_t i = 0; i < m; i++)
 		c[i] = w[i];
-	qsort(c, m, sizeof(*c), cmp_double);
+	tm_sort_doubles(c, m);
 	s->ts_step_resolution_s = s->ts_resolution_s / tm_quantile(c, m, 0.5);
 	free(c);
 	return m;
@@ -288,7 +283,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 			size_t h = n / 2;
 			double *tail = tm_xmalloc((n - h) * sizeof(*tail));
 			memcpy(tail, t + h, (n - h) * sizeof(*tail));
-			qsort(tail, n - h, sizeof(*tail), cmp_double);
+			tm_sort_doubles(tail, n - h);
 			double med = tm_quantile(tail, n - h, 0.5);
 			free(tail);
 			while (k < h && t[k] > 1.5 * med)
@@ -320,7 +315,7 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	for (size_t i = 0; i < m; i++)
 		sum += v[i];
 	s->st.mean = sum / (double)m;
-	qsort(v, m, sizeof(*v), cmp_double);
+	tm_sort_doubles(v, m);
 	s->st.min = v[0];
 	s->st.max = v[m - 1];
 	s->st.median = tm_quantile(v, m, 0.5);
@@ -345,7 +340,7 @@ static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_
 			if (isfinite(x))
 				lg[c++] = x, last = x;
 		}
-		qsort(lg, c, sizeof(*lg), cmp_double);
+		tm_sort_doubles(lg, c);
 		double med = tm_quantile(lg, c, 0.5);
 		if (which == 0)
 			s->logged.tflops_median = med, s->logged.tflops_last = last;

@@ -103,6 +103,8 @@ struct tm_capture {
 	int pow10;                 /* unit: value * 10^-pow10 (step_time_ms 3, mfu_pct 2) */
 };
 
+struct tm_field_shape;
+
 /* An extra regex run on a matched line to pick one more value (`fields:` in YAML). */
 struct tm_subfield {
 	void *re;                  /* owned pcre2_code * */
@@ -111,6 +113,9 @@ struct tm_subfield {
 	char *prefix;              /* owned literal every match starts with, or NULL: the regex is
 	                              then tried anchored at each occurrence instead of scanning */
 	size_t prefix_len;
+	size_t anchor;             /* offset in prefix of its rarest byte, searched for first */
+	struct tm_field_shape *shape; /* owned or NULL: the regex is PREFIX \s* (CLASS+|word...),
+				      read after the prefix without PCRE2 (src/field_shape.h) */
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured

@@ -1,0 +1,16 @@
+/* sortd.h: sorting doubles ascending, the order qsort with `a < b ? -1 : a > b` gives.
+ *
+ * The statistics (summary.c, anomaly.c) sort every step time of a run, a million at a time:
+ * qsort through a comparator spent more CPU there than reading the log. Equal values are
+ * bit-identical except 0.0 and -0.0, whose order stays the input's (as glibc's stable merge
+ * sort keeps it); an array with a NaN (no total order) goes to qsort as before.
+ */
+#ifndef TRAINMON_SORTD_H
+#define TRAINMON_SORTD_H
+
+#include <stddef.h>
+
+/* Sorts v[0, n) ascending. Allocates n doubles of scratch above 64 values (aborts on OOM). */
+void tm_sort_doubles(double *v, size_t n);
+
+#endif

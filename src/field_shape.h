@@ -1,0 +1,57 @@
+/* field_shape.h: the one regex shape most `fields:` have, matched without PCRE2 (field_shape.c).
+ *
+ * PREFIX \s* (CLASS+ | word | word...)  with nothing after the group: a literal, optional
+ * spaces, then the value as a run of one character class, or else one of a few plain words
+ * ("nan", "inf"). Megatron's eleven iteration-line fields are all of it. match.c has found the
+ * prefix; this reads the value after it as PCRE2 would (leftmost, greedy, first alternative
+ * first), so the slice is the one the regex's group 1 gives. Anything else is left to PCRE2.
+ */
+#ifndef TRAINMON_FIELD_SHAPE_H
+#define TRAINMON_FIELD_SHAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TM_SHAPE_WORDS 4
+#define TM_SHAPE_WORD_MAX 8
+
+struct tm_field_shape {
+	uint8_t cls[256];          /* 1: the byte is in the value's class */
+	uint8_t ws;                /* 1: \s* between the prefix and the value */
+	uint8_t nwords;
+	uint8_t wlen[TM_SHAPE_WORDS];
+	char words[TM_SHAPE_WORDS][TM_SHAPE_WORD_MAX];
+};
+
+/* The shape of a field regex re[0, n) whose prefix literal has plen bytes, owned (free()), or
+ * NULL when the regex is not of it. */
+struct tm_field_shape *tm__field_shape(const char *re, size_t n, size_t plen);
+
+/* The value after a prefix that ends at s[at]: 1 with (*vo, *vn) its offset and length in s,
+ * or 0 when the regex does not match there. */
+static inline int tm__field_shape_match(const struct tm_field_shape *sh, const char *s, size_t len, size_t at,
+					size_t *vo, size_t *vn)
+{
+	size_t j = at;
+	if (sh->ws)
+		while (j < len && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r')))
+			j++;
+	size_t k = j;
+	while (k < len && sh->cls[(unsigned char)s[k]])
+		k++;
+	if (k > j) {
+		*vo = j;
+		*vn = k - j;
+		return 1;
+	}
+	for (unsigned w = 0; w < sh->nwords; w++)
+		if (len - j >= sh->wlen[w] && memcmp(s + j, sh->words[w], sh->wlen[w]) == 0) {
+			*vo = j;
+			*vn = sh->wlen[w];
+			return 1;
+		}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,97 @@
+/* sortd.c: tm_sort_doubles (see sortd.h).
+ *
+ * Key decision: an LSD radix sort over the IEEE bits mapped to unsigned order (negative numbers
+ * inverted, positive ones with the sign bit set), 8 passes of 8 bits, all histograms taken in one
+ * pass and passes where every key has the same byte skipped (step times share their high bytes,
+ * so most passes are). Radix sorting is stable, so two zeros of different sign, which share one
+ * key, keep their input order. Small arrays use insertion sort (stable as well). No globals.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/sortd.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+#define SMALL 64
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* binary insertion: each value goes after the equal ones before it (stable) */
+static void insertion(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t lo = 0, hi = i;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (x < v[mid])
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		memmove(v + lo + 1, v + lo, (i - lo) * sizeof(*v));
+		v[lo] = x;
+	}
+}
+
+/* the unsigned key of a double: ascending keys are ascending values, both zeros one key */
+static uint64_t key_of(double d)
+{
+	uint64_t u;
+	if (d == 0)
+		return UINT64_C(1) << 63;
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | UINT64_C(1) << 63;
+}
+
+void tm_sort_doubles(double *v, size_t n)
+{
+	if (n < SMALL) {
+		for (size_t i = 0; i < n; i++)
+			if (isnan(v[i])) {
+				qsort(v, n, sizeof(*v), cmp_double);
+				return;
+			}
+		insertion(v, n);
+		return;
+	}
+	size_t hist[8][256];
+	memset(hist, 0, sizeof(hist));
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(v[i])) {
+			qsort(v, n, sizeof(*v), cmp_double);
+			return;
+		}
+		uint64_t k = key_of(v[i]);
+		for (int b = 0; b < 8; b++)
+			hist[b][(k >> (8 * b)) & 0xff]++;
+	}
+	/* values travel with their keys (a zero's sign is only in the value) */
+	double *tmp = tm_xmalloc(n * sizeof(*tmp));
+	double *src = v, *dst = tmp;
+	for (int b = 0; b < 8; b++) {
+		size_t *h = hist[b], sum = 0;
+		if (h[(key_of(v[0]) >> (8 * b)) & 0xff] == n)
+			continue;               /* every key has this byte: the pass changes nothing */
+		for (int c = 0; c < 256; c++) {
+			size_t t = h[c];
+			h[c] = sum;
+			sum += t;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[h[(key_of(src[i]) >> (8 * b)) & 0xff]++] = src[i];
+		double *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+}

@@ -1,0 +1,66 @@
+/* test_sortd.c: tm_sort_doubles gives bit for bit the array glibc's qsort gives with the
+ * comparator the statistics used before (stable merge sort: zeros of either sign keep their
+ * order), for the shapes step times take: near-equal positives, wide ranges, negatives, zeros of
+ * both signs, infinities, duplicates, and arrays below and above the insertion-sort size. */
+#include <stdint.h>
+
+#include "tm_test.h"
+#include "trainmon/sortd.h"
+
+static uint64_t next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double value(uint64_t *s, int shape)
+{
+	uint64_t r = next(s);
+	switch (shape) {
+	case 0: return 4.6 + (double)(r % 800) / 10000;             /* step times, few distinct */
+	case 1: return ((double)(r % 2000000) - 1e6) * 1e-3;        /* negatives and positives */
+	case 2: return r % 4 == 0 ? 0.0 : r % 4 == 1 ? -0.0 : r % 4 == 2 ? INFINITY : -1.5;
+	default: {
+		double d;
+		r &= ~(UINT64_C(0x7ff) << 52) | (UINT64_C(0x7fe) << 52);   /* any finite bits */
+		memcpy(&d, &r, sizeof(d));
+		return d;
+	}
+	}
+}
+
+int main(void)
+{
+	struct tm_test_state st = { 0, 0 };
+	uint64_t seed = 88172645463325252ull;
+	static const size_t sizes[] = { 0, 1, 2, 63, 64, 65, 1000, 100000 };
+	double *a = malloc(100000 * sizeof(*a)), *b = malloc(100000 * sizeof(*b));
+	for (int shape = 0; shape < 4; shape++)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			size_t n = sizes[k];
+			for (size_t i = 0; i < n; i++)
+				a[i] = b[i] = value(&seed, shape);
+			if (n)
+				qsort(a, n, sizeof(*a), cmp_double);
+			tm_sort_doubles(b, n);
+			TM_CHECK(&st, n == 0 || memcmp(a, b, n * sizeof(*a)) == 0);
+		}
+	/* a NaN: no total order, so qsort's own result */
+	double c[100], d[100];
+	for (int i = 0; i < 100; i++)
+		c[i] = d[i] = i == 50 ? NAN : (double)((i * 37) % 100);
+	qsort(c, 100, sizeof(*c), cmp_double);
+	tm_sort_doubles(d, 100);
+	TM_CHECK(&st, memcmp(c, d, sizeof(c)) == 0);
+	free(a);
+	free(b);
+	return tm_test_done(&st, "test_sortd");
+}
