@@ -346,6 +346,21 @@ static void stragglers(struct tm_anomalies *a, const struct tm_run *r, const str
 	}
 }
 
+/* The time of step number `step`'s line (the run's steps are sorted by step: run.c); NAN when
+ * it has none or there is no such step. */
+static double step_ts(const struct tm_run *r, double step)
+{
+	size_t lo = 0, hi = r->nsteps;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->steps[mid].step < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nsteps && r->steps[lo].step == step ? r->steps[lo].ts : NAN;
+}
+
 void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
 		       const struct tm_anomaly_cfg *cfg)
 {
@@ -376,6 +391,10 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 	spikes(a, r, from, cfg, 0);
 	spikes(a, r, from, cfg, 1);
 	stragglers(a, r, cfg);
+	for (size_t i = 0; i < a->n; i++) {
+		a->v[i].first_ts = step_ts(r, a->v[i].first_step);
+		a->v[i].last_ts = step_ts(r, a->v[i].last_step);
+	}
 	free(idx);
 	free(s);
 	free(x);

@@ -152,7 +152,7 @@ static void done(void *ctx, size_t i)
 			tm_report_json_anomalies(cx->js, &res->a.an, s->basis_level);
 			tm_json_end(cx->js, '}');
 		} else if (cx->o->csv_table == CSV_STEPS) {
-			tm_report_csv(cx->out, s, r, cx->csv_header);
+			tm_report_csv(cx->out, s, r, &res->a.an, cx->csv_header);
 			cx->csv_header = 0;
 		}
 		/* a chain needs two files, or --chain; a segment copies the run's steps (32 bytes each) */

@@ -4,11 +4,13 @@
  * add keys, never rename them. Unknown values are null in JSON and "unknown (needs FLAG)" in text.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trainmon/appendf.h"
 #include "trainmon/report.h"
 #include "trainmon/timefmt.h"
+#include "trainmon/xalloc.h"
 #include "banned.h"
 
 /* Epoch seconds to the millisecond, the resolution the ISO form shows. */
@@ -26,6 +28,12 @@ void tm_report_json_time(struct tm_json *j, const char *key, double ts)
 	}
 	tm_time_iso(buf, sizeof(buf), ts);
 	tm_json_str(j, key, buf);
+}
+
+void tm_report_json_time_epoch(struct tm_json *j, const char *key, const char *key_epoch, double ts)
+{
+	tm_report_json_time(j, key, ts);
+	tm_json_num(j, key_epoch, epoch_ms(ts));
 }
 
 void tm_fmt_si(char *buf, size_t n, double v, const char *unit)
@@ -497,11 +505,42 @@ static void csv_num(FILE *f, double v)
 	fputs(buf, f);
 }
 
-void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header)
+/* The `anomaly` column: the kinds of the anomalies whose steps cover st, ';'-joined. The steps
+ * come in ascending order, so a sweep over the anomalies ordered by first step (`order`, with
+ * *next the first not started yet) keeps only those still open in `open` (*nopen of them). */
+static void csv_anomalies(FILE *f, const struct tm_anomalies *a, const size_t *order, size_t *next,
+			  size_t *open, size_t *nopen, double step)
+{
+	while (*next < a->n && a->v[order[*next]].first_step <= step)
+		open[(*nopen)++] = order[(*next)++];
+	size_t keep = 0;
+	for (size_t k = 0; k < *nopen; k++) {
+		const struct tm_anomaly *an = &a->v[open[k]];
+		if (an->last_step < step)
+			continue;                /* over: dropped */
+		if (an->first_step <= step)
+			fprintf(f, "%s%s", keep ? ";" : "", tm_anomaly_kind_name(an->kind));
+		open[keep++] = open[k];
+	}
+	*nopen = keep;
+}
+
+void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, const struct tm_anomalies *an,
+		   int header)
 {
 	if (header)
 		fputs("file,step,line,step_time_s,tokens_per_s,loss,consumed_samples,global_batch_size,"
-		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch,step_time_source\n", f);
+		      "logged_tflops_per_gpu,logged_mfu,warmup,ts,ts_epoch,step_time_source,anomaly\n", f);
+	size_t na = an ? an->n : 0, next = 0, nopen = 0;
+	size_t *order = tm_xcalloc(na + 1, sizeof(*order)), *open = tm_xcalloc(na + 1, sizeof(*open));
+	for (size_t k = 0; k < na; k++)
+		order[k] = k;
+	for (size_t k = 1; k < na; k++)   /* insertion sort: stable, and anomalies come nearly sorted */
+		for (size_t m = k; m > 0 && an->v[order[m - 1]].first_step > an->v[order[m]].first_step; m--) {
+			size_t t = order[m];
+			order[m] = order[m - 1];
+			order[m - 1] = t;
+		}
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct tm_step *st = &r->steps[i];
 		/* file names with commas or quotes are quoted, RFC 4180 */
@@ -545,6 +584,11 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 		fputc(',', f);
 		if (tm_time_src_name(src))
 			fputs(tm_time_src_name(src), f);
+		fputc(',', f);
+		if (na)
+			csv_anomalies(f, an, order, &next, open, &nopen, st->step);
 		fputc('\n', f);
 	}
+	free(order);
+	free(open);
 }

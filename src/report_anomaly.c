@@ -36,6 +36,8 @@ void tm_report_json_anomalies(struct tm_json *j, const struct tm_anomalies *a, i
 		tm_json_str(j, "kind", tm_anomaly_kind_name(an->kind));
 		tm_json_num(j, "first_step", an->first_step);
 		tm_json_num(j, "last_step", an->last_step);
+		tm_report_json_time_epoch(j, "first_ts", "first_ts_epoch", an->first_ts);
+		tm_report_json_time_epoch(j, "last_ts", "last_ts_epoch", an->last_ts);
 		tm_json_num(j, "magnitude", an->magnitude);
 		tm_json_num(j, "value", an->value);
 		tm_json_num(j, "reference", an->reference);

@@ -43,23 +43,12 @@ size_t tm_fmt_ranks(char *buf, size_t n, const struct tm_event *e)
 	return len;
 }
 
-static void json_time(struct tm_json *j, const char *key, const char *key_epoch, double ts)
-{
-	char iso[40];
-	if (isnan(ts)) {
-		tm_json_null(j, key);
-	} else {
-		tm_time_iso(iso, sizeof(iso), ts);
-		tm_json_str(j, key, iso);
-	}
-	tm_json_num(j, key_epoch, isnan(ts) ? NAN : round(ts * 1000) / 1000);
-}
 
 void tm_report_json_event_where(struct tm_json *j, const struct tm_event *e)
 {
 	char ranks[4096];
-	json_time(j, "ts", "ts_epoch", e->ts);
-	json_time(j, "last_ts", "last_ts_epoch", e->last_ts);
+	tm_report_json_time_epoch(j, "ts", "ts_epoch", e->ts);
+	tm_report_json_time_epoch(j, "last_ts", "last_ts_epoch", e->last_ts);
 	tm_json_num(j, "nranks", (double)e->nranks);
 	tm_fmt_ranks(ranks, sizeof(ranks), e);
 	tm_json_str(j, "ranks", e->nranks ? ranks : NULL);
@@ -90,7 +79,7 @@ void tm_report_json_interruption(struct tm_json *j, const char *key, const struc
 		tm_json_obj(j, "initiating");
 		tm_json_str(j, "kind", tm_event_kind_name(it->initiating));
 		tm_json_num(j, "line", (double)it->initiating_line);
-		json_time(j, "ts", "ts_epoch", it->initiating_ts);
+		tm_report_json_time_epoch(j, "ts", "ts_epoch", it->initiating_ts);
 		tm_json_num(j, "step", it->initiating_step);
 		tm_json_str(j, "host", it->host[0] ? it->host : NULL);
 		tm_json_num(j, "rank", it->rank >= 0 ? (double)it->rank : NAN);
@@ -109,7 +98,7 @@ void tm_report_json_interruption(struct tm_json *j, const char *key, const struc
 	tm_json_num(j, "teardown_line", it->has_teardown ? (double)it->teardown_line : NAN);
 	tm_json_num(j, "clean_line", it->clean_line ? (double)it->clean_line : NAN);
 	tm_json_num(j, "last_step", it->last_step);
-	json_time(j, "end_ts", "end_ts_epoch", it->end_ts);
+	tm_report_json_time_epoch(j, "end_ts", "end_ts_epoch", it->end_ts);
 	tm_json_end(j, '}');
 }
 

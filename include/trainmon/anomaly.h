@@ -54,6 +54,7 @@ const char *tm_anomaly_kind_name(enum tm_anomaly_kind k);
 struct tm_anomaly {
 	enum tm_anomaly_kind kind;
 	double first_step, last_step;    /* framework step numbers */
+	double first_ts, last_ts;        /* epoch s of those steps' lines; NAN when they have none */
 	double magnitude;                /* regression: new/old median - 1; outlier: time/median - 1;
 					    spike: loss/mean - 1 (INFINITY when not finite) */
 	double value, reference;         /* the time or loss, and what it was compared with */

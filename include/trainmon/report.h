@@ -30,7 +30,8 @@ void tm_report_rows(const struct tm_summary *s, const struct tm_run *r, tm_repor
 double tm_report_step_tokens_per_s(const struct tm_summary *s, const struct tm_step *st, double t);
 double tm_report_step_mfu(const struct tm_summary *s, const struct tm_step *st, double t);
 /* The per-step series; header once when header is set. */
-void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, int header);
+void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, const struct tm_anomalies *an,
+		   int header);
 
 /* A run's step-time regimes and anomalies: keys inside the run's JSON object (basis_level: the
  * summary's basis_level), or a text section after tm_report_text() (nothing when there is one
@@ -46,6 +47,8 @@ void tm_report_chains_csv(FILE *f, const struct tm_chain *chains, size_t n, cons
 
 /* A time as ISO 8601 UTC under key, null when NAN. */
 void tm_report_json_time(struct tm_json *j, const char *key, double ts);
+/* The same, and key_epoch: epoch seconds to the millisecond (null / NAN when ts is NAN). */
+void tm_report_json_time_epoch(struct tm_json *j, const char *key, const char *key_epoch, double ts);
 /* An event's incident fields (time, ranks, host, code): keys inside its JSON object, or text after
  * its kind on its line. Ranks as ranges, "0-3,8"; returns the length written to buf. */
 void tm_report_json_event_where(struct tm_json *j, const struct tm_event *e);

@@ -27,10 +27,10 @@ prefixes=(
 # csv without file (1), line (3), ts (12) and ts_epoch (13). Step times a log gets from its own
 # timestamps (step_time_source 14 "timestamps") cannot survive a prefix that stamps every line
 # with one time: for such a log (notimes=1) the columns that depend on them (step_time_s 4,
-# tokens_per_s 5, warmup 11, source 14) are left out too.
+# tokens_per_s 5, warmup 11, source 14, anomaly 15) are left out too.
 strip_cols() {
   awk -F, -v notimes="${1:-0}" 'BEGIN { OFS = "," }
-    { $1 = ""; $3 = ""; $12 = ""; $13 = ""; if (notimes) { $4 = ""; $5 = ""; $11 = ""; $14 = "" }; print }'
+    { $1 = ""; $3 = ""; $12 = ""; $13 = ""; if (notimes) { $4 = ""; $5 = ""; $11 = ""; $14 = ""; $15 = "" }; print }'
 }
 pass=0 fail=0 skip=0
 for cmd in $(find "$here" -name cmd | sort); do
@@ -50,7 +50,7 @@ for cmd in $(find "$here" -name cmd | sort); do
   name=${dir#"$here/"}
   "$TRAINMON" analyze --format csv "$log" 2>/dev/null >"$tmp/csv"
   notimes=0
-  grep -q ',timestamps$' "$tmp/csv" && notimes=1
+  grep -q ',timestamps,[^,]*$' "$tmp/csv" && notimes=1
   strip_cols $notimes <"$tmp/csv" >"$tmp/want"
   [ -s "$tmp/want" ] || continue
   for entry in "${prefixes[@]}" 'cri-split|'; do
