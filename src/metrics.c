@@ -287,7 +287,7 @@ static void render(struct tm_metrics *m, FILE *f)
 				continue;
 			switch (fam) {
 			case F_STEP: sample(f, "trainmon_run_step", w, NULL, s->steps ? s->last_step : NAN); break;
-			case F_STEPS: sample(f, "trainmon_run_steps_total", w, NULL, (double)r->nsteps); break;
+			case F_STEPS: sample(f, "trainmon_run_steps_total", w, NULL, (double)(r->nsteps + r->steps_dropped)); break;   /* a counter: trimmed steps still count */
 			case F_STEP_TIME:
 				sample(f, "trainmon_run_step_time_seconds", w, "stat=\"last\"", s->st.last);
 				sample(f, "trainmon_run_step_time_seconds", w, "stat=\"median\"", s->st.median);
