@@ -145,7 +145,7 @@ static const struct tm_opt watch_rows[] = {
 	{ .kind = TM_OPT_SIZE, .name = "http-max-connections", .arg = "N", .off = C(http_max_conns), .min = 1,
 	  .max = 10000, .section = "metrics", .expect = "a count from 1 to 10000",
 	  .help = "serve N connections at once; a new one closes the one waiting longest\n"
-		  "for its request header (default 64)" },
+		  "for its request header, after 100 ms for it (default 64)" },
 	{ .kind = TM_OPT_NUM, .name = "expire", .arg = "SECONDS", .off = C(expire_s), .max = HUGE_VAL,
 	  .section = "metrics", .help = "drop a finished run's series after this long (default 3600)" },
 	{ .kind = TM_OPT_HEADING, .help = "Rules and config:" },
