@@ -9,10 +9,10 @@
 DAEMON_ARGS=(--state "$STATE" --state-every 1 --rotate-wait 0.5)
 ROUNDS=${KILL9_ROUNDS:-6}
 n=0
-rotate() {
+rotate() {   # generations are train.log.1 .. train.log.N, N their count: each moves up one
 	local i
-	for ((i = 2 * ROUNDS + 2; i >= 1; i--)); do
-		[ ! -e "$D/train.log.$i" ] || mv "$D/train.log.$i" "$D/train.log.$((i + 1))"
+	for ((i = $(find "$D" -maxdepth 1 -name 'train.log.[0-9]*' | wc -l); i >= 1; i--)); do
+		mv "$D/train.log.$i" "$D/train.log.$((i + 1))"
 	done
 	mv "$D/train.log" "$D/train.log.1"
 }
