@@ -213,22 +213,27 @@ static int open_cur(struct tm_tail *t, uint64_t now_ms)
 	return 0;
 }
 
+/* The position to save in open inode f: after its last complete line, the marker bytes before
+ * it and its identity there. */
+static void fd_position(const struct tm_tail_fd *f, struct tm_tail_end *p)
+{
+	p->dev = f->dev;
+	p->ino = f->ino;
+	tm_lines_resume_point(&f->lines, &p->off, &p->line);
+	if (marker_at(f->fd, p->off, p->mark, &p->markn) < 0)
+		p->markn = 0;
+	if (ident_at(f->fd, p->off, &p->id) < 0)
+		memset(&p->id, 0, sizeof(p->id));
+	p->valid = 1;
+}
+
 /* Before f is closed: where it was left, the position tm_tail_position gives once no inode is
  * open (a restart from there reads what was written to that inode after, and every generation
  * rotated after it). */
 static void remember_end(struct tm_tail *t, const struct tm_tail_fd *f)
 {
-	struct stat st;
-	if (f->fd < 0 || fstat(f->fd, &st) < 0)
-		return;
-	t->end.dev = st.st_dev;
-	t->end.ino = st.st_ino;
-	tm_lines_resume_point(&f->lines, &t->end.off, &t->end.line);
-	if (marker_at(f->fd, t->end.off, t->end.mark, &t->end.markn) < 0)
-		t->end.markn = 0;
-	if (ident_at(f->fd, t->end.off, &t->end.id) < 0)
-		memset(&t->end.id, 0, sizeof(t->end.id));
-	t->end.valid = 1;
+	if (f->fd >= 0 && f->ino)        /* ino 0: a drained path whose fstat failed */
+		fd_position(f, &t->end);
 }
 
 /* The current inode was replaced or removed: keep draining it as an old one. */
@@ -445,6 +450,11 @@ int tm_tail_drain_path(struct tm_tail *t, const char *path, uint64_t off, uint64
 	} else if (lseek(f.fd, (off_t)off, SEEK_SET) < 0) {
 		rc = -errno;
 	} else {
+		struct stat st;
+		if (fstat(f.fd, &st) == 0) {     /* its identity, for remember_end */
+			f.dev = st.st_dev;
+			f.ino = st.st_ino;
+		}
 		tm_lines_reset(&f.lines, off, line);
 		for (;;) {
 			ssize_t n = read_fd(t, &f, now_ms);
@@ -502,24 +512,17 @@ int tm_tail_position(const struct tm_tail *t, dev_t *dev, ino_t *ino, uint64_t *
 			break;
 		}
 	}
-	if (!f && t->end.valid) {
-		*dev = t->end.dev;
-		*ino = t->end.ino;
-		*off = t->end.off;
-		*line = t->end.line;
-		memcpy(marker, t->end.mark, t->end.markn);
-		*marker_len = t->end.markn;
-		*id = t->end.id;
-		return 0;
-	}
-	if (!f)
+	struct tm_tail_end p = t->end;
+	if (f)
+		fd_position(f, &p);
+	if (!p.valid)
 		return -1;
-	*dev = f->dev;
-	*ino = f->ino;
-	tm_lines_resume_point(&f->lines, off, line);
-	if (marker_at(f->fd, *off, marker, marker_len) < 0)
-		*marker_len = 0;
-	if (ident_at(f->fd, *off, id) < 0)
-		memset(id, 0, sizeof(*id));
+	*dev = p.dev;
+	*ino = p.ino;
+	*off = p.off;
+	*line = p.line;
+	memcpy(marker, p.mark, p.markn);
+	*marker_len = p.markn;
+	*id = p.id;
 	return 0;
 }

@@ -44,10 +44,10 @@ struct tm_tail_fd {                 /* one open inode */
 	struct tm_tail_ident id;    /* head hashed as read; window hashed at the read position */
 };
 
-struct tm_tail_end {                 /* where an inode closed was left: the position to save */
-	int valid;                   /* when no inode is open (tm_tail_position), and the inode */
-	dev_t dev;                   /* after which generations rotated meanwhile are read */
-	ino_t ino;                   /* (the `between` hook, when the path names one again) */
+struct tm_tail_end {                 /* a position in an inode, as tm_tail_position gives it */
+	int valid;                   /* 0: none */
+	dev_t dev;
+	ino_t ino;
 	uint64_t off, line;
 	unsigned char mark[TM_MARKER_LEN];
 	size_t markn;
@@ -68,7 +68,10 @@ struct tm_tail {
 	struct tm_tail_stats st;
 	int last_errno;                      /* last open/read error, reported once per change */
 	int gone;                            /* the path names nothing now */
-	struct tm_tail_end end;              /* where the last inode closed was left */
+	struct tm_tail_end end;              /* where the last inode closed was left: the position
+						to save when no inode is open, and the inode after
+						which generations rotated meanwhile are read (the
+						`between` hook, when the path names one again) */
 	uint64_t last_data_ms;               /* last time any line arrived */
 	/* Called by tm_tail_sync right after the inode the path named (dev, ino) was retired and
 	 * before the one it names now is opened: the owner may read generations rotated in
