@@ -119,20 +119,28 @@ static int cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The step's ranks as one report: at least three ranks, else no median worth the name. */
+/* The ranks that gave a time at rk_step, in arrival order: TM_RANK_STEP_RANKS uint16_t kept in the
+ * same allocation, after the times (so that append moves both at once). */
+static uint16_t *rk_list(const struct tm_run *r)
+{
+	return (uint16_t *)(r->rk_time + TM_RANK_STEP_RANKS);
+}
+
+/* The step's ranks as one report: at least three ranks, else no median worth the name. Only the
+ * ranks that gave a time are visited (a step line from one rank must not cost a sweep of all). */
 static void finish_step(struct tm_run *r)
 {
+	const uint16_t *list = rk_list(r);
 	if (r->rk_n >= 3) {
 		double v[TM_RANK_STEP_RANKS];
-		size_t n = 0;
 		int worst = -1;
-		for (int k = 0; k < TM_RANK_STEP_RANKS; k++) {
-			if (isnan(r->rk_time[k]))
-				continue;
-			v[n++] = r->rk_time[k];
-			if (worst < 0 || r->rk_time[k] > r->rk_time[worst])
+		for (uint32_t j = 0; j < r->rk_n; j++) {
+			int k = list[j];
+			v[j] = r->rk_time[k];
+			if (worst < 0 || v[j] > r->rk_time[worst] || (v[j] == r->rk_time[worst] && k < worst))
 				worst = k;
 		}
+		size_t n = r->rk_n;
 		qsort(v, n, sizeof(*v), cmp_double);
 		double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 		tm_run_rank_close(r);
@@ -145,8 +153,8 @@ static void finish_step(struct tm_run *r)
 		p->nranks = r->rk_n;
 		p->basis = TM_RB_MEDIAN;
 	}
-	for (int k = 0; k < TM_RANK_STEP_RANKS; k++)
-		r->rk_time[k] = NAN;
+	for (uint32_t j = 0; j < r->rk_n; j++)
+		r->rk_time[list[j]] = NAN;
 	r->rk_n = 0;
 }
 
@@ -155,7 +163,7 @@ void tm_run_rank_step(struct tm_run *r, int rank, double step, double time_s)
 	if (rank < 0 || rank >= TM_RANK_STEP_RANKS || isnan(step) || !(time_s > 0))
 		return;
 	if (!r->rk_time) {
-		r->rk_time = tm_xmalloc(TM_RANK_STEP_RANKS * sizeof(*r->rk_time));
+		r->rk_time = tm_xmalloc(TM_RANK_STEP_RANKS * (sizeof(*r->rk_time) + sizeof(uint16_t)));
 		for (int k = 0; k < TM_RANK_STEP_RANKS; k++)
 			r->rk_time[k] = NAN;
 		r->rk_step = NAN;
@@ -168,7 +176,7 @@ void tm_run_rank_step(struct tm_run *r, int rank, double step, double time_s)
 		r->rk_step = step;
 	}
 	if (isnan(r->rk_time[rank]))
-		r->rk_n++;
+		rk_list(r)[r->rk_n++] = (uint16_t)rank;
 	r->rk_time[rank] = time_s;
 }
 

@@ -179,7 +179,8 @@ struct tm_run {
 	int report_mode;             /* 1: score lines belong to a relative report under way */
 	double rk_step;              /* rank-prefixed step lines: the step being collected, NAN none */
 	double *rk_time;             /* owned, TM_RANK_STEP_RANKS: each rank's time at rk_step, NAN
-					none; allocated at the first rank-prefixed step time */
+					none, then (same allocation) the rk_n ranks that gave one, in
+					arrival order; allocated at the first rank-prefixed step time */
 	uint32_t rk_n;               /* ranks with a time at rk_step */
 };
 
