@@ -69,16 +69,15 @@ static double *f64s(const struct tm_steps *s, const struct tm_scol *c)
 void tm_steps_init(struct tm_steps *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (int f = 0; f < TM_SF_N; f++)
-		s->col[f].mode = TM_SCOL_ABSENT;
 }
 
 void tm_steps_release(struct tm_steps *s)
 {
-	for (int f = 0; f < TM_SF_N; f++) {
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		free(s->col[f].mem);
 		free(s->col[f].esc);
 	}
+	free(s->col);
 	tm_steps_init(s);
 }
 
@@ -385,7 +384,7 @@ void tm_steps_reserve(struct tm_steps *s, size_t need)
 	if (need <= s->cap)
 		return;
 	size_t cap = s->cap * 2 > need ? s->cap * 2 : need < 16 ? 16 : need;
-	for (int f = 0; f < TM_SF_N; f++) {
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		struct tm_scol *c = &s->col[f];
 		if (c->mem)
 			c->mem = tm_xrealloc(c->mem, (s->head + cap) * esize(c) + 1);
@@ -413,6 +412,8 @@ static void grow_front(struct tm_steps *s)
 
 void tm_steps_insert(struct tm_steps *s, size_t i, const struct tm_step *in)
 {
+	if (!s->col)
+		s->col = tm_xcalloc(TM_SF_N, sizeof(*s->col));   /* every column ABSENT (0) */
 	for (int f = 0; f < TM_SF_N && i < s->n; f++)
 		if (s->col[f].mode == TM_SCOL_AFFINE)
 			materialize(s, &s->col[f]);      /* the rows after i would move */
@@ -458,7 +459,7 @@ void tm_steps_drop_front(struct tm_steps *s, size_t d)
 {
 	if (d > s->n)
 		d = s->n;
-	for (int f = 0; f < TM_SF_N; f++) {
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		struct tm_scol *c = &s->col[f];
 		if (c->mode == TM_SCOL_AFFINE)
 			c->cval += c->d * (double)d;     /* whole numbers below 2^52: exact */
@@ -479,8 +480,8 @@ void tm_steps_drop_front(struct tm_steps *s, size_t d)
 
 size_t tm_steps_bytes(const struct tm_steps *s)
 {
-	size_t b = 0;
-	for (int f = 0; f < TM_SF_N; f++) {
+	size_t b = s->col ? TM_SF_N * sizeof(*s->col) : 0;
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		const struct tm_scol *c = &s->col[f];
 		if (c->mem)
 			b += (s->head + s->cap) * esize(c);

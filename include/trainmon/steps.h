@@ -73,10 +73,11 @@ struct tm_steps {
 	size_t n;                /* rows */
 	size_t cap;              /* rows that fit from row 0 on in every allocated column */
 	size_t head;             /* free rows before row 0 (room for late steps) */
-	struct tm_scol col[TM_SF_N];
+	struct tm_scol *col;     /* owned: TM_SF_N columns from the first row on, NULL before (an idle
+				    run, a rival without records, costs no kilobyte of columns) */
 };
 
-void tm_steps_init(struct tm_steps *s);
+void tm_steps_init(struct tm_steps *s);     /* empty; all zero bytes is the same */
 void tm_steps_release(struct tm_steps *s);   /* frees and empties */
 void tm_steps_clear(struct tm_steps *s);     /* no rows (memory kept) */
 
