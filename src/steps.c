@@ -4,6 +4,9 @@
  * Every allocated column has the same geometry (head free rows, then cap rows), so a row is the
  * same index in each and insertion moves the same rows in all of them.
  *
+ * Forms only move towards more bytes (ABSENT -> CONST -> AFFINE -> CODE -> F64, skipping any), each
+ * carrying every row's value over; a column never shrinks back (a trim leaves the form as is).
+ *
  * A CODE column's k only grows: a value that needs more decimals than the column has rescales
  * every code by 10^d when they all still fit (the rational (base + m) / 10^k is unchanged, and a
  * quotient of exact integers rounds alike at any k), else it is an escape. Escapes are kept
@@ -176,6 +179,8 @@ static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32
 		return 1;
 	int64_t mul = 1;
 	for (unsigned k = c->k + 1u; k <= K_MAX; k++) {
+		if (mul > INT64_MAX / 10)
+			return 0;
 		mul *= 10;
 		if ((double)c->mmax * (double)mul > M_MAX || fabs((double)c->base * (double)mul) >= EXACT)
 			return 0;
@@ -198,7 +203,7 @@ static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32
 static void col_alloc(const struct tm_steps *s, struct tm_scol *c, enum tm_scol_mode mode)
 {
 	c->mode = (uint8_t)mode;
-	c->mem = tm_xmalloc((s->head + s->cap) * esize(c) + 1);
+	c->mem = tm_xmalloc((s->head + s->cap) * esize(c) + 1);   /* + 1: never malloc(0) */
 }
 
 /* A CODE column becomes F64. */
