@@ -54,42 +54,52 @@ static uint64_t key_of(double d)
 	return u >> 63 ? ~u : u | UINT64_C(1) << 63;
 }
 
-/* In place: an MSD radix sort (American flag) on the key bytes from byte b down; a byte every
- * key of the range shares is skipped without moving anything. Not stable: the caller has no two
- * equal keys of different bits (no zeros of both signs). */
-static void msd(double *v, size_t n, int b)
+/* In place: an MSD radix sort (American flag) on the key bytes. Each range starts at the highest
+ * byte its keys do not all share (one pass over it finds that, and a range of equal keys stops
+ * there), so the bytes step times share cost one pass, not one each. Not stable: the caller has
+ * no two equal keys of different bits (no zeros of both signs). */
+static void msd(double *v, size_t n)
 {
-	for (; n >= SMALL && b >= 0; b--) {
-		size_t cnt[256] = { 0 };
-		for (size_t i = 0; i < n; i++)
-			cnt[(key_of(v[i]) >> (8 * b)) & 0xff]++;
-		if (cnt[(key_of(v[0]) >> (8 * b)) & 0xff] == n)
-			continue;
-		size_t next[256], end[256], sum = 0;
-		for (int c = 0; c < 256; c++) {
-			next[c] = sum;
-			sum += cnt[c];
-			end[c] = sum;
-		}
-		for (int c = 0; c < 256; c++)
-			while (next[c] < end[c]) {
-				double x = v[next[c]];
-				unsigned d = (key_of(x) >> (8 * b)) & 0xff;
-				while (d != (unsigned)c) {
-					double t = v[next[d]];
-					v[next[d]++] = x;
-					x = t;
-					d = (key_of(x) >> (8 * b)) & 0xff;
-				}
-				v[next[c]++] = x;
-			}
-		for (int c = 0; c < 256; c++)
-			if (cnt[c] > 1)
-				msd(v + end[c] - cnt[c], cnt[c], b - 1);
+	if (n < SMALL) {
+		insertion(v, n);
 		return;
 	}
-	if (n < SMALL)
-		insertion(v, n);                /* (b < 0: every key is equal) */
+	uint64_t all = ~UINT64_C(0), any = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = key_of(v[i]);
+		all &= k;
+		any |= k;
+	}
+	uint64_t diff = all ^ any;             /* the bits where keys differ */
+	if (!diff)
+		return;                         /* every key is equal */
+	int b = 7;
+	while (!(diff >> (8 * b) & 0xff))
+		b--;
+	size_t cnt[256] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		cnt[(key_of(v[i]) >> (8 * b)) & 0xff]++;
+	size_t next[256], end[256], sum = 0;
+	for (int c = 0; c < 256; c++) {
+		next[c] = sum;
+		sum += cnt[c];
+		end[c] = sum;
+	}
+	for (int c = 0; c < 256; c++)
+		while (next[c] < end[c]) {
+			double x = v[next[c]];
+			unsigned d = (key_of(x) >> (8 * b)) & 0xff;
+			while (d != (unsigned)c) {
+				double t = v[next[d]];
+				v[next[d]++] = x;
+				x = t;
+				d = (key_of(x) >> (8 * b)) & 0xff;
+			}
+			v[next[c]++] = x;
+		}
+	for (int c = 0; c < 256; c++)
+		if (cnt[c] > 1)
+			msd(v + end[c] - cnt[c], cnt[c]);
 }
 
 /* Stable, with n doubles of scratch: LSD passes from the low byte up. */
@@ -141,5 +151,5 @@ void tm_sort_doubles(double *v, size_t n)
 	else if (pos0 && neg0)
 		lsd(v, n);                      /* the zeros' order is the input's */
 	else
-		msd(v, n, 7);                   /* equal keys are equal bits: any order is the one */
+		msd(v, n);                      /* equal keys are equal bits: any order is the one */
 }
