@@ -325,7 +325,7 @@ static void spikes(struct tm_anomalies *a, const struct tm_run *r, size_t from, 
 	size_t spike = SIZE_MAX;         /* index in a->v of the spike episode under way */
 	size_t first_spike = SIZE_MAX;   /* ... and of the last episode's first spike */
 	for (size_t i = from; i < r->nsteps; i++) {
-		double v = grad ? tm_run_stepf(r, i, TM_SF_GRAD_NORM) : tm_run_stepf(r, i, TM_SF_LOSS), st = tm_run_stepf(r, i, TM_SF_STEP);
+		double v = tm_run_stepf(r, i, grad ? TM_SF_GRAD_NORM : TM_SF_LOSS), st = tm_run_stepf(r, i, TM_SF_STEP);
 		unsigned ev = tm_spike_feed(&d, &p, st, v);
 		if (ev & TM_SPK_MORE && spike != SIZE_MAX) {
 			struct tm_anomaly *an = &a->v[spike];

@@ -211,7 +211,8 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 		if (s->warmup_steps > 0 && s->warmup_records < r->nsteps) {
 			snprintf(rtext[nrg], sizeof(rtext[0]), "warm-up: %.0f steps (%zu records) left out of the statistics",
 				 s->warmup_steps, s->warmup_records);
-			rg[nrg] = (struct tm_svg_range){ .x0 = tm_run_stepf(r, 0, TM_SF_STEP), .x1 = tm_run_stepf(r, s->warmup_records, TM_SF_STEP),
+			rg[nrg] = (struct tm_svg_range){ .x0 = tm_run_stepf(r, 0, TM_SF_STEP),
+							 .x1 = tm_run_stepf(r, s->warmup_records, TM_SF_STEP),
 							 .text = rtext[nrg], .shade = 0, .label = "warm-up" };
 			nrg++;
 		}

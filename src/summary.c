@@ -193,7 +193,8 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 			w[n] = tm_run_stepf(r, i, TM_SF_STEP) - tm_run_stepf(r, i - 1, TM_SF_STEP);
 			t[n++] = ti;
 		} else if (isfinite(tm_run_stepf(r, i, TM_SF_TS)) && isfinite(tm_run_stepf(r, i - 1, TM_SF_TS)) &&
-			   tm_run_stepf(r, i, TM_SF_STEP) > tm_run_stepf(r, i - 1, TM_SF_STEP) && tm_run_stepf(r, i, TM_SF_TS) > tm_run_stepf(r, i - 1, TM_SF_TS)) {
+			   tm_run_stepf(r, i, TM_SF_STEP) > tm_run_stepf(r, i - 1, TM_SF_STEP) &&
+			   tm_run_stepf(r, i, TM_SF_TS) > tm_run_stepf(r, i - 1, TM_SF_TS)) {
 			s->step_time_gaps++;
 		}
 	}
@@ -569,9 +570,10 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	s->seq_len = tm_job_resolve(j, r, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
 	/* global batch: flag/config, else the last step record's, else the log's arguments */
 	s->global_batch = tm_job_resolve(j, r, TM_P_GLOBAL_BATCH, NAN, 0, "--global-batch");
+	double last_gb = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_GLOBAL_BATCH) : NAN;
 	if (s->global_batch.src != TM_SRC_FLAG && s->global_batch.src != TM_SRC_CONFIG && r->nsteps &&
-	    isfinite(tm_run_stepf(r, r->nsteps - 1, TM_SF_GLOBAL_BATCH)) && tm_run_stepf(r, r->nsteps - 1, TM_SF_GLOBAL_BATCH) > 0)
-		s->global_batch = known(tm_run_stepf(r, r->nsteps - 1, TM_SF_GLOBAL_BATCH), TM_SRC_LOG);
+	    isfinite(last_gb) && last_gb > 0)
+		s->global_batch = known(last_gb, TM_SRC_LOG);
 	s->gpus = tm_job_resolve(j, r, TM_P_GPUS, NAN, 0, "--gpus");
 	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);

@@ -3,7 +3,8 @@
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
  * every rank prints is kept once. Memory grows with the number of distinct steps (a few bytes
- * per printed field each: steps.h) and a capped event list, never with the file size. Numbers are computed from it by summary.h.
+ * per printed field each: steps.h) and a capped event list, never with the file size. Numbers
+ * are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
 #define TRAINMON_RUN_H
@@ -195,7 +196,7 @@ void tm_run_rebind(struct tm_run *r, const struct tm_ruleset *rs);
  * saved steps). */
 void tm_run_push_step(struct tm_run *r, const struct tm_step *st);
 
-/* Step record i (i < nsteps), unpacked; one field of it (cheaper when one is needed). */
+/* Step record i (i < nsteps), unpacked; one field of it (cheaper when one is needed); its line. */
 struct tm_step tm_run_step(const struct tm_run *r, size_t i);
 static inline double tm_run_stepf(const struct tm_run *r, size_t i, enum tm_sf f)
 {

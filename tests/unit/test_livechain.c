@@ -89,7 +89,7 @@ static void refresh(struct tm_test_state *st, const struct tm_summary *s)
 		tm_run_push_step(&r, &(struct tm_step){ .step = x, .time_s = 1, .ts = 5000 + x, .line = (uint32_t)x });
 	tm_segment_refresh(&sg, &r, s, -1);
 	TM_CHECK(st, same_steps(&sg, &r));
-	tm_steps_set(&r.steps, r.nsteps - 3, TM_SF_TS, 42);                          /* a late line fills in a recent record */
+	tm_steps_set(&r.steps, r.nsteps - 3, TM_SF_TS, 42);    /* a late line fills in a recent record */
 	tm_segment_refresh(&sg, &r, s, -1);
 	TM_CHECK(st, same_steps(&sg, &r));
 	tm_run_trim(&r, 100, 50);                               /* the oldest let go */

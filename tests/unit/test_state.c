@@ -53,7 +53,8 @@ int main(void)
 		TM_CHECK(&st, v[0].run.nsteps == 2);
 		TM_NEAR(&st, tm_run_stepf(&v[0].run, 1, TM_SF_TIME_S), 1.25, 0);
 		TM_CHECK(&st, isnan(tm_run_stepf(&v[0].run, 1, TM_SF_LOSS)));
-		TM_CHECK(&st, isnan(tm_run_stepf(&v[0].run, 0, TM_SF_TS)) && tm_run_stepf(&v[0].run, 1, TM_SF_TS) == 1741684390.25);
+		TM_CHECK(&st, isnan(tm_run_stepf(&v[0].run, 0, TM_SF_TS)) &&
+				      tm_run_stepf(&v[0].run, 1, TM_SF_TS) == 1741684390.25);
 		TM_CHECK(&st, v[0].run.first_ts == 1741684380.5 && v[0].run.last_ts == 1741684391);
 		TM_STREQ(&st, v[0].framework, "t");
 		TM_CHECK(&st, v[0].run.nevents == 1 && v[0].run.event_counts[TM_EV_CUDA_OOM] == 1);

@@ -287,8 +287,8 @@ static void affine(struct tm_test_state *t)
 	check_all(t, &st, ref, n);
 	tm_steps_release(&st);
 	/* a fraction, -0.0 at row 0, a value past 2^52: never AFFINE, still exact */
-	static const double firsts[][3] = { { 0.5, 1.5, 2.5 }, { -0.0, 1, 2 }, { 4503599627370496.0, 4503599627370497.0,
-										    4503599627370498.0 } };
+	static const double firsts[][3] = { { 0.5, 1.5, 2.5 }, { -0.0, 1, 2 },
+					    { 4503599627370496.0, 4503599627370497.0, 4503599627370498.0 } };
 	for (size_t k = 0; k < 3; k++) {
 		tm_steps_init(&st);
 		for (size_t i = 0; i < 3; i++) {
