@@ -106,14 +106,14 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 		if (a->stall.firing) {
 			a->stall.firing = 0;
 			emit(fn, ctx, TM_AL_STALL, 0, NAN, NAN, "%s: steps again (step %.0f)", file,
-			     r->steps[r->nsteps - 1].step);
+			     tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP));
 		}
 	}
 	double f_step = s->model_flops_per_step.v, gpus = s->gpus.v, peak = s->peak_tflops.v;
 	double tok_step = s->tokens_per_step.v;
 	double base_tps = !isnan(tok_step) && s->st.n ? tok_step / s->st.median : NAN;
 	for (size_t i = a->step_cursor; i < r->nsteps; i++) {
-		const struct tm_step *st = &r->steps[i];
+		const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 		if (i < s->warmup_records || !(st->time_s > 0))
 			continue;
 		int fire, resolve;
@@ -167,7 +167,7 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 	}
 	/* finished: the last step reached train_iters, or tokens done reached the target */
 	if (!a->finished && r->nsteps) {
-		double last = r->steps[r->nsteps - 1].step;
+		double last = tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP);
 		double iters = r->params[TM_P_TRAIN_ITERS];
 		int done = (!isnan(iters) && iters > 0 && last >= iters) ||
 			   (!isnan(s->target_tokens.v) && !isnan(s->tokens_done.v) && s->tokens_done.v >= s->target_tokens.v);
@@ -184,7 +184,7 @@ void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const s
 		for (size_t i = 0; i < sizeof(terminal) / sizeof(terminal[0]); i++)
 			if (r->event_counts[terminal[i]]) {
 				a->ended = 1;
-				emit(fn, ctx, TM_AL_ENDED, 1, r->nsteps ? r->steps[r->nsteps - 1].step : NAN, NAN,
+				emit(fn, ctx, TM_AL_ENDED, 1, r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN, NAN,
 				     "%s: ended without finishing (%s)%s", file, tm_event_kind_name(terminal[i]),
 				     r->nsteps ? "" : ", no steps");
 				break;
@@ -207,7 +207,7 @@ void tm_alerts_tick(struct tm_alerts *a, const struct tm_alert_cfg *c, const str
 		a->stall.firing = 1;
 		a->stall.value = quiet;
 		emit(fn, ctx, TM_AL_STALL, 1, quiet, limit, "%s: no step for %.0f s (limit %.0f s), last step %.0f",
-		     r->file, quiet, limit, r->steps[r->nsteps - 1].step);
+		     r->file, quiet, limit, tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP));
 	}
 }
 

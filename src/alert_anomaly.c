@@ -122,7 +122,7 @@ void tm_alerts_anomalies(struct tm_alerts *a, const struct tm_alert_cfg *c, cons
 	tm_spike_params(&lp, &c->anomaly, 0);
 	tm_spike_params(&gp, &c->anomaly, 1);
 	for (size_t i = from > warmup ? from : warmup; i < r->nsteps; i++) {
-		const struct tm_step *st = &r->steps[i];
+		const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 		unsigned ev = tm_regress_feed(&an->regress, &c->anomaly, st->step, st->time_s);
 		const struct tm_regress_det *g = &an->regress;
 		if (ev & TM_REG_UP)

@@ -9,7 +9,9 @@
  * Loss and grad norm: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py)
  * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
  * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
- * the losses the log printed. Nothing here allocates per step beyond the arrays of one call.
+ * the losses the log printed. Per step, a call allocates one array of doubles (the copy a median
+ * sorts), and the rows of the timed records when some records have no time; the times themselves
+ * are read from the run's step store.
  */
 #include <math.h>
 #include <stdint.h>
@@ -107,41 +109,71 @@ void tm_anomalies_release(struct tm_anomalies *a)
 	tm_anomalies_init(a);
 }
 
-/* Median of v[0, n) (n >= 1); tmp has room for n. */
-static double median_of(const double *v, size_t n, double *tmp)
+/* The records step times are judged on: rows [from, nsteps) of the run with a finite positive
+ * time. Their times and step numbers are read from the run's store, not copied: only the sorted
+ * copies the medians need take memory (one array of doubles, `tmp`). */
+struct timed {
+	const struct tm_run *r;
+	size_t from, n;
+	size_t *rows;                    /* owned: the row of each, or NULL: from + j (all timed) */
+};
+
+static size_t row_of(const struct timed *t, size_t j)
 {
-	memcpy(tmp, v, n * sizeof(*tmp));
+	return t->rows ? t->rows[j] : t->from + j;
+}
+
+static double x_of(const struct timed *t, size_t j)
+{
+	return tm_run_stepf(t->r, row_of(t, j), TM_SF_TIME_S);
+}
+
+static double s_of(const struct timed *t, size_t j)
+{
+	return tm_run_stepf(t->r, row_of(t, j), TM_SF_STEP);
+}
+
+/* Median of sorted tmp[0, n) (n >= 1). */
+static double median_sorted(double *tmp, size_t n)
+{
 	tm_sort_doubles(tmp, n);
 	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* Median absolute deviation from m of v[0, n); tmp has room for n. */
-static double mad_of(const double *v, size_t n, double m, double *tmp)
+/* Median of the times of records [lo, lo + n) (n >= 1); tmp has room for n. */
+static double median_of(const struct timed *t, size_t lo, size_t n, double *tmp)
 {
-	double *d = tmp + n;
 	for (size_t i = 0; i < n; i++)
-		d[i] = fabs(v[i] - m);
-	return median_of(d, n, tmp);
+		tmp[i] = x_of(t, lo + i);
+	return median_sorted(tmp, n);
 }
 
-/* Sum of |v - median(v)| over v[0, n). */
-static double l1_cost(const double *v, size_t n, double *tmp)
+/* Median absolute deviation from m of the times of records [lo, lo + n); tmp has room for n. */
+static double mad_of(const struct timed *t, size_t lo, size_t n, double m, double *tmp)
+{
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = fabs(x_of(t, lo + i) - m);
+	return median_sorted(tmp, n);
+}
+
+/* Sum of |x - median| over the times of records [lo, lo + n). */
+static double l1_cost(const struct timed *t, size_t lo, size_t n, double *tmp)
 {
 	if (n == 0)
 		return 0;
-	double m = median_of(v, n, tmp), c = 0;
+	double m = median_of(t, lo, n, tmp), c = 0;
 	for (size_t i = 0; i < n; i++)
-		c += fabs(v[i] - m);
+		c += fabs(x_of(t, lo + i) - m);
 	return c;
 }
 
-/* The split j in (lo, hi) that best fits x[lo, j) and x[j, hi) with a median each. */
-static size_t best_split(const double *x, size_t lo, size_t hi, double *tmp)
+/* The split j in (lo, hi) that best fits records [lo, j) and [j, hi) with a median each. */
+static size_t best_split(const struct timed *t, size_t lo, size_t hi, double *tmp)
 {
 	size_t best = lo + (hi - lo) / 2;
 	double bestc = INFINITY;
 	for (size_t j = lo + 1; j < hi; j++) {
-		double c = l1_cost(x + lo, j - lo, tmp) + l1_cost(x + j, hi - j, tmp);
+		double c = l1_cost(t, lo, j - lo, tmp) + l1_cost(t, j, hi - j, tmp);
 		if (c < bestc)
 			bestc = c, best = j;
 	}
@@ -177,22 +209,22 @@ static struct tm_anomaly *push(struct tm_anomalies *a, enum tm_anomaly_kind kind
 	return an;
 }
 
-static void push_regime(struct tm_anomalies *a, const double *x, const double *s, size_t lo, size_t hi, double *tmp)
+static void push_regime(struct tm_anomalies *a, const struct timed *t, size_t lo, size_t hi, double *tmp)
 {
 	tm_xgrow((void **)&a->regimes, &a->capregimes, a->nregimes + 1, sizeof(*a->regimes));
 	struct tm_regime *g = &a->regimes[a->nregimes++];
-	g->first_step = s[lo];
-	g->last_step = s[hi - 1];
+	g->first_step = s_of(t, lo);
+	g->last_step = s_of(t, hi - 1);
 	g->n = hi - lo;
-	g->median = median_of(x + lo, hi - lo, tmp);
-	g->mad = mad_of(x + lo, hi - lo, g->median, tmp);
+	g->median = median_of(t, lo, hi - lo, tmp);
+	g->mad = mad_of(t, lo, hi - lo, g->median, tmp);
 }
 
 /* The kind of an event logged between step record j-1 and step record j (what the step's time
  * includes), else of a phase begun there (checkpoint_save, evaluation...), or NULL. */
 static const char *cause_of(const struct tm_run *r, size_t j)
 {
-	uint64_t lo = j ? r->steps[j - 1].line : 0, hi = r->steps[j].line;
+	uint64_t lo = j ? tm_run_stepline(r, j - 1) : 0, hi = tm_run_stepline(r, j);
 	for (size_t e = 0; e < r->nevents; e++)
 		if (r->events[e].line > lo && r->events[e].line <= hi)
 			return tm_event_kind_name(r->events[e].kind);
@@ -202,28 +234,30 @@ static const char *cause_of(const struct tm_run *r, size_t j)
 	return NULL;
 }
 
-/* Regimes and regressions over x[0, n) (step numbers s), then the outliers of each regime. */
-static void step_times(struct tm_anomalies *a, const struct tm_run *r, const size_t *idx, const double *x,
-		       const double *s, size_t n, const struct tm_anomaly_cfg *cfg)
+/* Regimes and regressions over the timed records, then the outliers of each regime; tmp has room
+ * for all of them. */
+static void step_times(struct tm_anomalies *a, const struct timed *t, const struct tm_anomaly_cfg *cfg,
+		       double *tmp)
 {
+	size_t n = t->n;
 	size_t w = cfg->window < 3 ? 3 : cfg->window, persist = cfg->persist ? cfg->persist : w;
-	double *tmp = tm_xmalloc(2 * (n + 1) * sizeof(*tmp));
 	double *win = tm_xmalloc((w + 1) * sizeof(*win));
 	size_t first_regime = a->nregimes;
 	size_t lo = 0;
 	while (lo < n) {
 		size_t nb = n - lo < w ? n - lo : w;
-		double base = median_of(x + lo, nb, tmp);
-		double sigma = fmax(MAD_TO_SIGMA * mad_of(x + lo, nb, base, tmp), 1e-3 * base);
+		double base = median_of(t, lo, nb, tmp);
+		double sigma = fmax(MAD_TO_SIGMA * mad_of(t, lo, nb, base, tmp), 1e-3 * base);
 		double band = fmax(cfg->k * sigma, cfg->min_rel * base);
 		size_t found = n, run = 0;
 		int dir = 0;
 		if (n - lo >= w + persist) {
-			memcpy(win, x + lo, w * sizeof(*win));
+			for (size_t i = 0; i < w; i++)
+				win[i] = x_of(t, lo + i);
 			tm_sort_doubles(win, w);
 			for (size_t i = lo + w - 1; i < n; i++) {
 				if (i >= lo + w)
-					window_swap(win, w, x[i - w], x[i]);
+					window_swap(win, w, x_of(t, i - w), x_of(t, i));
 				double m = w % 2 ? win[w / 2] : (win[w / 2 - 1] + win[w / 2]) / 2;
 				int d = m > base + band ? 1 : m < base - band ? -1 : 0;
 				run = d && d == dir ? run + 1 : d ? 1 : 0;
@@ -235,16 +269,16 @@ static void step_times(struct tm_anomalies *a, const struct tm_run *r, const siz
 			}
 		}
 		if (found == n) {
-			push_regime(a, x, s, lo, n, tmp);
+			push_regime(a, t, lo, n, tmp);
 			break;
 		}
 		/* the rolling median crosses when half its window is past the change: search there */
 		size_t first = found + 1 - persist;
 		size_t from = first > lo + w ? first - w : lo + 1, to = first + w / 2 < found ? first + w / 2 : found;
-		size_t c = best_split(x, from, to + 1, tmp);
-		push_regime(a, x, s, lo, c, tmp);
+		size_t c = best_split(t, from, to + 1, tmp);
+		push_regime(a, t, lo, c, tmp);
 		if (dir > 0) {
-			struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_REGRESSION, s[c], s[n - 1]);
+			struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_REGRESSION, s_of(t, c), s_of(t, n - 1));
 			an->reference = a->regimes[a->nregimes - 1].median;
 		}
 		lo = c;
@@ -262,20 +296,20 @@ static void step_times(struct tm_anomalies *a, const struct tm_run *r, const siz
 	/* outliers: steps far above their own regime (a checkpoint save, an evaluation) */
 	size_t g = first_regime;
 	for (size_t i = 0; i < n; i++) {
-		while (g + 1 < a->nregimes && s[i] > a->regimes[g].last_step)
+		double si = s_of(t, i), xi = x_of(t, i);
+		while (g + 1 < a->nregimes && si > a->regimes[g].last_step)
 			g++;
 		const struct tm_regime *rg = &a->regimes[g];
 		double sigma = fmax(MAD_TO_SIGMA * rg->mad, 1e-3 * rg->median);
-		if (!(x[i] > rg->median + fmax(cfg->outlier_k * sigma, cfg->outlier_rel * rg->median)))
+		if (!(xi > rg->median + fmax(cfg->outlier_k * sigma, cfg->outlier_rel * rg->median)))
 			continue;
-		struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_OUTLIER, s[i], s[i]);
-		an->value = x[i];
+		struct tm_anomaly *an = push(a, TM_AN_STEP_TIME_OUTLIER, si, si);
+		an->value = xi;
 		an->reference = rg->median;
-		an->magnitude = x[i] / rg->median - 1;
-		an->cause = cause_of(r, idx[i]);
+		an->magnitude = xi / rg->median - 1;
+		an->cause = cause_of(t->r, row_of(t, i));
 	}
 	free(win);
-	free(tmp);
 }
 
 /* Lightning's rule on the printed losses (or grad norms; anomaly_stream.c): consecutive spikes
@@ -291,7 +325,7 @@ static void spikes(struct tm_anomalies *a, const struct tm_run *r, size_t from, 
 	size_t spike = SIZE_MAX;         /* index in a->v of the spike episode under way */
 	size_t first_spike = SIZE_MAX;   /* ... and of the last episode's first spike */
 	for (size_t i = from; i < r->nsteps; i++) {
-		double v = grad ? r->steps[i].grad_norm : r->steps[i].loss, st = r->steps[i].step;
+		double v = tm_run_stepf(r, i, grad ? TM_SF_GRAD_NORM : TM_SF_LOSS), st = tm_run_stepf(r, i, TM_SF_STEP);
 		unsigned ev = tm_spike_feed(&d, &p, st, v);
 		if (ev & TM_SPK_MORE && spike != SIZE_MAX) {
 			struct tm_anomaly *an = &a->v[spike];
@@ -353,12 +387,12 @@ static double step_ts(const struct tm_run *r, double step)
 	size_t lo = 0, hi = r->nsteps;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (r->steps[mid].step < step)
+		if (tm_run_stepf(r, mid, TM_SF_STEP) < step)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < r->nsteps && r->steps[lo].step == step ? r->steps[lo].ts : NAN;
+	return lo < r->nsteps && tm_run_stepf(r, lo, TM_SF_STEP) == step ? tm_run_stepf(r, lo, TM_SF_TS) : NAN;
 }
 
 void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
@@ -366,28 +400,37 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 {
 	tm_anomalies_release(a);
 	size_t from = warmup < r->nsteps ? warmup : r->nsteps;
-	size_t cap = r->nsteps - from + 1, n = 0;
-	double *x = tm_xmalloc(cap * sizeof(*x)), *s = tm_xmalloc(cap * sizeof(*s));
-	size_t *idx = tm_xmalloc(cap * sizeof(*idx));
-	for (size_t i = from; i < r->nsteps; i++)
-		if (isfinite(r->steps[i].time_s) && r->steps[i].time_s > 0) {
-			x[n] = r->steps[i].time_s;
-			s[n] = r->steps[i].step;
-			idx[n++] = i;
+	struct timed t = { r, from, 0, NULL };
+	for (size_t i = from; i < r->nsteps; i++) {
+		double x = tm_run_stepf(r, i, TM_SF_TIME_S);
+		if (isfinite(x) && x > 0)
+			t.n++;
+	}
+	if (t.n < r->nsteps - from) {
+		t.rows = tm_xmalloc((t.n + 1) * sizeof(*t.rows));
+		size_t n = 0;
+		for (size_t i = from; i < r->nsteps; i++) {
+			double x = tm_run_stepf(r, i, TM_SF_TIME_S);
+			if (isfinite(x) && x > 0)
+				t.rows[n++] = i;
 		}
-	if (n) {
-		double *tmp = tm_xmalloc(2 * n * sizeof(*tmp));
-		a->median = median_of(x, n, tmp);
-		a->mad = mad_of(x, n, a->median, tmp);
+	}
+	if (t.n) {
+		double *tmp = tm_xmalloc(t.n * sizeof(*tmp));
+		a->median = median_of(&t, 0, t.n, tmp);
+		a->mad = mad_of(&t, 0, t.n, a->median, tmp);
 		double sum = 0;
 		size_t k = 0;
-		for (size_t i = 0; i < n; i++)
-			if (x[i] <= a->median + 3 * a->mad)
-				sum += x[i], k++;
+		for (size_t i = 0; i < t.n; i++) {
+			double x = x_of(&t, i);
+			if (x <= a->median + 3 * a->mad)
+				sum += x, k++;
+		}
 		a->ideal_step_time = k ? sum / (double)k : NAN;
+		step_times(a, &t, cfg, tmp);
 		free(tmp);
-		step_times(a, r, idx, x, s, n, cfg);
 	}
+	free(t.rows);
 	spikes(a, r, from, cfg, 0);
 	spikes(a, r, from, cfg, 1);
 	stragglers(a, r, cfg);
@@ -395,7 +438,4 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		a->v[i].first_ts = step_ts(r, a->v[i].first_step);
 		a->v[i].last_ts = step_ts(r, a->v[i].last_step);
 	}
-	free(idx);
-	free(s);
-	free(x);
 }

@@ -52,8 +52,8 @@ static void seg_steps(struct tm_segment *sg, const struct tm_run *r, size_t from
 	sg->steps = tm_xrealloc(sg->steps, (r->nsteps ? r->nsteps : 1) * sizeof(*sg->steps));
 	sg->nsteps = r->nsteps;
 	for (size_t i = from; i < r->nsteps; i++)
-		sg->steps[i] = (struct tm_seg_step){ r->steps[i].step, r->steps[i].ts, r->steps[i].time_s,
-						     r->steps[i].line };
+		sg->steps[i] = (struct tm_seg_step){ tm_run_stepf(r, i, TM_SF_STEP), tm_run_stepf(r, i, TM_SF_TS),
+						     tm_run_stepf(r, i, TM_SF_TIME_S), tm_run_stepline(r, i) };
 }
 
 void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
@@ -74,8 +74,8 @@ void tm_segment_refresh(struct tm_segment *sg, const struct tm_run *r, const str
 	if (sg->nsteps > REFRESH_TAIL && r->nsteps >= sg->nsteps) {
 		size_t k = sg->nsteps - REFRESH_TAIL;
 		/* the same first record and the same one at k: no trim, no late insert before k */
-		if (r->steps[0].step == sg->steps[0].step && r->steps[0].line == sg->steps[0].line &&
-		    r->steps[k].step == sg->steps[k].step && r->steps[k].line == sg->steps[k].line)
+		if (tm_run_stepf(r, 0, TM_SF_STEP) == sg->steps[0].step && tm_run_stepline(r, 0) == sg->steps[0].line &&
+		    tm_run_stepf(r, k, TM_SF_STEP) == sg->steps[k].step && tm_run_stepline(r, k) == sg->steps[k].line)
 			keep = k;
 	}
 	seg_steps(sg, r, keep);

@@ -29,7 +29,8 @@ size_t tm_compare_steady_times(const struct tm_run *r, const struct tm_summary *
 {
 	size_t timed = 0, n = 0;
 	for (size_t i = 0; i < r->nsteps; i++) {
-		double t = tm_summary_step_time(&r->steps[i], s, NULL);
+		const struct tm_step st = tm_run_step(r, i);
+		double t = tm_summary_step_time(&st, s, NULL);
 		if (isnan(t))
 			continue;
 		if (timed++ >= s->warmup_records)
@@ -50,7 +51,7 @@ size_t tm_compare_loss_points(const struct tm_run *r, const struct tm_summary *s
 	size_t n = 0;
 	double prev_step = NAN, prev_tokens = NAN;
 	for (size_t i = 0; i < r->nsteps; i++) {
-		const struct tm_step *st = &r->steps[i];
+		const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 		double t;
 		if (isfinite(st->consumed) && st->consumed >= 0) {
 			t = st->consumed * seq;

@@ -68,9 +68,10 @@ static void series_steps(struct series *s, const struct tm_analysis *a)
 	s->y = tm_xmalloc((r->nsteps + 1) * sizeof(double));
 	s->n = 0;
 	for (size_t i = 0; i < r->nsteps; i++) {
-		double t = tm_summary_step_time(&r->steps[i], &a->s, NULL);
+		const struct tm_step st = tm_run_step(r, i);
+		double t = tm_summary_step_time(&st, &a->s, NULL);
 		if (isfinite(t)) {
-			s->x[s->n] = r->steps[i].step;
+			s->x[s->n] = tm_run_stepf(r, i, TM_SF_STEP);
 			s->y[s->n++] = t;
 		}
 	}

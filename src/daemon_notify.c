@@ -248,7 +248,7 @@ void tm__notify_alert(struct tm_daemon *d, struct tm_watched *w, const struct tm
 	uint64_t h = tm_fnv1a(TM_FNV_BASIS, w->tail.path, strlen(w->tail.path) + 1);
 	h = tm_fnv1a(h, alertname, strlen(alertname) + 1);
 	int kind = e->kind == TM_AL_FAILURE ? (int)e->event_kind : -1;
-	double anchor = ev ? (double)ev->line : r->nsteps ? r->steps[r->nsteps - 1].step : -1;
+	double anchor = ev ? (double)ev->line : r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : -1;
 	if (tm_alert_is_anomaly(e->kind) && isfinite(e->step))
 		anchor = e->step;                /* where the anomaly starts, whatever was read since */
 	h = tm_fnv1a(h, &kind, sizeof(kind));

@@ -123,7 +123,7 @@ static int in_tail(const struct tm_run *r, const struct tm_event *e)
 {
 	if (!r->nsteps)
 		return 1;
-	const struct tm_step *last = &r->steps[r->nsteps - 1];
+	const struct tm_step last_v = tm_run_step(r, r->nsteps - 1), *last = &last_v;
 	if (e->last_line >= last->line)
 		return 1;
 	if (!isnan(e->last_ts) && !isnan(last->ts))
@@ -136,8 +136,8 @@ static double step_before(const struct tm_run *r, uint64_t line)
 {
 	/* steps are sorted by step number, and in a segment their lines follow: scan back */
 	for (size_t i = r->nsteps; i-- > 0;)
-		if (r->steps[i].line <= line)
-			return r->steps[i].step;
+		if (tm_run_stepline(r, i) <= line)
+			return tm_run_stepf(r, i, TM_SF_STEP);
 	return NAN;
 }
 
@@ -150,8 +150,8 @@ void tm_interrupt_find(const struct tm_run *r, struct tm_interruption *out)
 	out->rank = -1;
 	out->code = -1;
 	out->end_ts = r->last_ts;
-	out->last_step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
-	uint64_t last_step_line = r->nsteps ? r->steps[r->nsteps - 1].line : 0;
+	out->last_step = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN;
+	uint64_t last_step_line = r->nsteps ? tm_run_stepline(r, r->nsteps - 1) : 0;
 
 	/* what comes after the scheduler's cancel, time limit or preemption is its aftermath */
 	uint64_t sched_first = UINT64_MAX;

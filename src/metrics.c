@@ -301,7 +301,10 @@ static void render(struct tm_metrics *m, FILE *f)
 				       isnan(s->tflops_per_gpu.v) ? NAN : s->tflops_per_gpu.v * 1e12);
 				break;
 			case F_ETA: sample(f, "trainmon_run_eta_seconds", w, NULL, s->eta_s.v); break;
-			case F_LOSS: sample(f, "trainmon_run_loss", w, NULL, r->nsteps ? r->steps[r->nsteps - 1].loss : NAN); break;
+			case F_LOSS:
+				sample(f, "trainmon_run_loss", w, NULL,
+				       r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_LOSS) : NAN);
+				break;
 			case F_EVENTS: by_kind(f, "trainmon_run_events_total", w, r->event_counts); break;
 			case F_INCIDENTS: by_kind(f, "trainmon_run_incidents_total", w, r->incident_counts); break;
 			case F_ALERT: {

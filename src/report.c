@@ -225,8 +225,8 @@ void tm_report_json_fields(struct tm_json *j, const struct tm_summary *s, const 
 	tm_json_num(j, "first_epoch", epoch_ms(r->first_ts));
 	tm_json_num(j, "last_epoch", epoch_ms(r->last_ts));
 	tm_json_num(j, "span_s", epoch_ms(r->last_ts - r->first_ts));
-	tm_report_json_time(j, "first_step", r->nsteps ? r->steps[0].ts : NAN);
-	tm_report_json_time(j, "last_step", r->nsteps ? r->steps[r->nsteps - 1].ts : NAN);
+	tm_report_json_time(j, "first_step", r->nsteps ? tm_run_stepf(r, 0, TM_SF_TS) : NAN);
+	tm_report_json_time(j, "last_step", r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_TS) : NAN);
 	tm_json_end(j, '}');
 	/* where the step times came from, and what the output must not claim (docs/analyze.md) */
 	tm_json_str(j, "step_time_source", tm_time_src_name(s->step_time_src));
@@ -542,7 +542,7 @@ void tm_report_csv(FILE *f, const struct tm_summary *s, const struct tm_run *r, 
 			order[m - 1] = t;
 		}
 	for (size_t i = 0; i < r->nsteps; i++) {
-		const struct tm_step *st = &r->steps[i];
+		const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 		/* file names with commas or quotes are quoted, RFC 4180 */
 		if (strpbrk(s->file, ",\"\n")) {
 			fputc('"', f);

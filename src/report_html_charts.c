@@ -50,7 +50,7 @@ static void cols_fill(struct cols *c, const struct tm_summary *s, const struct t
 	c->n = n;
 	c->nts = c->derived = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct tm_step *st = &r->steps[i];
+		const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 		c->step[i] = st->step;
 		const char *how = NULL;
 		c->time[i] = tm_summary_step_time(st, s, &how);
@@ -79,7 +79,7 @@ static size_t step_at_line(const struct tm_run *r, uint64_t line)
 	size_t lo = 0, hi = r->nsteps;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (r->steps[mid].line <= line)
+		if (tm_run_stepline(r, mid) <= line)
 			lo = mid;
 		else
 			hi = mid;
@@ -111,7 +111,7 @@ static void marks_fill(struct marks *m, const struct tm_run *r, const struct tm_
 		return;
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct tm_event *e = &r->events[i];
-		const struct tm_step *st = &r->steps[step_at_line(r, e->line)];
+		const struct tm_step st_v = tm_run_step(r, step_at_line(r, e->line)), *st = &st_v;
 		double x = wall ? st->ts : st->step;
 		if (!isfinite(x))
 			continue;
@@ -211,7 +211,8 @@ size_t tm__report_html_charts(FILE *f, size_t run, const struct tm_summary *s, c
 		if (s->warmup_steps > 0 && s->warmup_records < r->nsteps) {
 			snprintf(rtext[nrg], sizeof(rtext[0]), "warm-up: %.0f steps (%zu records) left out of the statistics",
 				 s->warmup_steps, s->warmup_records);
-			rg[nrg] = (struct tm_svg_range){ .x0 = r->steps[0].step, .x1 = r->steps[s->warmup_records].step,
+			rg[nrg] = (struct tm_svg_range){ .x0 = tm_run_stepf(r, 0, TM_SF_STEP),
+							 .x1 = tm_run_stepf(r, s->warmup_records, TM_SF_STEP),
 							 .text = rtext[nrg], .shade = 0, .label = "warm-up" };
 			nrg++;
 		}

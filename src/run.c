@@ -50,7 +50,7 @@ const char *tm_time_src_name(enum tm_time_src s)
 void tm_run_release(struct tm_run *r)
 {
 	free(r->file);
-	free(r->steps ? r->steps - r->steps_head : NULL);
+	tm_steps_release(&r->steps);
 	free(r->events);
 	free(r->phases);
 	free(r->reports);
@@ -211,57 +211,33 @@ static void set_param(struct tm_run *r, int param, const char *p, size_t n)
 	r->param_line[param] = r->line;
 }
 
-/* ---- the step array: sorted by step, with free slots at both ends ----
- * A record goes in by moving the shorter side of the array: late steps near the end move a few
- * records, descending ones (each below all others) move none, taking a slot in front. Both
- * ends grow by doubling, so either order costs O(1) amortised besides the O(log n) search. */
+/* ---- the step records: sorted by step, in a column store (steps.c) ----
+ * A record goes in by moving the shorter side of the store: late steps near the end move a few
+ * rows, descending ones (each below all others) move none, taking a row in front. Both ends grow
+ * by doubling, so either order costs O(1) amortised besides the O(log n) search. */
 
-/* Room for at least need records from r->steps on. */
-static void grow_back(struct tm_run *r, size_t need)
+static void insert_step(struct tm_run *r, size_t i, const struct tm_step *st)
 {
-	if (need <= r->capsteps)
-		return;
-	size_t cap = r->capsteps * 2 > need ? r->capsteps * 2 : need < 16 ? 16 : need;
-	struct tm_step *base = r->steps ? r->steps - r->steps_head : NULL;
-	base = tm_xrealloc(base, (r->steps_head + cap) * sizeof(*base));
-	r->steps = base + r->steps_head;
-	r->capsteps = cap;
+	tm_steps_insert(&r->steps, i, st);
+	r->nsteps = r->steps.n;
 }
 
-/* At least one free slot before r->steps[0]. */
-static void grow_front(struct tm_run *r)
+static void clear_steps(struct tm_run *r)
 {
-	if (r->steps_head)
-		return;
-	size_t head = r->nsteps < 16 ? 16 : r->nsteps;
-	struct tm_step *base = tm_xmalloc((head + r->capsteps) * sizeof(*base));
-	if (r->nsteps)
-		memcpy(base + head, r->steps, r->nsteps * sizeof(*base));
-	free(r->steps);                  /* steps_head was 0: r->steps is the allocation */
-	r->steps = base + head;
-	r->steps_head = head;
+	tm_steps_clear(&r->steps);
+	r->nsteps = 0;
 }
 
-/* Opens a slot at index i (0 <= i <= nsteps) and returns it; the records from i on move up. */
-static struct tm_step *open_slot(struct tm_run *r, size_t i)
+void tm_run_push_step(struct tm_run *r, const struct tm_step *st)
 {
-	if (i < r->nsteps - i) {
-		grow_front(r);
-		r->steps--;
-		r->steps_head--;
-		r->capsteps++;
-		memmove(r->steps, r->steps + 1, i * sizeof(*r->steps));
-	} else {
-		grow_back(r, r->nsteps + 1);
-		memmove(&r->steps[i + 1], &r->steps[i], (r->nsteps - i) * sizeof(*r->steps));
-	}
-	r->nsteps++;
-	return &r->steps[i];
+	insert_step(r, r->nsteps, st);
 }
 
-struct tm_step *tm_run_push_step(struct tm_run *r)
+struct tm_step tm_run_step(const struct tm_run *r, size_t i)
 {
-	return open_slot(r, r->nsteps);
+	struct tm_step st;
+	tm_steps_row(&r->steps, i, &st);
+	return st;
 }
 
 size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep)
@@ -269,8 +245,8 @@ size_t tm_run_trim(struct tm_run *r, size_t max, size_t keep)
 	if (max == 0 || r->nsteps <= max || keep >= r->nsteps)
 		return 0;
 	size_t drop = r->nsteps - keep;
-	memmove(r->steps, r->steps + drop, keep * sizeof(*r->steps));
-	r->nsteps = keep;
+	tm_steps_drop_front(&r->steps, drop);
+	r->nsteps = r->steps.n;
 	r->steps_dropped += drop;
 	for (size_t i = 0; i < r->nrivals; i++)
 		tm_run_trim(&r->rivals[i], max, keep);
@@ -562,7 +538,7 @@ static int claim(struct tm_run *r, unsigned pack)
 		if (r->framework_forced || !is_fallback(r, r->framework))
 			return 1;                /* another framework pack's line: its own records */
 		r->fallback_dropped += r->nsteps;
-		r->nsteps = 0;
+		clear_steps(r);
 		r->dup_steps = r->out_of_order = r->self_numbered = r->bar_steps = 0;
 		r->self_rank = -2;
 		r->has_pending = 0;
@@ -639,7 +615,7 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 	if (bar && !r->bar_steps && r->nsteps && r->self_numbered == r->nsteps) {
 		/* records counted before the first bar (a dict printed before the bar's first redraw):
 		 * their count is no step; the last one's values go to this bar step */
-		const struct tm_step *l = &r->steps[r->nsteps - 1];
+		const struct tm_step lv = tm_run_step(r, r->nsteps - 1), *l = &lv;
 		double lf[TM_F_N];
 		for (int i = 0; i < TM_F_N; i++)
 			lf[i] = NAN;
@@ -650,7 +626,7 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		for (int i = 0; i < TM_F_N; i++)
 			if (isnan(f[i]))
 				f[i] = lf[i];
-		r->nsteps = 0;
+		clear_steps(r);
 		r->self_numbered = 0;
 		r->self_rank = -2;
 	}
@@ -660,7 +636,7 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		 * belongs to the next bar record, not to a count of records */
 		if (!isnan(f[TM_F_LOSS]))
 			r->bar_loss = f[TM_F_LOSS];
-		step_events(ev, h, f, r->steps[r->nsteps - 1].step, loss_nonfinite);
+		step_events(ev, h, f, tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP), loss_nonfinite);
 		return;
 	}
 	if (bar && !isnan(r->bar_loss)) {
@@ -670,9 +646,11 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 	if (rule->attach) {
 		/* a metric line after its step's header: it completes the last step record */
 		if (r->nsteps) {
+			struct tm_step st = tm_run_step(r, r->nsteps - 1);
 			if (!isnan(f[TM_F_STEP_TIME]))
-				r->steps[r->nsteps - 1].time_src = TM_TSRC_LOGGED;
-			take_fields(&r->steps[r->nsteps - 1], f, 0);
+				st.time_src = TM_TSRC_LOGGED;
+			take_fields(&st, f, 0);
+			tm_steps_put(&r->steps, r->nsteps - 1, &st);
 		} else {
 			/* nothing to attach to: kept for tm_run_append, ignored otherwise */
 			if (!r->has_pending)
@@ -685,7 +663,7 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		}
 		if (!isnan(f[TM_F_CONSUMED_TOKENS]))
 			r->consumed_tokens = f[TM_F_CONSUMED_TOKENS];
-		step_events(ev, h, f, r->nsteps ? r->steps[r->nsteps - 1].step : NAN, loss_nonfinite);
+		step_events(ev, h, f, r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN, loss_nonfinite);
 		return;
 	}
 	r->step_base = rule->step_base;
@@ -697,7 +675,7 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		r->rec_host_len = hn;
 	}
 	double step = f[TM_F_STEP];
-	double last = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
+	double last = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN;
 	if (isnan(step)) {
 		/* self-numbered lines (no step number): every rank may print them, so count one rank's */
 		if (r->self_rank == -2)
@@ -716,35 +694,38 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 		size_t lo = 0, hi = r->nsteps;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
-			if (r->steps[mid].step < step)
+			if (tm_run_stepf(r, mid, TM_SF_STEP) < step)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (r->steps[lo].step != step) {
+		if (tm_run_stepf(r, lo, TM_SF_STEP) != step) {
 			r->out_of_order++;
-			struct tm_step *st = open_slot(r, lo);
-			fill_step(r, st, step, f);
+			struct tm_step st;
+			fill_step(r, &st, step, f);
 			if (bar)
-				st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
+				st.time_src = (uint8_t)(isnan(st.time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
+			insert_step(r, lo, &st);
 			step_events(ev, h, f, step, loss_nonfinite);
 			return;
 		}
-		struct tm_step *st = &r->steps[lo];
+		struct tm_step st = tm_run_step(r, lo);
 		if (bar && !isnan(f[TM_F_LOSS]))
-			st->loss = f[TM_F_LOSS];         /* the dict printed at this step (see above) */
-		if (isnan(st->time_s) && !isnan(f[TM_F_STEP_TIME]))
-			st->time_src = (uint8_t)(bar ? TM_TSRC_TQDM : TM_TSRC_LOGGED);
-		take_fields(st, f, 1);
+			st.loss = f[TM_F_LOSS];          /* the dict printed at this step (see above) */
+		if (isnan(st.time_s) && !isnan(f[TM_F_STEP_TIME]))
+			st.time_src = (uint8_t)(bar ? TM_TSRC_TQDM : TM_TSRC_LOGGED);
+		take_fields(&st, f, 1);
+		tm_steps_put(&r->steps, lo, &st);
 		r->dup_steps++;
 		return;
 	}
-	struct tm_step *st = tm_run_push_step(r);
-	fill_step(r, st, step, f);
+	struct tm_step st;
+	fill_step(r, &st, step, f);
 	if (bar) {
-		st->time_src = (uint8_t)(isnan(st->time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
+		st.time_src = (uint8_t)(isnan(st.time_s) ? TM_TSRC_NONE : TM_TSRC_TQDM);
 		r->bar_steps++;
 	}
+	insert_step(r, r->nsteps, &st);
 	step_events(ev, h, f, step, loss_nonfinite);
 }
 
@@ -780,10 +761,8 @@ static void swap_steps(struct tm_run *a, struct tm_run *b)
 #define SWAP(T, x) do { T t_ = a->x; a->x = b->x; b->x = t_; } while (0)
 	SWAP(int, framework);
 	SWAP(int, step_base);
-	SWAP(struct tm_step *, steps);
+	SWAP(struct tm_steps, steps);
 	SWAP(size_t, nsteps);
-	SWAP(size_t, capsteps);
-	SWAP(size_t, steps_head);
 	SWAP(uint64_t, dup_steps);
 	SWAP(uint64_t, steps_dropped);
 	SWAP(uint64_t, out_of_order);
@@ -810,8 +789,8 @@ static uint64_t claim_weight(const struct tm_run *r, const struct tm_run *s)
 /* a before b when both claim alike: the pack whose first record came first */
 static int earlier(const struct tm_run *a, const struct tm_run *b)
 {
-	uint32_t la = a->nsteps ? a->steps[0].line : UINT32_MAX;
-	uint32_t lb = b->nsteps ? b->steps[0].line : UINT32_MAX;
+	double la = a->nsteps ? tm_run_stepf(a, 0, TM_SF_LINE) : UINT32_MAX;
+	double lb = b->nsteps ? tm_run_stepf(b, 0, TM_SF_LINE) : UINT32_MAX;
 	return la < lb || (la == lb && a->framework < b->framework);
 }
 
@@ -823,21 +802,21 @@ static void join_beside(struct tm_run *dst, const struct tm_run *src)
 		return;
 	size_t j = 0;
 	for (size_t i = 0; i < dst->nsteps; i++) {
-		while (j < src->nsteps && src->steps[j].step < dst->steps[i].step)
+		double step = tm_run_stepf(dst, i, TM_SF_STEP);
+		while (j < src->nsteps && tm_run_stepf(src, j, TM_SF_STEP) < step)
 			j++;
 		if (j == src->nsteps)
 			break;
-		if (src->steps[j].step != dst->steps[i].step)
+		if (tm_run_stepf(src, j, TM_SF_STEP) != step)
 			continue;
-		struct tm_step *d = &dst->steps[i];
-		const struct tm_step *s = &src->steps[j];
-		double *dv[] = { &d->time_s, &d->consumed, &d->loss, &d->global_batch, &d->tflops, &d->mfu,
-				 &d->tokens_per_s_per_gpu, &d->tokens_per_s, &d->samples_per_s };
-		const double sv[] = { s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu,
-				      s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s };
-		for (size_t k = 0; k < sizeof(sv) / sizeof(sv[0]); k++)
-			if (isnan(*dv[k]) && !isnan(sv[k]))
-				*dv[k] = sv[k];
+		static const enum tm_sf fields[] = { TM_SF_TIME_S, TM_SF_CONSUMED, TM_SF_LOSS, TM_SF_GLOBAL_BATCH,
+						     TM_SF_TFLOPS, TM_SF_MFU, TM_SF_TOKENS_PER_S_PER_GPU,
+						     TM_SF_TOKENS_PER_S, TM_SF_SAMPLES_PER_S };
+		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+			double sv = tm_run_stepf(src, j, fields[k]);
+			if (isnan(tm_run_stepf(dst, i, fields[k])) && !isnan(sv))
+				tm_steps_set(&dst->steps, i, fields[k], sv);
+		}
 	}
 }
 
@@ -859,7 +838,7 @@ static void derive_params(struct tm_run *r)
 	double seq = r->last_seqlen;
 	uint64_t line = r->last_seqlen_line;
 	if (isnan(seq) && r->nsteps && r->consumed_tokens > 0) {
-		const struct tm_step *s = &r->steps[r->nsteps - 1];
+		const struct tm_step sv = tm_run_step(r, r->nsteps - 1), *s = &sv;
 		double q = s->consumed > 0 ? r->consumed_tokens / s->consumed : NAN;
 		if (isfinite(q) && q == floor(q))
 			seq = q, line = s->line;
@@ -1057,7 +1036,7 @@ static void on_phase(struct tm_run *r, const struct tm_rule *rule, const double 
 		return;                 /* its `ts` group has set the time; nothing else to keep */
 	double step = f[TM_F_STEP], dur = f[TM_F_DURATION];
 	if (isnan(step) && rule->phase != TM_PH_CKPT_LOAD && r->nsteps)
-		step = r->steps[r->nsteps - 1].step;
+		step = tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP);
 	struct tm_phase *last = NULL;
 	for (size_t i = r->nphases, k = 0; i-- > 0 && k < 16; k++)
 		if (r->phases[i].kind == rule->phase) {
@@ -1276,7 +1255,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	/* b's steps must all come after a's: a step of b at or below a's last would, read in one
 	 * pass, have been a repeat or a late arrival, with its events judged accordingly */
-	if (a->nsteps && b->nsteps && !b->self_numbered && b->steps[0].step <= a->steps[a->nsteps - 1].step)
+	if (a->nsteps && b->nsteps && !b->self_numbered &&
+	    tm_run_stepf(b, 0, TM_SF_STEP) <= tm_run_stepf(a, a->nsteps - 1, TM_SF_STEP))
 		return -1;
 	/* a running total of skipped steps in b counts from a's; an event of b before its first step
 	 * may join an incident of a that is not a's last entry: one pass says what they mean */
@@ -1284,7 +1264,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	if (tm_run_rank_can_append(a, b) < 0)
 		return -1;                       /* a's report or rank-prefixed step is under way */
-	uint64_t b_first_step = b->nsteps ? b->steps[0].line : UINT64_MAX;
+	uint64_t b_first_step = b->nsteps ? (uint64_t)tm_run_stepf(b, 0, TM_SF_LINE) : UINT64_MAX;
 	for (size_t i = 0; i < b->nevents && b->events[i].line < b_first_step; i++)
 		for (size_t k = a->nevents; k-- > 0 && a->events[k].last_line >= a->step_line;)
 			if (a->events[k].kind == b->events[i].kind && !(i == 0 && k + 1 == a->nevents))
@@ -1296,25 +1276,28 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		a->self_rank = b->self_rank;
 	/* self-numbered steps continue a's numbering */
 	if (b->self_numbered && a->nsteps) {
-		double shift = a->steps[a->nsteps - 1].step + 1 - b->step_base;
+		double shift = tm_run_stepf(a, a->nsteps - 1, TM_SF_STEP) + 1 - b->step_base;
 		for (size_t i = 0; i < b->nsteps; i++)
-			b->steps[i].step += shift;
+			tm_steps_set(&b->steps, i, TM_SF_STEP, tm_run_stepf(b, i, TM_SF_STEP) + shift);
 	}
 	if (!a->nsteps)
 		a->step_base = b->step_base;
 	/* metric lines b read before its first step complete a's last step */
-	if (b->has_pending && a->nsteps)
-		take_fields(&a->steps[a->nsteps - 1], b->pending, 0);
+	if (b->has_pending && a->nsteps) {
+		struct tm_step st = tm_run_step(a, a->nsteps - 1);
+		take_fields(&st, b->pending, 0);
+		tm_steps_put(&a->steps, a->nsteps - 1, &st);
+	}
 	tm_run_rank_append(a, b, line_offset);  /* before the steps: a report of b before its first
 						    step is at a's last */
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
-		grow_back(a, a->nsteps + b->nsteps);
+		tm_steps_reserve(&a->steps, a->nsteps + b->nsteps);
 		for (size_t k = 0; k < b->nsteps; k++) {
-			a->steps[a->nsteps + k] = b->steps[k];
-			a->steps[a->nsteps + k].line = add_line(b->steps[k].line, line_offset);
+			struct tm_step st = tm_run_step(b, k);
+			st.line = add_line(st.line, line_offset);
+			insert_step(a, a->nsteps, &st);
 		}
-		a->nsteps += b->nsteps;
 	}
 	if (isnan(a->first_ts))
 		a->first_ts = b->first_ts;

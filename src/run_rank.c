@@ -33,7 +33,7 @@ static struct tm_rank_report *push(struct tm_run *r)
 	tm_xgrow((void **)&r->reports, &r->capreports, r->nreports + 1, sizeof(*r->reports));
 	struct tm_rank_report *p = &r->reports[r->nreports++];
 	memset(p, 0, sizeof(*p));
-	p->step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
+	p->step = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN;
 	p->ts = r->ts;
 	p->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
 	p->ratio = p->value_s = p->ref_s = NAN;
@@ -198,7 +198,7 @@ void tm_run_rank_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset
 	if (b->nreports)
 		tm_run_rank_close(a);
 	for (size_t i = 0; i < b->nreports; i++) {
-		double step = a->nsteps && isnan(b->reports[i].step) ? a->steps[a->nsteps - 1].step : NAN;
+		double step = a->nsteps && isnan(b->reports[i].step) ? tm_run_stepf(a, a->nsteps - 1, TM_SF_STEP) : NAN;
 		struct tm_rank_report *p = push(a);
 		*p = b->reports[i];
 		p->line = add_line(p->line, line_offset);

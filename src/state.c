@@ -107,7 +107,7 @@ static void write_entry(FILE *f, const struct tm_state_entry *e)
 		}
 	}
 	for (size_t i = 0; i < r->nsteps; i++) {
-		const struct tm_step *s = &r->steps[i];
+		const struct tm_step s_v = tm_run_step(r, i), *s = &s_v;
 		fprintf(f, "step %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %" PRIu32 " %.17g %u\n",
 			s->step, s->time_s, s->consumed, s->loss, s->global_batch, s->tflops, s->mfu,
 			s->tokens_per_s_per_gpu, s->tokens_per_s, s->samples_per_s, s->line, s->ts,
@@ -453,7 +453,7 @@ static int parse_line(struct tm_saved *cur, char *line, int version)
 		if (src >= TM_TSRC_N)
 			src = isnan(s.time_s) ? TM_TSRC_NONE : TM_TSRC_LOGGED;
 		s.time_src = (uint8_t)src;
-		*tm_run_push_step(r) = s;
+		tm_run_push_step(r, &s);
 		r->step_line = s.line;           /* version 3's skip record says it again */
 	} else if (strncmp(line, "event ", 6) == 0) {
 		if (r->nevents == TM_RUN_EVENTS_MAX)

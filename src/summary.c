@@ -72,7 +72,7 @@ double tm_summary_step_time(const struct tm_step *st, const struct tm_summary *s
  * error): the interval then timed more than steps. Events are in line order. */
 static int event_between(const struct tm_run *r, size_t i)
 {
-	uint64_t lo = r->steps[i - 1].line, hi = r->steps[i].line;
+	uint64_t lo = tm_run_stepline(r, i - 1), hi = tm_run_stepline(r, i);
 	size_t a = 0, b = r->nevents;
 	while (a < b) {
 		size_t mid = (a + b) / 2;
@@ -90,8 +90,8 @@ static double ts_step_time(const struct tm_run *r, size_t i)
 {
 	if (i == 0)
 		return NAN;
-	const struct tm_step *a = &r->steps[i - 1], *b = &r->steps[i];
-	double dt = b->ts - a->ts, dn = b->step - a->step;
+	double dt = tm_run_stepf(r, i, TM_SF_TS) - tm_run_stepf(r, i - 1, TM_SF_TS);
+	double dn = tm_run_stepf(r, i, TM_SF_STEP) - tm_run_stepf(r, i - 1, TM_SF_STEP);
 	if (!isfinite(dt) || !(dt > 0) || !(dn > 0) || event_between(r, i))
 		return NAN;
 	return dt / dn;
@@ -101,7 +101,7 @@ double tm_step_time_at(const struct tm_run *r, size_t i, const struct tm_summary
 		       enum tm_time_src *src)
 {
 	const char *how = NULL;
-	const struct tm_step *st = &r->steps[i];
+	const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 	double t = tm_summary_step_time(st, s, &how);
 	enum tm_time_src k = isnan(t) ? TM_TSRC_NONE : how ? TM_TSRC_THROUGHPUT :
 			     st->time_src == TM_TSRC_TQDM ? TM_TSRC_TQDM : TM_TSRC_LOGGED;
@@ -119,7 +119,7 @@ static double ts_resolution(const struct tm_run *r)
 {
 	double res = 1;
 	for (size_t i = 0; i < r->nsteps; i++) {
-		double t = r->steps[i].ts;
+		double t = tm_run_stepf(r, i, TM_SF_TS);
 		if (!isfinite(t))
 			continue;
 		if (res >= 1 && t != floor(t))
@@ -183,17 +183,18 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 {
 	size_t n = 0;
 	for (size_t i = 1; i < r->nsteps; i++)
-		if (r->steps[i].ts < r->steps[i - 1].ts)
+		if (tm_run_stepf(r, i, TM_SF_TS) < tm_run_stepf(r, i - 1, TM_SF_TS))
 			return 0;   /* time going back as steps go up: several runs or interleaved
 				       copies in one file, whose times say nothing about a step */
 	for (size_t i = 1; i < r->nsteps; i++) {
 		double ti = ts_step_time(r, i);
 		if (!isnan(ti)) {
 			idx[n] = i;
-			w[n] = r->steps[i].step - r->steps[i - 1].step;
+			w[n] = tm_run_stepf(r, i, TM_SF_STEP) - tm_run_stepf(r, i - 1, TM_SF_STEP);
 			t[n++] = ti;
-		} else if (isfinite(r->steps[i].ts) && isfinite(r->steps[i - 1].ts) &&
-			   r->steps[i].step > r->steps[i - 1].step && r->steps[i].ts > r->steps[i - 1].ts) {
+		} else if (isfinite(tm_run_stepf(r, i, TM_SF_TS)) && isfinite(tm_run_stepf(r, i - 1, TM_SF_TS)) &&
+			   tm_run_stepf(r, i, TM_SF_STEP) > tm_run_stepf(r, i - 1, TM_SF_STEP) &&
+			   tm_run_stepf(r, i, TM_SF_TS) > tm_run_stepf(r, i - 1, TM_SF_TS)) {
 			s->step_time_gaps++;
 		}
 	}
@@ -240,30 +241,80 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 
 static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s);
 
-static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+/* Step record i's time of its own (tm_summary_step_time), its other fields read only when the
+ * logged time is missing. */
+static double own_time(const struct tm_run *r, size_t i, const struct tm_summary *s, const char **how)
+{
+	double t = tm_run_stepf(r, i, TM_SF_TIME_S);
+	if (isfinite(t) && t > 0)
+		return t;
+	const struct tm_step st = tm_run_step(r, i);
+	return tm_summary_step_time(&st, s, how);
+}
+
+/* The own times of the records that have one, in record order, into t (unless NULL); with by_src,
+ * counted by source there and the derived ones in s. Returns how many. */
+static size_t own_times(const struct tm_run *r, struct tm_summary *s, double *t, size_t *by_src)
 {
 	size_t n = 0;
-	double *t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
-	double *w = tm_xmalloc((r->nsteps + 1) * sizeof(*w));
-	size_t *idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
-	size_t by_src[TM_TSRC_N] = { 0 };
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const char *how = NULL;
-		double ti = tm_summary_step_time(&r->steps[i], s, &how);
-		if (!isnan(ti)) {
-			idx[n] = i;
-			w[n] = 1;
-			t[n++] = ti;
-			by_src[how ? TM_TSRC_THROUGHPUT : r->steps[i].time_src == TM_TSRC_TQDM ? TM_TSRC_TQDM :
-			       TM_TSRC_LOGGED]++;
-			if (how) {
-				s->step_time_derived++;
-				s->step_time_how = how;
-			}
+		double ti = own_time(r, i, s, &how);
+		if (isnan(ti))
+			continue;
+		if (t)
+			t[n] = ti;
+		n++;
+		if (!by_src)
+			continue;
+		by_src[how ? TM_TSRC_THROUGHPUT : tm_run_stepf(r, i, TM_SF_TIME_SRC) == TM_TSRC_TQDM ? TM_TSRC_TQDM :
+		       TM_TSRC_LOGGED]++;
+		if (how) {
+			s->step_time_derived++;
+			s->step_time_how = how;
 		}
 	}
-	if (n == 0 && r->nsteps > 1 && r->self_numbered == 0)
-		n = ts_times(r, s, t, w, idx);    /* counted records have no steps between them */
+	return n;
+}
+
+/* The first record at or after row `from` with an own time (r->nsteps: none). */
+static size_t next_own(const struct tm_run *r, const struct tm_summary *s, size_t from)
+{
+	while (from < r->nsteps && isnan(own_time(r, from, s, NULL)))
+		from++;
+	return from;
+}
+
+/* The row of the k-th timed record: idx's (times from timestamps), else the k-th with an own time
+ * (found again rather than kept: 8 bytes a record less at the peak). */
+static size_t timed_row(const struct tm_run *r, const struct tm_summary *s, const size_t *idx, size_t k)
+{
+	if (idx)
+		return idx[k];
+	size_t row = next_own(r, s, 0);
+	while (k--)
+		row = next_own(r, s, row + 1);
+	return row;
+}
+
+/* The step times: the records' own, else (none has one) from their timestamps. At most one array
+ * of a double per record is alive on the path of own times (the values, sorted in place). */
+static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
+	size_t by_src[TM_TSRC_N] = { 0 };
+	size_t n = own_times(r, s, NULL, by_src);
+	double *t, *w = NULL;
+	size_t *idx = NULL;                         /* timestamp spans only */
+	if (n) {
+		t = tm_xmalloc(n * sizeof(*t));
+		own_times(r, s, t, NULL);
+	} else {
+		t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
+		w = tm_xmalloc((r->nsteps + 1) * sizeof(*w));
+		idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
+		if (r->nsteps > 1 && r->self_numbered == 0)
+			n = ts_times(r, s, t, w, idx);    /* counted records have no steps between them */
+	}
 	by_src[TM_TSRC_TIMESTAMPS] = s->ts_resolution_s > 0 ? n : 0;
 	size_t best = TM_TSRC_NONE;
 	for (size_t k = 1; k < TM_TSRC_N; k++)
@@ -272,59 +323,63 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	s->step_time_src = (enum tm_time_src)best;
 	size_t k = 0;                               /* warm-up records among the timed ones */
 	if (!isnan(j->warmup)) {
-		double first = r->nsteps ? r->steps[0].step : 0;
-		while (k < n && r->steps[idx[k]].step < first + j->warmup)
-			k++;
+		double first = r->nsteps ? tm_run_stepf(r, 0, TM_SF_STEP) : 0;
+		size_t row = n ? timed_row(r, s, idx, 0) : 0;
+		while (k < n && tm_run_stepf(r, row, TM_SF_STEP) < first + j->warmup)
+			if (++k < n)
+				row = idx ? idx[k] : next_own(r, s, row + 1);
 		s->warmup_auto = 0;
 		s->warmup_steps = j->warmup;
 	} else {
 		s->warmup_auto = 1;
 		if (n >= 3) {
 			size_t h = n / 2;
-			double *tail = tm_xmalloc((n - h) * sizeof(*tail));
-			memcpy(tail, t + h, (n - h) * sizeof(*tail));
-			tm_sort_doubles(tail, n - h);
-			double med = tm_quantile(tail, n - h, 0.5);
-			free(tail);
+			double med;
+			if (idx) {
+				double *tail = tm_xmalloc((n - h) * sizeof(*tail));
+				memcpy(tail, t + h, (n - h) * sizeof(*tail));
+				tm_sort_doubles(tail, n - h);
+				med = tm_quantile(tail, n - h, 0.5);
+				free(tail);
+			} else {
+				/* the second half sorted in place, then read again in order */
+				tm_sort_doubles(t + h, n - h);
+				med = tm_quantile(t + h, n - h, 0.5);
+				own_times(r, s, t, NULL);
+			}
 			while (k < h && t[k] > 1.5 * med)
 				k++;
 		}
-		s->warmup_steps = k && k < n ? r->steps[idx[k]].step - r->steps[0].step : 0;
+		s->warmup_steps = k && k < n ? tm_run_stepf(r, timed_row(r, s, idx, k), TM_SF_STEP) -
+						 tm_run_stepf(r, 0, TM_SF_STEP) : 0;
 	}
 	s->warmup_records = k;
 	size_t m = n - k;
 	s->st.n = m;
-	logged_stats(r, n ? idx[k < n ? k : n - 1] : 0, s);
+	size_t first_steady = n ? timed_row(r, s, idx, k < n ? k : n - 1) : 0;
+	double *v = t + k;
 	if (m == 0) {
 		s->st.last = s->st.median = s->st.mean = s->st.min = s->st.max = s->st.p10 = s->st.p90 = NAN;
-		free(t);
-		free(w);
-		free(idx);
-		return;
-	}
-	double *v = t + k;
-	s->st.last = v[m - 1];
-	if (s->step_time_src == TM_TSRC_TIMESTAMPS) {
+	} else if (s->step_time_src == TM_TSRC_TIMESTAMPS) {    /* only when ts_times gave the times */
+		s->st.last = v[m - 1];
 		weighted_stats(v, w + k, m, &s->st);
-		free(t);
-		free(w);
-		free(idx);
-		return;
+	} else {
+		s->st.last = v[m - 1];
+		double sum = 0;
+		for (size_t i = 0; i < m; i++)
+			sum += v[i];
+		s->st.mean = sum / (double)m;
+		tm_sort_doubles(v, m);
+		s->st.min = v[0];
+		s->st.max = v[m - 1];
+		s->st.median = tm_quantile(v, m, 0.5);
+		s->st.p10 = tm_quantile(v, m, 0.1);
+		s->st.p90 = tm_quantile(v, m, 0.9);
 	}
-	double sum = 0;
-	for (size_t i = 0; i < m; i++)
-		sum += v[i];
-	s->st.mean = sum / (double)m;
-	tm_sort_doubles(v, m);
-	s->st.min = v[0];
-	s->st.max = v[m - 1];
-	s->st.median = tm_quantile(v, m, 0.5);
-	s->st.p10 = tm_quantile(v, m, 0.1);
-	s->st.p90 = tm_quantile(v, m, 0.9);
-
 	free(t);
 	free(w);
 	free(idx);
+	logged_stats(r, first_steady, s);
 }
 
 /* The framework's own figures, over the steady records (from index first_steady on). */
@@ -334,9 +389,9 @@ static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_
 	for (int which = 0; which < 3; which++) {
 		size_t c = 0;
 		double last = NAN;
+		enum tm_sf f = which == 0 ? TM_SF_TFLOPS : which == 1 ? TM_SF_MFU : TM_SF_TOKENS_PER_S_PER_GPU;
 		for (size_t i = first_steady; i < r->nsteps; i++) {
-			const struct tm_step *st = &r->steps[i];
-			double x = which == 0 ? st->tflops : which == 1 ? st->mfu : st->tokens_per_s_per_gpu;
+			double x = tm_run_stepf(r, i, f);
 			if (isfinite(x))
 				lg[c++] = x, last = x;
 		}
@@ -439,8 +494,8 @@ static void implausible(const struct tm_run *r, const struct tm_job *j, struct t
 {
 	double mx = NAN;
 	for (size_t i = 0; i < r->nsteps; i++)
-		if (isfinite(r->steps[i].tflops) && !(r->steps[i].tflops <= mx))
-			mx = r->steps[i].tflops;
+		if (isfinite(tm_run_stepf(r, i, TM_SF_TFLOPS)) && !(tm_run_stepf(r, i, TM_SF_TFLOPS) <= mx))
+			mx = tm_run_stepf(r, i, TM_SF_TFLOPS);
 	s->logged_tflops_max = mx;
 	if (isnan(mx))
 		return;
@@ -501,8 +556,8 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	s->file = r->file;
 	s->framework = r->framework >= 0 ? r->rs->packs[r->framework].name : NULL;
 	s->steps = r->nsteps + (size_t)r->steps_dropped;
-	s->first_step = r->nsteps ? r->steps[0].step : NAN;
-	s->last_step = r->nsteps ? r->steps[r->nsteps - 1].step : NAN;
+	s->first_step = r->nsteps ? tm_run_stepf(r, 0, TM_SF_STEP) : NAN;
+	s->last_step = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_STEP) : NAN;
 	s->basis = j->basis;
 	s->slurm_job_id = r->sparams[TM_P_SLURM_JOB_ID];
 	s->logged.tflops_median = s->logged.tflops_last = NAN;
@@ -515,9 +570,10 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	s->seq_len = tm_job_resolve(j, r, TM_P_SEQ_LEN, p ? p->seq_len : NAN, 0, "--seq-len");
 	/* global batch: flag/config, else the last step record's, else the log's arguments */
 	s->global_batch = tm_job_resolve(j, r, TM_P_GLOBAL_BATCH, NAN, 0, "--global-batch");
+	double last_gb = r->nsteps ? tm_run_stepf(r, r->nsteps - 1, TM_SF_GLOBAL_BATCH) : NAN;
 	if (s->global_batch.src != TM_SRC_FLAG && s->global_batch.src != TM_SRC_CONFIG && r->nsteps &&
-	    isfinite(r->steps[r->nsteps - 1].global_batch) && r->steps[r->nsteps - 1].global_batch > 0)
-		s->global_batch = known(r->steps[r->nsteps - 1].global_batch, TM_SRC_LOG);
+	    isfinite(last_gb) && last_gb > 0)
+		s->global_batch = known(last_gb, TM_SRC_LOG);
 	s->gpus = tm_job_resolve(j, r, TM_P_GPUS, NAN, 0, "--gpus");
 	if (isnan(s->gpus.v) && have(r->params[TM_P_NODES]) && have(r->params[TM_P_GPUS_PER_NODE]))
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
@@ -536,7 +592,7 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 		/* steps with a logged throughput but no time: say what the derivation lacks */
 		const char *needs = r->nsteps ? "step times in the log" : "step records in the log";
 		for (size_t i = 0; i < r->nsteps; i++) {
-			const struct tm_step *st = &r->steps[i];
+			const struct tm_step st_v = tm_run_step(r, i), *st = &st_v;
 			if (!(st->samples_per_s > 0 || st->tokens_per_s > 0 || st->tokens_per_s_per_gpu > 0))
 				continue;
 			needs = isnan(s->global_batch.v) ? "--global-batch" :
@@ -571,8 +627,8 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 	/* tokens done: logged consumed tokens, consumed samples x s, else steps x B x s */
 	double last_consumed = NAN;
 	for (size_t i = r->nsteps; i-- > 0;)
-		if (isfinite(r->steps[i].consumed)) {
-			last_consumed = r->steps[i].consumed;
+		if (isfinite(tm_run_stepf(r, i, TM_SF_CONSUMED))) {
+			last_consumed = tm_run_stepf(r, i, TM_SF_CONSUMED);
 			break;
 		}
 	if (have(r->consumed_tokens))

@@ -102,7 +102,7 @@ static void from_file(struct tm_top_model *m, const struct tm_metrics_file *f)
 	struct tm_top_run *r = add_run(m, f->tail->path);
 	snprintf(r->framework, sizeof(r->framework), "%s", s->framework ? s->framework : "");
 	r->step = s->steps ? s->last_step : NAN;
-	r->step_time = s->st.n ? s->st.last : run->nsteps ? run->steps[run->nsteps - 1].time_s : NAN;
+	r->step_time = s->st.n ? s->st.last : run->nsteps ? tm_run_stepf(run, run->nsteps - 1, TM_SF_TIME_S) : NAN;
 	r->tps = s->tokens_per_s.v;
 	r->mfu = s->mfu.v;
 	r->eta_s = s->eta_s.v;
@@ -119,7 +119,7 @@ static void from_file(struct tm_top_model *m, const struct tm_metrics_file *f)
 		}
 	size_t from = run->nsteps > TM_TOP_SPARK_N ? run->nsteps - TM_TOP_SPARK_N : 0;
 	for (size_t i = from; i < run->nsteps; i++)
-		r->spark[r->nspark++] = run->steps[i].time_s;
+		r->spark[r->nspark++] = tm_run_stepf(run, i, TM_SF_TIME_S);
 	for (size_t i = 0; i < run->nevents; i++) {
 		const struct tm_event *ev = &run->events[i];
 		struct tm_top_event *e = add_event(r);
@@ -158,8 +158,8 @@ static void from_file(struct tm_top_model *m, const struct tm_metrics_file *f)
 	kv(r, "job", "%s GPUs, global batch %s, sequence %s, %s layers, hidden %s", si(b1, sizeof(b1), s->gpus.v),
 	   si(b2, sizeof(b2), s->global_batch.v), si(b3, sizeof(b3), s->seq_len.v), si(b4, sizeof(b4), s->layers.v),
 	   si(b5, sizeof(b5), s->hidden.v));
-	if (run->nsteps && !isnan(run->steps[run->nsteps - 1].loss))
-		kv(r, "loss", "%.4g", run->steps[run->nsteps - 1].loss);
+	if (run->nsteps && !isnan(tm_run_stepf(run, run->nsteps - 1, TM_SF_LOSS)))
+		kv(r, "loss", "%.4g", tm_run_stepf(run, run->nsteps - 1, TM_SF_LOSS));
 	kv(r, "events", "%llu", (unsigned long long)r->events_total);
 }
 

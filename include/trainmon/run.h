@@ -2,8 +2,9 @@
  *
  * Fed one rule hit at a time (tm_run_hit is a tm_hit_fn); it copies what it keeps, so records and
  * hits may be freed right after. Steps are keyed by the framework's own step number: a step that
- * every rank prints is kept once. Memory grows with the number of distinct steps (104 bytes each)
- * and a capped event list, never with the file size. Numbers are computed from it by summary.h.
+ * every rank prints is kept once. Memory grows with the number of distinct steps (a few bytes
+ * per printed field each: steps.h) and a capped event list, never with the file size. Numbers
+ * are computed from it by summary.h.
  */
 #ifndef TRAINMON_RUN_H
 #define TRAINMON_RUN_H
@@ -13,24 +14,7 @@
 
 #include "trainmon/match.h"
 #include "trainmon/rules.h"
-
-struct tm_step {
-	double   step;           /* framework step number */
-	double   time_s;         /* seconds per step (interval mean for Megatron); NAN unknown */
-	double   consumed;       /* consumed samples so far, NAN unknown */
-	double   loss;           /* NAN unknown */
-	double   global_batch;   /* sequences per step, NAN unknown */
-	double   tflops;         /* logged TFLOP/s per GPU, NAN when not printed */
-	double   mfu;            /* logged MFU fraction, NAN when not printed */
-	double   tokens_per_s_per_gpu; /* logged, NAN when not printed */
-	double   tokens_per_s;   /* logged, whole job, NAN when not printed */
-	double   samples_per_s;  /* logged, whole job, NAN when not printed */
-	double   ts;             /* wall clock of its line, epoch seconds UTC; NAN unknown */
-	double   grad_norm;      /* logged gradient norm, NAN when not printed */
-	uint32_t line;           /* 1-based line of the record (saturates) */
-	uint8_t  time_src;       /* enum tm_time_src of time_s: TM_TSRC_LOGGED or TM_TSRC_TQDM when
-				    time_s is set here, else TM_TSRC_NONE (summary.h derives the rest) */
-};
+#include "trainmon/steps.h"
 
 /* One incident: lines of one kind that belong together. A line joins the newest incident of its
  * kind when that incident is the last entry, or when no step record came between them and they
@@ -108,11 +92,9 @@ struct tm_run {
 	int framework;               /* pack index, -1 unknown */
 	int framework_forced;        /* set by --framework: detectors and other packs' steps ignored */
 	int step_base;               /* of the rule that gave the steps */
-	struct tm_step *steps;       /* owned, sorted by step; the allocation starts steps_head
-					records before it (room for late steps), so grow it only
-					through tm_run_push_step */
-	size_t nsteps, capsteps;     /* capsteps: records that fit from steps[0] on */
-	size_t steps_head;           /* free records before steps[0] */
+	struct tm_steps steps;       /* owned, sorted by step; changed only by run.c (read rows with
+					tm_run_step, fields with tm_run_stepf) */
+	size_t nsteps;               /* steps.n, kept beside it for readers */
 	uint64_t dup_steps;          /* step records seen again (other ranks, redraws) */
 	uint64_t steps_dropped;      /* oldest records let go by tm_run_trim (watch --max-steps) */
 	uint64_t out_of_order;       /* step records that arrived after a later step (kept in order) */
@@ -210,9 +192,20 @@ void tm_run_settle(struct tm_run *r);
 /* Points a run (and its rivals) at a reloaded ruleset, mapping packs by name. */
 void tm_run_rebind(struct tm_run *r, const struct tm_ruleset *rs);
 
-/* Appends a step record (contents unset) after the last and returns it; the caller keeps the
- * order (state.c restoring saved steps). */
-struct tm_step *tm_run_push_step(struct tm_run *r);
+/* Appends a copy of step record st after the last; the caller keeps the order (state.c restoring
+ * saved steps). */
+void tm_run_push_step(struct tm_run *r, const struct tm_step *st);
+
+/* Step record i (i < nsteps), unpacked; one field of it (cheaper when one is needed); its line. */
+struct tm_step tm_run_step(const struct tm_run *r, size_t i);
+static inline double tm_run_stepf(const struct tm_run *r, size_t i, enum tm_sf f)
+{
+	return tm_steps_get(&r->steps, i, f);
+}
+static inline uint32_t tm_run_stepline(const struct tm_run *r, size_t i)
+{
+	return (uint32_t)tm_steps_get(&r->steps, i, TM_SF_LINE);
+}
 
 /* Keeps the newest `keep` step records when there are more than `max` (the daemon's cap on a
  * run's memory; statistics then cover that window). Returns how many were dropped. */

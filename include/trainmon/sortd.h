@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-/* Sorts v[0, n) ascending. Allocates n doubles of scratch above 64 values (aborts on OOM). */
+/* Sorts v[0, n) ascending. In place, except when v holds both 0.0 and -0.0 (above 64 values: n
+ * doubles of scratch, aborting on OOM) or a NaN (qsort). */
 void tm_sort_doubles(double *v, size_t n);
 
 #endif

@@ -19,12 +19,12 @@ static void rec(void *ctx, const struct tm_alert_event *e)
 
 static void add_step(struct tm_run *r, double step, double t)
 {
-	r->steps = realloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
-	memset(&r->steps[r->nsteps], 0, sizeof(r->steps[0]));
-	r->steps[r->nsteps].step = step;
-	r->steps[r->nsteps].time_s = t;
-	r->steps[r->nsteps].loss = NAN;
-	r->nsteps++;
+	struct tm_step st;
+	memset(&st, 0, sizeof(st));
+	st.step = step;
+	st.time_s = t;
+	st.loss = NAN;
+	tm_run_push_step(r, &st);
 }
 
 int main(void)

@@ -22,13 +22,14 @@ static void make_steps(struct tm_run *r, size_t n, double base, double shifted, 
 {
 	uint64_t s = seed * 2654435761u + 88172645463325252ull;
 	for (size_t i = 1; i <= n; i++) {
-		struct tm_step *st = tm_run_push_step(r);
+		struct tm_step stv, *st = &stv;
 		memset(st, 0, sizeof(*st));
 		double level = at && i >= at ? shifted : base;
 		st->step = (double)i;
 		st->time_s = level * (1 + noise * tm_test_gauss(&s));
 		st->loss = NAN;
 		st->line = (uint32_t)(2 * i);
+		tm_run_push_step(r, st);
 	}
 }
 
@@ -41,7 +42,7 @@ static size_t stream_ups(const struct tm_run *r, size_t from, const struct tm_an
 	size_t ups = 0;
 	*at = NAN;
 	for (size_t i = from; i < r->nsteps; i++)
-		if (tm_regress_feed(&d, cfg, r->steps[i].step, r->steps[i].time_s) & TM_REG_UP)
+		if (tm_regress_feed(&d, cfg, tm_run_stepf(r, i, TM_SF_STEP), tm_run_stepf(r, i, TM_SF_TIME_S)) & TM_REG_UP)
 			if (ups++ == 0)
 				*at = d.shift_step;
 	return ups;
@@ -100,8 +101,8 @@ int main(void)
 		tm_run_init(&r, "checkpoints", NULL, NULL);
 		make_steps(&r, 20000, 2.00, 0, 0, 0.01, 7);
 		for (size_t i = 1000; i < 20000; i += 1000) {
-			r.steps[i].time_s += 30;                 /* step i+1 (index i) */
-			tm_run_event(&r, r.steps[i].line - 1, TM_EV_SKIPPED_STEP, TM_EVS_WARNING, "save", 4);
+			tm_steps_set(&r.steps, i, TM_SF_TIME_S, tm_run_stepf(&r, i, TM_SF_TIME_S) + 30);   /* step i+1 (index i) */
+			tm_run_event(&r, tm_run_stepline(&r, i) - 1, TM_EV_SKIPPED_STEP, TM_EVS_WARNING, "save", 4);
 		}
 		tm_anomalies_find(&a, &r, 10, &cfg);
 		TM_CHECK(&st, tm_test_count(&a, TM_AN_STEP_TIME_REGRESSION) == 0);
@@ -119,13 +120,14 @@ int main(void)
 		tm_run_init(&r, "loss", NULL, NULL);
 		uint64_t s = seed * 7919 + 12345;
 		for (size_t i = 1; i <= 50000; i++) {
-			struct tm_step *p = tm_run_push_step(&r);
+			struct tm_step pv, *p = &pv;
 			memset(p, 0, sizeof(*p));
 			p->step = (double)i;
 			p->time_s = NAN;
 			p->loss = (10 - 7 * (double)i / 50000) * (1 + 0.01 * tm_test_gauss(&s));
 			if (seed == 0 && i == 30000)
 				p->loss *= 4;
+			tm_run_push_step(&r, p);
 		}
 		tm_anomalies_find(&a, &r, 0, &cfg);
 		if (seed == 0) {
@@ -144,11 +146,12 @@ int main(void)
 		struct tm_run r;
 		tm_run_init(&r, "diverge", NULL, NULL);
 		for (size_t i = 1; i <= 200; i++) {
-			struct tm_step *p = tm_run_push_step(&r);
+			struct tm_step pv, *p = &pv;
 			memset(p, 0, sizeof(*p));
 			p->step = (double)i;
 			p->time_s = NAN;
 			p->loss = i < 100 ? 3.0 - 0.001 * (double)i : i == 100 ? 12.0 : 5.0 + 0.01 * (double)i;
+			tm_run_push_step(&r, p);
 		}
 		tm_anomalies_find(&a, &r, 0, &cfg);
 		TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 1);
@@ -156,7 +159,7 @@ int main(void)
 		const struct tm_anomaly *d = first_of(&a, TM_AN_DIVERGENCE);
 		TM_CHECK(&st, d && d->first_step == 100 && d->last_step == 109);
 		/* a non-finite loss is always a spike */
-		r.steps[150].loss = INFINITY;
+		tm_steps_set(&r.steps, 150, TM_SF_LOSS, INFINITY);
 		tm_anomalies_find(&a, &r, 0, &cfg);
 		TM_CHECK(&st, tm_test_count(&a, TM_AN_LOSS_SPIKE) == 2);
 		tm_run_release(&r);

@@ -64,10 +64,10 @@ int main(void)
 	TM_CHECK(&st, strcmp(fw(&f.run), "a") == 0);
 	TM_CHECK(&st, f.run.nsteps == 3);
 	if (f.run.nsteps == 3) {
-		TM_CHECK(&st, isnan(f.run.steps[0].samples_per_s));
-		TM_NEAR(&st, f.run.steps[1].samples_per_s, 7.5, 0);
-		TM_NEAR(&st, f.run.steps[2].samples_per_s, 8, 0);
-		TM_NEAR(&st, f.run.steps[2].time_s, 0.1, 1e-12);
+		TM_CHECK(&st, isnan(tm_run_stepf(&f.run, 0, TM_SF_SAMPLES_PER_S)));
+		TM_NEAR(&st, tm_run_stepf(&f.run, 1, TM_SF_SAMPLES_PER_S), 7.5, 0);
+		TM_NEAR(&st, tm_run_stepf(&f.run, 2, TM_SF_SAMPLES_PER_S), 8, 0);
+		TM_NEAR(&st, tm_run_stepf(&f.run, 2, TM_SF_TIME_S), 0.1, 1e-12);
 	}
 	tm_feed_release(&f);
 
@@ -78,7 +78,7 @@ int main(void)
 		"b-step 10 sps 1\n";
 	feed(&f, &rs, late, 0, 0);
 	TM_CHECK(&st, strcmp(fw(&f.run), "b") == 0);
-	TM_CHECK(&st, f.run.nsteps == 1 && f.run.steps[0].step == 10);
+	TM_CHECK(&st, f.run.nsteps == 1 && tm_run_stepf(&f.run, 0, TM_SF_STEP) == 10);
 	TM_CHECK(&st, f.run.detected >= 0 && strcmp(rs.packs[f.run.detected].name, "b") == 0);
 	tm_feed_release(&f);
 
@@ -102,12 +102,12 @@ int main(void)
 	TM_CHECK(&st, strcmp(fw(&g.run), fw(&f.run)) == 0);
 	TM_CHECK(&st, f.run.nsteps == 4 && g.run.nsteps == 4);
 	for (size_t i = 0; i < f.run.nsteps && i < g.run.nsteps; i++) {
-		TM_NEAR(&st, f.run.steps[i].step, g.run.steps[i].step, 0);
-		TM_NEAR(&st, f.run.steps[i].time_s, g.run.steps[i].time_s, 0);
-		TM_NEAR(&st, f.run.steps[i].samples_per_s, g.run.steps[i].samples_per_s, 0);
+		TM_NEAR(&st, tm_run_stepf(&f.run, i, TM_SF_STEP), tm_run_stepf(&g.run, i, TM_SF_STEP), 0);
+		TM_NEAR(&st, tm_run_stepf(&f.run, i, TM_SF_TIME_S), tm_run_stepf(&g.run, i, TM_SF_TIME_S), 0);
+		TM_NEAR(&st, tm_run_stepf(&f.run, i, TM_SF_SAMPLES_PER_S), tm_run_stepf(&g.run, i, TM_SF_SAMPLES_PER_S), 0);
 	}
 	if (f.run.nsteps == 4)
-		TM_NEAR(&st, f.run.steps[3].time_s, 0.01, 1e-12);   /* a's figure beside b's record */
+		TM_NEAR(&st, tm_run_stepf(&f.run, 3, TM_SF_TIME_S), 0.01, 1e-12);   /* a's figure beside b's record */
 	tm_feed_release(&g);
 
 	/* 5. a split read: the second half holds another pack's steps, so it will not append */

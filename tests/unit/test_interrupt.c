@@ -12,11 +12,12 @@ static void build(struct tm_run *r, int nsteps, const struct ev *v, size_t n)
 {
 	tm_run_init(r, "t.log", NULL, NULL);
 	for (int i = 1; i <= nsteps; i++) {
-		struct tm_step *s = tm_run_push_step(r);
+		struct tm_step sv, *s = &sv;
 		memset(s, 0, sizeof(*s));
 		s->step = i;
 		s->line = (uint32_t)i;
 		s->ts = NAN;
+		tm_run_push_step(r, s);
 		r->step_line = (uint64_t)i;
 	}
 	for (size_t i = 0; i < n; i++) {

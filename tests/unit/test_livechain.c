@@ -31,11 +31,9 @@ static void mkrun(struct tm_run *r, const char *file, double t0, double first, d
 	}
 	for (double s = first; s <= last; s += 10) {
 		t += 10;
-		struct tm_step *st = tm_run_push_step(r);
-		memset(st, 0, sizeof(*st));
-		*st = (struct tm_step){ .step = s, .time_s = 1, .consumed = NAN, .loss = NAN, .global_batch = NAN,
-					.tflops = NAN, .mfu = NAN, .tokens_per_s_per_gpu = NAN, .tokens_per_s = NAN,
-					.samples_per_s = NAN, .ts = t, .line = line++ };
+		tm_run_push_step(r, &(struct tm_step){ .step = s, .time_s = 1, .consumed = NAN, .loss = NAN,
+					.global_batch = NAN, .tflops = NAN, .mfu = NAN, .tokens_per_s_per_gpu = NAN,
+					.tokens_per_s = NAN, .samples_per_s = NAN, .ts = t, .line = line++ });
 		if (s == save_step) {
 			tm_xgrow((void **)&r->phases, &r->capphases, r->nphases + 1, sizeof(*r->phases));
 			r->phases[r->nphases++] = (struct tm_phase){ .kind = TM_PH_CKPT_SAVE, .step = s, .start_ts = NAN,
@@ -73,8 +71,8 @@ static int same_steps(const struct tm_segment *sg, const struct tm_run *r)
 	if (sg->nsteps != r->nsteps)
 		return 0;
 	for (size_t i = 0; i < r->nsteps; i++)
-		if (sg->steps[i].step != r->steps[i].step || sg->steps[i].line != r->steps[i].line ||
-		    !near(sg->steps[i].ts, r->steps[i].ts))
+		if (sg->steps[i].step != tm_run_stepf(r, i, TM_SF_STEP) || sg->steps[i].line != tm_run_stepline(r, i) ||
+		    !near(sg->steps[i].ts, tm_run_stepf(r, i, TM_SF_TS)))
 			return 0;
 	return 1;
 }
@@ -88,15 +86,15 @@ static void refresh(struct tm_test_state *st, const struct tm_summary *s)
 	tm_segment_from_run(&sg, &r, s, -1);
 	TM_CHECK(st, same_steps(&sg, &r));
 	for (double x = 1010; x <= 1500; x += 10)              /* appended */
-		*tm_run_push_step(&r) = (struct tm_step){ .step = x, .time_s = 1, .ts = 5000 + x, .line = (uint32_t)x };
+		tm_run_push_step(&r, &(struct tm_step){ .step = x, .time_s = 1, .ts = 5000 + x, .line = (uint32_t)x });
 	tm_segment_refresh(&sg, &r, s, -1);
 	TM_CHECK(st, same_steps(&sg, &r));
-	r.steps[r.nsteps - 3].ts = 42;                          /* a late line fills in a recent record */
+	tm_steps_set(&r.steps, r.nsteps - 3, TM_SF_TS, 42);    /* a late line fills in a recent record */
 	tm_segment_refresh(&sg, &r, s, -1);
 	TM_CHECK(st, same_steps(&sg, &r));
 	tm_run_trim(&r, 100, 50);                               /* the oldest let go */
 	tm_segment_refresh(&sg, &r, s, -1);
-	TM_CHECK(st, same_steps(&sg, &r) && sg.steps[0].step == r.steps[0].step);
+	TM_CHECK(st, same_steps(&sg, &r) && sg.steps[0].step == tm_run_stepf(&r, 0, TM_SF_STEP));
 	tm_segment_release(&sg);
 	tm_run_release(&r);
 }

@@ -186,12 +186,12 @@ static void stall_tick(void *ctx, uint64_t now)
 
 static void add_step(struct tm_run *r, double step)
 {
-	r->steps = realloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
-	memset(&r->steps[r->nsteps], 0, sizeof(r->steps[0]));
-	r->steps[r->nsteps].step = step;
-	r->steps[r->nsteps].time_s = 1.0;
-	r->steps[r->nsteps].loss = NAN;
-	r->nsteps++;
+	struct tm_step st;
+	memset(&st, 0, sizeof(st));
+	st.step = step;
+	st.time_s = 1.0;
+	st.loss = NAN;
+	tm_run_push_step(r, &st);
 }
 
 static void test_stall(struct tm_test_state *st)

@@ -32,16 +32,16 @@ int main(void)
 	const struct tm_run *r = &f.run;
 	TM_CHECK(&st, r->nsteps == 4);
 	for (size_t i = 0; i < r->nsteps && i < 4; i++)
-		TM_NEAR(&st, r->steps[i].step, (double)(i + 1), 0);
+		TM_NEAR(&st, tm_run_stepf(r, i, TM_SF_STEP), (double)(i + 1), 0);
 	if (r->nsteps == 4) {
-		TM_NEAR(&st, r->steps[0].loss, 4.0, 0);
-		TM_NEAR(&st, r->steps[0].time_s, 1.0, 1e-12);
-		TM_CHECK(&st, isnan(r->steps[1].time_s));      /* nothing said it */
-		TM_NEAR(&st, r->steps[2].loss, 3.25, 0);
-		TM_NEAR(&st, r->steps[2].time_s, 0.8125, 1e-12);
-		TM_NEAR(&st, r->steps[3].loss, 3.0, 0);
-		TM_NEAR(&st, r->steps[3].time_s, 0.8, 1e-12);
-		TM_CHECK(&st, r->steps[2].line == 6);           /* the late step keeps its own line */
+		TM_NEAR(&st, tm_run_stepf(r, 0, TM_SF_LOSS), 4.0, 0);
+		TM_NEAR(&st, tm_run_stepf(r, 0, TM_SF_TIME_S), 1.0, 1e-12);
+		TM_CHECK(&st, isnan(tm_run_stepf(r, 1, TM_SF_TIME_S)));      /* nothing said it */
+		TM_NEAR(&st, tm_run_stepf(r, 2, TM_SF_LOSS), 3.25, 0);
+		TM_NEAR(&st, tm_run_stepf(r, 2, TM_SF_TIME_S), 0.8125, 1e-12);
+		TM_NEAR(&st, tm_run_stepf(r, 3, TM_SF_LOSS), 3.0, 0);
+		TM_NEAR(&st, tm_run_stepf(r, 3, TM_SF_TIME_S), 0.8, 1e-12);
+		TM_CHECK(&st, tm_run_stepline(r, 2) == 6);           /* the late step keeps its own line */
 	}
 	TM_CHECK(&st, r->out_of_order == 1);
 	/* the rank's repeat and the three second records about a step */

@@ -30,7 +30,7 @@ static int same_steps(const struct tm_run *a, const struct tm_run *b)
 	if (a->nsteps != b->nsteps)
 		return 0;
 	for (size_t i = 0; i < a->nsteps; i++) {
-		const struct tm_step *x = &a->steps[i], *y = &b->steps[i];
+		const struct tm_step xv = tm_run_step(a, i), yv = tm_run_step(b, i), *x = &xv, *y = &yv;
 		if (x->step != y->step || x->time_s != y->time_s || x->loss != y->loss)
 			return 0;
 	}
@@ -64,7 +64,7 @@ int main(void)
 	struct tm_feed ref, f;
 	feed(&ref, &rs, asc, N, 0);
 	TM_CHECK(&st, ref.run.nsteps == N && ref.run.out_of_order == 0);
-	TM_CHECK(&st, ref.run.steps[0].step == 1 && ref.run.steps[N - 1].step == N);
+	TM_CHECK(&st, tm_run_stepf(&ref.run, 0, TM_SF_STEP) == 1 && tm_run_stepf(&ref.run, N - 1, TM_SF_STEP) == N);
 
 	const unsigned *orders[] = { desc, shuf, block };
 	for (size_t o = 0; o < sizeof(orders) / sizeof(orders[0]); o++)
@@ -82,7 +82,7 @@ int main(void)
 	/* descending, trimmed to the newest half, then more late steps in front and new ones after */
 	feed(&f, &rs, desc, N, 0);
 	TM_CHECK(&st, tm_run_trim(&f.run, N / 2, N / 4) == N - N / 4);
-	TM_CHECK(&st, f.run.nsteps == N / 4 && f.run.steps[0].step == N - N / 4 + 1);
+	TM_CHECK(&st, f.run.nsteps == N / 4 && tm_run_stepf(&f.run, 0, TM_SF_STEP) == N - N / 4 + 1);
 	char line[64];
 	for (unsigned s = N - N / 4; s > N / 2; s--) {
 		int len = snprintf(line, sizeof(line), "step %u took 1.0 s loss 1.0\n", s);
@@ -95,7 +95,7 @@ int main(void)
 	TM_CHECK(&st, f.run.nsteps == N / 2 + 100);
 	int sorted = 1;
 	for (size_t i = 0; i < f.run.nsteps; i++)
-		sorted &= f.run.steps[i].step == (double)(N / 2 + 1 + i);
+		sorted &= tm_run_stepf(&f.run, i, TM_SF_STEP) == (double)(N / 2 + 1 + i);
 	TM_CHECK(&st, sorted);
 	tm_feed_release(&f);
 

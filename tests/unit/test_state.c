@@ -31,7 +31,7 @@ int main(void)
 	tm_tail_init(&t, log, &rs, 0, 1000);
 	tm_tail_sync(&t, 1);
 	tm_run_event(&t.feed.run, 2, TM_EV_CUDA_OOM, TM_EVS_CRITICAL, "CUDA out of memory. \"q\" \xff", 25);
-	t.feed.run.steps[1].ts = 1741684390.25;      /* wall-clock times round-trip too */
+	tm_steps_set(&t.feed.run.steps, 1, TM_SF_TS, 1741684390.25);      /* wall-clock times round-trip too */
 	t.feed.run.first_ts = 1741684380.5;
 	t.feed.run.last_ts = 1741684391;
 	struct tm_alerts al;
@@ -51,9 +51,10 @@ int main(void)
 		TM_STREQ(&st, v[0].path, log);
 		TM_CHECK(&st, v[0].has_pos && v[0].off == 37 && v[0].line == 2);   /* after "1.25 s\n" */
 		TM_CHECK(&st, v[0].run.nsteps == 2);
-		TM_NEAR(&st, v[0].run.steps[1].time_s, 1.25, 0);
-		TM_CHECK(&st, isnan(v[0].run.steps[1].loss));
-		TM_CHECK(&st, isnan(v[0].run.steps[0].ts) && v[0].run.steps[1].ts == 1741684390.25);
+		TM_NEAR(&st, tm_run_stepf(&v[0].run, 1, TM_SF_TIME_S), 1.25, 0);
+		TM_CHECK(&st, isnan(tm_run_stepf(&v[0].run, 1, TM_SF_LOSS)));
+		TM_CHECK(&st, isnan(tm_run_stepf(&v[0].run, 0, TM_SF_TS)) &&
+				      tm_run_stepf(&v[0].run, 1, TM_SF_TS) == 1741684390.25);
 		TM_CHECK(&st, v[0].run.first_ts == 1741684380.5 && v[0].run.last_ts == 1741684391);
 		TM_STREQ(&st, v[0].framework, "t");
 		TM_CHECK(&st, v[0].run.nevents == 1 && v[0].run.event_counts[TM_EV_CUDA_OOM] == 1);

@@ -1,0 +1,496 @@
+/* steps.c: the column store of step records (see steps.h).
+ *
+ * Ownership: a struct tm_steps owns its columns' arrays and escape lists; nothing is borrowed.
+ * Every allocated column has the same geometry (head free rows, then cap rows), so a row is the
+ * same index in each and insertion moves the same rows in all of them.
+ *
+ * Forms only move towards more bytes (ABSENT -> CONST -> AFFINE -> CODE -> F64, skipping any), each
+ * carrying every row's value over; a column never shrinks back (a trim leaves the form as is).
+ *
+ * A CODE column's k only grows: a value that needs more decimals than the column has rescales
+ * every code by 10^d when they all still fit (the rational (base + m) / 10^k is unchanged, and a
+ * quotient of exact integers rounds alike at any k), else it is an escape. Escapes are kept
+ * sorted by row; past an eighth of the rows the column becomes F64 (escapes cost 16 bytes each,
+ * so a CODE column never takes more than 6 bytes a row).
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainmon/steps.h"
+#include "trainmon/xalloc.h"
+#include "banned.h"
+
+#define NAN_CODE 0x80000000u             /* INT32_MIN: the canonical NaN */
+#define ESC_CODE 0x80000001u             /* INT32_MIN + 1: the value is in the escape list */
+#define M_MAX 0x7ffffffd                 /* |m| of a value's code */
+#define K_MAX 22                         /* 10^22 is the largest exact power of ten */
+#define EXACT 9007199254740992.0         /* 2^53: integers below it are exact doubles */
+#define AFF_MAX 4503599627370496.0       /* 2^52: bound on an AFFINE column's values and a */
+#define AFF_D_MAX 1048576.0              /* 2^20: on its d, so d * row stays below 2^52 */
+
+static const double p10[K_MAX + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+static const size_t off[TM_SF_N] = {
+	offsetof(struct tm_step, step), offsetof(struct tm_step, time_s), offsetof(struct tm_step, consumed),
+	offsetof(struct tm_step, loss), offsetof(struct tm_step, global_batch), offsetof(struct tm_step, tflops),
+	offsetof(struct tm_step, mfu), offsetof(struct tm_step, tokens_per_s_per_gpu),
+	offsetof(struct tm_step, tokens_per_s), offsetof(struct tm_step, samples_per_s),
+	offsetof(struct tm_step, ts), offsetof(struct tm_step, grad_norm), 0, 0
+};
+
+static uint64_t bits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static int same(double a, double b)
+{
+	return bits(a) == bits(b);
+}
+
+static size_t esize(const struct tm_scol *c)
+{
+	return c->mode == TM_SCOL_F64 ? sizeof(double) : sizeof(uint32_t);
+}
+
+static uint32_t *codes(const struct tm_steps *s, const struct tm_scol *c)
+{
+	return (uint32_t *)c->mem + s->head;
+}
+
+static double *f64s(const struct tm_steps *s, const struct tm_scol *c)
+{
+	return (double *)c->mem + s->head;
+}
+
+void tm_steps_init(struct tm_steps *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void tm_steps_release(struct tm_steps *s)
+{
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
+		free(s->col[f].mem);
+		free(s->col[f].esc);
+	}
+	free(s->col);
+	tm_steps_init(s);
+}
+
+void tm_steps_clear(struct tm_steps *s)
+{
+	tm_steps_release(s);
+}
+
+/* ---- escapes: (row, value) sorted by row ---- */
+
+/* The index of the first escape at a row >= row. */
+static size_t esc_at(const struct tm_scol *c, size_t row)
+{
+	size_t lo = 0, hi = c->nesc;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->esc[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void esc_add(struct tm_scol *c, size_t row, double v)
+{
+	size_t j = esc_at(c, row);
+	tm_xgrow((void **)&c->esc, &c->capesc, c->nesc + 1, sizeof(*c->esc));
+	memmove(c->esc + j + 1, c->esc + j, (c->nesc - j) * sizeof(*c->esc));
+	c->esc[j] = (struct tm_sesc){ row, v };
+	c->nesc++;
+}
+
+static void esc_remove(struct tm_scol *c, size_t row)
+{
+	size_t j = esc_at(c, row);
+	if (j < c->nesc && c->esc[j].row == row) {
+		memmove(c->esc + j, c->esc + j + 1, (c->nesc - j - 1) * sizeof(*c->esc));
+		c->nesc--;
+	}
+}
+
+/* ---- codes ---- */
+
+static double decode(const struct tm_scol *c, uint32_t code, size_t row)
+{
+	if (code == NAN_CODE)
+		return NAN;
+	if (code == ESC_CODE)
+		return c->esc[esc_at(c, row)].v;
+	return (double)(c->base + (int32_t)code) / p10[c->k];
+}
+
+/* The code of v at (base, k) when it decodes to v's very bits: 1, else 0. */
+static int try_code(int64_t base, unsigned k, double v, uint32_t *code)
+{
+	double x = v * p10[k];
+	if (!(fabs(x) < EXACT))
+		return 0;
+	int64_t mv = (int64_t)(x + (x < 0 ? -0.5 : 0.5));  /* nearest (a miss is only an escape) */
+	int64_t m = mv - base;
+	if (m < -M_MAX || m > M_MAX || !same((double)mv / p10[k], v))
+		return 0;
+	*code = (uint32_t)(int32_t)m;
+	return 1;
+}
+
+/* v's code in column c, rescaling c to more decimals when v needs them and every code still
+ * fits; a column without a coded value yet takes v as its base. 0: v is an escape. */
+static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32_t *code)
+{
+	if (same(v, NAN)) {
+		*code = NAN_CODE;
+		return 1;
+	}
+	if (!isfinite(v))
+		return 0;
+	if (!c->based) {
+		/* no value coded yet: v is the base, at its fewest decimals */
+		for (unsigned k = 0; k <= K_MAX; k++) {
+			double x = v * p10[k];
+			if (!(fabs(x) < EXACT))
+				return 0;
+			int64_t mv = (int64_t)(x + (x < 0 ? -0.5 : 0.5));
+			if (same((double)mv / p10[k], v)) {
+				c->based = 1;
+				c->k = (uint8_t)k;
+				c->base = mv;
+				*code = 0;
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (try_code(c->base, c->k, v, code))
+		return 1;
+	int64_t mul = 1;
+	for (unsigned k = c->k + 1u; k <= K_MAX; k++) {
+		if (mul > INT64_MAX / 10)
+			return 0;
+		mul *= 10;
+		if ((double)c->mmax * (double)mul > M_MAX || fabs((double)c->base * (double)mul) >= EXACT)
+			return 0;
+		if (!try_code(c->base * mul, k, v, code))
+			continue;
+		uint32_t *cd = codes(s, c);
+		for (size_t i = 0; i < s->n; i++)
+			if (cd[i] != NAN_CODE && cd[i] != ESC_CODE)
+				cd[i] = (uint32_t)(int32_t)((int64_t)(int32_t)cd[i] * mul);
+		c->mmax = (uint32_t)((int64_t)c->mmax * mul);
+		c->base *= mul;
+		c->k = (uint8_t)k;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- column forms ---- */
+
+static void col_alloc(const struct tm_steps *s, struct tm_scol *c, enum tm_scol_mode mode)
+{
+	c->mode = (uint8_t)mode;
+	c->mem = tm_xmalloc((s->head + s->cap) * esize(c) + 1);   /* + 1: never malloc(0) */
+}
+
+/* A CODE column becomes F64. */
+static void to_f64(struct tm_steps *s, struct tm_scol *c)
+{
+	struct tm_scol old = *c;
+	col_alloc(s, c, TM_SCOL_F64);
+	double *d = f64s(s, c);
+	const uint32_t *cd = codes(s, &old);
+	for (size_t i = 0; i < s->n; i++)
+		d[i] = decode(&old, cd[i], i);
+	free(old.mem);
+	free(old.esc);
+	c->esc = NULL;
+	c->nesc = c->capesc = 0;
+}
+
+static void code_set(struct tm_steps *s, struct tm_scol *c, size_t i, double v);
+
+/* The value of row i in a column without an array. */
+static double implicit(const struct tm_scol *c, size_t i)
+{
+	switch (c->mode) {
+	case TM_SCOL_CONST: return c->cval;
+	case TM_SCOL_AFFINE: return c->cval + c->d * (double)i;
+	default: return NAN;
+	}
+}
+
+/* A column without an array (ABSENT, CONST, AFFINE) gets one, holding the same values: CODE, or
+ * F64 when escapes pass an eighth (code_set). */
+static void materialize(struct tm_steps *s, struct tm_scol *c)
+{
+	struct tm_scol old = *c;
+	c->based = 0;
+	c->k = 0;
+	c->base = 0;
+	c->mmax = 0;
+	col_alloc(s, c, TM_SCOL_CODE);
+	uint32_t *cd = codes(s, c);
+	for (size_t i = 0; i < s->n; i++)
+		cd[i] = NAN_CODE;
+	if (old.mode == TM_SCOL_ABSENT)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		double v = implicit(&old, i);
+		if (c->mode == TM_SCOL_F64)
+			f64s(s, c)[i] = v;
+		else
+			code_set(s, c, i, v);
+	}
+}
+
+/* A CONST column of two rows whose second row is set to v: AFFINE when a and d are whole and
+ * small enough that every a + d * i below is exact. 1 when it is. */
+static int to_affine(struct tm_scol *c, double v)
+{
+	double a = c->cval, d = v - a;
+	if (!(fabs(a) < AFF_MAX && fabs(v) < AFF_MAX && fabs(d) <= AFF_D_MAX) || a != floor(a) || v != floor(v) ||
+	    !same(a + d * 0.0, a) || !same(a + d * 1.0, v))
+		return 0;
+	c->mode = TM_SCOL_AFFINE;
+	c->d = d;
+	return 1;
+}
+
+static void code_set(struct tm_steps *s, struct tm_scol *c, size_t i, double v)
+{
+	uint32_t *cd = codes(s, c);
+	if (cd[i] == ESC_CODE)
+		esc_remove(c, i);
+	uint32_t code;
+	if (c->based && try_code(c->base, c->k, v, &code)) {
+		cd[i] = code;                   /* the common case: v fits the column as it is */
+		int32_t m = (int32_t)code;
+		uint32_t a = (uint32_t)(m < 0 ? -m : m);
+		if (a > c->mmax)
+			c->mmax = a;
+		return;
+	}
+	if (!code_of(s, c, v, &code)) {
+		cd[i] = ESC_CODE;
+		esc_add(c, i, v);
+		if (c->nesc >= 16 && c->nesc > s->n / 8)
+			to_f64(s, c);
+		return;
+	}
+	cd[i] = code;
+	if (code != NAN_CODE) {
+		int32_t m = (int32_t)code;
+		uint32_t a = (uint32_t)(m < 0 ? -m : m);
+		if (a > c->mmax)
+			c->mmax = a;
+	}
+}
+
+void tm_steps_set(struct tm_steps *s, size_t i, enum tm_sf f, double v)
+{
+	struct tm_scol *c = &s->col[f];
+	switch (c->mode) {
+	case TM_SCOL_ABSENT:
+		if (same(v, NAN))
+			return;
+		if (s->n == 1) {
+			c->mode = TM_SCOL_CONST;
+			c->cval = v;
+			return;
+		}
+		materialize(s, c);
+		break;
+	case TM_SCOL_CONST:
+		if (same(v, c->cval))
+			return;
+		if (s->n == 1) {
+			c->cval = v;
+			return;
+		}
+		if (s->n == 2 && i == 1 && to_affine(c, v))
+			return;
+		materialize(s, c);
+		break;
+	case TM_SCOL_AFFINE:
+		if (fabs(v) < AFF_MAX && same(v, implicit(c, i)))
+			return;
+		materialize(s, c);
+		break;
+	case TM_SCOL_F64:
+		f64s(s, c)[i] = v;
+		return;
+	default:
+		break;
+	}
+	if (c->mode == TM_SCOL_F64)
+		f64s(s, c)[i] = v;
+	else
+		code_set(s, c, i, v);
+}
+
+double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
+{
+	const struct tm_scol *c = &s->col[f];
+	switch (c->mode) {
+	case TM_SCOL_CONST: return c->cval;
+	case TM_SCOL_AFFINE: return c->cval + c->d * (double)i;
+	case TM_SCOL_CODE: return decode(c, codes(s, c)[i], i);
+	case TM_SCOL_F64: return f64s(s, c)[i];
+	default: return NAN;
+	}
+}
+
+void tm_steps_field(const struct tm_steps *s, enum tm_sf f, size_t from, size_t to, double *out)
+{
+	const struct tm_scol *c = &s->col[f];
+	if (c->mode == TM_SCOL_F64) {
+		memcpy(out, f64s(s, c) + from, (to - from) * sizeof(*out));
+		return;
+	}
+	for (size_t i = from; i < to; i++)
+		out[i - from] = tm_steps_get(s, i, f);
+}
+
+void tm_steps_row(const struct tm_steps *s, size_t i, struct tm_step *out)
+{
+	for (int f = 0; f < TM_SF_LINE; f++)
+		*(double *)(void *)((char *)out + off[f]) = tm_steps_get(s, i, (enum tm_sf)f);
+	double line = tm_steps_get(s, i, TM_SF_LINE), src = tm_steps_get(s, i, TM_SF_TIME_SRC);
+	out->line = isnan(line) ? 0 : (uint32_t)line;
+	out->time_src = isnan(src) ? 0 : (uint8_t)src;
+}
+
+void tm_steps_put(struct tm_steps *s, size_t i, const struct tm_step *in)
+{
+	for (int f = 0; f < TM_SF_LINE; f++)
+		tm_steps_set(s, i, (enum tm_sf)f, *(const double *)(const void *)((const char *)in + off[f]));
+	tm_steps_set(s, i, TM_SF_LINE, in->line);
+	tm_steps_set(s, i, TM_SF_TIME_SRC, in->time_src);
+}
+
+/* ---- rows ---- */
+
+void tm_steps_reserve(struct tm_steps *s, size_t need)
+{
+	if (need <= s->cap)
+		return;
+	size_t cap = s->cap * 2 > need ? s->cap * 2 : need < 16 ? 16 : need;
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
+		struct tm_scol *c = &s->col[f];
+		if (c->mem)
+			c->mem = tm_xrealloc(c->mem, (s->head + cap) * esize(c) + 1);
+	}
+	s->cap = cap;
+}
+
+/* At least one free row before row 0. */
+static void grow_front(struct tm_steps *s)
+{
+	if (s->head)
+		return;
+	size_t head = s->n < 16 ? 16 : s->n;
+	for (int f = 0; f < TM_SF_N; f++) {
+		struct tm_scol *c = &s->col[f];
+		if (!c->mem)
+			continue;
+		char *mem = tm_xmalloc((head + s->cap) * esize(c) + 1);
+		memcpy(mem + head * esize(c), c->mem, s->n * esize(c));   /* head was 0 */
+		free(c->mem);
+		c->mem = mem;
+	}
+	s->head = head;
+}
+
+void tm_steps_insert(struct tm_steps *s, size_t i, const struct tm_step *in)
+{
+	if (!s->col)
+		s->col = tm_xcalloc(TM_SF_N, sizeof(*s->col));   /* every column ABSENT (0) */
+	for (int f = 0; f < TM_SF_N && i < s->n; f++)
+		if (s->col[f].mode == TM_SCOL_AFFINE)
+			materialize(s, &s->col[f]);      /* the rows after i would move */
+	if (i < s->n - i) {
+		grow_front(s);
+		s->head--;
+		s->cap++;
+		for (int f = 0; f < TM_SF_N; f++) {
+			struct tm_scol *c = &s->col[f];
+			if (c->mem) {
+				char *p = (char *)c->mem + s->head * esize(c);
+				memmove(p, p + esize(c), i * esize(c));
+			}
+		}
+	} else if (i == s->n) {
+		tm_steps_reserve(s, s->n + 1);      /* appended: nothing moves */
+	} else {
+		tm_steps_reserve(s, s->n + 1);
+		for (int f = 0; f < TM_SF_N; f++) {
+			struct tm_scol *c = &s->col[f];
+			if (c->mem) {
+				char *p = (char *)c->mem + (s->head + i) * esize(c);
+				memmove(p + esize(c), p, (s->n - i) * esize(c));
+			}
+		}
+	}
+	s->n++;
+	/* the new row holds what its column holds everywhere, NaN in an array, until put */
+	for (int f = 0; f < TM_SF_N; f++) {
+		struct tm_scol *c = &s->col[f];
+		if (c->mode == TM_SCOL_CODE) {
+			codes(s, c)[i] = NAN_CODE;
+			for (size_t j = c->nesc ? esc_at(c, i) : 0; j < c->nesc; j++)
+				c->esc[j].row++;
+		} else if (c->mode == TM_SCOL_F64) {
+			f64s(s, c)[i] = NAN;
+		}
+	}
+	tm_steps_put(s, i, in);
+}
+
+void tm_steps_drop_front(struct tm_steps *s, size_t d)
+{
+	if (d > s->n)
+		d = s->n;
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
+		struct tm_scol *c = &s->col[f];
+		if (c->mode == TM_SCOL_AFFINE)
+			c->cval += c->d * (double)d;     /* whole numbers below 2^52: exact */
+		if (c->mem) {
+			char *p = (char *)c->mem + s->head * esize(c);
+			memmove(p, p + d * esize(c), (s->n - d) * esize(c));
+		}
+		if (!c->nesc)
+			continue;
+		size_t j = esc_at(c, d);
+		memmove(c->esc, c->esc + j, (c->nesc - j) * sizeof(*c->esc));
+		c->nesc -= j;
+		for (size_t k = 0; k < c->nesc; k++)
+			c->esc[k].row -= d;
+	}
+	s->n -= d;
+}
+
+size_t tm_steps_bytes(const struct tm_steps *s)
+{
+	size_t b = s->col ? TM_SF_N * sizeof(*s->col) : 0;
+	for (int f = 0; s->col && f < TM_SF_N; f++) {
+		const struct tm_scol *c = &s->col[f];
+		if (c->mem)
+			b += (s->head + s->cap) * esize(c);
+		b += c->capesc * sizeof(*c->esc);
+	}
+	return b;
+}
