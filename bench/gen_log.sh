@@ -2,8 +2,9 @@
 # gen_log.sh OUT SIZE_MB [NOISE [STEPS]]: writes a realistic Megatron-LM Slurm .out of about SIZE_MB
 # megabytes (or of STEPS iteration lines, when that comes first):
 # the arguments dump, then per iteration a Megatron iteration line (printed by the last rank,
-# srun -l prefixed) among NOISE (default 12) rank-prefixed NCCL INFO lines, Python warnings,
-# timers and memory lines.
+# srun -l prefixed) among 0 to 2*NOISE (default 12, so NOISE on average) rank-prefixed NCCL INFO
+# lines, Python warnings, timers and memory lines. The iteration lines' timestamps advance by the
+# step times they print (from 2025-06-01 10:00:00, across days and months), as a real run's do.
 # Deterministic (fixed seed), written by awk so it needs nothing beyond Debian's base tools.
 set -euo pipefail
 out=${1:?usage: gen_log.sh OUT SIZE_MB}
@@ -28,9 +29,12 @@ awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" -v steps="$steps" 'BEGIN {
   print "-------------------- end of arguments ---------------------";
   print " > padded vocab (size: 128256) with 0 dummy tokens (new size: 128256)";
   bytes = 0; it = 0;
+  split("31 28 31 30 31 30 31 31 30 31 30 31", mdays, " ");
+  clock = 10 * 3600;             # seconds since 2025-06-01 00:00:00
   while (bytes < target && (steps == 0 || it < steps)) {
     it++;
-    for (k = 0; k < noise; k++) {
+    nk = int(rand() * (2 * noise + 1));
+    for (k = 0; k < nk; k++) {
       r = int(rand() * 512);
       kind = int(rand() * 4);
       if (kind == 0)
@@ -44,7 +48,11 @@ awk -v target=$((mb * 1024 * 1024)) -v noise="$noise" -v steps="$steps" 'BEGIN {
       print line; bytes += length(line) + 1;
     }
     t = 4650 + rand() * 80 - 40;
-    line = sprintf("511:  [2025-06-01 10:%02d:%02d] iteration %8d/  500000 | consumed samples: %12d | elapsed time per iteration (ms): %.1f | throughput per GPU (TFLOP/s/GPU): %.1f | learning rate: %.6E | global batch size:   512 | lm loss: %.6E | loss scale: 1.0 | grad norm: %.3f | number of skipped iterations:   0 | number of nan iterations:   0 |", int(it / 60) % 60, it % 60, it, it * 512, t, 423.8 * 4650 / t, 1.5e-4, 2 + 8 * exp(-it / 3000), 0.8 + rand() * 0.2);
+    clock += t / 1000;
+    sec = int(clock); day = int(sec / 86400); mon = 6; yr = 2025;
+    while (day >= mdays[mon]) { day -= mdays[mon]; mon++; if (mon > 12) { mon = 1; yr++ } }
+    stamp = sprintf("%04d-%02d-%02d %02d:%02d:%02d", yr, mon, day + 1, int(sec % 86400 / 3600), int(sec % 3600 / 60), sec % 60);
+    line = sprintf("511:  [%s] iteration %8d/  500000 | consumed samples: %12d | elapsed time per iteration (ms): %.1f | throughput per GPU (TFLOP/s/GPU): %.1f | learning rate: %.6E | global batch size:   512 | lm loss: %.6E | loss scale: 1.0 | grad norm: %.3f | number of skipped iterations:   0 | number of nan iterations:   0 |", stamp, it, it * 512, t, 423.8 * 4650 / t, 1.5e-4, 2 + 8 * exp(-it / 3000), 0.8 + rand() * 0.2);
     print line; bytes += length(line) + 1;
   }
 }' > "$out"
