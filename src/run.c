@@ -28,7 +28,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
 	r->skipped_total = NAN;
-	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = r->rk_step = NAN;
+	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = r->rk_step = r->rk_first = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
