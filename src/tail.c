@@ -27,7 +27,7 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-#define SYNC_BUDGET (8u << 20)        /* bytes read per inode per sync, so one huge file cannot
+#define SYNC_BUDGET (64u << 20)       /* bytes read per inode per sync, so one huge file cannot
 					 starve the others; t->more tells the owner it was hit */
 
 static void fd_init(struct tm_tail_fd *f, size_t line_max)
