@@ -9,8 +9,11 @@
 #  3. memory: VmHWM (peak RSS) while following a LOG_MB (default 1024) Megatron log made by
 #     gen_log.sh, appended in 64 MiB chunks (cut anywhere, so lines are split across writes) while
 #     the daemon runs; "caught up" is the daemon's read offset (/proc/PID/fdinfo) reaching the
-#     file's size, so no sleep decides anything.
-# Needs bash >= 5 (EPOCHREALTIME) and nothing beyond Debian's base tools.
+#     file's size, so no sleep decides anything;
+#  4. keeping up: the same log written at RATE MB/s (default 200, issue 15's target) in 1 MiB
+#     writes, the daemon's /metrics scraped meanwhile: the age of the oldest step line written and
+#     not yet counted (bench/watch_lag.py; skipped without python3).
+# Needs bash >= 5 (EPOCHREALTIME) and nothing beyond Debian's base tools (python3 for 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-1024}
@@ -179,3 +182,10 @@ idle_cpu "inotify"
 idle_cpu "--poll 1" --poll 1
 echo "3. memory following a ${mb} MB log appended in 64 MiB chunks:"
 memory
+rate=${RATE:-200}
+echo "4. keeping up with the ${mb} MB log written at $rate MB/s:"
+if command -v python3 >/dev/null; then
+	TRAINMON=$bin python3 bench/watch_lag.py "$work/src.out" "$rate"
+else
+	echo "  skipped: needs python3"
+fi

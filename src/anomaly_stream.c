@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trainmon/anomaly.h"
+#include "trainmon/sortd.h"
 #include "banned.h"
 
 void tm_spike_init(struct tm_spike_det *d)
@@ -168,20 +169,13 @@ void tm_regress_init(struct tm_regress_det *d)
 	d->shift_step = d->shift_from = d->shift_to = NAN;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return a < b ? -1 : a > b;
-}
-
 /* Median of the values at absolute indices [from, to); tmp has room for to - from. */
 static double ring_median(const struct tm_regress_det *d, uint64_t from, uint64_t to, double *tmp)
 {
 	size_t n = (size_t)(to - from);
 	for (size_t k = 0; k < n; k++)
 		tmp[k] = d->x[(from + k) % TM_REG_RING];
-	qsort(tmp, n, sizeof(*tmp), cmp_double);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+	return tm_median_doubles(tmp, n);
 }
 
 static double ring_l1(const struct tm_regress_det *d, uint64_t from, uint64_t to, double *tmp)
@@ -213,8 +207,7 @@ static uint64_t judge(struct tm_regress_det *d, const struct tm_anomaly_cfg *c, 
 		d->base = ring_median(d, d->lo, d->lo + w, tmp);
 		for (size_t k = 0; k < w; k++)
 			tmp[k] = fabs(d->x[(d->lo + k) % TM_REG_RING] - d->base);
-		qsort(tmp, w, sizeof(*tmp), cmp_double);
-		double mad = w % 2 ? tmp[w / 2] : (tmp[w / 2 - 1] + tmp[w / 2]) / 2;
+		double mad = tm_median_doubles(tmp, w);
 		double sigma = fmax(MAD_TO_SIGMA * mad, 1e-3 * d->base);
 		d->band = fmax(c->k * sigma, c->min_rel * d->base);
 		d->run = 0;

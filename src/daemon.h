@@ -97,6 +97,8 @@ struct tm_daemon {
 	int spare_fd;               /* owned: parked /dev/null fd, freed for each state save; -1 none */
 	size_t files_waiting;       /* files with fd_wait, as of the last tick */
 	uint64_t fd_note_due_ms;    /* ms, loop clock: the next waiting-files note waits until then */
+	uint64_t more_timer;        /* one-shot timer reading on in files whose sync stopped at the
+				       read budget (tail.more), after the loop's other events; 0 none */
 	struct tm_metrics *metrics; /* owned, NULL without --listen/--textfile */
 	int initial_scan;           /* 1 during the first scan (for --from-end) */
 	uint64_t *released_matches; /* owned, rules->nrules: rule matches of released files (NULL
@@ -115,6 +117,8 @@ struct tm_daemon {
 /* daemon_file.c */
 void tm__daemon_file_found(void *ctx, const char *path, int dir, uint64_t now);
 void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t now);
+/* The more_timer: syncs again every file whose last sync hit the read budget. */
+void tm__daemon_sync_more(void *ctx, uint64_t now);
 void tm__daemon_summarize(struct tm_watched *w);
 void tm__daemon_resolve_job(const struct tm_daemon *d, struct tm_watched *w);
 void tm__daemon_claim_rotated(struct tm_daemon *d, uint64_t now);

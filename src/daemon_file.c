@@ -184,6 +184,19 @@ void tm__daemon_sync_file(struct tm_daemon *d, struct tm_watched *w, uint64_t no
 		tm__sink_note(d, "%s: readable again", w->tail.path);
 	}
 	post_sync(d, w, now);
+	/* bytes left at the read budget: no event will come for them, so a timer due at once reads
+	 * on, after the HTTP requests, inotify events and other files that are waiting */
+	if (w->tail.more && !d->more_timer)
+		d->more_timer = tm_loop_timer_add(&d->loop, 0, 0, tm__daemon_sync_more, d);
+}
+
+void tm__daemon_sync_more(void *ctx, uint64_t now)
+{
+	struct tm_daemon *d = ctx;
+	d->more_timer = 0;
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (d->files[i]->tail.more)
+			tm__daemon_sync_file(d, d->files[i], now);
 }
 
 static struct tm_watched *file_find(struct tm_daemon *d, const char *path)

@@ -12,6 +12,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,8 @@ int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *o
 }
 
 /* memmem for short haystacks: memchr (vectorised) to each occurrence of the needle's rarest
- * byte nd[k] (a field prefix's ':' or '(' rather than its 'e'), then memcmp around it. */
+ * byte nd[k] (a field prefix's ':' or '(' rather than its 'e'), then the needle's first and last
+ * bytes (most other fields' ':' fail there, without a call) and memcmp around it. */
 static const char *find(const char *h, size_t n, const char *nd, size_t m, size_t k)
 {
 	if (n < m)
@@ -162,7 +164,7 @@ static const char *find(const char *h, size_t n, const char *nd, size_t m, size_
 		const char *c = memchr(p, nd[k], (size_t)(last - p) + 1);
 		if (!c)
 			return NULL;
-		if (memcmp(c - k, nd, m) == 0)
+		if (c[-(ptrdiff_t)k] == nd[0] && c[m - 1 - k] == nd[m - 1] && memcmp(c - k, nd, m) == 0)
 			return c - k;
 		p = c + 1;
 	}

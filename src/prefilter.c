@@ -4,10 +4,10 @@
  * (the one most likely to be rare: it crosses a word boundary), hashed into a 64 KiB table of
  * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
  * bytes only even positions are hashed (each literal then enters two adjacent windows). A set
- * flag is verified exactly with memcmp against the few literals in that hash bucket, so a record
- * yields exactly the rules whose literal it holds, and most log lines cost about one hash per two
- * bytes and nothing else. Shorter literals are searched with memmem. No per-record allocation.
- * Built once per ruleset; never changed after.
+ * flag is verified exactly (the window, the literal's first and last bytes, then memcmp) against
+ * the few literals in that hash bucket, so a record yields exactly the rules whose literal it
+ * holds, and most log lines cost about one hash per two bytes and nothing else. Shorter literals
+ * are searched with memmem. No per-record allocation. Built once per ruleset; never changed after.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -230,7 +230,11 @@ static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc
 			continue;               /* another window with the same hash */
 		if (i < t->off || i - t->off + t->len > n)
 			continue;
-		if (memcmp(p + i - t->off, t->p, t->len) != 0)
+		/* literals sharing a window differ mostly at an end ("time_" "time=" "time:" in a
+		 * line's "time "): those ends before the call */
+		const unsigned char *at = p + i - t->off;
+		if (at[0] != (unsigned char)t->p[0] || at[t->len - 1] != (unsigned char)t->p[t->len - 1] ||
+		    memcmp(at, t->p, t->len) != 0)
 			continue;
 		for (size_t k = 0; k < t->nrules; k++)
 			candidate(m, nc, t->rules[k]);

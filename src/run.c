@@ -28,7 +28,7 @@ void tm_run_init(struct tm_run *r, const char *file, const struct tm_ruleset *rs
 	r->step_base = 1;
 	r->consumed_tokens = NAN;
 	r->skipped_total = NAN;
-	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = r->rk_step = NAN;
+	r->run_runtime_s = r->run_steps_per_s = r->bar_loss = r->rk_step = r->rk_first = NAN;
 	r->ts = r->first_ts = r->last_ts = NAN;
 	r->rank = -1;
 	r->self_rank = -2;
@@ -82,16 +82,16 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
  * +-22 is an exact integer times an exact power of ten, so one multiplication or division rounds
  * correctly: the same double strtod gives, without its cost. Returns 0 when the fast path does
  * not apply (the caller uses strtod). */
-static int fast_decimal(const char *s, int pow10, double *out)
+static int fast_decimal(const char *s, const char *end, int pow10, double *out)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 	int neg = 0, digits = 0, frac = 0, seen_dot = 0;
 	uint64_t m = 0;
-	if (*s == '-' || *s == '+')
+	if (s < end && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
 	const char *start = s;
-	for (;; s++) {
+	for (; s < end; s++) {
 		if (*s >= '0' && *s <= '9') {
 			if (m == 0 && *s == '0') {
 				frac += seen_dot;       /* leading zeros: only the scale changes */
@@ -110,25 +110,25 @@ static int fast_decimal(const char *s, int pow10, double *out)
 	if (s == start || (s == start + 1 && seen_dot))
 		return 0;
 	long e = -frac - pow10;
-	if (*s == 'e' || *s == 'E') {
+	if (s < end && (*s == 'e' || *s == 'E')) {
 		/* the exponent as strtol reads it (spaces, a sign, digits); more than 6 digits are
 		 * left to the slow path */
 		const char *q = s + 1;
-		while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+		while (q < end && (*q == ' ' || (*q >= '\t' && *q <= '\r')))
 			q++;
-		int eneg = *q == '-';
-		if (*q == '-' || *q == '+')
+		int eneg = q < end && *q == '-';
+		if (q < end && (*q == '-' || *q == '+'))
 			q++;
 		const char *d0 = q;
 		long x = 0;
-		while (*q >= '0' && *q <= '9' && q - d0 < 6)
+		while (q < end && *q >= '0' && *q <= '9' && q - d0 < 6)
 			x = x * 10 + (*q++ - '0');
-		if (q == d0 || *q)
+		if (q == d0 || q != end)
 			return 0;
 		e += eneg ? -x : x;
 		s = q;
 	}
-	if (*s)
+	if (s != end)
 		return 0;
 	double v = (double)m;
 	if (m == 0)
@@ -147,8 +147,16 @@ double tm_parse_num_pow10(const char *p, size_t n, int pow10)
 {
 	char buf[80];
 	size_t k = 0;
+	double v;
 	while (n && (*p == ' ' || *p == '\t'))
 		p++, n--;
+	/* the common case read in place: a plain decimal, which the copy below would not change
+	 * (the fast path accepts no ',' or '_', and the copy keeps 63 bytes) */
+	for (k = n; k && (p[k - 1] == ' ' || p[k - 1] == '%'); k--)
+		;
+	if (n <= 63 && k && fast_decimal(p, p + k, pow10, &v))
+		return v;
+	k = 0;
 	for (size_t i = 0; i < n && k < 63; i++)
 		if (p[i] != ',' && p[i] != '_')
 			buf[k++] = p[i];
@@ -157,8 +165,7 @@ double tm_parse_num_pow10(const char *p, size_t n, int pow10)
 	buf[k] = '\0';
 	if (k == 0)
 		return NAN;
-	double v;
-	if (fast_decimal(buf, pow10, &v))
+	if (fast_decimal(buf, buf + strlen(buf), pow10, &v))   /* a NUL byte ends the number */
 		return v;
 	if (pow10) {
 		/* scale in decimal: "1041.6" ms -> "1041.6e-3" s, correctly rounded by strtod */

@@ -173,6 +173,8 @@ void tm_run_rank_step(struct tm_run *r, int rank, double step, double time_s)
 			finish_step(r);
 		else if (!isnan(r->rk_step))
 			return;                  /* an older step printed late: not a report */
+		if (isnan(r->rk_step))
+			r->rk_first = step;
 		r->rk_step = step;
 	}
 	if (isnan(r->rk_time[rank]))
@@ -184,7 +186,13 @@ int tm_run_rank_can_append(const struct tm_run *a, const struct tm_run *b)
 {
 	if (!b->nreports && !b->rk_n)
 		return 0;
-	return a->report_mode || a->rk_n ? -1 : 0;
+	if (a->report_mode)
+		return -1;
+	/* a's step collection under way: read in one pass, b's first collected step (a later one)
+	 * would have finished it, with no report below three ranks (a log where one rank prints) */
+	if (a->rk_n && !(a->rk_n < 3 && b->rk_n && b->rk_first > a->rk_step))
+		return -1;
+	return 0;
 }
 
 static uint32_t add_line(uint32_t line, uint64_t off)

@@ -1,4 +1,4 @@
-/* sortd.c: tm_sort_doubles (see sortd.h).
+/* sortd.c: tm_sort_doubles and tm_median_doubles (see sortd.h).
  *
  * Key decision: an LSD radix sort over the IEEE bits mapped to unsigned order (negative numbers
  * inverted, positive ones with the sign bit set), 8 passes of 8 bits, all histograms taken in one
@@ -152,4 +152,44 @@ void tm_sort_doubles(double *v, size_t n)
 		lsd(v, n);                      /* the zeros' order is the input's */
 	else
 		msd(v, n);                      /* equal keys are equal bits: any order is the one */
+}
+
+/* Hoare's quickselect with median-of-three pivots for the middle value, then the largest below
+ * it when n is even: the values a sort puts there, in O(n). */
+double tm_median_doubles(double *v, size_t n)
+{
+	size_t k = n / 2, lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		double a = v[lo], b = v[mid], c = v[hi];
+		double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;                  /* j < k < i: v[k] equals the pivot, in place */
+	}
+	if (n % 2)
+		return v[k];
+	double below = v[0];                    /* the largest of v[0, k): all <= v[k] */
+	for (size_t m = 1; m < k; m++)
+		below = v[m] > below ? v[m] : below;
+	return (below + v[k]) / 2;
 }

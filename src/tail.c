@@ -28,7 +28,7 @@
 #include "banned.h"
 
 #define SYNC_BUDGET (64u << 20)       /* bytes read per inode per sync, so one huge file cannot
-					 starve the others; the daemon syncs again when it is hit */
+					 starve the others; t->more tells the owner it was hit */
 
 static void fd_init(struct tm_tail_fd *f, size_t line_max)
 {
@@ -169,6 +169,8 @@ static ssize_t read_fd(struct tm_tail *t, struct tm_tail_fd *f, uint64_t now_ms)
 		}
 		tm_lines_drain(&f->lines, tm_feed_record, &t->feed);
 	}
+	if (total >= SYNC_BUDGET)
+		t->more = 1;
 	if (total) {
 		/* the window before the new read position, for the truncation check */
 		uint64_t pos = read_pos(f);
@@ -295,6 +297,7 @@ static int check_truncation(struct tm_tail *t)
 int tm_tail_sync(struct tm_tail *t, uint64_t now_ms)
 {
 	int err = 0, rotated = 0;
+	t->more = 0;
 	/* 1. old inodes: drain, and close those quiet for rotate_wait */
 	for (size_t i = 0; i < t->nold;) {
 		struct tm_tail_fd *f = &t->old[i];

@@ -164,6 +164,7 @@ struct tm_run {
 					none, then (same allocation) the rk_n ranks that gave one, in
 					arrival order; allocated at the first rank-prefixed step time */
 	uint32_t rk_n;               /* ranks with a time at rk_step */
+	double rk_first;             /* the first step collected, NAN none (tm_run_rank_can_append) */
 };
 
 #define TM_RUN_RIVALS_MAX 4

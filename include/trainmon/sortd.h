@@ -1,4 +1,4 @@
-/* sortd.h: sorting doubles ascending, the order qsort with `a < b ? -1 : a > b` gives.
+/* sortd.h: sorting doubles ascending, the order qsort with `a < b ? -1 : a > b` gives; medians.
  *
  * The statistics (summary.c, anomaly.c) sort every step time of a run, a million at a time:
  * qsort through a comparator spent more CPU there than reading the log. Equal values are
@@ -13,5 +13,9 @@
 /* Sorts v[0, n) ascending. In place, except when v holds both 0.0 and -0.0 (above 64 values: n
  * doubles of scratch, aborting on OOM) or a NaN (qsort). */
 void tm_sort_doubles(double *v, size_t n);
+/* The median of v[0, n) (n >= 1, no NaN), reordering v: the middle value, or the mean of the two
+ * middle ones, as after tm_sort_doubles (0.0 and -0.0 count as equal), without sorting: the
+ * daemon takes a rolling median of the step times at every step (anomaly_stream.c). */
+double tm_median_doubles(double *v, size_t n);
 
 #endif

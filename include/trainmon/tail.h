@@ -68,6 +68,8 @@ struct tm_tail {
 	struct tm_tail_stats st;
 	int last_errno;                      /* last open/read error, reported once per change */
 	int gone;                            /* the path names nothing now */
+	int more;                            /* the last sync stopped at its read budget with
+						bytes left: the owner syncs again soon */
 	struct tm_tail_end end;              /* where the last inode closed was left: the position
 						to save when no inode is open, and the inode after
 						which generations rotated meanwhile are read (the

@@ -49,6 +49,15 @@ int main(void)
 	TM_CHECK(&st, isnan(tm_parse_num("nan", 3)));
 	TM_CHECK(&st, isinf(tm_parse_num("inf", 3)));
 	TM_CHECK(&st, isnan(tm_parse_num("12x", 3)));
+	/* read in place: the slice's bounds count, not a NUL after it */
+	TM_NEAR(&st, tm_parse_num("4623.6 | throughput", 6), 4623.6, 0);
+	TM_NEAR(&st, tm_parse_num("9.997334E+00 |", 12), 9.997334, 0);
+	TM_NEAR(&st, tm_parse_num("1.5e-4e", 6), 1.5e-4, 0);
+	TM_NEAR(&st, tm_parse_num("45.49 %", 7), 45.49, 0);
+	TM_NEAR(&st, tm_parse_num("1_000", 5), 1000, 0);
+	TM_NEAR(&st, tm_parse_num_pow10("12\0x", 4, 3), 0.012, 0);   /* a NUL byte ends it */
+	TM_CHECK(&st, isnan(tm_parse_num("12 3", 4)));
+	TM_CHECK(&st, isnan(tm_parse_num("1.5e", 4)));
 	/* unit scaling in decimal: 1041.6 ms is exactly the double nearest 1.0416 s */
 	TM_NEAR(&st, tm_parse_num_pow10("1041.6", 6, 3), 1.0416, 0);
 	TM_NEAR(&st, tm_parse_num_pow10("4.65e+03", 8, 3), 4.65, 0);

@@ -60,6 +60,25 @@ int main(void)
 	qsort(c, 100, sizeof(*c), cmp_double);
 	tm_sort_doubles(d, 100);
 	TM_CHECK(&st, memcmp(c, d, sizeof(c)) == 0);
+	/* medians by selection: the sorted array's middle, every size to 200, duplicates included */
+	int bad = 0;
+	for (int shape = 0; shape < 4; shape++)
+		for (size_t n = 1; n <= 200; n++)
+			for (int rep = 0; rep < 20; rep++) {
+				for (size_t i = 0; i < n; i++)
+					a[i] = b[i] = shape == 2 ? (double)(next(&seed) % 3) : value(&seed, shape);
+				tm_sort_doubles(a, n);
+				double want = n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+				bad += tm_median_doubles(b, n) != want;
+			}
+	TM_CHECK(&st, bad == 0);
+	for (size_t n = 1; n <= 100; n++) {          /* sorted, reversed and constant inputs */
+		for (size_t i = 0; i < n; i++)
+			a[i] = (double)i, b[i] = (double)(n - i), c[i % 100] = 7;
+		TM_CHECK(&st, tm_median_doubles(a, n) == (n % 2 ? (double)(n / 2) : (double)n / 2 - 0.5));
+		TM_CHECK(&st, tm_median_doubles(b, n) == (n % 2 ? (double)(n / 2 + 1) : (double)n / 2 + 0.5));
+		TM_CHECK(&st, tm_median_doubles(c, n) == 7);
+	}
 	free(a);
 	free(b);
 	return tm_test_done(&st, "test_sortd");
