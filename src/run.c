@@ -231,7 +231,7 @@ static void insert_step(struct tm_run *r, size_t i, const struct tm_step *st)
 
 static void clear_steps(struct tm_run *r)
 {
-	tm_steps_clear(&r->steps);
+	tm_steps_release(&r->steps);
 	r->nsteps = 0;
 }
 

@@ -84,11 +84,6 @@ void tm_steps_release(struct tm_steps *s)
 	tm_steps_init(s);
 }
 
-void tm_steps_clear(struct tm_steps *s)
-{
-	tm_steps_release(s);
-}
-
 /* ---- escapes: (row, value) sorted by row ---- */
 
 /* The index of the first escape at a row >= row. */
@@ -134,17 +129,23 @@ static double decode(const struct tm_scol *c, uint32_t code, size_t row)
 	return (double)(c->base + (int32_t)code) / p10[c->k];
 }
 
-/* The code of v at (base, k) when it decodes to v's very bits: 1, else 0. */
-static int try_code(int64_t base, unsigned k, double v, uint32_t *code)
+/* The integer nearest v * 10^k when it divides back to v's very bits: 1, else 0. */
+static int exact_at(double v, unsigned k, int64_t *mv)
 {
 	double x = v * p10[k];
 	if (!(fabs(x) < EXACT))
 		return 0;
-	int64_t mv = (int64_t)(x + (x < 0 ? -0.5 : 0.5));  /* nearest (a miss is only an escape) */
-	int64_t m = mv - base;
-	if (m < -M_MAX || m > M_MAX || !same((double)mv / p10[k], v))
+	*mv = (int64_t)(x + (x < 0 ? -0.5 : 0.5));   /* nearest (a miss is only an escape) */
+	return same((double)*mv / p10[k], v);
+}
+
+/* The code of v at (base, k) when it decodes to v's very bits: 1, else 0. */
+static int try_code(int64_t base, unsigned k, double v, uint32_t *code)
+{
+	int64_t mv;
+	if (!exact_at(v, k, &mv) || mv - base < -M_MAX || mv - base > M_MAX)
 		return 0;
-	*code = (uint32_t)(int32_t)m;
+	*code = (uint32_t)(int32_t)(mv - base);
 	return 1;
 }
 
@@ -160,12 +161,9 @@ static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32
 		return 0;
 	if (!c->based) {
 		/* no value coded yet: v is the base, at its fewest decimals */
-		for (unsigned k = 0; k <= K_MAX; k++) {
-			double x = v * p10[k];
-			if (!(fabs(x) < EXACT))
-				return 0;
-			int64_t mv = (int64_t)(x + (x < 0 ? -0.5 : 0.5));
-			if (same((double)mv / p10[k], v)) {
+		for (unsigned k = 0; k <= K_MAX && fabs(v * p10[k]) < EXACT; k++) {
+			int64_t mv;
+			if (exact_at(v, k, &mv)) {
 				c->based = 1;
 				c->k = (uint8_t)k;
 				c->base = mv;
@@ -276,14 +274,6 @@ static void code_set(struct tm_steps *s, struct tm_scol *c, size_t i, double v)
 	if (cd[i] == ESC_CODE)
 		esc_remove(c, i);
 	uint32_t code;
-	if (c->based && try_code(c->base, c->k, v, &code)) {
-		cd[i] = code;                   /* the common case: v fits the column as it is */
-		int32_t m = (int32_t)code;
-		uint32_t a = (uint32_t)(m < 0 ? -m : m);
-		if (a > c->mmax)
-			c->mmax = a;
-		return;
-	}
 	if (!code_of(s, c, v, &code)) {
 		cd[i] = ESC_CODE;
 		esc_add(c, i, v);
@@ -352,17 +342,6 @@ double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
 	case TM_SCOL_F64: return f64s(s, c)[i];
 	default: return NAN;
 	}
-}
-
-void tm_steps_field(const struct tm_steps *s, enum tm_sf f, size_t from, size_t to, double *out)
-{
-	const struct tm_scol *c = &s->col[f];
-	if (c->mode == TM_SCOL_F64) {
-		memcpy(out, f64s(s, c) + from, (to - from) * sizeof(*out));
-		return;
-	}
-	for (size_t i = from; i < to; i++)
-		out[i - from] = tm_steps_get(s, i, f);
 }
 
 void tm_steps_row(const struct tm_steps *s, size_t i, struct tm_step *out)

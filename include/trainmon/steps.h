@@ -79,13 +79,10 @@ struct tm_steps {
 
 void tm_steps_init(struct tm_steps *s);     /* empty; all zero bytes is the same */
 void tm_steps_release(struct tm_steps *s);   /* frees and empties */
-void tm_steps_clear(struct tm_steps *s);     /* no rows (memory kept) */
 
 /* Row i, every field; one field of it. */
 void tm_steps_row(const struct tm_steps *s, size_t i, struct tm_step *out);
 double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f);
-/* Fields f of rows [from, to) into out[0 .. to - from). */
-void tm_steps_field(const struct tm_steps *s, enum tm_sf f, size_t from, size_t to, double *out);
 
 /* Sets every field of row i (i < n); one field of it. */
 void tm_steps_put(struct tm_steps *s, size_t i, const struct tm_step *in);

@@ -157,16 +157,6 @@ static void round_trip(struct tm_test_state *t, uint64_t seed, const struct plan
 		}
 	}
 	check_all(t, &st, ref, n);
-	/* a whole field at once */
-	double *col = malloc((n + 1) * sizeof(*col));
-	for (int f = 0; f < TM_SF_N; f++) {
-		tm_steps_field(&st, (enum tm_sf)f, 0, n, col);
-		int ok = 1;
-		for (size_t i = 0; i < n; i++)
-			ok &= same(col[i], field(&ref[i], f));
-		TM_CHECK(t, ok);
-	}
-	free(col);
 	free(ref);
 	tm_steps_release(&st);
 }
