@@ -9,6 +9,7 @@
 #ifndef TRAINMON_RUN_H
 #define TRAINMON_RUN_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -205,7 +206,8 @@ static inline double tm_run_stepf(const struct tm_run *r, size_t i, enum tm_sf f
 }
 static inline uint32_t tm_run_stepline(const struct tm_run *r, size_t i)
 {
-	return (uint32_t)tm_steps_get(&r->steps, i, TM_SF_LINE);
+	double line = tm_steps_get(&r->steps, i, TM_SF_LINE);
+	return isnan(line) ? 0 : (uint32_t)line;    /* as tm_steps_row gives it */
 }
 
 /* Keeps the newest `keep` step records when there are more than `max` (the daemon's cap on a
