@@ -10,7 +10,7 @@
  * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
  * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
  * the losses the log printed. Per step, a call allocates one array of doubles (the copy a median
- * sorts), and the rows of the timed records when some records have no time; the times themselves
+ * reorders), and the rows of the timed records when some records have no time; the times themselves
  * are read from the run's step store.
  */
 #include <math.h>
@@ -133,19 +133,12 @@ static double s_of(const struct timed *t, size_t j)
 	return tm_run_stepf(t->r, row_of(t, j), TM_SF_STEP);
 }
 
-/* Median of sorted tmp[0, n) (n >= 1). */
-static double median_sorted(double *tmp, size_t n)
-{
-	tm_sort_doubles(tmp, n);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
 /* Median of the times of records [lo, lo + n) (n >= 1); tmp has room for n. */
 static double median_of(const struct timed *t, size_t lo, size_t n, double *tmp)
 {
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = x_of(t, lo + i);
-	return median_sorted(tmp, n);
+	return tm_median_doubles(tmp, n);
 }
 
 /* Median absolute deviation from m of the times of records [lo, lo + n); tmp has room for n. */
@@ -153,7 +146,7 @@ static double mad_of(const struct timed *t, size_t lo, size_t n, double m, doubl
 {
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = fabs(x_of(t, lo + i) - m);
-	return median_sorted(tmp, n);
+	return tm_median_doubles(tmp, n);
 }
 
 /* Sum of |x - median| over the times of records [lo, lo + n). */

@@ -14,8 +14,9 @@
  * doubles of scratch, aborting on OOM) or a NaN (qsort). */
 void tm_sort_doubles(double *v, size_t n);
 /* The median of v[0, n) (n >= 1, no NaN), reordering v: the middle value, or the mean of the two
- * middle ones, as after tm_sort_doubles (0.0 and -0.0 count as equal), without sorting: the
- * daemon takes a rolling median of the step times at every step (anomaly_stream.c). */
+ * middle ones, as after tm_sort_doubles (0.0 and -0.0 count as equal), in O(n) without sorting:
+ * the daemon takes a rolling median of the step times at every step (anomaly_stream.c), and the
+ * regime search a median per candidate split (anomaly.c). */
 double tm_median_doubles(double *v, size_t n);
 
 #endif
