@@ -9,9 +9,9 @@
  * Loss and grad norm: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py)
  * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
  * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
- * the losses the log printed. Per step, a call allocates one array of doubles (the copy a median
- * reorders), and the rows of the timed records when some records have no time; the times themselves
- * are read from the run's step store.
+ * the losses the log printed. Per step, a call allocates two arrays of doubles (the timed
+ * records' times, read once from the run's step store, and the copy a median reorders), and the
+ * rows of the timed records when some records have no time.
  */
 #include <math.h>
 #include <stdint.h>
@@ -110,12 +110,13 @@ void tm_anomalies_release(struct tm_anomalies *a)
 }
 
 /* The records step times are judged on: rows [from, nsteps) of the run with a finite positive
- * time. Their times and step numbers are read from the run's store, not copied: only the sorted
- * copies the medians need take memory (one array of doubles, `tmp`). */
+ * time. Their times are copied out of the run's store once (every pass below reads them, the
+ * rolling median twice a record); step numbers are read from the store. */
 struct timed {
 	const struct tm_run *r;
 	size_t from, n;
 	size_t *rows;                    /* owned: the row of each, or NULL: from + j (all timed) */
+	double *x;                       /* owned: the time of each */
 };
 
 static size_t row_of(const struct timed *t, size_t j)
@@ -125,7 +126,7 @@ static size_t row_of(const struct timed *t, size_t j)
 
 static double x_of(const struct timed *t, size_t j)
 {
-	return tm_run_stepf(t->r, row_of(t, j), TM_SF_TIME_S);
+	return t->x[j];
 }
 
 static double s_of(const struct timed *t, size_t j)
@@ -173,21 +174,44 @@ static size_t best_split(const struct timed *t, size_t lo, size_t hi, double *tm
 	return best;
 }
 
-/* A sorted window for the rolling median: remove the oldest value, insert the newest. */
-static void window_swap(double *w, size_t n, double out, double in)
+/* Which side of the band [lo_edge, hi_edge] the median of the w times x[0, w) lies on: 1 above,
+ * -1 below, 0 within; `above` and `below` count the times beyond each edge (kept by the caller as
+ * the window moves, so a record costs O(1)). The median of a sorted window v is v[w/2] (odd w) or
+ * (v[w/2-1] + v[w/2]) / 2, and it is above hi_edge exactly when enough values are: with w = 2k,
+ * k + 1 values above put both middle values above (the rounded mean of two doubles lies between
+ * them), k - 1 or fewer put both at or below. Only with exactly k above are the middle values
+ * the largest at or below the edge and the smallest above it, found by a scan and averaged as the
+ * sorted window would be: the same double, so the same answer as sorting. Likewise below. */
+static int median_side(const double *x, size_t w, size_t above, size_t below, double hi_edge, double lo_edge)
 {
-	size_t i = 0;
-	while (i < n && w[i] != out)
-		i++;
-	if (i < n) {
-		memmove(w + i, w + i + 1, (n - i - 1) * sizeof(*w));
-		n--;
+	size_t k = w / 2;
+	if (w % 2)
+		return above > k ? 1 : below > k ? -1 : 0;
+	if (above > k)
+		return 1;
+	if (above == k) {
+		double a = -INFINITY, b = INFINITY;
+		for (size_t i = 0; i < w; i++)
+			if (x[i] > hi_edge)
+				b = x[i] < b ? x[i] : b;
+			else
+				a = x[i] > a ? x[i] : a;
+		if ((a + b) / 2 > hi_edge)
+			return 1;
 	}
-	size_t j = 0;
-	while (j < n && w[j] < in)
-		j++;
-	memmove(w + j + 1, w + j, (n - j) * sizeof(*w));
-	w[j] = in;
+	if (below > k)
+		return -1;
+	if (below == k) {
+		double a = -INFINITY, b = INFINITY;
+		for (size_t i = 0; i < w; i++)
+			if (x[i] < lo_edge)
+				a = x[i] > a ? x[i] : a;
+			else
+				b = x[i] < b ? x[i] : b;
+		if ((a + b) / 2 < lo_edge)
+			return -1;
+	}
+	return 0;
 }
 
 static struct tm_anomaly *push(struct tm_anomalies *a, enum tm_anomaly_kind kind, double first, double last)
@@ -209,6 +233,11 @@ static void push_regime(struct tm_anomalies *a, const struct timed *t, size_t lo
 	g->first_step = s_of(t, lo);
 	g->last_step = s_of(t, hi - 1);
 	g->n = hi - lo;
+	if (lo == 0 && hi == t->n && a->nregimes == 1) {
+		g->median = a->median;   /* one regime: the run's own, computed already */
+		g->mad = a->mad;
+		return;
+	}
 	g->median = median_of(t, lo, hi - lo, tmp);
 	g->mad = mad_of(t, lo, hi - lo, g->median, tmp);
 }
@@ -234,7 +263,6 @@ static void step_times(struct tm_anomalies *a, const struct timed *t, const stru
 {
 	size_t n = t->n;
 	size_t w = cfg->window < 3 ? 3 : cfg->window, persist = cfg->persist ? cfg->persist : w;
-	double *win = tm_xmalloc((w + 1) * sizeof(*win));
 	size_t first_regime = a->nregimes;
 	size_t lo = 0;
 	while (lo < n) {
@@ -245,14 +273,18 @@ static void step_times(struct tm_anomalies *a, const struct timed *t, const stru
 		size_t found = n, run = 0;
 		int dir = 0;
 		if (n - lo >= w + persist) {
-			for (size_t i = 0; i < w; i++)
-				win[i] = x_of(t, lo + i);
-			tm_sort_doubles(win, w);
+			double hi_edge = base + band, lo_edge = base - band;
+			size_t above = 0, below = 0;
+			for (size_t i = lo; i < lo + w - 1; i++)
+				above += x_of(t, i) > hi_edge, below += x_of(t, i) < lo_edge;
 			for (size_t i = lo + w - 1; i < n; i++) {
-				if (i >= lo + w)
-					window_swap(win, w, x_of(t, i - w), x_of(t, i));
-				double m = w % 2 ? win[w / 2] : (win[w / 2 - 1] + win[w / 2]) / 2;
-				int d = m > base + band ? 1 : m < base - band ? -1 : 0;
+				double in = x_of(t, i);
+				above += in > hi_edge, below += in < lo_edge;
+				if (i >= lo + w) {
+					double out = x_of(t, i - w);
+					above -= out > hi_edge, below -= out < lo_edge;
+				}
+				int d = median_side(t->x + i + 1 - w, w, above, below, hi_edge, lo_edge);
 				run = d && d == dir ? run + 1 : d ? 1 : 0;
 				dir = d;
 				if (run >= persist) {
@@ -302,7 +334,6 @@ static void step_times(struct tm_anomalies *a, const struct timed *t, const stru
 		an->magnitude = xi / rg->median - 1;
 		an->cause = cause_of(t->r, row_of(t, i));
 	}
-	free(win);
 }
 
 /* Lightning's rule on the printed losses (or grad norms; anomaly_stream.c): consecutive spikes
@@ -393,11 +424,12 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 {
 	tm_anomalies_release(a);
 	size_t from = warmup < r->nsteps ? warmup : r->nsteps;
-	struct timed t = { r, from, 0, NULL };
+	struct timed t = { r, from, 0, NULL, NULL };
+	t.x = tm_xmalloc((r->nsteps - from + 1) * sizeof(*t.x));
 	for (size_t i = from; i < r->nsteps; i++) {
 		double x = tm_run_stepf(r, i, TM_SF_TIME_S);
 		if (isfinite(x) && x > 0)
-			t.n++;
+			t.x[t.n++] = x;
 	}
 	if (t.n < r->nsteps - from) {
 		t.rows = tm_xmalloc((t.n + 1) * sizeof(*t.rows));
@@ -424,6 +456,7 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		free(tmp);
 	}
 	free(t.rows);
+	free(t.x);
 	spikes(a, r, from, cfg, 0);
 	spikes(a, r, from, cfg, 1);
 	stragglers(a, r, cfg);

@@ -1,4 +1,4 @@
-/* sortd.c: tm_sort_doubles and tm_median_doubles (see sortd.h).
+/* sortd.c: tm_sort_doubles, tm_select_doubles and tm_median_doubles (see sortd.h).
  *
  * Key decision: an LSD radix sort over the IEEE bits mapped to unsigned order (negative numbers
  * inverted, positive ones with the sign bit set), 8 passes of 8 bits, all histograms taken in one
@@ -154,38 +154,62 @@ void tm_sort_doubles(double *v, size_t n)
 		msd(v, n);                      /* equal keys are equal bits: any order is the one */
 }
 
-/* Hoare's quickselect with median-of-three pivots for the middle value, then the largest below
- * it when n is even: the values a sort puts there, in O(n). */
+/* Branch-free Lomuto partition of v[lo, hi): the values below p (with le: not above p) first;
+ * returns where the others start. Every value is swapped and the boundary moves by the
+ * comparison's result, so a run of random step times costs no mispredicted branch (Hoare's loops
+ * mispredict about every other value there, which made a million-value selection take 12 ms). */
+static size_t partition(double *v, size_t lo, size_t hi, double p, int le)
+{
+	size_t j = lo;
+	for (size_t i = lo; i < hi; i++) {
+		double x = v[i];
+		v[i] = v[j];
+		v[j] = x;
+		j += le ? !(p < x) : x < p;
+	}
+	return j;
+}
+
+static double med3(double a, double b, double c)
+{
+	return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* Quickselect: the range [lo, hi) holding rank k shrinks around a pseudo-median of nine pivot,
+ * split three ways (below, equal, above: equal values cannot stall it); after 2 log2(n) rounds
+ * without reaching a small range (an input built against the pivot rule) the range is sorted. */
+double tm_select_doubles(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+	int rounds = 0, limit = 2;
+	for (size_t m = n; m > 1; m /= 2)
+		limit += 2;
+	while (hi - lo > SMALL) {
+		if (++rounds > limit) {
+			tm_sort_doubles(v + lo, hi - lo);
+			return v[k];
+		}
+		size_t w = hi - lo, e = w / 8;
+		double p = med3(med3(v[lo], v[lo + e], v[lo + 2 * e]), med3(v[lo + 3 * e], v[lo + w / 2], v[lo + 5 * e]),
+				med3(v[lo + 6 * e], v[lo + 7 * e], v[hi - 1]));
+		size_t a = partition(v, lo, hi, p, 0);
+		if (k < a) {
+			hi = a;
+			continue;
+		}
+		size_t b = partition(v, a, hi, p, 1);
+		if (k < b)
+			return v[k];            /* equal to the pivot, in place */
+		lo = b;
+	}
+	insertion(v + lo, hi - lo);
+	return v[k];
+}
+
 double tm_median_doubles(double *v, size_t n)
 {
-	size_t k = n / 2, lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		double a = v[lo], b = v[mid], c = v[hi];
-		double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				double t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;                  /* j < k < i: v[k] equals the pivot, in place */
-	}
+	size_t k = n / 2;
+	tm_select_doubles(v, n, k);
 	if (n % 2)
 		return v[k];
 	double below = v[0];                    /* the largest of v[0, k): all <= v[k] */

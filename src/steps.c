@@ -23,16 +23,17 @@
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
-#define NAN_CODE 0x80000000u             /* INT32_MIN: the canonical NaN */
-#define ESC_CODE 0x80000001u             /* INT32_MIN + 1: the value is in the escape list */
+#define NAN_CODE TM_STEPS_NAN_CODE       /* INT32_MIN: the canonical NaN */
+#define ESC_CODE TM_STEPS_ESC_CODE       /* INT32_MIN + 1: the value is in the escape list */
 #define M_MAX 0x7ffffffd                 /* |m| of a value's code */
 #define K_MAX 22                         /* 10^22 is the largest exact power of ten */
 #define EXACT 9007199254740992.0         /* 2^53: integers below it are exact doubles */
 #define AFF_MAX 4503599627370496.0       /* 2^52: bound on an AFFINE column's values and a */
 #define AFF_D_MAX 1048576.0              /* 2^20: on its d, so d * row stays below 2^52 */
 
-static const double p10[K_MAX + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+const double tm_steps_p10[K_MAX + 1] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+					1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+#define p10 tm_steps_p10
 
 static const size_t off[TM_SF_N] = {
 	offsetof(struct tm_step, step), offsetof(struct tm_step, time_s), offsetof(struct tm_step, consumed),
@@ -332,7 +333,7 @@ void tm_steps_set(struct tm_steps *s, size_t i, enum tm_sf f, double v)
 		code_set(s, c, i, v);
 }
 
-double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
+double tm__steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
 {
 	const struct tm_scol *c = &s->col[f];
 	switch (c->mode) {
@@ -347,7 +348,7 @@ double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
 void tm_steps_row(const struct tm_steps *s, size_t i, struct tm_step *out)
 {
 	for (int f = 0; f < TM_SF_LINE; f++)
-		*(double *)(void *)((char *)out + off[f]) = tm_steps_get(s, i, (enum tm_sf)f);
+		*(double *)(void *)((char *)out + off[f]) = tm__steps_get(s, i, (enum tm_sf)f);
 	double line = tm_steps_get(s, i, TM_SF_LINE), src = tm_steps_get(s, i, TM_SF_TIME_SRC);
 	out->line = isnan(line) ? 0 : (uint32_t)line;
 	out->time_src = isnan(src) ? 0 : (uint8_t)src;

@@ -27,6 +27,27 @@ double tm_quantile(const double *v, size_t n, double q)
 	return v[i] + (v[i + 1] - v[i]) * frac;
 }
 
+/* tm_quantile of v[0, n) as if sorted, by selection (O(n); v is reordered), for quantiles asked in
+ * ascending order: *from (0 at first) is where the last one was selected, every rank above it is
+ * in v[*from, n). Bit for bit tm_quantile's value when v holds no zero (a sort orders 0.0 and -0.0
+ * by their input positions, a selection does not). */
+static double quantile_sel(double *v, size_t n, double q, size_t *from)
+{
+	if (n == 0)
+		return NAN;
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+	double frac = pos - (double)i;
+	double a = tm_select_doubles(v + *from, n - *from, i - *from);
+	*from = i;
+	if (i + 1 >= n)
+		return a;
+	double b = v[i + 1];                /* the next rank: the smallest above index i */
+	for (size_t j = i + 2; j < n; j++)
+		b = v[j] < b ? v[j] : b;
+	return a + (b - a) * frac;
+}
+
 static struct tm_val known(double v, enum tm_src_kind src)
 {
 	return (struct tm_val){ .v = v, .src = src };
@@ -342,9 +363,10 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 				med = tm_quantile(tail, n - h, 0.5);
 				free(tail);
 			} else {
-				/* the second half sorted in place, then read again in order */
-				tm_sort_doubles(t + h, n - h);
-				med = tm_quantile(t + h, n - h, 0.5);
+				/* the second half reordered in place (own times are positive), then read
+				 * again in order */
+				size_t from = 0;
+				med = quantile_sel(t + h, n - h, 0.5, &from);
 				own_times(r, s, t, NULL);
 			}
 			while (k < h && t[k] > 1.5 * med)
@@ -365,16 +387,20 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 		weighted_stats(v, w + k, m, &s->st);
 	} else {
 		s->st.last = v[m - 1];
-		double sum = 0;
-		for (size_t i = 0; i < m; i++)
+		double sum = 0, mn = v[0], mx = v[0];
+		for (size_t i = 0; i < m; i++) {
 			sum += v[i];
+			mn = v[i] < mn ? v[i] : mn;
+			mx = v[i] > mx ? v[i] : mx;
+		}
 		s->st.mean = sum / (double)m;
-		tm_sort_doubles(v, m);
-		s->st.min = v[0];
-		s->st.max = v[m - 1];
-		s->st.median = tm_quantile(v, m, 0.5);
-		s->st.p10 = tm_quantile(v, m, 0.1);
-		s->st.p90 = tm_quantile(v, m, 0.9);
+		s->st.min = mn;
+		s->st.max = mx;
+		/* own times are positive: selection gives the sort's quantiles */
+		size_t from = 0;
+		s->st.p10 = quantile_sel(v, m, 0.1, &from);
+		s->st.median = quantile_sel(v, m, 0.5, &from);
+		s->st.p90 = quantile_sel(v, m, 0.9, &from);
 	}
 	free(t);
 	free(w);
@@ -387,16 +413,21 @@ static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_
 {
 	double *lg = tm_xmalloc((r->nsteps + 1) * sizeof(*lg));
 	for (int which = 0; which < 3; which++) {
-		size_t c = 0;
+		size_t c = 0, zeros = 0, from = 0;
 		double last = NAN;
 		enum tm_sf f = which == 0 ? TM_SF_TFLOPS : which == 1 ? TM_SF_MFU : TM_SF_TOKENS_PER_S_PER_GPU;
 		for (size_t i = first_steady; i < r->nsteps; i++) {
 			double x = tm_run_stepf(r, i, f);
 			if (isfinite(x))
-				lg[c++] = x, last = x;
+				lg[c++] = x, last = x, zeros += x == 0;
 		}
-		tm_sort_doubles(lg, c);
-		double med = tm_quantile(lg, c, 0.5);
+		double med;
+		if (zeros) {                    /* 0.0 and -0.0: the sort's order decides */
+			tm_sort_doubles(lg, c);
+			med = tm_quantile(lg, c, 0.5);
+		} else {
+			med = quantile_sel(lg, c, 0.5, &from);
+		}
 		if (which == 0)
 			s->logged.tflops_median = med, s->logged.tflops_last = last;
 		else if (which == 1)

@@ -18,5 +18,8 @@ void tm_sort_doubles(double *v, size_t n);
  * the daemon takes a rolling median of the step times at every step (anomaly_stream.c), and the
  * regime search a median per candidate split (anomaly.c). */
 double tm_median_doubles(double *v, size_t n);
+/* The k-th smallest of v[0, n) (k < n, no NaN), reordering v so that no value before index k is
+ * above it and none after is below it (quickselect, O(n)). */
+double tm_select_doubles(double *v, size_t n, size_t k);
 
 #endif

@@ -79,6 +79,33 @@ int main(void)
 		TM_CHECK(&st, tm_median_doubles(b, n) == (n % 2 ? (double)(n / 2 + 1) : (double)n / 2 + 0.5));
 		TM_CHECK(&st, tm_median_doubles(c, n) == 7);
 	}
+	/* the k-th by selection: the sorted array's k-th, and split around it, for random values, few
+	 * distinct ones, sorted, reversed, organ-pipe and constant inputs, at both ends and inside */
+	bad = 0;
+	static const size_t ssizes[] = { 1, 2, 64, 65, 200, 1000, 100000 };
+	for (int shape = 0; shape < 8; shape++)
+		for (size_t z = 0; z < sizeof(ssizes) / sizeof(ssizes[0]); z++) {
+			size_t n = ssizes[z];
+			for (int rep = 0; rep < 6; rep++) {
+				size_t k = rep == 0 ? 0 : rep == 1 ? n - 1 : rep == 2 ? n / 2 : next(&seed) % n;
+				for (size_t i = 0; i < n; i++)
+					b[i] = shape == 4 ? (double)(next(&seed) % 3)
+					     : shape == 5 ? (double)i
+					     : shape == 6 ? (double)(n - i)
+					     : shape == 7 ? (double)(i < n / 2 ? i : n - i)
+					     : value(&seed, shape == 2 ? 0 : shape);   /* no zeros of both signs */
+				memcpy(a, b, n * sizeof(*a));
+				tm_sort_doubles(a, n);
+				double got = tm_select_doubles(b, n, k);
+				bad += got != a[k] || b[k] != a[k];
+				for (size_t i = 0; i < n; i++)
+					bad += (i < k && b[i] > b[k]) || (i > k && b[i] < b[k]);
+			}
+		}
+	TM_CHECK(&st, bad == 0);
+	for (size_t i = 0; i < 100000; i++)           /* all equal: no round may stall */
+		b[i] = 3;
+	TM_CHECK(&st, tm_select_doubles(b, 100000, 77777) == 3);
 	free(a);
 	free(b);
 	return tm_test_done(&st, "test_sortd");
