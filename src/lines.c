@@ -318,12 +318,18 @@ static uint16_t short_len(size_t n)
 	return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
 }
 
+/* What a line may hold, from the searches tm_lines_drain makes once per buffer: without the bit
+ * the line certainly has no such byte, and is not searched for it again. */
+#define MAY_CR  1u
+#define MAY_ESC 2u
+#define MAY_ALL (MAY_CR | MAY_ESC)
+
 static int emit_segment(struct tm_lines *l, const char *p, size_t n, uint64_t line, uint64_t off,
-			int truncated, struct line_info *li, tm_record_fn fn, void *ctx)
+			int truncated, struct line_info *li, unsigned may, tm_record_fn fn, void *ctx)
 {
 	if (n == 0)
 		return 0;
-	if (memchr(p, 0x1b, n)) {
+	if ((may & MAY_ESC) && memchr(p, 0x1b, n)) {
 		if (!l->scratch)
 			l->scratch = tm_xmalloc(l->line_max);
 		n = strip_ansi(p, n, l->scratch);
@@ -355,13 +361,15 @@ static int emit_segment(struct tm_lines *l, const char *p, size_t n, uint64_t li
 
 /* Splits p[0, n) on '\r' into records. */
 static int emit_records(struct tm_lines *l, const char *p, size_t n, uint64_t line, uint64_t off,
-			int truncated, struct line_info *li, tm_record_fn fn, void *ctx)
+			int truncated, struct line_info *li, unsigned may, tm_record_fn fn, void *ctx)
 {
 	const char *end = p + n;
+	if (!(may & MAY_CR))
+		return emit_segment(l, p, n, line, off, truncated, li, may, fn, ctx);
 	while (p < end) {
 		const char *cr = memchr(p, '\r', (size_t)(end - p));
 		const char *e = cr ? cr : end;
-		int rc = emit_segment(l, p, (size_t)(e - p), line, off, truncated, li, fn, ctx);
+		int rc = emit_segment(l, p, (size_t)(e - p), line, off, truncated, li, may, fn, ctx);
 		if (rc)
 			return rc;
 		p = cr ? cr + 1 : end;
@@ -386,9 +394,9 @@ static void join_add(struct tm_lines *l, const char *p, size_t n, uint64_t off)
 }
 
 /* One physical line p[0, n) (no '\n') starting at stream offset off: its collector prefix, then
- * split on '\r' into records. */
+ * split on '\r' into records. may: MAY_* bits (MAY_ALL: not known). */
 static int emit_line(struct tm_lines *l, const char *p, size_t n, uint64_t off, int truncated,
-		     tm_record_fn fn, void *ctx)
+		     unsigned may, tm_record_fn fn, void *ctx)
 {
 	l->line++;
 	l->lines++;
@@ -412,8 +420,9 @@ static int emit_line(struct tm_lines *l, const char *p, size_t n, uint64_t off, 
 		off = l->join_off;
 		li.ts = l->join_ts;             /* when the record began */
 		l->join_len = 0;                /* the buffer stays valid until the next line */
+		may = MAY_ALL;                  /* earlier parts were searched as other lines */
 	}
-	return emit_records(l, p, n, line, off, truncated, &li, fn, ctx);
+	return emit_records(l, p, n, line, off, truncated, &li, may, fn, ctx);
 }
 
 /* End of input inside a CRI partial record: hands out what was joined. */
@@ -424,7 +433,7 @@ static int flush_join(struct tm_lines *l, tm_record_fn fn, void *ctx)
 	struct line_info li = { .ts = l->join_ts, .last = NAN };
 	size_t n = l->join_len;
 	l->join_len = 0;
-	return emit_records(l, l->join, n, l->join_line, l->join_off, 0, &li, fn, ctx);
+	return emit_records(l, l->join, n, l->join_line, l->join_off, 0, &li, MAY_ALL, fn, ctx);
 }
 
 /* Drops the first n buffered bytes. */
@@ -436,9 +445,29 @@ static void consume(struct tm_lines *l, size_t n)
 		memmove(l->buf, l->buf + n, l->len);
 }
 
+/* The offset in buf of the first byte c at or after pos (len: none), from the last search's
+ * answer *at when that is still ahead (SIZE_MAX: no search yet): one search serves every line up
+ * to the byte. */
+static size_t next_byte(const struct tm_lines *l, size_t pos, int c, size_t *at)
+{
+	if (*at == SIZE_MAX || *at < pos) {
+		const char *q = memchr(l->buf + pos, c, l->len - pos);
+		*at = q ? (size_t)(q - l->buf) : l->len;
+	}
+	return *at;
+}
+
+/* The MAY_* bits of the line buf[pos, pos + n). */
+static unsigned line_may(const struct tm_lines *l, size_t pos, size_t n, size_t *cr_at, size_t *esc_at)
+{
+	return (next_byte(l, pos, '\r', cr_at) < pos + n ? MAY_CR : 0u) |
+	       (next_byte(l, pos, 0x1b, esc_at) < pos + n ? MAY_ESC : 0u);
+}
+
 int tm_lines_drain(struct tm_lines *l, tm_record_fn fn, void *ctx)
 {
 	size_t pos = 0;
+	size_t cr_at = SIZE_MAX, esc_at = SIZE_MAX;   /* searched lazily: see next_byte() */
 	int rc = 0;
 	while (pos < l->len && !rc) {
 		char *p = l->buf + pos;
@@ -456,14 +485,16 @@ int tm_lines_drain(struct tm_lines *l, tm_record_fn fn, void *ctx)
 		if (!nl) {
 			if (avail < l->line_max)
 				break;      /* an unfinished line waits for its '\n' */
-			rc = emit_line(l, p, l->line_max, l->off + pos, 1, fn, ctx);
+			rc = emit_line(l, p, l->line_max, l->off + pos, 1,
+				       line_may(l, pos, l->line_max, &cr_at, &esc_at), fn, ctx);
 			l->skipping = 1;
 			pos = l->len;
 			break;
 		}
 		size_t n = (size_t)(nl - p);
 		int cut = n > l->line_max;
-		rc = emit_line(l, p, cut ? l->line_max : n, l->off + pos, cut, fn, ctx);
+		rc = emit_line(l, p, cut ? l->line_max : n, l->off + pos, cut,
+			       line_may(l, pos, cut ? l->line_max : n, &cr_at, &esc_at), fn, ctx);
 		pos += n + 1;
 	}
 	consume(l, pos);
@@ -476,7 +507,7 @@ int tm_lines_finish(struct tm_lines *l, tm_record_fn fn, void *ctx)
 	if (rc)
 		return rc;
 	if (l->len && !l->skipping)
-		rc = emit_line(l, l->buf, l->len, l->off, 0, fn, ctx);
+		rc = emit_line(l, l->buf, l->len, l->off, 0, MAY_ALL, fn, ctx);
 	consume(l, l->len);
 	l->skipping = 0;
 	return rc ? rc : flush_join(l, fn, ctx);
