@@ -175,6 +175,78 @@ char *tm__prefix_literal(const char *re, size_t n, size_t *outlen)
 }
 
 
+void tm__alt_literals_free(struct tm_alt_lit *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].p);
+	free(v);
+}
+
+struct tm_alt_lit *tm__alt_literals(const char *re, size_t n, size_t *nalts, int *starts)
+{
+	if (n < 4 || memcmp(re, "(?:", 3) != 0)
+		return NULL;
+	/* the group's end and its top-level '|'s */
+	size_t bars[64], nb = 0, i = 3;
+	int depth = 0;
+	for (; i < n; i++) {
+		char c = re[i];
+		if (c == '\\') {
+			i++;
+		} else if (c == '[') {
+			i = skip_class(re, n, i);
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (depth-- == 0)
+				break;
+		} else if (c == '|' && depth == 0) {
+			if (nb == sizeof(bars) / sizeof(bars[0]))
+				return NULL;
+			bars[nb++] = i;
+		}
+	}
+	if (i >= n || nb == 0 || (i + 1 < n && strchr("?*+{", re[i + 1])))
+		return NULL;             /* not closed, one alternative, or the group may be skipped */
+	struct tm_alt_lit *v = tm_xcalloc(nb + 1, sizeof(*v));
+	int all_start = 1;
+	size_t from = 3;
+	for (size_t a = 0; a <= nb; a++) {
+		size_t to = a < nb ? bars[a] : i, len = 0;
+		char *lit = tm__prefix_literal(re + from, to - from, &len);
+		if (!lit) {
+			all_start = 0;
+			lit = tm__derive_literal(re + from, to - from, &len);
+		}
+		if (!lit) {
+			tm__alt_literals_free(v, a);
+			return NULL;
+		}
+		v[a].p = lit;
+		v[a].len = len;
+		v[a].anchor = tm__rare_byte(lit, len);
+		v[a].needle = UINT32_MAX;          /* TM_NO_NEEDLE until the ruleset's prefilter has it */
+		from = to + 1;
+	}
+	if (!all_start)                  /* the literals must all be of one kind: derive them all */
+		for (size_t a = 0, f = 3; a <= nb; a++) {
+			size_t to = a < nb ? bars[a] : i, len = 0;
+			char *lit = tm__derive_literal(re + f, to - f, &len);
+			if (!lit) {
+				tm__alt_literals_free(v, nb + 1);
+				return NULL;
+			}
+			free(v[a].p);
+			v[a].p = lit;
+			v[a].len = len;
+			v[a].anchor = tm__rare_byte(lit, len);
+			f = to + 1;
+		}
+	*nalts = nb + 1;
+	*starts = all_start;
+	return v;
+}
+
 /* How often a byte shows in training logs, roughly: spaces and digits everywhere, then the
  * common lower-case letters, the separators Megatron-style lines repeat, the rarer letters,
  * upper case, and last other punctuation. */

@@ -21,6 +21,7 @@
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
 #include "field_shape.h"
+#include "literal.h"
 #include "banned.h"
 
 /* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
@@ -81,6 +82,9 @@ void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs)
 	m->c.seen = tm_xcalloc(n, sizeof(*m->c.seen));
 	m->c.cand = tm_xcalloc(n, sizeof(*m->c.cand));
 	m->matches = tm_xcalloc(n, sizeof(*m->matches));
+	size_t nn = rs->pre ? tm_prefilter_needles(rs->pre) : 0;
+	m->c.nseen = tm_xcalloc(nn + 1, sizeof(*m->c.nseen));
+	m->c.npos = tm_xcalloc(nn + 1, sizeof(*m->c.npos));
 }
 
 void tm_matcher_release(struct tm_matcher *m)
@@ -92,6 +96,8 @@ void tm_matcher_release(struct tm_matcher *m)
 	free(m->c.seen);
 	free(m->c.cand);
 	free(m->matches);
+	free(m->c.nseen);
+	free(m->c.npos);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -116,10 +122,13 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		return 0;
 	if (++m->c.gen == 0) {     /* wrapped: restart the stamps */
 		memset(m->c.seen, 0, (rs->nrules + 1) * sizeof(*m->c.seen));
+		memset(m->c.nseen, 0, (tm_prefilter_needles(ac) + 1) * sizeof(*m->c.nseen));
 		m->c.gen = 1;
 	}
 	m->records++;
 	size_t nc = tm_prefilter_scan(ac, &m->c, (const unsigned char *)p, len);
+	m->scan_subj = p;
+	m->scan_len = len;
 	m->literal_records += m->c.literal_hit;
 	if (nc == 0)
 		return 0;
@@ -171,6 +180,17 @@ static const char *find(const char *h, size_t n, const char *nd, size_t m, size_
 	return NULL;
 }
 
+/* Where needle `id` first occurs in subj, from the prefilter's scan of it: its offset, SIZE_MAX
+ * when it does not occur, or SIZE_MAX - 1 when unknown (no needle, or subj is not the record
+ * scanned last: the caller searches). */
+#define NEEDLE_UNKNOWN (SIZE_MAX - 1)
+static size_t needle_at(const struct tm_matcher *m, uint32_t id, const char *subj, size_t len)
+{
+	if (id == TM_NO_NEEDLE || subj != m->scan_subj || len != m->scan_len)
+		return NEEDLE_UNKNOWN;
+	return m->c.nseen[id] == m->c.gen ? m->c.npos[id] : SIZE_MAX;
+}
+
 int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen)
 {
@@ -180,7 +200,12 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	int rc = -1;
 	if (f->prefix) {
 		const char *from = subj, *end = subj + len, *hit;
-		while ((hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor))) {
+		size_t at = needle_at(m, f->needle, subj, len);
+		if (at == NEEDLE_UNKNOWN)
+			hit = find(from, len, f->prefix, f->prefix_len, f->anchor);
+		else
+			hit = at == SIZE_MAX ? NULL : subj + at;
+		for (; hit; hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor)) {
 			size_t vo, vn;
 			if (f->shape && tm__field_shape_match(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len,
 							      &vo, &vn)) {
@@ -196,6 +221,22 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 				break;
 			from = hit + 1;
 		}
+	} else if (f->alts) {
+		/* no match without one of the alternatives' literals; with alts_start none begins
+		 * before the first of them */
+		size_t start = SIZE_MAX;
+		for (size_t a = 0; a < f->nalts; a++) {
+			const struct tm_alt_lit *t = &f->alts[a];
+			size_t at = needle_at(m, t->needle, subj, len);
+			if (at == NEEDLE_UNKNOWN) {
+				const char *hit = find(subj, len, t->p, t->len, t->anchor);
+				at = hit ? (size_t)(hit - subj) : SIZE_MAX;
+			}
+			start = at < start ? at : start;
+		}
+		if (start == SIZE_MAX)
+			return 0;
+		rc = run_re(m, f->re, f->jit, subj, len, f->alts_start ? start : 0, m->md_sub);
 	} else {
 		rc = run_re(m, f->re, f->jit, subj, len, 0, m->md_sub);
 	}

@@ -29,6 +29,7 @@ struct tm_lit {                          /* one distinct literal */
 	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
 	uint32_t *rules;                 /* owned: rules that use this literal */
 	size_t nrules;
+	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
 };
 
 struct tm_prefilter {
@@ -47,6 +48,7 @@ struct tm_prefilter {
 	size_t nindex;
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
+	uint32_t nneedles;
 };
 
 void tm_prefilter_free(struct tm_prefilter *ac)
@@ -129,6 +131,7 @@ static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, cons
 	memset(t, 0, sizeof(*t));
 	t->p = p;
 	t->len = n;
+	t->needle = TM_NO_NEEDLE;
 	return t;
 }
 
@@ -152,6 +155,21 @@ void tm_prefilter_add(struct tm_prefilter *ac, uint32_t rule, const char *lit, s
 		t->rules = tm_xrealloc(t->rules, (t->nrules + 1) * sizeof(*t->rules));
 		t->rules[t->nrules++] = rule;
 	}
+}
+
+uint32_t tm_prefilter_needle(struct tm_prefilter *ac, const char *lit, size_t n)
+{
+	if (n < 5)
+		return TM_NO_NEEDLE;
+	struct tm_lit *t = lit_entry(&ac->lits, &ac->nlits, &ac->caplits, lit, n);
+	if (t->needle == TM_NO_NEEDLE)
+		t->needle = ac->nneedles++;
+	return t->needle;
+}
+
+size_t tm_prefilter_needles(const struct tm_prefilter *ac)
+{
+	return ac->nneedles;
 }
 
 void tm_prefilter_done(struct tm_prefilter *ac)
@@ -236,6 +254,15 @@ static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc
 		if (at[0] != (unsigned char)t->p[0] || at[t->len - 1] != (unsigned char)t->p[t->len - 1] ||
 		    memcmp(at, t->p, t->len) != 0)
 			continue;
+		if (t->needle != TM_NO_NEEDLE) {
+			/* the first occurrence: one at q may be seen from window q + off + 1 after one at
+			 * q + 1 from window q + 1 + off, at the same position */
+			size_t q = i - t->off;
+			if (m->nseen[t->needle] != m->gen || q < m->npos[t->needle]) {
+				m->nseen[t->needle] = m->gen;
+				m->npos[t->needle] = q;
+			}
+		}
 		for (size_t k = 0; k < t->nrules; k++)
 			candidate(m, nc, t->rules[k]);
 	}

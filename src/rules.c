@@ -58,11 +58,18 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 	tm_prefilter_free(rs->pre);
 	rs->pre = tm_prefilter_new(rs->nrules);
 	for (size_t i = 0; i < rs->nrules; i++) {
-		const struct tm_rule *r = &rs->rules[i];
+		struct tm_rule *r = &rs->rules[i];
 		if (!r->nlits)
 			tm_prefilter_always(rs->pre, (uint32_t)i);
 		for (size_t l = 0; l < r->nlits; l++)
 			tm_prefilter_add(rs->pre, (uint32_t)i, r->lits[l], r->lit_lens[l]);
+		/* the fields' literals: the scan that picks the rule notes where they are */
+		for (size_t k = 0; k < r->nfields; k++) {
+			struct tm_subfield *f = &r->fields[k];
+			f->needle = f->prefix ? tm_prefilter_needle(rs->pre, f->prefix, f->prefix_len) : TM_NO_NEEDLE;
+			for (size_t a = 0; a < f->nalts; a++)
+				f->alts[a].needle = tm_prefilter_needle(rs->pre, f->alts[a].p, f->alts[a].len);
+		}
 	}
 	tm_prefilter_done(rs->pre);
 	if (rs->max_groups == 0)

@@ -17,6 +17,7 @@
 #include "literal.h"
 #include "rules_int.h"
 #include "vocab.h"
+#include "trainmon/prefilter.h"
 #include "banned.h"
 
 /* Column of pattern offset off in the file, when the scalar's quoting allows exact mapping. */
@@ -220,6 +221,7 @@ struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode
 	f->cap.group = (uint32_t)g;
 	f->prefix = prefix;
 	f->prefix_len = plen;
+	f->needle = TM_NO_NEEDLE;          /* not in the prefilter: searched */
 	f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
 	f->shape = NULL;
 	return f;

@@ -18,6 +18,7 @@
 #include "literal.h"
 #include "rules_int.h"
 #include "vocab.h"
+#include "trainmon/prefilter.h"
 #include "banned.h"
 
 #define STEP (1u << TM_REC_STEP)
@@ -40,6 +41,7 @@ void tm__rule_release(struct tm_rule *r)
 		pcre2_code_free(r->fields[i].re);
 		free(r->fields[i].prefix);
 		free(r->fields[i].shape);
+		tm__alt_literals_free(r->fields[i].alts, r->fields[i].nalts);
 	}
 	free(r->fields);
 	for (size_t i = 0; i < r->nkeys; i++) {
@@ -241,8 +243,11 @@ static void key_fields(struct tm_rload *L, struct tm_rule *r, const struct tm_yn
 		f->cap = c;
 		f->prefix = prefix;
 		f->prefix_len = plen;
+		f->needle = TM_NO_NEEDLE;          /* until tm_ruleset_finish makes it one */
 		f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
 		f->shape = prefix && c.group == 1 ? tm__field_shape(v->str, v->len, plen) : NULL;
+		if (!prefix)
+			f->alts = tm__alt_literals(v->str, v->len, &f->nalts, &f->alts_start);
 	}
 }
 

@@ -43,6 +43,9 @@ struct tm_matcher {
 					 limit, even after the retries): read as no match */
 	int skip_fallback;            /* set by the caller once a framework pack (not a fallback
 					 one) has claimed the run: fallback rules no longer run */
+	const char *scan_subj;        /* the record the prefilter scanned last (stamp c.gen): its
+					 needles' offsets (c.nseen, c.npos) are for these bytes */
+	size_t scan_len;
 };
 
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);

@@ -19,19 +19,32 @@ struct tm_cands {
 	uint32_t gen;                 /* the caller bumps it per record (0 is never current) */
 	uint32_t *cand;               /* owned by the caller, nrules + 1: the candidates, unordered */
 	int literal_hit;              /* set by a scan: some literal occurred */
+	uint32_t *nseen;              /* owned by the caller, one per needle: npos is this record's
+					 when nseen is gen */
+	size_t *npos;                 /* owned by the caller, one per needle: its first offset */
 };
+
+#define TM_NO_NEEDLE UINT32_MAX
 
 /* Building: new, then add every (rule, literal) and mark every rule without a literal, then done.
  * Literal bytes are borrowed and must outlive the prefilter. */
 struct tm_prefilter *tm_prefilter_new(size_t nrules);
 void tm_prefilter_add(struct tm_prefilter *pf, uint32_t rule, const char *lit, size_t len);
 void tm_prefilter_always(struct tm_prefilter *pf, uint32_t rule);
+/* A needle: a literal whose first offset in a record the scan notes as it passes (the prefix of
+ * a rule's field, so the field is read where the scan saw it instead of searched for again).
+ * Returns its number (the same for the same bytes), or TM_NO_NEEDLE for fewer than 5 bytes: a
+ * shorter literal would make the scan hash every position instead of every other one. */
+uint32_t tm_prefilter_needle(struct tm_prefilter *pf, const char *lit, size_t len);
+/* The number of needles: the size of tm_cands' nseen and npos. */
+size_t tm_prefilter_needles(const struct tm_prefilter *pf);
 void tm_prefilter_done(struct tm_prefilter *pf);
 /* tm_prefilter_free(NULL) does nothing. */
 void tm_prefilter_free(struct tm_prefilter *pf);
 
 /* Puts into c->cand (each once, under stamp c->gen) every rule one of whose literals occurs in
- * p[0, n), then every rule without a literal; returns their number. */
+ * p[0, n), then every rule without a literal; returns their number. Notes the first offset of
+ * every needle that occurs (c->nseen, c->npos). */
 size_t tm_prefilter_scan(const struct tm_prefilter *pf, struct tm_cands *c, const unsigned char *p, size_t n);
 
 #endif

@@ -106,6 +106,8 @@ struct tm_capture {
 struct tm_field_shape;
 
 /* An extra regex run on a matched line to pick one more value (`fields:` in YAML). */
+struct tm_alt_lit;                 /* src/literal.h */
+
 struct tm_subfield {
 	void *re;                  /* owned pcre2_code * */
 	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
@@ -116,6 +118,14 @@ struct tm_subfield {
 	size_t anchor;             /* offset in prefix of its rarest byte, searched for first */
 	struct tm_field_shape *shape; /* owned or NULL: the regex is PREFIX \s* (CLASS+|word...),
 				      read after the prefix without PCRE2 (src/field_shape.h) */
+	struct tm_alt_lit *alts;   /* owned or NULL (always NULL with a prefix): every match holds one
+				      of these literals (src/literal.h), so a record with none of them
+				      is not searched */
+	size_t nalts;
+	int alts_start;            /* 1: every match starts with one of alts: the search starts at
+				      the first of them in the record */
+	uint32_t needle;           /* the prefilter's number for its prefix (its first offset in a
+				      record comes with the record's scan), or TM_NO_NEEDLE: searched */
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured

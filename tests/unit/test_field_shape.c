@@ -1,9 +1,11 @@
 /* test_field_shape.c: fields read without PCRE2 (src/field_shape.c), and looked for at their
- * prefix literal (src/literal.c), give the slice their regex gives at the leftmost position
- * where it matches. Every `fields:` entry of the shipped packs with a prefix is run on 20 000 random
- * subjects (junk, the prefix, then spaces, digits, signs, dots, exponents, words, separators)
- * through tm_match_sub and through its PCRE2 regex, tried at each prefix occurrence in order as
- * before; the slices must be equal. Then the recogniser's refusals. */
+ * prefix literal or their alternatives' literals (src/literal.c), give the slice their regex gives
+ * at the leftmost position where it matches. Every `fields:` entry of the shipped packs with a
+ * prefix or alternative literals is run on 20 000 random subjects (junk, the literal, often
+ * twice or overlapping, then spaces, digits, signs, dots, exponents, words, separators) through
+ * tm_match_sub twice: after the prefilter's scan of the subject (the literal's first offset
+ * noted by the scan, src/prefilter.c) and by searching, and through its PCRE2 regex tried at every
+ * position; the slices must be equal. Then the recogniser's refusals. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include "literal.h"
 #include "trainmon/diag.h"
 #include "trainmon/match.h"
+#include "trainmon/prefilter.h"
 #include "trainmon/rules.h"
 
 static uint64_t next(uint64_t *s)
@@ -42,6 +45,13 @@ static int by_pcre(const struct tm_subfield *f, const char *s, size_t n, size_t 
 	return found;
 }
 
+static int no_hit(void *ctx, const struct tm_hit *h)
+{
+	(void)ctx;
+	(void)h;
+	return 0;
+}
+
 int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
@@ -56,42 +66,76 @@ int main(void)
 	static const char *const bits[] = { " ", "  ", "\t", "1", "42", "0.5", ".", "e", "E", "+", "-", "e-05",
 					    "nan", "inf", "NaN", "x", "|", ",", ":", "\r", "ms" };
 	uint64_t seed = 88172645463325252ull;
-	size_t shaped = 0, mismatches = 0;
+	size_t shaped = 0, alted = 0, needled = 0, mismatches = 0;
 	for (size_t i = 0; i < rs.nrules; i++)
 		for (size_t k = 0; k < rs.rules[i].nfields; k++) {
 			const struct tm_subfield *f = &rs.rules[i].fields[k];
-			if (!f->prefix)
+			if (!f->prefix && !f->nalts)
 				continue;
 			shaped += f->shape != NULL;
+			alted += f->nalts != 0;
+			needled += f->prefix ? f->needle != TM_NO_NEEDLE : f->alts[0].needle != TM_NO_NEEDLE;
 			for (int t = 0; t < 20000; t++) {
 				char s[512];
 				size_t n = 0;
 				int parts = (int)(next(&seed) % 12);
 				for (int q = 0; q < parts; q++) {
-					const char *b = next(&seed) % 6 == 0 ? f->prefix : bits[next(&seed) % (sizeof(bits) / sizeof(bits[0]))];
+					const char *b = f->prefix ? f->prefix : f->alts[next(&seed) % f->nalts].p;
+					size_t cut = next(&seed) % 8;           /* "prefixprefix" and "pprefix" */
+					if (next(&seed) % 6 != 0)
+						b = bits[next(&seed) % (sizeof(bits) / sizeof(bits[0]))];
+					else if (cut == 0 && n + 1 < sizeof(s))
+						s[n++] = b[0];
 					size_t bl = strlen(b);
 					if (n + bl < sizeof(s)) {
 						memcpy(s + n, b, bl);
 						n += bl;
 					}
 				}
-				size_t vo = 0, vn = 0, wo = 0, wn = 0;
-				const char *p;
-				size_t pn;
-				int got = tm_match_sub(&m, f, s, n, &p, &pn);
-				if (got)
-					vo = (size_t)(p - s), vn = pn;
+				size_t wo = 0, wn = 0;
 				int want = by_pcre(f, s, n, &wo, &wn);
-				if (got != want || vo != wo || vn != wn) {
-					if (mismatches++ < 5)
-						fprintf(stderr, "rule %s field %zu on '%.*s': shape %d (%zu,%zu), pcre %d (%zu,%zu)\n",
-							rs.rules[i].name, k, (int)n, s, got, vo, vn, want, wo, wn);
+				for (int how = 0; how < 2; how++) {
+					/* how 0: read where the record's scan saw the literal; 1: searched */
+					if (how == 0)
+						tm_match_record(&m, s, n, no_hit, NULL);
+					else
+						m.scan_subj = NULL;
+					size_t vo = 0, vn = 0;
+					const char *p;
+					size_t pn;
+					int got = tm_match_sub(&m, f, s, n, &p, &pn);
+					if (got)
+						vo = (size_t)(p - s), vn = pn;
+					if (got != want || vo != wo || vn != wn) {
+						if (mismatches++ < 5)
+							fprintf(stderr, "rule %s field %zu (%s) on '%.*s': got %d (%zu,%zu), pcre %d (%zu,%zu)\n",
+								rs.rules[i].name, k, how ? "searched" : "scanned", (int)n, s, got,
+								vo, vn, want, wo, wn);
+					}
 				}
 			}
 		}
-	printf("%zu fields with a shape\n", shaped);
+	printf("%zu fields with a shape, %zu with alternative literals, %zu read where the scan saw them\n", shaped,
+	       alted, needled);
 	TM_CHECK(&st, shaped >= 10);
+	TM_CHECK(&st, alted >= 2);
+	TM_CHECK(&st, needled >= 20);
 	TM_CHECK(&st, mismatches == 0);
+	/* alternatives' literals: one per alternative, the starts when every one has a prefix */
+	size_t na = 0;
+	int starts = -1;
+	struct tm_alt_lit *al = tm__alt_literals("(?:ab c|\\| de):\\s*(\\d+)", 23, &na, &starts);
+	TM_CHECK(&st, al && na == 2 && starts == 1 && strcmp(al[0].p, "ab c") == 0 && strcmp(al[1].p, "| de") == 0);
+	tm__alt_literals_free(al, na);
+	al = tm__alt_literals("(?:^ ?samples/sec|\\| x y): (\\d)", 31, &na, &starts);
+	TM_CHECK(&st, al && na == 2 && starts == 0 && strcmp(al[0].p, "samples/sec") == 0);
+	tm__alt_literals_free(al, na);
+	static const char *const noalt[] = { "(?:ab|cd)?x(\\d)", "(?:a|bc)(\\d)", "ab(?:cd|ef)(\\d)", "(?:ab)(\\d)" };
+	for (size_t i = 0; i < sizeof(noalt) / sizeof(noalt[0]); i++) {
+		al = tm__alt_literals(noalt[i], strlen(noalt[i]), &na, &starts);
+		TM_CHECK(&st, al == NULL);
+		tm__alt_literals_free(al, 0);
+	}
 	/* refusals: text after the group, lazy or other quantifiers, negation, named groups */
 	static const char *const no[] = { "a:\\s*(\\d+) \\|", "a:\\s*(\\d*)", "a:\\s*([^ ]+)", "a:\\s*(?<v>\\d+)",
 					  "a:\\s*(\\d+)?", "a:\\s*([\\s\\d]+)", "a:\\s*(\\d+|-?inf)" };
