@@ -6,8 +6,9 @@
 #   trainmon analyze --format json, every shipped pack loaded (as installed: patterns/);
 #   rg -o the step-time field; mawk and gawk extracting and averaging it; mtail (--one_shot, a
 #   one-regex program) on the first 100 MB, compared by throughput.
-# Each command runs RUNS (default 5) times; the table shows the medians of wall time, CPU time
-# (user + system) and peak RSS (GNU time), then every ratio the issue sets a target for.
+# Each command runs RUNS (default 5) times, in rounds (each command once a round); the table shows
+# the medians of wall time, CPU time (user + system) and peak RSS (GNU time), then every ratio the
+# issue sets a target for.
 # Then memory: peak RSS at two step counts (bytes per step record), and at one step count with
 # four times the noise (flat in noise bytes); and many files: the same log cut at line ends
 # into 1 MiB files, analysed in one command, against the one file (wall ratio, output order).
@@ -76,47 +77,75 @@ echo "trainmon benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(uname -r), $bin
 echo "log: $((size / 1048576)) MiB, $(wc -l <"$log") lines, $noise noise lines per iteration line; medians of $runs runs"
 printf '%-44s %8s %8s %9s %9s\n' "command" "wall s" "CPU s" "RSS MiB" "MiB/s"
 
-measure "$bin" analyze --format json "$log"
-row "trainmon analyze --format json (all packs)" "$size"
-t_wall=$M_WALL t_cpu=$M_CPU t_rss=$M_RSS
-steps=$(steps_of "$dir/out")
-cp "$dir/out" "$dir/one.json"
-
-rg_wall="" mawk_wall="" mtail_mbs=""
-if have rg ripgrep; then
-	measure rg -o 'elapsed time per iteration \(ms\): [0-9.]+' "$log"
-	row "rg -o 'elapsed time per iteration...' (mmap)" "$size"
-	rg_wall=$M_WALL rg_cpu=$M_CPU
-fi
 # the field averaged, as a user would type it
 awkprog='{ i = index($0, "elapsed time per iteration (ms): "); if (i) { s += substr($0, i + 33) + 0; n++ } } END { printf "%d %.4f\n", n, s / n }'
-if have mawk mawk; then
-	measure mawk "$awkprog" "$log"
-	row "mawk, the field extracted and averaged" "$size"
-	mawk_wall=$M_WALL mawk_cpu=$M_CPU
-fi
-if have gawk gawk; then
-	measure gawk "$awkprog" "$log"
-	row "gawk, the same program" "$size"
-	gawk_wall=$M_WALL gawk_cpu=$M_CPU
-fi
+peers="tm"
+have rg ripgrep && peers="$peers rg"
+have mawk mawk && peers="$peers mawk"
+have gawk gawk && peers="$peers gawk"
+mt_mb=$((mb < 100 ? mb : 100))
 if have mtail mtail; then
+	peers="$peers mtail"
 	mkdir -p "$dir/progs"
-	cat >"$dir/progs/step.mtail" <<'EOF'
+	cat >"$dir/progs/step.mtail" <<'EOF2'
 counter iterations
 gauge step_ms
 /elapsed time per iteration \(ms\): (?P<ms>[0-9.]+)/ {
   iterations++
   step_ms = $ms
 }
-EOF
-	mt_mb=$((mb < 100 ? mb : 100))
+EOF2
 	head -c $((mt_mb << 20)) "$log" >"$dir/mtail.out"
-	measure mtail --one_shot --one_shot_format prometheus --logtostderr --progs "$dir/progs" --logs "$dir/mtail.out"
-	row "mtail --one_shot, one regex (first $mt_mb MiB)" $((mt_mb << 20))
-	mtail_mbs=$(awk -v w="$M_WALL" -v m="$mt_mb" 'BEGIN { print m / w }')
-	rm -f "$dir/mtail.out"
 fi
+# run1 NAME: one run of that command, its times appended to $dir/times.NAME
+run1() {
+	local out="$dir/out.$1"
+	case $1 in
+	tm) set -- "$bin" analyze --format json "$log" ;;
+	rg) set -- rg -o 'elapsed time per iteration \(ms\): [0-9.]+' "$log" ;;
+	mawk) set -- mawk "$awkprog" "$log" ;;
+	gawk) set -- gawk "$awkprog" "$log" ;;
+	mtail) set -- mtail --one_shot --one_shot_format prometheus --logtostderr --progs "$dir/progs" --logs "$dir/mtail.out" ;;
+	esac
+	/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >"$out" 2>"$dir/err" || {
+		echo "failed: $*" >&2
+		tail -3 "$dir/err" >&2
+		exit 1
+	}
+	cat "$dir/time" >>"$dir/times.${out##*.}"
+}
+# Round robin: every command once a round, RUNS rounds, so that a machine whose speed drifts
+# (a virtual machine's neighbours) slows every command alike and the ratios hold.
+for ((r = 0; r < runs; r++)); do
+	for p in $peers; do
+		run1 "$p"
+	done
+done
+# stats NAME: M_WALL M_CPU M_RSS, the medians of its runs
+stats() {
+	M_WALL=$(awk '{ print $1 }' "$dir/times.$1" | median)
+	M_CPU=$(awk '{ print $2 + $3 }' "$dir/times.$1" | median)
+	M_RSS=$(awk '{ print $4 }' "$dir/times.$1" | median)
+}
+stats tm
+row "trainmon analyze --format json (all packs)" "$size"
+t_wall=$M_WALL t_cpu=$M_CPU t_rss=$M_RSS
+steps=$(steps_of "$dir/out.tm")
+cp "$dir/out.tm" "$dir/one.json"
+
+rg_wall="" mawk_wall="" mtail_mbs=""
+for p in $peers; do
+	case $p in
+	rg) stats rg; row "rg -o 'elapsed time per iteration...' (mmap)" "$size"; rg_wall=$M_WALL rg_cpu=$M_CPU ;;
+	mawk) stats mawk; row "mawk, the field extracted and averaged" "$size"; mawk_wall=$M_WALL mawk_cpu=$M_CPU ;;
+	gawk) stats gawk; row "gawk, the same program" "$size"; gawk_wall=$M_WALL gawk_cpu=$M_CPU ;;
+	mtail)
+		stats mtail
+		row "mtail --one_shot, one regex (first $mt_mb MiB)" $((mt_mb << 20))
+		mtail_mbs=$(awk -v w="$M_WALL" -v m="$mt_mb" 'BEGIN { print m / w }')
+		rm -f "$dir/mtail.out" ;;
+	esac
+done
 
 echo "trainmon: $steps step records"
 echo "ratios (trainmon / peer):"
