@@ -21,15 +21,16 @@
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
 #define TM_HASH_MUL 2654435761u          /* Knuth's multiplicative hash */
 
-struct tm_lit {                          /* one distinct literal */
-	const char *p;                   /* borrowed from a rule of the ruleset */
+struct tm_lit {                          /* one distinct literal; what a hit compares first */
+	uint32_t hash;                   /* of the hashed window */
+	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
+	unsigned char first, last;       /* the literal's first and last bytes (no load through p) */
+	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
 	size_t len;
 	size_t off;                      /* offset of the hashed window in the literal */
-	uint32_t hash;                   /* of that window */
-	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
+	const char *p;                   /* borrowed from a rule of the ruleset */
 	uint32_t *rules;                 /* owned: rules that use this literal */
 	size_t nrules;
-	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
 };
 
 struct tm_prefilter {
@@ -131,6 +132,8 @@ static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, cons
 	memset(t, 0, sizeof(*t));
 	t->p = p;
 	t->len = n;
+	t->first = n ? (unsigned char)p[0] : 0;
+	t->last = n ? (unsigned char)p[n - 1] : 0;
 	t->needle = TM_NO_NEEDLE;
 	return t;
 }
@@ -251,8 +254,7 @@ static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc
 		/* literals sharing a window differ mostly at an end ("time_" "time=" "time:" in a
 		 * line's "time "): those ends before the call */
 		const unsigned char *at = p + i - t->off;
-		if (at[0] != (unsigned char)t->p[0] || at[t->len - 1] != (unsigned char)t->p[t->len - 1] ||
-		    memcmp(at, t->p, t->len) != 0)
+		if (at[0] != t->first || at[t->len - 1] != t->last || memcmp(at, t->p, t->len) != 0)
 			continue;
 		if (t->needle != TM_NO_NEEDLE) {
 			/* the first occurrence: one at q may be seen from window q + off + 1 after one at
