@@ -86,28 +86,31 @@ static int fast_decimal(const char *s, const char *end, int pow10, double *out)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	int neg = 0, digits = 0, frac = 0, seen_dot = 0;
+	int neg = 0, digits, frac = 0, seen_dot = 0;
 	uint64_t m = 0;
 	if (s < end && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
 	const char *start = s;
-	for (; s < end; s++) {
-		if (*s >= '0' && *s <= '9') {
-			if (m == 0 && *s == '0') {
-				frac += seen_dot;       /* leading zeros: only the scale changes */
-				continue;
-			}
-			if (++digits > 15)
-				return 0;
-			m = m * 10 + (uint64_t)(*s - '0');
-			frac += seen_dot;
-		} else if (*s == '.' && !seen_dot) {
-			seen_dot = 1;
-		} else {
-			break;
-		}
+	while (s < end && *s == '0')           /* leading zeros: not digits of the mantissa */
+		s++;
+	const char *d = s;
+	while (s < end && (unsigned char)(*s - '0') < 10)
+		m = m * 10 + (uint64_t)(*s++ - '0');
+	digits = (int)(s - d);
+	if (s < end && *s == '.') {
+		const char *f = ++s;
+		seen_dot = 1;
+		if (m == 0)                    /* "0.05": zeros before the first digit only scale */
+			while (s < end && *s == '0')
+				s++;
+		const char *fd = s;
+		while (s < end && (unsigned char)(*s - '0') < 10)
+			m = m * 10 + (uint64_t)(*s++ - '0');
+		frac = (int)(s - f);
+		digits += (int)(s - fd);
 	}
-	if (s == start || (s == start + 1 && seen_dot))
+	/* more than 15 significant digits (m may have wrapped: unsigned, then dropped) */
+	if (digits > 15 || s == start || (s == start + 1 && seen_dot))
 		return 0;
 	long e = -frac - pow10;
 	if (s < end && (*s == 'e' || *s == 'E')) {

@@ -40,6 +40,18 @@ int main(void)
 		}
 	}
 	TM_CHECK(&st, mismatches == 0);
+	/* leading zeros, a leading or trailing dot, signs, 15 and 16 significant digits after zeros */
+	static const char *const odd[] = { ".5", "5.", "007.50", "0.000123", "-0.0", "+3", "000", "0e5", "00.05",
+					   "0.000123456789012345", "0.00012345678901234", "100000000000000.5",
+					   "123456789012345", "1234567890123456", "-.25", "0.", "0001" };
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		double want = strtod(odd[i], NULL), got = tm_parse_num(odd[i], strlen(odd[i]));
+		if (memcmp(&want, &got, sizeof(got)) != 0) {
+			fprintf(stderr, "'%s': strtod %.17g, tm_parse_num %.17g\n", odd[i], want, got);
+			mismatches++;
+		}
+	}
+	TM_CHECK(&st, mismatches == 0);
 	/* log spellings */
 	TM_NEAR(&st, tm_parse_num("1,541,366", 9), 1541366, 0);
 	TM_NEAR(&st, tm_parse_num("1.249e+03", 9), 1249, 0);
