@@ -1227,12 +1227,6 @@ static void merge_where(struct tm_event *l, const struct tm_event *e)
 		l->code = e->code;
 }
 
-static uint32_t add_line(uint32_t line, uint64_t off)
-{
-	uint64_t v = line + off;
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 {
 	if (a->framework >= 0 && b->framework >= 0 && a->framework != b->framework)
@@ -1302,12 +1296,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 						    step is at a's last */
 	/* steps: all of b's come after a's (checked above), so b's array follows a's */
 	if (b->nsteps) {
-		tm_steps_reserve(&a->steps, a->nsteps + b->nsteps);
-		for (size_t k = 0; k < b->nsteps; k++) {
-			struct tm_step st = tm_run_step(b, k);
-			st.line = add_line(st.line, line_offset);
-			insert_step(a, a->nsteps, &st);
-		}
+		tm_steps_append(&a->steps, &b->steps, line_offset);
+		a->nsteps = a->steps.n;
 	}
 	if (isnan(a->first_ts))
 		a->first_ts = b->first_ts;

@@ -440,6 +440,99 @@ void tm_steps_insert(struct tm_steps *s, size_t i, const struct tm_step *in)
 	tm_steps_put(s, i, in);
 }
 
+/* Row k's field f of b as the row-by-row append put it in a: tm_steps_row's view (a line or a
+ * time source of NaN reads 0) with the line moved by add, saturating. */
+static double appended(const struct tm_steps *b, size_t k, enum tm_sf f, uint64_t add)
+{
+	double v = tm_steps_get(b, k, f);
+	if (f != TM_SF_LINE && f != TM_SF_TIME_SRC)
+		return v;
+	if (isnan(v))
+		v = 0;
+	if (f == TM_SF_LINE) {
+		uint64_t l = (uint64_t)(uint32_t)v + add;
+		v = l > UINT32_MAX ? (double)UINT32_MAX : (double)l;
+	}
+	return v;
+}
+
+/* Whether a's column c of field f already holds b's column bc for the m rows appended after a's
+ * n0: both without values, the same constant, or one progression (lines moved by add). */
+static int continues(const struct tm_scol *c, const struct tm_scol *bc, enum tm_sf f, size_t n0, size_t m,
+		     uint64_t add)
+{
+	int counted = f == TM_SF_LINE || f == TM_SF_TIME_SRC;   /* NaN reads 0 there: no ABSENT */
+	double shift = f == TM_SF_LINE ? (double)add : 0;
+	if (c->mode == TM_SCOL_ABSENT)
+		return bc->mode == TM_SCOL_ABSENT && !counted;
+	if (counted && (add >= (uint64_t)1 << 32 || (bc->mode != TM_SCOL_CONST && bc->mode != TM_SCOL_AFFINE) ||
+			!(bc->cval + shift + bc->d * (double)(m - 1) <= (double)UINT32_MAX)))
+		return 0;                        /* saturated, or a NaN made 0 */
+	if (c->mode == TM_SCOL_CONST)
+		return bc->mode == TM_SCOL_CONST && same(c->cval, bc->cval + shift);
+	if (c->mode == TM_SCOL_AFFINE)
+		return bc->mode == TM_SCOL_AFFINE && same(bc->d, c->d) &&
+		       same(bc->cval + shift, c->cval + c->d * (double)n0);
+	return 0;
+}
+
+void tm_steps_append(struct tm_steps *a, const struct tm_steps *b, uint64_t line_add)
+{
+	if (!b->n)
+		return;
+	if (!a->col)
+		a->col = tm_xcalloc(TM_SF_N, sizeof(*a->col));
+	size_t n0 = a->n, m = b->n;
+	int keep[TM_SF_N];
+	tm_steps_reserve(a, n0 + m);
+	for (int f = 0; f < TM_SF_N; f++) {
+		struct tm_scol *c = &a->col[f];
+		keep[f] = continues(c, &b->col[f], (enum tm_sf)f, n0, m, line_add);
+		if (!keep[f] && c->mode != TM_SCOL_CODE && c->mode != TM_SCOL_F64)
+			materialize(a, c);               /* at n0 rows: the new ones follow */
+	}
+	a->n = n0 + m;
+	for (int f = 0; f < TM_SF_N; f++) {
+		struct tm_scol *c = &a->col[f];
+		const struct tm_scol *bc = &b->col[f];
+		if (keep[f])
+			continue;
+		for (size_t k = 0; k < m; k++) {        /* NaN until set, as tm_steps_insert leaves them */
+			if (c->mode == TM_SCOL_CODE)
+				codes(a, c)[n0 + k] = NAN_CODE;
+			else
+				f64s(a, c)[n0 + k] = NAN;
+		}
+		/* codes of one scale carry over: (base_b + m) / 10^k is (base_a + m') / 10^k with
+		 * m' = base_b + m - base_a, the same rational, so the same double */
+		int64_t add = f == TM_SF_LINE ? (int64_t)line_add : 0;
+		int direct = bc->mode == TM_SCOL_CODE && bc->based && (f != TM_SF_LINE || bc->k == 0) &&
+			     line_add < (uint64_t)1 << 40;
+		const uint32_t *bcd = direct ? codes(b, bc) : NULL;
+		for (size_t k = 0; k < m; k++) {
+			size_t row = n0 + k;
+			if (direct && c->mode == TM_SCOL_CODE && bcd[k] != NAN_CODE && bcd[k] != ESC_CODE) {
+				int64_t mv = bc->base + (int32_t)bcd[k] + add;
+				if (!c->based) {
+					c->based = 1;
+					c->k = bc->k;
+					c->base = mv;
+				}
+				int64_t d = mv - c->base;
+				if (c->k == bc->k && d >= -M_MAX && d <= M_MAX &&
+				    (f != TM_SF_LINE || mv <= (int64_t)UINT32_MAX)) {
+					uint32_t am = (uint32_t)(d < 0 ? -d : d);
+					codes(a, c)[row] = (uint32_t)(int32_t)d;
+					if (am > c->mmax)
+						c->mmax = am;
+					continue;
+				}
+			}
+			tm_steps_set(a, row, (enum tm_sf)f, appended(b, k, (enum tm_sf)f, line_add));
+		}
+	}
+}
+
 void tm_steps_drop_front(struct tm_steps *s, size_t d)
 {
 	if (d > s->n)

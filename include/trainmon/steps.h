@@ -112,6 +112,10 @@ void tm_steps_insert(struct tm_steps *s, size_t i, const struct tm_step *in);
 void tm_steps_reserve(struct tm_steps *s, size_t n);
 /* Drops the first d rows (d <= n). */
 void tm_steps_drop_front(struct tm_steps *s, size_t d);
+/* Appends b's rows after a's, the line of each moved by line_add (saturating at UINT32_MAX): the
+ * values a row-by-row tm_steps_insert of tm_steps_row(b) would give, column by column, codes of
+ * the same scale carried over without decoding (the split read joins its halves with it). */
+void tm_steps_append(struct tm_steps *a, const struct tm_steps *b, uint64_t line_add);
 
 /* Bytes allocated (columns and escapes): for tests and diagnostics. */
 size_t tm_steps_bytes(const struct tm_steps *s);

@@ -89,6 +89,19 @@ static void set_field(struct tm_step *st, int f, double v)
  * while rows are appended), else value()'s. */
 struct plan { int kind[TM_SF_N]; double cval[TM_SF_N]; };
 
+/* A random plan; codable: mostly decimals, whole numbers and counters. */
+static void random_plan(uint64_t *seed, struct plan *p, int codable)
+{
+	for (int f = 0; f < TM_SF_N; f++) {
+		int r = (int)(next(seed) % 8);
+		p->kind[f] = r == 0 ? -1 : r == 1 ? -2 : r == 7 ? 4 : r == 6 ? 5 : r - 2;
+		p->cval[f] = value(seed, (int)(next(seed) % 4));
+	}
+	if (codable)
+		for (int f = 0; f < TM_SF_N; f++)
+			p->kind[f] = f % 2 ? 0 : f % 4 ? 1 : 5;
+}
+
 static void random_row(uint64_t *s, const struct plan *p, struct tm_step *st, uint32_t line)
 {
 	for (int f = 0; f < TM_SF_LINE; f++)
@@ -301,23 +314,73 @@ static void affine(struct tm_test_state *t)
 	tm_steps_release(&st);
 }
 
+/* A store of `rows` random rows of plan p, appended in order, lines from line0 on (fields of kind 5
+ * then continue a store built from line 1), the first `drop` rows dropped after. */
+static void build(struct tm_steps *st, uint64_t seed, const struct plan *p, size_t rows, uint32_t line0,
+		  size_t drop)
+{
+	uint64_t s = seed;
+	tm_steps_init(st);
+	for (size_t r = 0; r < rows; r++) {
+		struct tm_step row;
+		random_row(&s, p, &row, line0 + (uint32_t)r);
+		tm_steps_insert(st, st->n, &row);
+	}
+	tm_steps_drop_front(st, drop);
+}
+
+/* tm_steps_append gives, bit for bit, what inserting b's rows one by one (their lines moved,
+ * saturating) gives: the split read's join. Plans alike and not (codes carried over, constants
+ * and progressions kept, or set value by value), lines moved by nothing, by a's length (one
+ * progression), and to past UINT32_MAX. */
+static void append(struct tm_test_state *t, uint64_t seed)
+{
+	for (int round = 0; round < 40; round++) {
+		struct plan pa, pb;
+		random_plan(&seed, &pa, round % 4 == 1);
+		pb = pa;
+		if (round % 4 == 3)                      /* another plan for b */
+			for (int f = 0; f < TM_SF_N; f++)
+				pb.kind[f] = (int)(next(&seed) % 7) - 2;
+		size_t na = round % 5 == 0 ? 0 : 1 + (size_t)(next(&seed) % 2000), nb = 1 + (size_t)(next(&seed) % 2000);
+		size_t drop = round % 3 == 0 ? (size_t)(next(&seed) % (nb / 2 + 1)) : 0;
+		uint64_t add = round % 6 == 5 ? UINT32_MAX - 500 : round % 2 ? na : 0;
+		uint32_t line0 = round % 2 ? 1 : (uint32_t)na + 1;
+		uint64_t sa = next(&seed), sb = next(&seed);
+		struct tm_steps a, ref, b;
+		build(&a, sa, &pa, na, 1, 0);
+		build(&ref, sa, &pa, na, 1, 0);
+		build(&b, sb, &pb, nb + drop, line0, drop);
+		tm_steps_append(&a, &b, add);
+		struct tm_step *want = calloc(ref.n + b.n + 1, sizeof(*want));
+		for (size_t i = 0; i < ref.n; i++)
+			tm_steps_row(&ref, i, &want[i]);
+		for (size_t k = 0; k < b.n; k++) {
+			struct tm_step row;
+			tm_steps_row(&b, k, &row);
+			uint64_t l = row.line + add;
+			row.line = l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
+			want[ref.n + k] = row;
+		}
+		check_all(t, &a, want, ref.n + b.n);
+		free(want);
+		tm_steps_release(&a);
+		tm_steps_release(&ref);
+		tm_steps_release(&b);
+	}
+}
+
 int main(void)
 {
 	struct tm_test_state t = { 0, 0 };
+	append(&t, 0x2545f4914f6cdd1du);
 	affine(&t);
 	compact(&t);
 	promotion(&t);
 	uint64_t seed = 0x9e3779b97f4a7c15u;
 	for (int round = 0; round < 60; round++) {
 		struct plan p;
-		for (int f = 0; f < TM_SF_N; f++) {
-			int r = (int)(next(&seed) % 8);
-			p.kind[f] = r == 0 ? -1 : r == 1 ? -2 : r == 7 ? 4 : r == 6 ? 5 : r - 2;
-			p.cval[f] = value(&seed, (int)(next(&seed) % 4));
-		}
-		if (round % 3 == 0)
-			for (int f = 0; f < TM_SF_N; f++)
-				p.kind[f] = f % 2 ? 0 : f % 4 ? 1 : 5;      /* mostly codable */
+		random_plan(&seed, &p, round % 3 == 0);
 		size_t rows = round % 10 == 0 ? 20000 : 1 + (size_t)(next(&seed) % 3000);
 		round_trip(&t, next(&seed) | 1, &p, rows);
 	}
