@@ -87,19 +87,23 @@ double tm__steps_get(const struct tm_steps *s, size_t i, enum tm_sf f);   /* any
 #define TM_STEPS_NAN_CODE 0x80000000u
 #define TM_STEPS_ESC_CODE 0x80000001u
 extern const double tm_steps_p10[];
-/* Field f of row i (i < n). Inline for the forms that cost no search, since the statistics read
- * every row of a column several times (summary.c, anomaly.c); the same value tm__steps_get gives. */
+/* Field f of row i (i < n). Inline but for escapes, since the statistics read every row of a
+ * column several times (summary.c, anomaly.c); the same value tm__steps_get gives. */
 static inline double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
 {
 	const struct tm_scol *c = &s->col[f];
-	if (c->mode == TM_SCOL_CODE) {
+	switch (c->mode) {
+	case TM_SCOL_CODE: {
 		uint32_t code = ((const uint32_t *)c->mem)[s->head + i];
 		if (code != TM_STEPS_NAN_CODE && code != TM_STEPS_ESC_CODE)
 			return (double)(c->base + (int32_t)code) / tm_steps_p10[c->k];
-	} else if (c->mode == TM_SCOL_F64) {
-		return ((const double *)c->mem)[s->head + i];
+		return tm__steps_get(s, i, f);     /* NaN, or an escape: searched */
 	}
-	return tm__steps_get(s, i, f);
+	case TM_SCOL_F64: return ((const double *)c->mem)[s->head + i];
+	case TM_SCOL_CONST: return c->cval;
+	case TM_SCOL_AFFINE: return c->cval + c->d * (double)i;
+	default: return tm__steps_get(s, i, f);
+	}
 }
 
 /* Sets every field of row i (i < n); one field of it. */
