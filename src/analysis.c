@@ -88,6 +88,54 @@ void tm_analysis_env_release(struct tm_analysis_env *e)
 }
 
 /* Reads one file to its end; every message goes to err. Returns the feed, or NULL. */
+void tm_read_bufs_init(struct tm_read_bufs *b)
+{
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->mu, NULL);
+}
+
+void tm_read_bufs_release(struct tm_read_bufs *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->buf[i]);
+	pthread_mutex_destroy(&b->mu);
+	memset(b, 0, sizeof(*b));
+}
+
+/* A kept buffer for f's reads, if there is one. */
+static void borrow_buf(struct tm_read_bufs *b, struct tm_feed *f)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	pthread_mutex_lock(&b->mu);
+	if (b->n) {
+		b->n--;
+		buf = b->buf[b->n];
+		cap = b->cap[b->n];
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (buf)
+		tm_lines_lend(&f->lines, buf, cap);
+}
+
+/* f's read buffer back for the next file (freed when the store is full). */
+static void return_buf(struct tm_read_bufs *b, struct tm_feed *f)
+{
+	char *buf;
+	size_t cap;
+	tm_lines_take_buffer(&f->lines, &buf, &cap);
+	if (!buf)
+		return;
+	pthread_mutex_lock(&b->mu);
+	if (b->n < TM_READ_BUFS) {
+		b->buf[b->n] = buf;
+		b->cap[b->n++] = cap;
+		buf = NULL;
+	}
+	pthread_mutex_unlock(&b->mu);
+	free(buf);
+}
+
 static struct tm_feed *read_file(const struct tm_analysis_cfg *c, const char *path, FILE *err)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
@@ -105,6 +153,8 @@ static struct tm_feed *read_file(const struct tm_analysis_cfg *c, const char *pa
 	}
 	struct tm_feed *f = tm_xcalloc(1, sizeof(*f));
 	tm_feed_init(f, path, c->rs, c->in->line_max);
+	if (c->bufs)
+		borrow_buf(c->bufs, f);
 	if (c->in->framework)
 		tm_run_force_framework(&f->run, c->in->framework);
 	/* a large regular file is read in two halves on two threads, with the same result */
@@ -121,6 +171,8 @@ static struct tm_feed *read_file(const struct tm_analysis_cfg *c, const char *pa
 	}
 	if (fd != 0)
 		close(fd);
+	if (c->bufs)
+		return_buf(c->bufs, f);         /* read to the end: the next file's */
 	tm_run_settle(&f->run);             /* the framework, from the whole file */
 	if (rc < 0) {
 		if (rc != -ESTALE)

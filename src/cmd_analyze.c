@@ -268,7 +268,11 @@ static int analyze_main(int argc, char **argv, int report)
 	cx.segs = tm_xcalloc(cli.nargs, sizeof(*cx.segs));
 	cx.chain_param = chain_param;
 	cx.npaths = cli.nargs;
+	struct tm_read_bufs bufs;
+	tm_read_bufs_init(&bufs);
+	cx.cfg.bufs = &bufs;
 	tm_pool_run(cli.nargs, tm_pool_threads(8), 16, work, done, &cx);
+	tm_read_bufs_release(&bufs);
 	free(cx.res);
 	int failed = cx.failed, nothing = cx.nothing;
 	/* the runs' chains: after every run, from the segments kept of each */

@@ -525,6 +525,29 @@ static void ensure_room(struct tm_lines *l, int filled)
 	}
 }
 
+void tm_lines_take_buffer(struct tm_lines *l, char **buf, size_t *cap)
+{
+	*buf = NULL;
+	*cap = 0;
+	if (l->len || !l->buf)
+		return;
+	*buf = l->buf;
+	*cap = l->cap;
+	l->buf = NULL;
+	l->cap = 0;
+}
+
+void tm_lines_lend(struct tm_lines *l, char *buf, size_t cap)
+{
+	if (l->buf || !buf || cap < l->line_max + 64u * 1024u) {
+		free(buf);                      /* too small for a line of line_max and a read */
+		return;
+	}
+	l->buf = buf;
+	l->cap = cap;
+	l->read_full = cap > l->line_max + 64u * 1024u;   /* a grown buffer stays grown */
+}
+
 ssize_t tm_lines_read(struct tm_lines *l, int fd)
 {
 	return tm_lines_read_max(l, fd, UINT64_MAX);
