@@ -9,9 +9,9 @@
  * Loss and grad norm: PyTorch Lightning's SpikeDetection rule (lightning/fabric/utilities/spike.py)
  * through the streaming detectors of anomaly_stream.c, as are stragglers (the run's per-rank
  * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
- * the losses the log printed. Per step, a call allocates two arrays of doubles (the timed
- * records' times, read once from the run's step store, and the copy a median reorders), and the
- * rows of the timed records when some records have no time.
+ * the losses the log printed. Per step, a call allocates one array of doubles (the copy a median
+ * reorders), and the rows of the timed records when some records have no time; the times
+ * themselves are read from the run's step store.
  */
 #include <math.h>
 #include <stdint.h>
@@ -110,13 +110,12 @@ void tm_anomalies_release(struct tm_anomalies *a)
 }
 
 /* The records step times are judged on: rows [from, nsteps) of the run with a finite positive
- * time. Their times are copied out of the run's store once (every pass below reads them, the
- * rolling median twice a record); step numbers are read from the store. */
+ * time. Their times and step numbers are read from the run's store (inline, tm_steps_get), not
+ * copied: only the copies the medians reorder take memory (one array of doubles, `tmp`). */
 struct timed {
 	const struct tm_run *r;
 	size_t from, n;
 	size_t *rows;                    /* owned: the row of each, or NULL: from + j (all timed) */
-	double *x;                       /* owned: the time of each */
 };
 
 static size_t row_of(const struct timed *t, size_t j)
@@ -126,7 +125,7 @@ static size_t row_of(const struct timed *t, size_t j)
 
 static double x_of(const struct timed *t, size_t j)
 {
-	return t->x[j];
+	return tm_run_stepf(t->r, row_of(t, j), TM_SF_TIME_S);
 }
 
 static double s_of(const struct timed *t, size_t j)
@@ -174,7 +173,7 @@ static size_t best_split(const struct timed *t, size_t lo, size_t hi, double *tm
 	return best;
 }
 
-/* Which side of the band [lo_edge, hi_edge] the median of the w times x[0, w) lies on: 1 above,
+/* Which side of the band [lo_edge, hi_edge] the median of the w times from record lo lies on: 1 above,
  * -1 below, 0 within; `above` and `below` count the times beyond each edge (kept by the caller as
  * the window moves, so a record costs O(1)). The median of a sorted window v is v[w/2] (odd w) or
  * (v[w/2-1] + v[w/2]) / 2, and it is above hi_edge exactly when enough values are: with w = 2k,
@@ -182,7 +181,8 @@ static size_t best_split(const struct timed *t, size_t lo, size_t hi, double *tm
  * them), k - 1 or fewer put both at or below. Only with exactly k above are the middle values
  * the largest at or below the edge and the smallest above it, found by a scan and averaged as the
  * sorted window would be: the same double, so the same answer as sorting. Likewise below. */
-static int median_side(const double *x, size_t w, size_t above, size_t below, double hi_edge, double lo_edge)
+static int median_side(const struct timed *t, size_t lo, size_t w, size_t above, size_t below, double hi_edge,
+		       double lo_edge)
 {
 	size_t k = w / 2;
 	if (w % 2)
@@ -191,11 +191,13 @@ static int median_side(const double *x, size_t w, size_t above, size_t below, do
 		return 1;
 	if (above == k) {
 		double a = -INFINITY, b = INFINITY;
-		for (size_t i = 0; i < w; i++)
-			if (x[i] > hi_edge)
-				b = x[i] < b ? x[i] : b;
+		for (size_t i = 0; i < w; i++) {
+			double x = x_of(t, lo + i);
+			if (x > hi_edge)
+				b = x < b ? x : b;
 			else
-				a = x[i] > a ? x[i] : a;
+				a = x > a ? x : a;
+		}
 		if ((a + b) / 2 > hi_edge)
 			return 1;
 	}
@@ -203,11 +205,13 @@ static int median_side(const double *x, size_t w, size_t above, size_t below, do
 		return -1;
 	if (below == k) {
 		double a = -INFINITY, b = INFINITY;
-		for (size_t i = 0; i < w; i++)
-			if (x[i] < lo_edge)
-				a = x[i] > a ? x[i] : a;
+		for (size_t i = 0; i < w; i++) {
+			double x = x_of(t, lo + i);
+			if (x < lo_edge)
+				a = x > a ? x : a;
 			else
-				b = x[i] < b ? x[i] : b;
+				b = x < b ? x : b;
+		}
 		if ((a + b) / 2 < lo_edge)
 			return -1;
 	}
@@ -284,7 +288,7 @@ static void step_times(struct tm_anomalies *a, const struct timed *t, const stru
 					double out = x_of(t, i - w);
 					above -= out > hi_edge, below -= out < lo_edge;
 				}
-				int d = median_side(t->x + i + 1 - w, w, above, below, hi_edge, lo_edge);
+				int d = median_side(t, i + 1 - w, w, above, below, hi_edge, lo_edge);
 				run = d && d == dir ? run + 1 : d ? 1 : 0;
 				dir = d;
 				if (run >= persist) {
@@ -424,12 +428,11 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 {
 	tm_anomalies_release(a);
 	size_t from = warmup < r->nsteps ? warmup : r->nsteps;
-	struct timed t = { r, from, 0, NULL, NULL };
-	t.x = tm_xmalloc((r->nsteps - from + 1) * sizeof(*t.x));
+	struct timed t = { r, from, 0, NULL };
 	for (size_t i = from; i < r->nsteps; i++) {
 		double x = tm_run_stepf(r, i, TM_SF_TIME_S);
 		if (isfinite(x) && x > 0)
-			t.x[t.n++] = x;
+			t.n++;
 	}
 	if (t.n < r->nsteps - from) {
 		t.rows = tm_xmalloc((t.n + 1) * sizeof(*t.rows));
@@ -456,7 +459,6 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		free(tmp);
 	}
 	free(t.rows);
-	free(t.x);
 	spikes(a, r, from, cfg, 0);
 	spikes(a, r, from, cfg, 1);
 	stragglers(a, r, cfg);
