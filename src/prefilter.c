@@ -197,8 +197,11 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 		if (ac->stride == 2) {
 			struct tm_lit *u = &ac->lits[n + i];
 			*u = *t;
-			u->rules = tm_xmalloc(t->nrules * sizeof(*u->rules));
-			memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
+			u->rules = NULL;         /* a needle alone has no rules */
+			if (t->nrules) {
+				u->rules = tm_xmalloc(t->nrules * sizeof(*u->rules));
+				memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
+			}
 			u->off = t->off + 1;
 			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
 			memcpy(&u->win, u->p + u->off, 4);
