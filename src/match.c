@@ -1,14 +1,11 @@
 /* match.c: the per-record matcher (see match.h): the prefilter (prefilter.c) names the candidate
  * rules of a record, then their PCRE2 regexes run, JIT-compiled.
  *
- * The prefilter, for the record: every distinct rule literal of 4+ bytes is represented by one of its 4-byte windows
- * (the one most likely to be rare: it crosses a word boundary), hashed into a 64 KiB table of
- * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
- * bytes only even positions are hashed (each literal then enters two adjacent windows). A set
- * flag is verified exactly with memcmp against the few literals in that hash bucket, so a record
- * yields exactly the rules whose literal it holds, and most log lines cost about one hash per two
- * bytes and nothing else. Shorter literals are searched with memmem. No per-record allocation.
- * Built once per ruleset; never changed after.
+ * A matched rule's fields (tm_match_sub) are read where the prefilter's scan of the record saw
+ * their prefix (a needle), or searched for it (a short prefix, a subject not scanned: memchr to
+ * the prefix's rarest byte, then a compare); the regex runs anchored there, or the common shape
+ * is read without PCRE2 (field_shape.c). A field opening with a group of alternatives is skipped
+ * when none of their literals occurs. No per-record allocation.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -8,6 +8,8 @@
  * the few literals in that hash bucket, so a record yields exactly the rules whose literal it
  * holds, and most log lines cost about one hash per two bytes and nothing else. Shorter literals
  * are searched with memmem. No per-record allocation. Built once per ruleset; never changed after.
+ * Needles (fields' prefixes of 5+ bytes) are literals of no rule or of some: a verified needle
+ * only notes its first offset in the record, for match.c to read the field there.
  */
 #include <stdint.h>
 #include <stdlib.h>
