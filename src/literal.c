@@ -182,14 +182,21 @@ void tm__alt_literals_free(struct tm_alt_lit *v, size_t n)
 	free(v);
 }
 
+/* The literal alternative re[from, to) gives: its start (starts) or its longest run, or NULL. */
+static char *alt_literal(const char *re, size_t from, size_t to, int starts, size_t *len)
+{
+	return starts ? tm__prefix_literal(re + from, to - from, len) : tm__derive_literal(re + from, to - from, len);
+}
+
 struct tm_alt_lit *tm__alt_literals(const char *re, size_t n, size_t *nalts, int *starts)
 {
 	if (n < 4 || memcmp(re, "(?:", 3) != 0)
 		return NULL;
-	/* the group's end and its top-level '|'s */
-	size_t bars[64], nb = 0, i = 3;
+	/* the group's end, its '|'s, and whether a '|' outside it makes the whole regex an
+	 * alternation (then a match need not hold any of the group's literals) */
+	size_t bars[64], nb = 0, end = 0;
 	int depth = 0;
-	for (; i < n; i++) {
+	for (size_t i = 3; i < n; i++) {
 		char c = re[i];
 		if (c == '\\') {
 			i++;
@@ -198,50 +205,39 @@ struct tm_alt_lit *tm__alt_literals(const char *re, size_t n, size_t *nalts, int
 		} else if (c == '(') {
 			depth++;
 		} else if (c == ')') {
-			if (depth-- == 0)
-				break;
-		} else if (c == '|' && depth == 0) {
+			if (depth-- == 0 && !end)
+				end = i;         /* the group's own ')': depth is -1 from here on */
+		} else if (c == '|' && depth == 0 && !end) {
 			if (nb == sizeof(bars) / sizeof(bars[0]))
 				return NULL;
 			bars[nb++] = i;
+		} else if (c == '|' && depth < 0) {
+			return NULL;             /* top-level alternation after the group */
 		}
 	}
-	if (i >= n || nb == 0 || (i + 1 < n && strchr("?*+{", re[i + 1])))
+	if (!end || nb == 0 || (end + 1 < n && strchr("?*+{", re[end + 1])))
 		return NULL;             /* not closed, one alternative, or the group may be skipped */
-	struct tm_alt_lit *v = tm_xcalloc(nb + 1, sizeof(*v));
+	/* every alternative's start when each has one, else every alternative's longest run */
 	int all_start = 1;
-	size_t from = 3;
-	for (size_t a = 0; a <= nb; a++) {
-		size_t to = a < nb ? bars[a] : i, len = 0;
-		char *lit = tm__prefix_literal(re + from, to - from, &len);
-		if (!lit) {
-			all_start = 0;
-			lit = tm__derive_literal(re + from, to - from, &len);
-		}
+	for (size_t a = 0, from = 3; a <= nb && all_start; a++) {
+		size_t to = a < nb ? bars[a] : end, len;
+		char *lit = alt_literal(re, from, to, 1, &len);
+		all_start = lit != NULL;
+		free(lit);
+		from = to + 1;
+	}
+	struct tm_alt_lit *v = tm_xcalloc(nb + 1, sizeof(*v));
+	for (size_t a = 0, from = 3; a <= nb; a++) {
+		size_t to = a < nb ? bars[a] : end, len = 0;
+		char *lit = alt_literal(re, from, to, all_start, &len);
 		if (!lit) {
 			tm__alt_literals_free(v, a);
 			return NULL;
 		}
-		v[a].p = lit;
-		v[a].len = len;
-		v[a].anchor = tm__rare_byte(lit, len);
-		v[a].needle = UINT32_MAX;          /* TM_NO_NEEDLE until the ruleset's prefilter has it */
+		v[a] = (struct tm_alt_lit){ lit, len, tm__rare_byte(lit, len), UINT32_MAX };   /* TM_NO_NEEDLE
+							       until the ruleset's prefilter has it */
 		from = to + 1;
 	}
-	if (!all_start)                  /* the literals must all be of one kind: derive them all */
-		for (size_t a = 0, f = 3; a <= nb; a++) {
-			size_t to = a < nb ? bars[a] : i, len = 0;
-			char *lit = tm__derive_literal(re + f, to - f, &len);
-			if (!lit) {
-				tm__alt_literals_free(v, nb + 1);
-				return NULL;
-			}
-			free(v[a].p);
-			v[a].p = lit;
-			v[a].len = len;
-			v[a].anchor = tm__rare_byte(lit, len);
-			f = to + 1;
-		}
 	*nalts = nb + 1;
 	*starts = all_start;
 	return v;

@@ -45,6 +45,11 @@ static int by_pcre(const struct tm_subfield *f, const char *s, size_t n, size_t 
 	return found;
 }
 
+static struct tm_alt_lit *alt_lits(const char *re, size_t *na, int *starts)
+{
+	return tm__alt_literals(re, strlen(re), na, starts);
+}
+
 static int no_hit(void *ctx, const struct tm_hit *h)
 {
 	(void)ctx;
@@ -124,15 +129,21 @@ int main(void)
 	/* alternatives' literals: one per alternative, the starts when every one has a prefix */
 	size_t na = 0;
 	int starts = -1;
-	struct tm_alt_lit *al = tm__alt_literals("(?:ab c|\\| de):\\s*(\\d+)", 23, &na, &starts);
+	struct tm_alt_lit *al = alt_lits("(?:ab c|\\| de):\\s*(\\d+)", &na, &starts);
 	TM_CHECK(&st, al && na == 2 && starts == 1 && strcmp(al[0].p, "ab c") == 0 && strcmp(al[1].p, "| de") == 0);
 	tm__alt_literals_free(al, na);
-	al = tm__alt_literals("(?:^ ?samples/sec|\\| x y): (\\d)", 31, &na, &starts);
+	al = alt_lits("(?:ab|cd)(?:x|y)(\\d)", &na, &starts);   /* a later group's '|' is its own */
+	TM_CHECK(&st, al && na == 2 && starts == 1 && strcmp(al[1].p, "cd") == 0);
+	tm__alt_literals_free(al, na);
+	al = alt_lits("(?:^ ?samples/sec|\\| x y): (\\d)", &na, &starts);
 	TM_CHECK(&st, al && na == 2 && starts == 0 && strcmp(al[0].p, "samples/sec") == 0);
 	tm__alt_literals_free(al, na);
-	static const char *const noalt[] = { "(?:ab|cd)?x(\\d)", "(?:a|bc)(\\d)", "ab(?:cd|ef)(\\d)", "(?:ab)(\\d)" };
+	/* optional group, an alternative without a literal, no leading group, one alternative, and a
+	 * regex that is itself an alternation past the group (a match of "ef=1" holds neither) */
+	static const char *const noalt[] = { "(?:ab|cd)?x(\\d)", "(?:a|bc)(\\d)", "ab(?:cd|ef)(\\d)", "(?:ab)(\\d)",
+					     "(?:ab|cd):(\\d)|ef=(\\d)", "(?:ab|cd)(x|y)|(?:ef)=(\\d)" };
 	for (size_t i = 0; i < sizeof(noalt) / sizeof(noalt[0]); i++) {
-		al = tm__alt_literals(noalt[i], strlen(noalt[i]), &na, &starts);
+		al = alt_lits(noalt[i], &na, &starts);
 		TM_CHECK(&st, al == NULL);
 		tm__alt_literals_free(al, 0);
 	}
