@@ -173,48 +173,40 @@ static size_t best_split(const struct timed *t, size_t lo, size_t hi, double *tm
 	return best;
 }
 
-/* Which side of the band [lo_edge, hi_edge] the median of the w times from record lo lies on: 1 above,
- * -1 below, 0 within; `above` and `below` count the times beyond each edge (kept by the caller as
- * the window moves, so a record costs O(1)). The median of a sorted window v is v[w/2] (odd w) or
- * (v[w/2-1] + v[w/2]) / 2, and it is above hi_edge exactly when enough values are: with w = 2k,
- * k + 1 values above put both middle values above (the rounded mean of two doubles lies between
- * them), k - 1 or fewer put both at or below. Only with exactly k above are the middle values
- * the largest at or below the edge and the smallest above it, found by a scan and averaged as the
- * sorted window would be: the same double, so the same answer as sorting. Likewise below. */
+/* The mean of the two middle values of the w times from record lo when the edge splits them: the
+ * largest time on the low side and the smallest on the high side (high: above the edge, or with
+ * at_edge_high not below it), averaged as a sorted window's middle pair would be. */
+static double middle_pair(const struct timed *t, size_t lo, size_t w, double edge, int at_edge_high)
+{
+	double a = -INFINITY, b = INFINITY;
+	for (size_t i = 0; i < w; i++) {
+		double x = x_of(t, lo + i);
+		if (x > edge || (at_edge_high && x == edge))
+			b = x < b ? x : b;
+		else
+			a = x > a ? x : a;
+	}
+	return (a + b) / 2;
+}
+
+/* Which side of the band [lo_edge, hi_edge] the median of the w times from record lo lies on: 1
+ * above, -1 below, 0 within; `above` and `below` count the times beyond each edge (kept by the
+ * caller as the window moves, so a record costs O(1)). The median of a sorted window v is v[w/2]
+ * (odd w) or (v[w/2-1] + v[w/2]) / 2, and it is above hi_edge exactly when enough values are:
+ * with w = 2k, k + 1 values above put both middle values above (the rounded mean of two doubles
+ * lies between them), k - 1 or fewer put both at or below. Only with exactly k above is the edge
+ * between the middle values, found by a scan (middle_pair): the same double as the sorted window,
+ * so the same answer as sorting. Likewise below. */
 static int median_side(const struct timed *t, size_t lo, size_t w, size_t above, size_t below, double hi_edge,
 		       double lo_edge)
 {
 	size_t k = w / 2;
 	if (w % 2)
 		return above > k ? 1 : below > k ? -1 : 0;
-	if (above > k)
+	if (above > k || (above == k && middle_pair(t, lo, w, hi_edge, 0) > hi_edge))
 		return 1;
-	if (above == k) {
-		double a = -INFINITY, b = INFINITY;
-		for (size_t i = 0; i < w; i++) {
-			double x = x_of(t, lo + i);
-			if (x > hi_edge)
-				b = x < b ? x : b;
-			else
-				a = x > a ? x : a;
-		}
-		if ((a + b) / 2 > hi_edge)
-			return 1;
-	}
-	if (below > k)
+	if (below > k || (below == k && middle_pair(t, lo, w, lo_edge, 1) < lo_edge))
 		return -1;
-	if (below == k) {
-		double a = -INFINITY, b = INFINITY;
-		for (size_t i = 0; i < w; i++) {
-			double x = x_of(t, lo + i);
-			if (x < lo_edge)
-				a = x > a ? x : a;
-			else
-				b = x < b ? x : b;
-		}
-		if ((a + b) / 2 < lo_edge)
-			return -1;
-	}
 	return 0;
 }
 
