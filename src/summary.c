@@ -209,13 +209,13 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 				       copies in one file, whose times say nothing about a step */
 	for (size_t i = 1; i < r->nsteps; i++) {
 		double ti = ts_step_time(r, i);
+		double dn = tm_run_stepf(r, i, TM_SF_STEP) - tm_run_stepf(r, i - 1, TM_SF_STEP);
+		double t0 = tm_run_stepf(r, i - 1, TM_SF_TS), t1 = tm_run_stepf(r, i, TM_SF_TS);
 		if (!isnan(ti)) {
 			idx[n] = i;
-			w[n] = tm_run_stepf(r, i, TM_SF_STEP) - tm_run_stepf(r, i - 1, TM_SF_STEP);
+			w[n] = dn;
 			t[n++] = ti;
-		} else if (isfinite(tm_run_stepf(r, i, TM_SF_TS)) && isfinite(tm_run_stepf(r, i - 1, TM_SF_TS)) &&
-			   tm_run_stepf(r, i, TM_SF_STEP) > tm_run_stepf(r, i - 1, TM_SF_STEP) &&
-			   tm_run_stepf(r, i, TM_SF_TS) > tm_run_stepf(r, i - 1, TM_SF_TS)) {
+		} else if (isfinite(t1) && isfinite(t0) && dn > 0 && t1 > t0) {
 			s->step_time_gaps++;
 		}
 	}
@@ -354,21 +354,17 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	} else {
 		s->warmup_auto = 1;
 		if (n >= 3) {
-			size_t h = n / 2;
-			double med;
-			if (idx) {
-				double *tail = tm_xmalloc((n - h) * sizeof(*tail));
+			/* the median of the second half, by selection (every time here is positive): in
+			 * place for own times, read again in order after; timestamp spans are a copy */
+			size_t h = n / 2, from = 0;
+			double *tail = idx ? tm_xmalloc((n - h) * sizeof(*tail)) : t + h;
+			if (idx)
 				memcpy(tail, t + h, (n - h) * sizeof(*tail));
-				tm_sort_doubles(tail, n - h);
-				med = tm_quantile(tail, n - h, 0.5);
+			double med = quantile_sel(tail, n - h, 0.5, &from);
+			if (idx)
 				free(tail);
-			} else {
-				/* the second half reordered in place (own times are positive), then read
-				 * again in order */
-				size_t from = 0;
-				med = quantile_sel(t + h, n - h, 0.5, &from);
+			else
 				own_times(r, s, t, NULL);
-			}
 			while (k < h && t[k] > 1.5 * med)
 				k++;
 		}
@@ -524,9 +520,11 @@ static void run_mean(const struct tm_run *r, struct tm_summary *s)
 static void implausible(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
 {
 	double mx = NAN;
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (isfinite(tm_run_stepf(r, i, TM_SF_TFLOPS)) && !(tm_run_stepf(r, i, TM_SF_TFLOPS) <= mx))
-			mx = tm_run_stepf(r, i, TM_SF_TFLOPS);
+	for (size_t i = 0; i < r->nsteps; i++) {
+		double x = tm_run_stepf(r, i, TM_SF_TFLOPS);
+		if (isfinite(x) && !(x <= mx))
+			mx = x;
+	}
 	s->logged_tflops_max = mx;
 	if (isnan(mx))
 		return;
