@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "trainmon/xalloc.h"
 #include "banned.h"
@@ -28,7 +29,8 @@ static void huge_hint(void *p, size_t n)
 #ifdef MADV_HUGEPAGE
 	if (n < TM_HUGE_MIN)
 		return;
-	uintptr_t pg = 4096;
+	long ps = sysconf(_SC_PAGESIZE);     /* 4 KiB here; 16 or 64 KiB on some arm64 kernels */
+	uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
 	uintptr_t a = (uintptr_t)p & ~(pg - 1), e = ((uintptr_t)p + n + pg - 1) & ~(pg - 1);
 	(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
 #else
