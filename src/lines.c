@@ -515,9 +515,15 @@ int tm_lines_finish(struct tm_lines *l, tm_record_fn fn, void *ctx)
 
 /* The read buffer starts small (line_max + 64 KiB) and grows to TM_READ_CHUNK + line_max the
  * first time a read fills it: a file being caught up on gets large reads, a trickle does not. */
+/* The buffer a stream starts with: a line of line_max and a 64 KiB read. */
+static size_t small_cap(const struct tm_lines *l)
+{
+	return l->line_max + 64u * 1024u;
+}
+
 static void ensure_room(struct tm_lines *l, int filled)
 {
-	size_t small = l->line_max + 64u * 1024u, big = l->line_max + TM_READ_CHUNK;
+	size_t small = small_cap(l), big = l->line_max + TM_READ_CHUNK;
 	size_t want = l->cap == 0 ? small : filled && l->cap < big ? big : l->cap;
 	if (want != l->cap) {
 		l->buf = tm_xrealloc(l->buf, want);
@@ -539,13 +545,13 @@ void tm_lines_take_buffer(struct tm_lines *l, char **buf, size_t *cap)
 
 void tm_lines_lend(struct tm_lines *l, char *buf, size_t cap)
 {
-	if (l->buf || !buf || cap < l->line_max + 64u * 1024u) {
+	if (l->buf || !buf || cap < small_cap(l)) {
 		free(buf);                      /* too small for a line of line_max and a read */
 		return;
 	}
 	l->buf = buf;
 	l->cap = cap;
-	l->read_full = cap > l->line_max + 64u * 1024u;   /* a grown buffer stays grown */
+	l->read_full = cap > small_cap(l);  /* a grown buffer stays grown */
 }
 
 ssize_t tm_lines_read(struct tm_lines *l, int fd)

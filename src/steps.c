@@ -127,7 +127,7 @@ static double decode(const struct tm_scol *c, uint32_t code, size_t row)
 		return NAN;
 	if (code == ESC_CODE)
 		return c->esc[esc_at(c, row)].v;
-	return (double)(c->base + (int32_t)code) / p10[c->k];
+	return tm__steps_code_value(c, code);
 }
 
 /* The integer nearest v * 10^k when it divides back to v's very bits: 1, else 0. */
@@ -505,9 +505,9 @@ void tm_steps_append(struct tm_steps *a, const struct tm_steps *b, uint64_t line
 		}
 		/* codes of one scale carry over: (base_b + m) / 10^k is (base_a + m') / 10^k with
 		 * m' = base_b + m - base_a, the same rational, so the same double */
-		int64_t add = f == TM_SF_LINE ? (int64_t)line_add : 0;
-		int direct = bc->mode == TM_SCOL_CODE && bc->based && (f != TM_SF_LINE || bc->k == 0) &&
-			     line_add < (uint64_t)1 << 40;
+		int64_t add = f == TM_SF_LINE ? (int64_t)line_add : 0;   /* lines: whole, so k is 0 */
+		int direct = bc->mode == TM_SCOL_CODE && bc->based &&
+			     (f != TM_SF_LINE || (bc->k == 0 && line_add < (uint64_t)1 << 40));
 		const uint32_t *bcd = direct ? codes(b, bc) : NULL;
 		for (size_t k = 0; k < m; k++) {
 			size_t row = n0 + k;

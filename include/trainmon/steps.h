@@ -87,6 +87,11 @@ double tm__steps_get(const struct tm_steps *s, size_t i, enum tm_sf f);   /* any
 #define TM_STEPS_NAN_CODE 0x80000000u
 #define TM_STEPS_ESC_CODE 0x80000001u
 extern const double tm_steps_p10[];
+/* The value of a code that is neither of those two: (base + m) / 10^k, the one decoding. */
+static inline double tm__steps_code_value(const struct tm_scol *c, uint32_t code)
+{
+	return (double)(c->base + (int32_t)code) / tm_steps_p10[c->k];
+}
 /* Field f of row i (i < n). Inline but for escapes, since the statistics read every row of a
  * column several times (summary.c, anomaly.c); the same value tm__steps_get gives. */
 static inline double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf f)
@@ -96,7 +101,7 @@ static inline double tm_steps_get(const struct tm_steps *s, size_t i, enum tm_sf
 	case TM_SCOL_CODE: {
 		uint32_t code = ((const uint32_t *)c->mem)[s->head + i];
 		if (code != TM_STEPS_NAN_CODE && code != TM_STEPS_ESC_CODE)
-			return (double)(c->base + (int32_t)code) / tm_steps_p10[c->k];
+			return tm__steps_code_value(c, code);
 		return tm__steps_get(s, i, f);     /* NaN, or an escape: searched */
 	}
 	case TM_SCOL_F64: return ((const double *)c->mem)[s->head + i];
