@@ -48,22 +48,33 @@ bench/gen_log.sh "$log" "$mb" "$noise"
 size=$(stat -c %s "$log")
 cat "$log" >/dev/null   # warm the page cache
 
-# measure NAME CMD...: RUNS runs; sets M_WALL M_CPU (s) M_RSS (KiB), the medians
+# timed FILE CMD...: one run of CMD under GNU time, its output in $dir/out; wall, user, system
+# and peak RSS appended to FILE
+timed() {
+	local file=$1
+	shift
+	/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || {
+		echo "failed: $*" >&2
+		tail -3 "$dir/err" >&2
+		exit 1
+	}
+	cat "$dir/time" >>"$file"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# medians FILE: M_WALL M_CPU (s) M_RSS (KiB), the medians of the runs in FILE
+medians() {
+	M_WALL=$(awk '{ print $1 }' "$1" | median)
+	M_CPU=$(awk '{ print $2 + $3 }' "$1" | median)
+	M_RSS=$(awk '{ print $4 }' "$1" | median)
+}
+# measure CMD...: RUNS runs in a row, then their medians
 measure() {
 	local i
 	: >"$dir/times"
 	for ((i = 0; i < runs; i++)); do
-		/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || {
-			echo "failed: $*" >&2
-			tail -3 "$dir/err" >&2
-			exit 1
-		}
-		cat "$dir/time" >>"$dir/times"
+		timed "$dir/times" "$@"
 	done
-	M_WALL=$(awk '{ print $1 }' "$dir/times" | median)
-	M_CPU=$(awk '{ print $2 + $3 }' "$dir/times" | median)
-	M_RSS=$(awk '{ print $4 }' "$dir/times" | median)
+	medians "$dir/times"
 }
 # row LABEL BYTES: prints the last measure's medians as a table row
 row() {
@@ -97,22 +108,18 @@ gauge step_ms
 EOF2
 	head -c $((mt_mb << 20)) "$log" >"$dir/mtail.out"
 fi
-# run1 NAME: one run of that command, its times appended to $dir/times.NAME
+# run1 NAME: one run of that command, its times appended to $dir/times.NAME, its output kept
 run1() {
-	local out="$dir/out.$1"
-	case $1 in
+	local name=$1
+	case $name in
 	tm) set -- "$bin" analyze --format json "$log" ;;
 	rg) set -- rg -o 'elapsed time per iteration \(ms\): [0-9.]+' "$log" ;;
 	mawk) set -- mawk "$awkprog" "$log" ;;
 	gawk) set -- gawk "$awkprog" "$log" ;;
 	mtail) set -- mtail --one_shot --one_shot_format prometheus --logtostderr --progs "$dir/progs" --logs "$dir/mtail.out" ;;
 	esac
-	/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >"$out" 2>"$dir/err" || {
-		echo "failed: $*" >&2
-		tail -3 "$dir/err" >&2
-		exit 1
-	}
-	cat "$dir/time" >>"$dir/times.${out##*.}"
+	timed "$dir/times.$name" "$@"
+	mv "$dir/out" "$dir/out.$name"
 }
 # Round robin: every command once a round, RUNS rounds, so that a machine whose speed drifts
 # (a virtual machine's neighbours) slows every command alike and the ratios hold.
@@ -121,13 +128,7 @@ for ((r = 0; r < runs; r++)); do
 		run1 "$p"
 	done
 done
-# stats NAME: M_WALL M_CPU M_RSS, the medians of its runs
-stats() {
-	M_WALL=$(awk '{ print $1 }' "$dir/times.$1" | median)
-	M_CPU=$(awk '{ print $2 + $3 }' "$dir/times.$1" | median)
-	M_RSS=$(awk '{ print $4 }' "$dir/times.$1" | median)
-}
-stats tm
+medians "$dir/times.tm"
 row "trainmon analyze --format json (all packs)" "$size"
 t_wall=$M_WALL t_cpu=$M_CPU t_rss=$M_RSS
 steps=$(steps_of "$dir/out.tm")
@@ -136,11 +137,11 @@ cp "$dir/out.tm" "$dir/one.json"
 rg_wall="" mawk_wall="" mtail_mbs=""
 for p in $peers; do
 	case $p in
-	rg) stats rg; row "rg -o 'elapsed time per iteration...' (mmap)" "$size"; rg_wall=$M_WALL rg_cpu=$M_CPU ;;
-	mawk) stats mawk; row "mawk, the field extracted and averaged" "$size"; mawk_wall=$M_WALL mawk_cpu=$M_CPU ;;
-	gawk) stats gawk; row "gawk, the same program" "$size"; gawk_wall=$M_WALL gawk_cpu=$M_CPU ;;
+	rg) medians "$dir/times.rg"; row "rg -o 'elapsed time per iteration...' (mmap)" "$size"; rg_wall=$M_WALL rg_cpu=$M_CPU ;;
+	mawk) medians "$dir/times.mawk"; row "mawk, the field extracted and averaged" "$size"; mawk_wall=$M_WALL mawk_cpu=$M_CPU ;;
+	gawk) medians "$dir/times.gawk"; row "gawk, the same program" "$size"; gawk_wall=$M_WALL gawk_cpu=$M_CPU ;;
 	mtail)
-		stats mtail
+		medians "$dir/times.mtail"
 		row "mtail --one_shot, one regex (first $mt_mb MiB)" $((mt_mb << 20))
 		mtail_mbs=$(awk -v w="$M_WALL" -v m="$mt_mb" 'BEGIN { print m / w }')
 		rm -f "$dir/mtail.out" ;;
