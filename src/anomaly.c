@@ -427,7 +427,7 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 			t.n++;
 	}
 	if (t.n < r->nsteps - from) {
-		t.rows = tm_xmalloc((t.n + 1) * sizeof(*t.rows));
+		t.rows = tm_xpages(NULL, 0, (t.n + 1) * sizeof(*t.rows));
 		size_t n = 0;
 		for (size_t i = from; i < r->nsteps; i++) {
 			double x = tm_run_stepf(r, i, TM_SF_TIME_S);
@@ -436,7 +436,7 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		}
 	}
 	if (t.n) {
-		double *tmp = tm_xmalloc(t.n * sizeof(*tmp));
+		double *tmp = tm_xpages(NULL, 0, t.n * sizeof(*tmp));
 		a->median = median_of(&t, 0, t.n, tmp);
 		a->mad = mad_of(&t, 0, t.n, a->median, tmp);
 		double sum = 0;
@@ -448,9 +448,10 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 		}
 		a->ideal_step_time = k ? sum / (double)k : NAN;
 		step_times(a, &t, cfg, tmp);
-		free(tmp);
+		tm_xpages_free(tmp, t.n * sizeof(*tmp));
 	}
-	free(t.rows);
+	if (t.rows)
+		tm_xpages_free(t.rows, (t.n + 1) * sizeof(*t.rows));
 	spikes(a, r, from, cfg, 0);
 	spikes(a, r, from, cfg, 1);
 	stragglers(a, r, cfg);

@@ -60,6 +60,12 @@ static size_t esize(const struct tm_scol *c)
 	return c->mode == TM_SCOL_F64 ? sizeof(double) : sizeof(uint32_t);
 }
 
+/* The bytes of a column's array: every column has head + cap rows (+ 1: never 0 bytes). */
+static size_t col_bytes(const struct tm_scol *c, size_t rows)
+{
+	return rows * esize(c) + 1;
+}
+
 static uint32_t *codes(const struct tm_steps *s, const struct tm_scol *c)
 {
 	return (uint32_t *)c->mem + s->head;
@@ -78,7 +84,7 @@ void tm_steps_init(struct tm_steps *s)
 void tm_steps_release(struct tm_steps *s)
 {
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
-		free(s->col[f].mem);
+		tm_xpages_free(s->col[f].mem, col_bytes(&s->col[f], s->head + s->cap));
 		free(s->col[f].esc);
 	}
 	free(s->col);
@@ -202,7 +208,7 @@ static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32
 static void col_alloc(const struct tm_steps *s, struct tm_scol *c, enum tm_scol_mode mode)
 {
 	c->mode = (uint8_t)mode;
-	c->mem = tm_xmalloc((s->head + s->cap) * esize(c) + 1);   /* + 1: never malloc(0) */
+	c->mem = tm_xpages(NULL, 0, col_bytes(c, s->head + s->cap));
 }
 
 /* A CODE column becomes F64. */
@@ -214,7 +220,7 @@ static void to_f64(struct tm_steps *s, struct tm_scol *c)
 	const uint32_t *cd = codes(s, &old);
 	for (size_t i = 0; i < s->n; i++)
 		d[i] = decode(&old, cd[i], i);
-	free(old.mem);
+	tm_xpages_free(old.mem, col_bytes(&old, s->head + s->cap));
 	free(old.esc);
 	c->esc = NULL;
 	c->nesc = c->capesc = 0;
@@ -372,7 +378,7 @@ void tm_steps_reserve(struct tm_steps *s, size_t need)
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		struct tm_scol *c = &s->col[f];
 		if (c->mem)
-			c->mem = tm_xrealloc(c->mem, (s->head + cap) * esize(c) + 1);
+			c->mem = tm_xpages(c->mem, col_bytes(c, s->head + s->cap), col_bytes(c, s->head + cap));
 	}
 	s->cap = cap;
 }
@@ -387,9 +393,9 @@ static void grow_front(struct tm_steps *s)
 		struct tm_scol *c = &s->col[f];
 		if (!c->mem)
 			continue;
-		char *mem = tm_xmalloc((head + s->cap) * esize(c) + 1);
+		char *mem = tm_xpages(NULL, 0, col_bytes(c, head + s->cap));
 		memcpy(mem + head * esize(c), c->mem, s->n * esize(c));   /* head was 0 */
-		free(c->mem);
+		tm_xpages_free(c->mem, col_bytes(c, s->cap));
 		c->mem = mem;
 	}
 	s->head = head;

@@ -175,7 +175,8 @@ static double wquantile(const struct wv *p, size_t n, double total, double q)
 
 static void weighted_stats(const double *v, const double *w, size_t m, struct tm_stats *st)
 {
-	struct wv *p = tm_xmalloc((m + 1) * sizeof(*p));
+	size_t bytes = (m + 1) * sizeof(struct wv);
+	struct wv *p = tm_xpages(NULL, 0, bytes);
 	double tw = 0, sum = 0;
 	for (size_t i = 0; i < m; i++) {
 		p[i].v = v[i];
@@ -190,7 +191,7 @@ static void weighted_stats(const double *v, const double *w, size_t m, struct tm
 	st->median = wquantile(p, m, tw, 0.5);
 	st->p10 = wquantile(p, m, tw, 0.1);
 	st->p90 = wquantile(p, m, tw, 0.9);
-	free(p);
+	tm_xpages_free(p, bytes);
 }
 
 /* No record has a time of its own: the wall clock between consecutive records, into t, w (the
@@ -221,7 +222,7 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 	}
 	if (n == 0)
 		return 0;
-	double *c = tm_xmalloc(n * sizeof(*c));
+	double *c = tm_xpages(NULL, 0, n * sizeof(*c));
 	memcpy(c, t, n * sizeof(*c));
 	tm_sort_doubles(c, n);
 	double med = tm_quantile(c, n, 0.5);
@@ -256,7 +257,7 @@ static size_t ts_times(const struct tm_run *r, struct tm_summary *s, double *t, 
 		c[i] = w[i];
 	tm_sort_doubles(c, m);
 	s->ts_step_resolution_s = s->ts_resolution_s / tm_quantile(c, m, 0.5);
-	free(c);
+	tm_xpages_free(c, n * sizeof(*c));
 	return m;
 }
 
@@ -326,13 +327,13 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 	size_t n = own_times(r, s, NULL, by_src);
 	double *t, *w = NULL;
 	size_t *idx = NULL;                         /* timestamp spans only */
+	size_t rows = n ? n : r->nsteps + 1;        /* t, w and idx hold rows items */
+	t = tm_xpages(NULL, 0, rows * sizeof(*t));
 	if (n) {
-		t = tm_xmalloc(n * sizeof(*t));
 		own_times(r, s, t, NULL);
 	} else {
-		t = tm_xmalloc((r->nsteps + 1) * sizeof(*t));
-		w = tm_xmalloc((r->nsteps + 1) * sizeof(*w));
-		idx = tm_xmalloc((r->nsteps + 1) * sizeof(*idx));
+		w = tm_xpages(NULL, 0, rows * sizeof(*w));
+		idx = tm_xpages(NULL, 0, rows * sizeof(*idx));
 		if (r->nsteps > 1 && r->self_numbered == 0)
 			n = ts_times(r, s, t, w, idx);    /* counted records have no steps between them */
 	}
@@ -357,12 +358,12 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 			/* the median of the second half, by selection (every time here is positive): in
 			 * place for own times, read again in order after; timestamp spans are a copy */
 			size_t h = n / 2, from = 0;
-			double *tail = idx ? tm_xmalloc((n - h) * sizeof(*tail)) : t + h;
+			double *tail = idx ? tm_xpages(NULL, 0, (n - h) * sizeof(*tail)) : t + h;
 			if (idx)
 				memcpy(tail, t + h, (n - h) * sizeof(*tail));
 			double med = quantile_sel(tail, n - h, 0.5, &from);
 			if (idx)
-				free(tail);
+				tm_xpages_free(tail, (n - h) * sizeof(*tail));
 			else
 				own_times(r, s, t, NULL);
 			while (k < h && t[k] > 1.5 * med)
@@ -398,16 +399,16 @@ static void step_stats(const struct tm_run *r, const struct tm_job *j, struct tm
 		s->st.median = quantile_sel(v, m, 0.5, &from);
 		s->st.p90 = quantile_sel(v, m, 0.9, &from);
 	}
-	free(t);
-	free(w);
-	free(idx);
+	tm_xpages_free(t, rows * sizeof(*t));
+	tm_xpages_free(w, rows * sizeof(*w));
+	tm_xpages_free(idx, rows * sizeof(*idx));
 	logged_stats(r, first_steady, s);
 }
 
 /* The framework's own figures, over the steady records (from index first_steady on). */
 static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_summary *s)
 {
-	double *lg = tm_xmalloc((r->nsteps + 1) * sizeof(*lg));
+	double *lg = tm_xpages(NULL, 0, (r->nsteps + 1) * sizeof(*lg));
 	for (int which = 0; which < 3; which++) {
 		size_t c = 0, zeros = 0, from = 0;
 		double last = NAN;
@@ -431,7 +432,7 @@ static void logged_stats(const struct tm_run *r, size_t first_steady, struct tm_
 		else
 			s->logged.tokens_per_s_per_gpu_median = med;
 	}
-	free(lg);
+	tm_xpages_free(lg, (r->nsteps + 1) * sizeof(*lg));
 }
 
 static struct tm_val mul(struct tm_val a, struct tm_val b, const char *needs)

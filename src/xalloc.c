@@ -88,3 +88,73 @@ void tm_xgrow(void **p, size_t *cap, size_t need, size_t elem)
 	*p = tm_xrealloc(*p, c * elem);
 	*cap = c;
 }
+
+/* ---- page-backed arrays (xalloc.h: tm_xpages) ---- */
+
+#define TM_PMD ((size_t)2 << 20)         /* a transparent huge page on x86-64 and 4 KiB arm64 */
+
+static size_t pages_len(size_t n)
+{
+	return (n + TM_PMD - 1) & ~(TM_PMD - 1);
+}
+
+/* A fresh zero-filled mapping of len bytes (a multiple of TM_PMD) on a TM_PMD boundary: map
+ * TM_PMD more, then unmap the ends around the aligned middle. */
+static void *pages_map(size_t len)
+{
+	char *m = mmap(NULL, len + TM_PMD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die_oom(len);
+	char *a = (char *)(((uintptr_t)m + TM_PMD - 1) & ~(uintptr_t)(TM_PMD - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	if (a + len < m + len + TM_PMD)
+		munmap(a + len, (size_t)(m + len + TM_PMD - (a + len)));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(a, len, MADV_HUGEPAGE);
+#endif
+	return a;
+}
+
+void *tm_xpages(void *p, size_t old, size_t n)
+{
+	int was_map = p && old >= TM_XPAGES_MIN;
+	if (n < TM_XPAGES_MIN) {
+		if (!was_map)
+			return tm_xrealloc(p, n);
+		void *q = tm_xmalloc(n);
+		memcpy(q, p, n);
+		munmap(p, pages_len(old));
+		return q;
+	}
+	size_t len = pages_len(n);
+	if (was_map && pages_len(old) >= len) {
+		if (pages_len(old) > len)
+			munmap((char *)p + len, pages_len(old) - len);
+		return p;
+	}
+	void *q = pages_map(len);
+	if (!p)
+		return q;
+	if (!was_map) {
+		memcpy(q, p, old < n ? old : n);
+		free(p);
+		return q;
+	}
+	/* move the old pages (huge ones stay huge) to the start of the new mapping: no copy */
+	if (mremap(p, pages_len(old), pages_len(old), MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED) {
+		memcpy(q, p, old);
+		munmap(p, pages_len(old));
+	}
+	return q;
+}
+
+void tm_xpages_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < TM_XPAGES_MIN)
+		free(p);
+	else
+		munmap(p, pages_len(n));
+}
