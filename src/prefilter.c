@@ -4,8 +4,8 @@
  * (the one most likely to be rare: it crosses a word boundary), hashed into a 64 KiB table of
  * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
  * bytes only even positions are hashed (each literal then enters two adjacent windows). A set
- * flag is verified exactly (the window, the literal's first and last bytes, then memcmp) against
- * the few literals in that hash bucket, so a record yields exactly the rules whose literal it
+ * flag is verified exactly (the window, then the literal's bytes a word at a time) against the
+ * few literals of that hash (a direct table gives the first), so a record yields exactly the rules whose literal it
  * holds, and most log lines cost about one hash per two bytes and nothing else. Shorter literals
  * are searched with memmem. No per-record allocation. Built once per ruleset; never changed after.
  * Needles (fields' prefixes of 5+ bytes) are literals of no rule or of some: a verified needle
@@ -26,7 +26,6 @@
 struct tm_lit {                          /* one distinct literal; what a hit compares first */
 	uint32_t hash;                   /* of the hashed window */
 	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
-	unsigned char first, last;       /* the literal's first and last bytes (no load through p) */
 	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
 	size_t len;
 	size_t off;                      /* offset of the hashed window in the literal */
@@ -45,10 +44,8 @@ struct tm_prefilter {
 	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
 	                                    (slow; `rules check` warns about them) */
 	size_t nshorts, capshorts;
-	struct bucket { uint32_t hash, first; } *index;  /* owned, nindex (a power of two) slots:
-					    hash -> first of its literals in lits, open addressing;
-					    first = UINT32_MAX for an empty slot */
-	size_t nindex;
+	uint32_t *first;                 /* owned, TM_GRAM_BITS: hash -> its first literal in lits
+					    (read only where grams is set) */
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
 	uint32_t nneedles;
@@ -63,7 +60,7 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 	for (size_t i = 0; i < ac->nshorts; i++)
 		free(ac->shorts[i].rules);
 	free(ac->lits);
-	free(ac->index);
+	free(ac->first);
 	free(ac->shorts);
 	free(ac->always);
 	free(ac);
@@ -134,8 +131,6 @@ static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, cons
 	memset(t, 0, sizeof(*t));
 	t->p = p;
 	t->len = n;
-	t->first = n ? (unsigned char)p[0] : 0;
-	t->last = n ? (unsigned char)p[n - 1] : 0;
 	t->needle = TM_NO_NEEDLE;
 	return t;
 }
@@ -213,22 +208,9 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 	ac->nlits = n * ac->stride;
 	if (ac->nlits)
 		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
-	/* the index: each distinct hash once, at most half the slots used */
-	ac->nindex = 16;
-	while (ac->nindex < 2 * ac->nlits)
-		ac->nindex *= 2;
-	ac->index = tm_xmalloc(ac->nindex * sizeof(*ac->index));
-	for (size_t k = 0; k < ac->nindex; k++)
-		ac->index[k].first = UINT32_MAX;
-	for (size_t i = 0; i < ac->nlits; i++) {
-		if (i && ac->lits[i - 1].hash == ac->lits[i].hash)
-			continue;
-		size_t k = ac->lits[i].hash & (ac->nindex - 1);
-		while (ac->index[k].first != UINT32_MAX)
-			k = (k + 1) & (ac->nindex - 1);
-		ac->index[k].hash = ac->lits[i].hash;
-		ac->index[k].first = (uint32_t)i;
-	}
+	ac->first = tm_xcalloc(TM_GRAM_BITS, sizeof(*ac->first));
+	for (size_t i = ac->nlits; i-- > 0;)
+		ac->first[ac->lits[i].hash] = (uint32_t)i;
 }
 
 
@@ -241,25 +223,52 @@ static inline void candidate(struct tm_cands *m, size_t *nc, uint32_t r)
 	}
 }
 
-/* A set bit at window position i: verify the literals of that bucket exactly. */
-static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc, const unsigned char *p,
-		   size_t n, size_t i, uint32_t h)
+/* a[0, len) == b[0, len) for len >= 4, without a call: words from both ends inwards, the last
+ * one first (literals sharing a window differ mostly at an end: "time_" "time=" "time:" in a
+ * line's "time "). */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, size_t len)
 {
-	size_t slot = h & (ac->nindex - 1);
-	while (ac->index[slot].first != UINT32_MAX && ac->index[slot].hash != h)
-		slot = (slot + 1) & (ac->nindex - 1);
+	if (len < 8) {
+		uint32_t x0, y0, x1, y1;
+		memcpy(&x0, a, 4);
+		memcpy(&y0, b, 4);
+		memcpy(&x1, a + len - 4, 4);
+		memcpy(&y1, b + len - 4, 4);
+		return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+	}
+	uint64_t x, y;
+	memcpy(&x, a + len - 8, 8);
+	memcpy(&y, b + len - 8, 8);
+	if (x != y)
+		return 0;
+	for (size_t j = 0; j + 8 < len; j += 8) {
+		memcpy(&x, a + j, 8);
+		memcpy(&y, b + j, 8);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* Window positions whose flag is set, noted by the scan without a branch each and verified
+ * together: one call per TM_HITS of them, not one per hit. */
+#define TM_HITS 64
+
+/* A set flag at window position i: verify the literals of that hash exactly. */
+static inline void verify1(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc, const unsigned char *p,
+			   size_t n, size_t i)
+{
 	uint32_t win;
 	memcpy(&win, p + i, 4);
-	for (size_t lo = ac->index[slot].first; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
+	uint32_t h = gram_hash(p + i, 4);
+	for (size_t lo = ac->first[h]; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
 		const struct tm_lit *t = &ac->lits[lo];
 		if (win != t->win)
 			continue;               /* another window with the same hash */
 		if (i < t->off || i - t->off + t->len > n)
 			continue;
-		/* literals sharing a window differ mostly at an end ("time_" "time=" "time:" in a
-		 * line's "time "): those ends before the call */
 		const unsigned char *at = p + i - t->off;
-		if (at[0] != t->first || at[t->len - 1] != t->last || memcmp(at, t->p, t->len) != 0)
+		if (!same_bytes(at, (const unsigned char *)t->p, t->len))
 			continue;
 		if (t->needle != TM_NO_NEEDLE) {
 			/* the first occurrence: one at q may be seen from window q + off + 1 after one at
@@ -275,11 +284,22 @@ static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc
 	}
 }
 
+/* The set flags at window positions pos[0, k): verify the literals of their hashes exactly. */
+static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc, const unsigned char *p,
+		   size_t n, const uint32_t *pos, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		verify1(ac, m, nc, p, n, pos[j]);
+}
+
 size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, const unsigned char *p, size_t n)
 {
 	size_t nc = 0;
 	const uint8_t *gr = ac->grams;
-	size_t i = 0;
+	uint32_t pos[TM_HITS];
+	size_t k = 0, i = 0;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;                 /* positions are 32-bit; records are far shorter */
 	if (ac->stride == 2) {
 		/* even positions: three windows (0, 2, 4) per 8-byte load */
 		for (; i + 8 <= n; i += 6) {
@@ -290,17 +310,17 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 			uint32_t h2 = ((uint32_t)(w >> 32) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			unsigned b0 = gr[h0], b1 = gr[h1];
 			unsigned b2 = gr[h2];
-			if (!((b0 | b1 | b2) & 1))
+			if (!(b0 | b1 | b2))
 				continue;
-			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
-			if (b1 & 1) verify(ac, m, &nc, p, n, i + 2, h1);
-			if (b2 & 1) verify(ac, m, &nc, p, n, i + 4, h2);
+			pos[k] = (uint32_t)i, k += b0;
+			pos[k] = (uint32_t)i + 2, k += b1;
+			pos[k] = (uint32_t)i + 4, k += b2;
+			if (k > TM_HITS - 4)
+				verify(ac, m, &nc, p, n, pos, k), k = 0;
 		}
-		for (; i + 4 <= n; i += 2) {
-			uint32_t h = gram_hash(p + i, 4);
-			if (gr[h])
-				verify(ac, m, &nc, p, n, i, h);
-		}
+		for (; i + 4 <= n; i += 2)
+			if (gr[gram_hash(p + i, 4)])
+				pos[k++] = (uint32_t)i;
 	} else {
 		/* four windows per 8-byte load and one branch: independent lookups keep the core busy */
 		for (; i + 8 <= n; i += 4) {
@@ -312,28 +332,32 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 			uint32_t h3 = ((uint32_t)(w >> 24) * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);
 			unsigned b0 = gr[h0], b1 = gr[h1];
 			unsigned b2 = gr[h2], b3 = gr[h3];
-			if (!((b0 | b1 | b2 | b3) & 1))
+			if (!(b0 | b1 | b2 | b3))
 				continue;
-			if (b0 & 1) verify(ac, m, &nc, p, n, i, h0);
-			if (b1 & 1) verify(ac, m, &nc, p, n, i + 1, h1);
-			if (b2 & 1) verify(ac, m, &nc, p, n, i + 2, h2);
-			if (b3 & 1) verify(ac, m, &nc, p, n, i + 3, h3);
+			pos[k] = (uint32_t)i, k += b0;
+			pos[k] = (uint32_t)i + 1, k += b1;
+			pos[k] = (uint32_t)i + 2, k += b2;
+			pos[k] = (uint32_t)i + 3, k += b3;
+			if (k > TM_HITS - 5)
+				verify(ac, m, &nc, p, n, pos, k), k = 0;
 		}
 	}
 	for (; i + 4 <= n; i++) {
-		uint32_t h = gram_hash(p + i, 4);
-		if (gr[h])
-			verify(ac, m, &nc, p, n, i, h);
+		if (k == TM_HITS)
+			verify(ac, m, &nc, p, n, pos, k), k = 0;
+		if (gr[gram_hash(p + i, 4)])
+			pos[k++] = (uint32_t)i;
 	}
-	for (size_t k = 0; k < ac->nshorts; k++) {
-		const struct tm_lit *t = &ac->shorts[k];
+	verify(ac, m, &nc, p, n, pos, k);
+	for (size_t j = 0; j < ac->nshorts; j++) {
+		const struct tm_lit *t = &ac->shorts[j];
 		if (memmem(p, n, t->p, t->len))
-			for (size_t j = 0; j < t->nrules; j++)
-				candidate(m, &nc, t->rules[j]);
+			for (size_t r = 0; r < t->nrules; r++)
+				candidate(m, &nc, t->rules[r]);
 	}
 	m->literal_hit = nc != 0;
-	for (uint32_t k = 0; k < ac->nalways; k++)
-		candidate(m, &nc, ac->always[k]);
+	for (uint32_t j = 0; j < ac->nalways; j++)
+		candidate(m, &nc, ac->always[j]);
 	return nc;
 }
 
