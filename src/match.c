@@ -111,6 +111,26 @@ static void sort_u32(uint32_t *v, size_t n)
 	}
 }
 
+/* A rule split by tm__re_split_veto: 1 when its veto occurs with no line break before it (the
+ * rule cannot match), 0 when it does not occur (its fast regex answers), -1 when unsure (a
+ * line break before it, or the run failed: the whole regex answers). Any byte that a newline
+ * convention of PCRE2 may count as a line break counts here. */
+static int vetoed(struct tm_matcher *m, const struct tm_rule *r, const char *p, size_t len, void *md)
+{
+	int rc = run_re(m, r->veto, r->veto_jit, p, len, 0, md);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0)
+		return -1;
+	size_t s = pcre2_get_ovector_pointer(md)[0];
+	for (size_t i = 0; i < s; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if ((c >= '\n' && c <= '\r') || c == 0x85)
+			return -1;
+	}
+	return 1;
+}
+
 int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx)
 {
 	const struct tm_ruleset *rs = m->rs;
@@ -136,7 +156,16 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		if ((r->rec == TM_REC_DETECT && m->skip_detect) || (r->fallback && m->skip_fallback))
 			continue;
 		m->regex_runs++;
-		int rc = run_re(m, r->re, r->jit, p, len, 0, md);
+		const void *re = r->re;
+		int jit = r->jit;
+		if (r->veto) {
+			int v = vetoed(m, r, p, len, md);
+			if (v > 0)
+				continue;
+			if (v == 0)
+				re = r->fast, jit = r->fast_jit;
+		}
+		int rc = run_re(m, re, jit, p, len, 0, md);
 		if (rc < 0)
 			continue;
 		m->matches[m->c.cand[i]]++;

@@ -40,6 +40,12 @@ void tm__re_compile_list(struct tm_rload *L, struct tm_rule *r, const struct tm_
 void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const struct tm_ynode *at,
 		       uint32_t offset);
 int tm__re_is_jit(const void *re);
+/* A rule regex p[0, n) (already compiled into r->re) that opens with ^(?!.*?X) is also kept as
+ * two: r->veto = X, searched anywhere in a record, and r->fast = ^ and the rest. Where X occurs
+ * with no line break before it the rule cannot match, without the scan (.*? tries X at every
+ * position up to it); where it does not occur, r->fast gives r->re's answer. Nothing when X
+ * holds a capturing group or anything else that would make the two differ (match.c). */
+void tm__re_split_veto(struct tm_rload *L, struct tm_rule *r, const char *p, size_t n);
 /* A pack's `timestamp:` regex (group `ts`, or its only group) as a sub-regex; NULL after an error. */
 struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode *n, const char *pack);
 void tm__subfield_free(struct tm_subfield *f);

@@ -235,3 +235,83 @@ void tm__subfield_free(struct tm_subfield *f)
 	free(f->prefix);
 	free(f);
 }
+
+/* ---- a leading negative lookahead searched on its own ---- */
+
+/* The end of X in p[0, n) = "X)...": the offset of the ')' that closes the lookahead, or 0 when X
+ * holds anything that would make running it alone differ: a capturing group (the groups after it
+ * would be renumbered), a back reference, an option setting, a verb, a comment or a \Q..\E
+ * quote. Classes and escapes are skipped whole. */
+static size_t veto_end(const char *p, size_t n)
+{
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '\\') {
+			if (i + 1 >= n || strchr("QEgk0123456789", p[i + 1]))
+				return 0;
+			i++;
+		} else if (c == '[') {
+			size_t j = i + 1;
+			if (j < n && p[j] == '^')
+				j++;
+			if (j < n && p[j] == ']')
+				j++;                   /* a ']' first is a member */
+			for (; j < n && p[j] != ']'; j++) {
+				if (p[j] == '\\')
+					j++;
+				else if (p[j] == '[' && j + 1 < n && p[j + 1] == ':')
+					return 0;      /* [:class:] inside: not worth parsing */
+			}
+			if (j >= n)
+				return 0;
+			i = j;
+		} else if (c == '(') {
+			if (i + 1 >= n || p[i + 1] != '?')
+				return 0;              /* capturing, or a (*VERB) */
+			char k = i + 2 < n ? p[i + 2] : 0;
+			int look_behind = k == '<' && i + 3 < n && (p[i + 3] == '=' || p[i + 3] == '!');
+			if (!strchr(":=!>|", k) && !look_behind)
+				return 0;              /* named group, option, comment, callout... */
+			depth++;
+		} else if (c == ')') {
+			if (depth == 0)
+				return i;
+			depth--;
+		}
+	}
+	return 0;
+}
+
+void tm__re_split_veto(struct tm_rload *L, struct tm_rule *r, const char *p, size_t n)
+{
+	static const char head[] = "^(?!.*?";
+	size_t h = sizeof(head) - 1;
+	if (!r->re || n <= h || memcmp(p, head, h) != 0)
+		return;
+	size_t e = veto_end(p + h, n - h);
+	if (e == 0)
+		return;
+	char *rest = tm_xmalloc(n);
+	rest[0] = '^';
+	memcpy(rest + 1, p + h + e + 1, n - (h + e + 1));
+	int ec;
+	PCRE2_SIZE eoff;
+	pcre2_code *veto = compile_text(L, p + h, e, 0, &ec, &eoff);
+	pcre2_code *fast = compile_text(L, rest, 1 + n - (h + e + 1), 0, &ec, &eoff);
+	free(rest);
+	uint32_t c0 = 0, c1 = 1;
+	if (fast) {
+		pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &c0);
+		pcre2_pattern_info(fast, PCRE2_INFO_CAPTURECOUNT, &c1);
+	}
+	if (!veto || !fast || c0 != c1) {
+		pcre2_code_free(veto);
+		pcre2_code_free(fast);
+		return;
+	}
+	r->veto = veto;
+	r->veto_jit = tm__re_is_jit(veto);
+	r->fast = fast;
+	r->fast_jit = tm__re_is_jit(fast);
+}

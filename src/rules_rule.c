@@ -32,6 +32,8 @@ void tm__rule_release(struct tm_rule *r)
 {
 	free(r->name);
 	pcre2_code_free(r->re);
+	pcre2_code_free(r->veto);
+	pcre2_code_free(r->fast);
 	for (size_t i = 0; i < r->nlits; i++)
 		free(r->lits[i]);
 	free(r->lits);
@@ -108,8 +110,10 @@ static void key_regex(struct tm_rload *L, struct tm_rule *r, const struct tm_yno
 		tm__rload_err(L, rn, "rule '%s': missing 'regex'", r->name);
 	else if (v && list)
 		tm__rload_err(L, list, "rule '%s': give 'regex' or 'regexes', not both", r->name);
-	else if (v && tm__rload_scalar(L, v, "regex") && (r->re = tm__re_compile(L, v, "regex", r->name, 0)))
+	else if (v && tm__rload_scalar(L, v, "regex") && (r->re = tm__re_compile(L, v, "regex", r->name, 0))) {
 		tm__re_map_groups(L, r, r->re, v, 0);
+		tm__re_split_veto(L, r, v->str, v->len);
+	}
 }
 
 static void key_regexes(struct tm_rload *L, struct tm_rule *r, const struct tm_ynode *rn,

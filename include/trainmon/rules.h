@@ -148,6 +148,9 @@ struct tm_rule {
 	enum tm_rec rec;
 	void *re;                  /* owned pcre2_code * (JIT-compiled when the JIT is there) */
 	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
+	void *veto, *fast;         /* owned, or NULL: re as ^(?!.*?veto)... split in two
+				      (rules_int.h: tm__re_split_veto) */
+	int veto_jit, fast_jit;
 	char **lits;               /* owned literals; the regex runs only on records holding one */
 	size_t *lit_lens;          /* owned, nlits */
 	size_t nlits;              /* 0 = no prefilter: the regex runs on every record */
