@@ -482,6 +482,64 @@ static int continues(const struct tm_scol *c, const struct tm_scol *bc, enum tm_
 	return 0;
 }
 
+/* b's column bc carried into a's CODE column c (rows n0 on, a->n already counts them) in one
+ * pass: a column of one value (CONST, or ABSENT: NaN) coded once; a CODE column when every code
+ * fits at a's base and scale ((base_b + m) / 10^k is (base_a + m + delta) / 10^k, the same
+ * rational, so the same double), b's escapes then set value by value. 1 when done, 0 when it
+ * does not apply (nothing written). */
+static int carry_codes(struct tm_steps *a, struct tm_scol *c, const struct tm_steps *b, const struct tm_scol *bc,
+		       enum tm_sf f, size_t n0, uint64_t line_add)
+{
+	size_t m = b->n;
+	if (c->mode == TM_SCOL_CODE && (bc->mode == TM_SCOL_ABSENT || bc->mode == TM_SCOL_CONST) &&
+	    f != TM_SF_LINE && f != TM_SF_TIME_SRC) {
+		/* one value for every row (a loss that settled, a figure not printed): coded once */
+		uint32_t code = NAN_CODE;
+		if (bc->mode == TM_SCOL_CONST && !code_of(a, c, bc->cval, &code))
+			return 0;                /* an escape: row by row */
+		uint32_t *dst = codes(a, c) + n0;
+		for (size_t k = 0; k < m; k++)
+			dst[k] = code;
+		int32_t mc = (int32_t)code;
+		uint32_t am = code == NAN_CODE ? 0u : (uint32_t)(mc < 0 ? -mc : mc);
+		c->mmax = am > c->mmax ? am : c->mmax;
+		return 1;
+	}
+	if (c->mode != TM_SCOL_CODE || bc->mode != TM_SCOL_CODE || !bc->based || f == TM_SF_TIME_SRC ||
+	    (c->based && c->k != bc->k))
+		return 0;                        /* a time source of NaN reads 0: appended() */
+	int64_t add = 0;
+	const uint32_t *src = codes(b, bc);
+	if (f == TM_SF_LINE) {                   /* whole, below UINT32_MAX, no NaN (it reads 0) */
+		if (bc->k != 0 || line_add >= (uint64_t)1 << 40 ||
+		    bc->base + (int64_t)line_add + (int64_t)bc->mmax > (int64_t)UINT32_MAX)
+			return 0;
+		for (size_t k = 0; k < m; k++)
+			if (src[k] == NAN_CODE)
+				return 0;
+		add = (int64_t)line_add;
+	}
+	int64_t base = c->based ? c->base : bc->base + add, delta = bc->base + add - base;
+	if ((delta < 0 ? -delta : delta) + (int64_t)bc->mmax > M_MAX)
+		return 0;
+	uint32_t *dst = codes(a, c) + n0, mx = c->mmax;
+	for (size_t k = 0; k < m; k++) {
+		uint32_t x = src[k];
+		int special = x == NAN_CODE || x == ESC_CODE;
+		int64_t mv = (int64_t)(int32_t)x + delta;
+		uint32_t am = special ? 0u : (uint32_t)(mv < 0 ? -mv : mv);
+		dst[k] = special ? NAN_CODE : (uint32_t)(int32_t)mv;
+		mx = am > mx ? am : mx;
+	}
+	c->based = 1;
+	c->k = bc->k;
+	c->base = base;
+	c->mmax = mx;
+	for (size_t j = 0; j < bc->nesc; j++)
+		tm_steps_set(a, n0 + bc->esc[j].row, f, bc->esc[j].v);
+	return 1;
+}
+
 void tm_steps_append(struct tm_steps *a, const struct tm_steps *b, uint64_t line_add)
 {
 	if (!b->n)
@@ -501,7 +559,7 @@ void tm_steps_append(struct tm_steps *a, const struct tm_steps *b, uint64_t line
 	for (int f = 0; f < TM_SF_N; f++) {
 		struct tm_scol *c = &a->col[f];
 		const struct tm_scol *bc = &b->col[f];
-		if (keep[f])
+		if (keep[f] || carry_codes(a, c, b, bc, (enum tm_sf)f, n0, line_add))
 			continue;
 		for (size_t k = 0; k < m; k++) {        /* NaN until set, as tm_steps_insert leaves them */
 			if (c->mode == TM_SCOL_CODE)

@@ -29,7 +29,9 @@ static int same(double a, double b)
 	return memcmp(&a, &b, sizeof(a)) == 0;
 }
 
-/* A value of kind k: 0 decimals, 1 whole numbers, 2 specials, 3 any bits, 4 mixed. */
+/* A value of kind k: 0 decimals, 1 whole numbers, 2 specials, 3 any bits, 4 mixed (0-3), 6 a
+ * logged figure (one decimal near one level; now and then three decimals, which rescale the
+ * column, or a value no decimal gives, an escape). */
 static double value(uint64_t *s, int k)
 {
 	uint64_t r = next(s);
@@ -45,6 +47,15 @@ static double value(uint64_t *s, int k)
 		return strtod(buf, NULL);
 	}
 	case 1: return (double)(int64_t)(r % (UINT64_C(1) << 53)) * (r & 1 ? -1 : 1);
+	case 6: {
+		int64_t x = 46500 + (int64_t)(r % 800) - 400;
+		uint64_t q = next(s) % 50;
+		if (q == 0)
+			return 4650.0 + (double)(next(s) % 1000) / 1000;
+		if (q == 1)
+			return (double)(x % 7 + 1) / 3.0;
+		return (double)x / 10;
+	}
 	case 2: {
 		static const uint64_t sp[] = { UINT64_C(0x7ff8000000000000), UINT64_C(0xfff8000000000000),
 					       UINT64_C(0x7ff8000000000123), UINT64_C(0x7ff0000000000001),
@@ -338,6 +349,9 @@ static void append(struct tm_test_state *t, uint64_t seed)
 	for (int round = 0; round < 40; round++) {
 		struct plan pa, pb;
 		random_plan(&seed, &pa, round % 4 == 1);
+		if (round % 4 == 2)                      /* logged figures: codes carried over */
+			for (int f = 0; f < TM_SF_LINE; f++)
+				pa.kind[f] = f % 3 ? 6 : pa.kind[f];
 		pb = pa;
 		if (round % 4 == 3)                      /* another plan for b */
 			for (int f = 0; f < TM_SF_N; f++)
