@@ -7,7 +7,6 @@
  * number never reaches a stale callback. Must not: block (no curl_easy_perform), print, or turn
  * TLS verification off.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "http.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
@@ -50,6 +50,7 @@ struct tm_http {
 	int64_t timer_due;          /* loop clock ms of libcurl's timeout, -1 none (for drain) */
 	uint64_t next_handle;
 	int global;                 /* curl_global_init succeeded (balanced in free) */
+	const struct tm_curl_api *C;/* libcurl (dynlib.h) */
 };
 
 static struct sock *sock_find(struct tm_http *h, int fd)
@@ -81,7 +82,7 @@ static void on_fd(void *ctx, int fd, uint32_t events)
 		flags |= CURL_CSELECT_OUT;
 	if (events & EPOLLERR)
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(h->multi, fd, flags, &running);
+	h->C->multi_socket_action(h->multi, fd, flags, &running);
 	finish_done(h);
 }
 
@@ -130,7 +131,7 @@ static void on_timer(void *ctx, uint64_t now)
 	(void)now;
 	h->timer = 0;
 	h->timer_due = -1;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	h->C->multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	finish_done(h);
 }
 
@@ -166,25 +167,30 @@ int tm_http_new(struct tm_http **out, struct tm_loop *loop)
 	struct tm_http *h = tm_xcalloc(1, sizeof(*h));
 	h->loop = loop;
 	h->timer_due = -1;
-	h->global = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-	h->multi = h->global ? curl_multi_init() : NULL;
+	h->C = tm_curl_api(NULL, 0);
+	if (!h->C) {
+		free(h);
+		return -ELIBACC;
+	}
+	h->global = h->C->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	h->multi = h->global ? h->C->multi_init() : NULL;
 	if (!h->multi) {
 		tm_http_free(h);
 		return -ENOMEM;
 	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	h->C->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	h->C->multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	h->C->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	h->C->multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	*out = h;
 	return 0;
 }
 
 static void req_free(struct tm_http *h, struct req *r)
 {
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->hdrs);
+	h->C->multi_remove_handle(h->multi, r->easy);
+	h->C->easy_cleanup(r->easy);
+	h->C->slist_free_all(r->hdrs);
 	free(r);
 }
 
@@ -203,13 +209,13 @@ void tm_http_free(struct tm_http *h)
 	while (h->nreqs)
 		req_free(h, req_take(h, h->nreqs - 1));
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
+		h->C->multi_cleanup(h->multi);
 	while (h->nsocks)
 		sock_forget(h, h->socks[0].fd);
 	if (h->timer)
 		tm_loop_timer_cancel(h->loop, h->timer);
 	if (h->global)
-		curl_global_cleanup();
+		h->C->global_cleanup();
 	free(h->reqs);
 	free(h->socks);
 	free(h);
@@ -220,7 +226,7 @@ static void finish_done(struct tm_http *h)
 {
 	CURLMsg *m;
 	int left;
-	while ((m = curl_multi_info_read(h->multi, &left))) {
+	while ((m = h->C->multi_info_read(h->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		size_t i;
@@ -232,13 +238,13 @@ static void finish_done(struct tm_http *h)
 		CURLcode rc = m->data.result;
 		struct tm_http_result res = { 0 };
 		if (rc == CURLE_OK) {
-			curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
+			h->C->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 			if (res.status >= 400)
 				snprintf(res.error, sizeof(res.error), "%s", r->body);
 		} else {
 			res.transport = 1;
 			res.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-			snprintf(res.error, sizeof(res.error), "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+			snprintf(res.error, sizeof(res.error), "%s", r->errbuf[0] ? r->errbuf : h->C->easy_strerror(rc));
 		}
 		/* one line for the log: no control bytes from a response body */
 		for (char *c = res.error; *c; c++)
@@ -255,7 +261,7 @@ uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p)
 {
 	struct req *r = tm_xcalloc(1, sizeof(*r));
 	char line[4200];
-	r->easy = curl_easy_init();
+	r->easy = h->C->easy_init();
 	if (!r->easy) {
 		free(r);
 		return 0;
@@ -263,40 +269,40 @@ uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p)
 	r->done = p->done;
 	r->ctx = p->ctx;
 	snprintf(line, sizeof(line), "Content-Type: %s", p->content_type ? p->content_type : "application/json");
-	r->hdrs = curl_slist_append(r->hdrs, line);
-	r->hdrs = curl_slist_append(r->hdrs, "Expect:");   /* no 100-continue round trip */
+	r->hdrs = h->C->slist_append(r->hdrs, line);
+	r->hdrs = h->C->slist_append(r->hdrs, "Expect:");   /* no 100-continue round trip */
 	if (p->bearer) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", p->bearer);
-		r->hdrs = curl_slist_append(r->hdrs, line);
+		r->hdrs = h->C->slist_append(r->hdrs, line);
 		explicit_bzero(line, sizeof(line));
 	}
 	if (p->idempotency_key) {
 		snprintf(line, sizeof(line), "Idempotency-Key: %s", p->idempotency_key);
-		r->hdrs = curl_slist_append(r->hdrs, line);
+		r->hdrs = h->C->slist_append(r->hdrs, line);
 	}
 	CURL *e = r->easy;
-	curl_easy_setopt(e, CURLOPT_URL, p->url);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->len);
-	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, p->body);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "trainmon/" TM_VERSION);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(p->timeout_s * 1000));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(p->connect_timeout_s * 1000));
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
-	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
+	h->C->easy_setopt(e, CURLOPT_URL, p->url);
+	h->C->easy_setopt(e, CURLOPT_POST, 1L);
+	h->C->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->len);
+	h->C->easy_setopt(e, CURLOPT_COPYPOSTFIELDS, p->body);
+	h->C->easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	h->C->easy_setopt(e, CURLOPT_USERAGENT, "trainmon/" TM_VERSION);
+	h->C->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(p->timeout_s * 1000));
+	h->C->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(p->connect_timeout_s * 1000));
+	h->C->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	h->C->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	h->C->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	h->C->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	h->C->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	h->C->easy_setopt(e, CURLOPT_WRITEDATA, r);
+	h->C->easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	h->C->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+	h->C->easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+	h->C->easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
 	r->handle = ++h->next_handle;
 	tm_xgrow((void **)&h->reqs, &h->capreqs, h->nreqs + 1, sizeof(*h->reqs));
 	h->reqs[h->nreqs++] = r;
-	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+	if (h->C->multi_add_handle(h->multi, e) != CURLM_OK) {
 		req_free(h, req_take(h, h->nreqs - 1));
 		return 0;
 	}
@@ -342,29 +348,32 @@ size_t tm_http_drain(struct tm_http *h, int ms)
 
 int tm_http_url_name(const char *url, char *out, size_t n)
 {
-	CURLU *u = curl_url();
+	const struct tm_curl_api *C = tm_curl_api(out, n);
+	if (!C)
+		return -2;
+	CURLU *u = C->url();
 	char *scheme = NULL, *host = NULL, *port = NULL;
 	int rc = -1;
 	if (!u) {
 		snprintf(out, n, "out of memory");
 		return -1;
 	}
-	CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+	CURLUcode uc = C->url_set(u, CURLUPART_URL, url, 0);
 	if (uc != CURLUE_OK) {
-		snprintf(out, n, "%s", curl_url_strerror(uc));
-	} else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+		snprintf(out, n, "%s", C->url_strerror(uc));
+	} else if (C->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 		   (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
 		snprintf(out, n, "not an http:// or https:// URL");
-	} else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+	} else if (C->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
 		snprintf(out, n, "no host");
 	} else {
-		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		C->url_get(u, CURLUPART_PORT, &port, 0);
 		snprintf(out, n, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
 		rc = 0;
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	C->free(scheme);
+	C->free(host);
+	C->free(port);
+	C->url_cleanup(u);
 	return rc;
 }

@@ -41,8 +41,8 @@ struct tm_http_post {
 	void *ctx;                  /* borrowed: must outlive the request (or cancel it) */
 };
 
-/* Returns 0 with *out, or -errno (libcurl could not be initialised: -ENOMEM). loop is borrowed
- * and must outlive the client. */
+/* Returns 0 with *out, or -errno: -ELIBACC when libcurl cannot be loaded (tm_curl_api says why),
+ * -ENOMEM when it could not be initialised. loop is borrowed and must outlive the client. */
 int tm_http_new(struct tm_http **out, struct tm_loop *loop);
 /* Cancels every running request (no callbacks) and frees everything. NULL is a no-op. */
 void tm_http_free(struct tm_http *h);
@@ -51,7 +51,8 @@ void tm_http_free(struct tm_http *h);
 uint64_t tm_http_start(struct tm_http *h, const struct tm_http_post *p);
 /* A URL's name that can be shown: "scheme://host" with ":port" when one is given; no user, password,
  * path or query (a webhook's path is its secret). Returns 0, or -1 when url is not an http or
- * https URL with a host (out then holds libcurl's reason). */
+ * https URL with a host (out then holds libcurl's reason), or -2 when libcurl cannot be loaded
+ * (out says why). */
 int tm_http_url_name(const char *url, char *out, size_t n);
 
 /* At exit, after the loop stopped: drives the running requests with poll() for at most ms

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include "trainmon/metrics.h"
 #include "trainmon/runkey.h"
 #include "trainmon/xalloc.h"
+#include "dynlib.h"
 #include "metrics_int.h"
 #include "banned.h"
 
@@ -493,21 +493,23 @@ static char *render_static(const char *const *kv, size_t n)
 
 static struct conn *conn_of(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct tm_mhd_api *M = tm_mhd_api(NULL, 0);
+	const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
 			     size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	const struct tm_mhd_api *M = tm_mhd_api(NULL, 0);
+	struct MHD_Response *r = M->create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
+	M->add_response_header(r, "Content-Type", type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, "Allow", "GET, HEAD");   /* RFC 9110 15.5.6: a 405 says which */
-	enum MHD_Result rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		M->add_response_header(r, "Allow", "GET, HEAD");   /* RFC 9110 15.5.6: a 405 says which */
+	enum MHD_Result rc = M->queue_response(c, status, r);
+	M->destroy_response(r);
 	return rc;
 }
 
@@ -623,10 +625,11 @@ static void cut(struct tm_metrics *m, struct conn *k)
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
+	const struct tm_mhd_api *M = tm_mhd_api(NULL, 0);
 	struct tm_metrics *m = cls;
 	struct conn *k = *socket_ctx;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		k = tm_xcalloc(1, sizeof(*k));
 		k->c = c;
 		k->fd = ci ? ci->connect_fd : -1;
@@ -707,14 +710,15 @@ static void on_timer(void *ctx, uint64_t now_ms);
  * the next connection timeout or header deadline fires on time rather than on the next tick. */
 static void serve(struct tm_metrics *m)
 {
-	MHD_run(m->http);
+	const struct tm_mhd_api *M = tm_mhd_api(NULL, 0);
+	M->run(m->http);
 	uint64_t next = enforce_deadlines(m);
 	fill_spares(m);
 	if (m->timer)
 		tm_loop_timer_cancel(m->loop, m->timer);
 	m->timer = 0;
 	MHD_UNSIGNED_LONG_LONG ms = 0;
-	if (MHD_get_timeout(m->http, &ms) == MHD_YES && ms < next)
+	if (M->get_timeout(m->http, &ms) == MHD_YES && ms < next)
 		next = ms;
 	if (next == UINT64_MAX)
 		return;                  /* nothing pending: no timer */
@@ -808,6 +812,7 @@ static int make_room(struct tm_metrics *m)
 
 static void on_accept(void *ctx, int fd, uint32_t events)
 {
+	const struct tm_mhd_api *M = tm_mhd_api(NULL, 0);
 	struct tm_metrics *m = ctx;
 	(void)events;
 	m->now_ms = tm_loop_now(m->loop);
@@ -816,7 +821,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		socklen_t sl = sizeof(ss);
 		int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0) {
-			MHD_add_connection(m->http, c, (const struct sockaddr *)&ss, sl);   /* closes c on failure */
+			M->add_connection(m->http, c, (const struct sockaddr *)&ss, sl);   /* closes c on failure */
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -855,6 +860,12 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 	const char *addr = cfg->listen;
 	if (!addr)
 		return 0;
+	char why[256];
+	const struct tm_mhd_api *M = tm_mhd_api(why, sizeof(why));
+	if (!M) {
+		snprintf(err, errlen, "--listen %s: the HTTP server needs libmicrohttpd: %s", addr, why);
+		return -ELIBACC;
+	}
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (parse_listen(addr, &ss, &sl) < 0) {
@@ -890,7 +901,7 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 		? (ntohl(((struct sockaddr_in *)(void *)&ss)->sin_addr.s_addr) >> 24) == 127
 		: IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
 	unsigned cap = m->cfg.http_max_conns, idle = (unsigned)ceil(m->cfg.http_timeout_s);
-	m->http = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handle, m,
+	m->http = M->start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handle, m,
 				   MHD_OPTION_CONNECTION_LIMIT, 2 * cap,
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, loopback ? 0u : (cap + 3) / 4,
 				   MHD_OPTION_CONNECTION_TIMEOUT, idle,
@@ -902,7 +913,7 @@ int tm_metrics_new(struct tm_metrics **out, const struct tm_metrics_cfg *cfg, co
 		snprintf(err, errlen, "--listen %s: cannot start the HTTP server", addr);
 		return -EIO;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->http, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *info = M->get_daemon_info(m->http, MHD_DAEMON_INFO_EPOLL_FD);
 	int rc = info && info->epoll_fd >= 0 ? tm_loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_http_fd, m) : -EBADF;
 	if (rc == 0) {
 		m->http_epfd = info->epoll_fd;
@@ -929,7 +940,7 @@ void tm_metrics_free(struct tm_metrics *m)
 	if (m->accepting)
 		tm_loop_del_fd(m->loop, m->listen_fd);
 	if (m->http)
-		MHD_stop_daemon(m->http);   /* closes every connection (freeing our records) and its epoll fd */
+		tm_mhd_api(NULL, 0)->stop_daemon(m->http);   /* loaded: it started m->http */   /* closes every connection (freeing our records) and its epoll fd */
 	if (m->listen_fd >= 0)
 		close(m->listen_fd);
 	for (int i = 0; i < SPARE_FDS; i++)

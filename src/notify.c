@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "http.h"
 #include "secret.h"
 #include "trainmon/json.h"
@@ -566,8 +567,12 @@ static int add_sink(struct tm_notify *n, int am, const char *spec, char *err, si
 		return rc;
 	}
 	/* a URL typed literally is shown up to its host only: the rest may be a secret */
-	if (tm_http_url_name(url, name, sizeof(name)) < 0) {
-		snprintf(err, errlen, "%s: not a usable URL (%s)", flag, name);
+	int named = tm_http_url_name(url, name, sizeof(name));
+	if (named < 0) {
+		if (named == -2)
+			snprintf(err, errlen, "%s: %s", flag, name);
+		else
+			snprintf(err, errlen, "%s: not a usable URL (%s)", flag, name);
 		tm_secret_free(url);
 		return 1;
 	}
@@ -638,8 +643,12 @@ int tm_notify_new(struct tm_notify **out, const struct tm_notify_opts *o, struct
 		n->generator_url = tm_xstrndup(obj + 1, l >= 2 ? l - 2 : 0);
 		free(obj);
 	}
-	if (!rc && (rc = tm_http_new(&n->http, loop)) < 0)
-		snprintf(err, errlen, "cannot start the HTTP client (libcurl): %s", strerror(-rc));
+	if (!rc && (rc = tm_http_new(&n->http, loop)) < 0) {
+		char why[256] = "";
+		if (rc == -ELIBACC)
+			tm_curl_api(why, sizeof(why));
+		snprintf(err, errlen, "cannot start the HTTP client (libcurl): %s", why[0] ? why : strerror(-rc));
+	}
 	if (rc) {
 		tm_notify_free(n);
 		return rc;
