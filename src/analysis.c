@@ -198,7 +198,10 @@ void tm_analysis_file(struct tm_analysis *a, const struct tm_analysis_cfg *c, co
 		fprintf(err, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
 			(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
 			(unsigned long long)f->m.regex_runs);
-	tm_summarize(&f->run, c->job, &a->s);
+	struct tm_summary stats;                /* level-free half: derived again below if need be */
+	tm_summary_stats(&f->run, c->job, &stats);
+	a->s = stats;
+	tm_summary_derive(&f->run, c->job, NAN, &a->s);
 	if (f->lines.truncated)
 		fprintf(err, "trainmon %s: %s: %llu lines longer than %zu bytes were cut (--line-max)\n",
 			c->cmd, path, (unsigned long long)f->lines.truncated, f->lines.line_max);
@@ -212,8 +215,10 @@ void tm_analysis_file(struct tm_analysis *a, const struct tm_analysis_cfg *c, co
 		a->nothing = 1;
 	}
 	tm_anomalies_find(&a->an, &f->run, a->s.warmup_records, c->anomalies);
-	if (a->an.nregimes > 1)
-		tm_summarize_at(&f->run, c->job, a->an.regimes[a->an.nregimes - 1].median, &a->s);
+	if (a->an.nregimes > 1) {               /* the basis: the last regime's level */
+		a->s = stats;
+		tm_summary_derive(&f->run, c->job, a->an.regimes[a->an.nregimes - 1].median, &a->s);
+	}
 }
 
 void tm_analysis_release(struct tm_analysis *a)

@@ -581,6 +581,12 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
 
 void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s)
 {
+	tm_summary_stats(r, j, s);
+	tm_summary_derive(r, j, level, s);
+}
+
+void tm_summary_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s)
+{
 	memset(s, 0, sizeof(*s));
 	s->conv_lo = s->conv_hi = NAN;
 	s->file = r->file;
@@ -609,6 +615,10 @@ void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double leve
 		s->gpus = known(r->params[TM_P_NODES] * r->params[TM_P_GPUS_PER_NODE], TM_SRC_LOG);
 	step_stats(r, j, s);
 	run_mean(r, s);
+}
+
+void tm_summary_derive(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s)
+{
 	double t = j->basis == TM_BASIS_LAST ? s->st.last : j->basis == TM_BASIS_MEAN ? s->st.mean : s->st.median;
 	if (j->basis == TM_BASIS_MEDIAN && isfinite(level) && level > 0) {
 		t = level;                   /* the current regime's median, not one across regimes */

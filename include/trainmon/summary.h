@@ -91,6 +91,13 @@ void tm_summarize(const struct tm_run *r, const struct tm_job *j, struct tm_summ
  * e.g. the median of the last step-time regime, anomaly.h) when it is finite: a median across two
  * levels describes neither. */
 void tm_summarize_at(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s);
+/* tm_summarize_at in two halves, for a caller that needs the summary at two levels without
+ * computing the step times' statistics twice (they are most of its cost): tm_summary_stats fills
+ * what does not depend on the level (the statistics, the logged figures, the job's values),
+ * tm_summary_derive the rest from that. tm_summarize_at is the one then the other, so a copy
+ * of a struct filled by tm_summary_stats, derived at a level, is tm_summarize_at at that level. */
+void tm_summary_stats(const struct tm_run *r, const struct tm_job *j, struct tm_summary *s);
+void tm_summary_derive(const struct tm_run *r, const struct tm_job *j, double level, struct tm_summary *s);
 
 /* One step's time as the statistics take it (seconds, NAN unknown): as logged, else derived from
  * the throughput the framework logged for it with the summary's batch, seq_len and GPUs (*how

@@ -5,6 +5,8 @@
 #include "tm_test.h"
 #include "trainmon/engine.h"
 #include "trainmon/job.h"
+#include "trainmon/json.h"
+#include "trainmon/report.h"
 #include "trainmon/summary.h"
 
 static const char pack[] =
@@ -25,6 +27,26 @@ static void run_log(const char *log, struct tm_job *job, struct tm_summary *s, s
 	tm_feed_init(f, "x.out", rs, 0);
 	tm_feed_bytes(f, log, strlen(log), 1);
 	tm_summarize(&f->run, job, s);
+}
+
+/* Two summaries print the same JSON (every field analyze prints; padding bytes may differ). */
+static int same_summary(const struct tm_summary *a, const struct tm_summary *b, const struct tm_run *r)
+{
+	char *text[2];
+	size_t len[2];
+	for (int k = 0; k < 2; k++) {
+		FILE *f = open_memstream(&text[k], &len[k]);
+		struct tm_json j;
+		tm_json_init(&j, f, 0);
+		tm_json_obj(&j, NULL);
+		tm_report_json_fields(&j, k ? b : a, r);
+		tm_json_end(&j, '}');
+		fclose(f);
+	}
+	int same = len[0] == len[1] && memcmp(text[0], text[1], len[0]) == 0 && len[0] > 100;
+	free(text[0]);
+	free(text[1]);
+	return same;
 }
 
 static void opt(struct tm_job *j, const char *name, const char *arg)
@@ -140,6 +162,37 @@ int main(void)
 		TM_NEAR(&st, s.tokens_per_s.v, rows[i].tps, tol);
 		TM_NEAR(&st, s.mfu.v, rows[i].mfu, tol);
 		TM_NEAR(&st, s.days_to_target.v, rows[i].days, tol);
+		tm_feed_release(&f);
+		tm_ruleset_release(&rs);
+	}
+
+	/* tm_summary_stats then tm_summary_derive at a level is tm_summarize_at at that level, bit
+	 * for bit, also from a copy already derived at another level (analyze derives twice) */
+	{
+		char log[4096] = "";
+		for (int i = 0; i < 40; i++)
+			snprintf(log + strlen(log), sizeof(log) - strlen(log),
+				 "[PAX STATUS]: train_step() took %.2f seconds.\n", i < 20 ? 7.5 : 9.25);
+		tm_job_init(&job);
+		opt(&job, "model-flops", "2.20e15");
+		opt(&job, "gpus", "128");
+		opt(&job, "global-batch", "256");
+		opt(&job, "seq-len", "2048");
+		opt(&job, "gpu", "h100-sxm");
+		opt(&job, "target-tokens", "1T");
+		run_log(log, &job, &s, &f, &rs);
+		struct tm_summary whole, base, two;
+		tm_summarize_at(&f.run, &job, 9.25, &whole);
+		tm_summary_stats(&f.run, &job, &base);
+		two = base;
+		tm_summary_derive(&f.run, &job, NAN, &two);
+		TM_CHECK(&st, same_summary(&two, &s, &f.run));          /* = tm_summarize */
+		two = base;
+		tm_summary_derive(&f.run, &job, 9.25, &two);
+		TM_CHECK(&st, same_summary(&two, &whole, &f.run));
+		TM_CHECK(&st, !same_summary(&two, &s, &f.run));       /* the level shows */
+		TM_CHECK(&st, two.basis_level == 1);
+		TM_NEAR(&st, two.step_time.v, 9.25, 0);
 		tm_feed_release(&f);
 		tm_ruleset_release(&rs);
 	}
