@@ -9,6 +9,8 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,15 +49,37 @@ static int retry_re(struct tm_matcher *m, const void *re, const char *s, size_t 
 	return rc;
 }
 
-/* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern was
- * JIT-compiled, the interpreter otherwise. Same results either way. A run that fails other than
- * by not matching (a match, heap or stack limit, even after retry_re) is counted in
+/* Whether the regex in JIT slot `slot` runs JIT-compiled: compiled here the first time (rules.h:
+ * the ruleset's JIT states). The state is read without the lock once it is final; a compile
+ * happens under the lock and is published after it ends, so no match of a regex overlaps its
+ * compile in another thread. Casting away const: the compile is the one change a matcher makes
+ * to the shared rules. */
+static int jit_ready(const struct tm_ruleset *rs, const void *re, uint32_t slot)
+{
+	if (!rs->jits || slot >= rs->njits)
+		return 0;
+	int st = atomic_load_explicit(&rs->jits[slot], memory_order_acquire);
+	if (st)
+		return st == 1;
+	pthread_mutex_lock(rs->jit_lock);
+	st = atomic_load_explicit(&rs->jits[slot], memory_order_relaxed);
+	if (!st) {
+		st = rs->jit && pcre2_jit_compile((pcre2_code *)(uintptr_t)re, PCRE2_JIT_COMPLETE) == 0 ? 1 : 2;
+		atomic_store_explicit(&rs->jits[slot], st, memory_order_release);
+	}
+	pthread_mutex_unlock(rs->jit_lock);
+	return st == 1;
+}
+
+/* One regex run: pcre2_jit_match (the JIT's fast entry: no option checks) when the pattern is
+ * JIT-compiled (jit_ready), the interpreter otherwise. Same results either way. A run that fails
+ * other than by not matching (a match, heap or stack limit, even after retry_re) is counted in
  * m->regex_aborted and reads as no match. */
-static inline int run_re(struct tm_matcher *m, const void *re, int jit, const char *s, size_t n, size_t start,
-			 void *md)
+static inline int run_re(struct tm_matcher *m, const void *re, uint32_t slot, const char *s, size_t n,
+			 size_t start, void *md)
 {
 	int rc;
-	if (jit) {
+	if (jit_ready(m->rs, re, slot)) {
 		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
 		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
 			rc = retry_re(m, re, s, n, start, md);
@@ -157,7 +181,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 			continue;
 		m->regex_runs++;
 		const void *re = r->re;
-		int jit = r->jit;
+		uint32_t jit = r->jit;
 		if (r->veto) {
 			int v = vetoed(m, r, p, len, md);
 			if (v > 0)

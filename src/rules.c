@@ -6,6 +6,8 @@
  * is still kept out of the ruleset. Files and directories are read by rules_load.c. Must not print.
  */
 #include <stdarg.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,6 @@
 void tm_ruleset_init(struct tm_ruleset *rs)
 {
 	memset(rs, 0, sizeof(*rs));
-	rs->jit = 1;
 }
 
 static void pack_release(struct tm_pack *p)
@@ -41,7 +42,46 @@ void tm_ruleset_release(struct tm_ruleset *rs)
 		pack_release(&rs->packs[i]);
 	free(rs->packs);
 	tm_prefilter_free(rs->pre);
+	free((void *)(uintptr_t)rs->jits);
+	if (rs->jit_lock)
+		pthread_mutex_destroy(rs->jit_lock);
+	free(rs->jit_lock);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/* A slot in the JIT states for each regex (NULL: TM_NO_JIT), in a fixed order. */
+static uint32_t slot(const void *re, uint32_t *n)
+{
+	return re ? (*n)++ : TM_NO_JIT;
+}
+
+/* Numbers every regex's JIT state (rules.h) and checks once that the JIT works here. */
+static void jit_slots(struct tm_ruleset *rs)
+{
+	uint32_t n = 0;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct tm_rule *r = &rs->rules[i];
+		r->jit = slot(r->re, &n);
+		r->veto_jit = slot(r->veto, &n);
+		r->fast_jit = slot(r->fast, &n);
+		for (size_t k = 0; k < r->nfields; k++)
+			r->fields[k].jit = slot(r->fields[k].re, &n);
+	}
+	for (size_t i = 0; i < rs->npacks; i++)
+		if (rs->packs[i].ts)
+			rs->packs[i].ts->jit = slot(rs->packs[i].ts->re, &n);
+	free((void *)(uintptr_t)rs->jits);
+	rs->jits = tm_xcalloc((size_t)n + 1, sizeof(*rs->jits));
+	rs->njits = n;
+	if (!rs->jit_lock) {
+		rs->jit_lock = tm_xmalloc(sizeof(*rs->jit_lock));
+		pthread_mutex_init(rs->jit_lock, NULL);
+	}
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *probe = pcre2_compile((PCRE2_SPTR) "a", 1, 0, &ec, &eo, NULL);
+	rs->jit = probe && pcre2_jit_compile(probe, PCRE2_JIT_COMPLETE) == 0;
+	pcre2_code_free(probe);
 }
 
 const struct tm_pack *tm_pack_find(const struct tm_ruleset *rs, const char *name)
@@ -72,6 +112,7 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 		}
 	}
 	tm_prefilter_done(rs->pre);
+	jit_slots(rs);
 	if (rs->max_groups == 0)
 		rs->max_groups = 1;
 	return 0;

@@ -39,7 +39,6 @@ void tm__re_compile_list(struct tm_rload *L, struct tm_rule *r, const struct tm_
 /* Maps re's named groups to r->caps, group numbers + offset; unknown names are errors at `at`. */
 void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const struct tm_ynode *at,
 		       uint32_t offset);
-int tm__re_is_jit(const void *re);
 /* A rule regex p[0, n) (already compiled into r->re) that opens with ^(?!.*?X) is also kept as
  * two: r->veto = X, searched anywhere in a record, and r->fast = ^ and the rest. Where X occurs
  * with no line break before it the rule cannot match, without the scan (.*? tries X at every

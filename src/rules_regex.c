@@ -41,8 +41,6 @@ static pcre2_code *compile_text(struct tm_rload *L, const char *p, size_t n, uin
 	pcre2_code *re = pcre2_compile((PCRE2_SPTR)p, n, options, ec, eoff, NULL);
 	if (!re)
 		return NULL;
-	if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0)
-		L->rs->jit = 0;
 	uint32_t cap = 0;
 	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
 	if (cap + 1 > L->rs->max_groups)
@@ -68,12 +66,6 @@ void *tm__re_compile(struct tm_rload *L, const struct tm_ynode *n, const char *w
 		tm_diag_error(L->d, L->src, n->line, col, "rule '%s': %s: %s (pattern offset %zu)", rule, what,
 			      (char *)msg, (size_t)eoff);
 	return NULL;
-}
-
-int tm__re_is_jit(const void *re)
-{
-	size_t size = 0;
-	return re && pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
 }
 
 void tm__re_map_groups(struct tm_rload *L, struct tm_rule *r, void *re, const struct tm_ynode *at,
@@ -217,7 +209,6 @@ struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode
 	}
 	struct tm_subfield *f = tm_xcalloc(1, sizeof(*f));
 	f->re = re;
-	f->jit = tm__re_is_jit(re);
 	f->cap.group = (uint32_t)g;
 	f->prefix = prefix;
 	f->prefix_len = plen;
@@ -311,7 +302,5 @@ void tm__re_split_veto(struct tm_rload *L, struct tm_rule *r, const char *p, siz
 		return;
 	}
 	r->veto = veto;
-	r->veto_jit = tm__re_is_jit(veto);
 	r->fast = fast;
-	r->fast_jit = tm__re_is_jit(fast);
 }

@@ -63,7 +63,7 @@ void tm__rule_append(struct tm_ruleset *rs, const struct tm_rule *r)
 {
 	tm_xgrow((void **)&rs->rules, &rs->caprules, rs->nrules + 1, sizeof(*rs->rules));
 	rs->rules[rs->nrules] = *r;
-	rs->rules[rs->nrules++].jit = tm__re_is_jit(r->re);
+	rs->nrules++;
 }
 
 void tm__rule_add_literal(struct tm_rule *r, char *lit)
@@ -243,7 +243,6 @@ static void key_fields(struct tm_rload *L, struct tm_rule *r, const struct tm_yn
 		}
 		struct tm_subfield *f = &r->fields[r->nfields++];
 		f->re = re;
-		f->jit = tm__re_is_jit(re);
 		f->cap = c;
 		f->prefix = prefix;
 		f->prefix_len = plen;

@@ -12,6 +12,7 @@
 #ifndef TRAINMON_RULES_H
 #define TRAINMON_RULES_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,7 +111,8 @@ struct tm_alt_lit;                 /* src/literal.h */
 
 struct tm_subfield {
 	void *re;                  /* owned pcre2_code * */
-	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
+	uint32_t jit;              /* its slot in the ruleset's JIT states (tm_ruleset_finish), or
+				      TM_NO_JIT */
 	struct tm_capture cap;     /* group 1 (or the only group) */
 	char *prefix;              /* owned literal every match starts with, or NULL: the regex is
 	                              then tried anchored at each occurrence instead of scanning */
@@ -146,11 +148,11 @@ struct tm_rule {
 	char *name;                /* owned */
 	unsigned pack;             /* index into ruleset->packs */
 	enum tm_rec rec;
-	void *re;                  /* owned pcre2_code * (JIT-compiled when the JIT is there) */
-	int jit;                   /* 1: JIT-compiled (matched through pcre2_jit_match) */
+	void *re;                  /* owned pcre2_code * (JIT-compiled when first run: match.c) */
+	uint32_t jit;              /* re's slot in the ruleset's JIT states, or TM_NO_JIT */
 	void *veto, *fast;         /* owned, or NULL: re as ^(?!.*?veto)... split in two
 				      (rules_int.h: tm__re_split_veto) */
-	int veto_jit, fast_jit;
+	uint32_t veto_jit, fast_jit;
 	char **lits;               /* owned literals; the regex runs only on records holding one */
 	size_t *lit_lens;          /* owned, nlits */
 	size_t nlits;              /* 0 = no prefilter: the regex runs on every record */
@@ -193,8 +195,17 @@ struct tm_ruleset {
 	size_t nrules, caprules;
 	struct tm_prefilter *pre;  /* owned; built by tm_ruleset_finish() */
 	uint32_t max_groups;       /* largest capture count of any regex, for match data */
-	int jit;                   /* 1 when PCRE2's JIT compiled every regex */
+	int jit;                   /* 1 when PCRE2's JIT works here (tm_ruleset_finish tries it) */
+	/* Each regex is JIT-compiled the first time it runs, not at load (a log uses a handful of the
+	 * packs' hundreds of regexes; compiling them all took 7 ms of every start). Its state is
+	 * jits[slot]: 0 not yet, 1 JIT, 2 the interpreter. match.c compiles under jit_lock, since
+	 * the halves of a split read share the ruleset: the one change a matcher makes to it. */
+	_Atomic int *jits;         /* owned, one per regex; NULL before tm_ruleset_finish */
+	size_t njits;
+	pthread_mutex_t *jit_lock; /* owned */
 };
+
+#define TM_NO_JIT UINT32_MAX
 
 void tm_ruleset_init(struct tm_ruleset *rs);
 void tm_ruleset_release(struct tm_ruleset *rs);
