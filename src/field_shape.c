@@ -6,10 +6,12 @@
  * keeps its PCRE2 regex. \s and \d are PCRE2's defaults without UCP, the ones the rules are
  * compiled with: \t \n \v \f \r and space; 0-9. No globals; the result is read-only.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "field_shape.h"
+#include "literal.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
 
@@ -107,4 +109,68 @@ struct tm_field_shape *tm__field_shape(const char *re, size_t n, size_t plen)
 	struct tm_field_shape *out = tm_xmalloc(sizeof(*out));
 	*out = sh;
 	return out;
+}
+
+/* Literal bytes of re from *i (plain ones and escaped punctuation) into out (at most cap):
+ * stops at anything else. A quantifier after the last one is left for the caller to refuse. */
+static size_t lit_bytes(const char *re, size_t n, size_t *i, char *out, size_t cap)
+{
+	size_t k = 0;
+	while (*i < n && k < cap) {
+		char c = re[*i];
+		if (c == '\\') {
+			if (*i + 1 >= n || !strchr(".-+*?()[]{}|^$/\\:=<>!,;#%&@~'\" ", re[*i + 1]))
+				break;
+			out[k++] = re[*i + 1];
+			*i += 2;
+		} else if (strchr("()[]{}|*+?.^$", c)) {
+			break;
+		} else {
+			out[k++] = c;
+			(*i)++;
+		}
+	}
+	return k;
+}
+
+struct tm_alt_lit *tm__alt_shape(const char *re, size_t n, size_t *nalts, struct tm_field_shape **shape)
+{
+	char pre[128], alt[TM_ALT_SHAPE_MAX][128], lit[128];
+	size_t alen[TM_ALT_SHAPE_MAX], na = 0, i = 0;
+	*nalts = 0;
+	*shape = NULL;
+	size_t pl = lit_bytes(re, n, &i, pre, sizeof(pre));
+	if (n - i < 3 || memcmp(re + i, "(?:", 3) != 0)
+		return NULL;
+	i += 3;
+	for (;;) {
+		if (na == TM_ALT_SHAPE_MAX)
+			return NULL;
+		alen[na] = lit_bytes(re, n, &i, alt[na], sizeof(alt[na]));
+		if (alen[na] == 0 || i >= n || (re[i] != '|' && re[i] != ')'))
+			return NULL;
+		na++;
+		if (re[i++] == ')')
+			break;
+	}
+	if (i < n && strchr("?*+{", re[i]))
+		return NULL;                          /* the group made optional or repeated */
+	size_t j = i, ll = lit_bytes(re, n, &j, lit, sizeof(lit));
+	struct tm_field_shape *sh = tm__field_shape(re + i, n - i, ll);
+	if (!sh)
+		return NULL;
+	struct tm_alt_lit *v = tm_xcalloc(na, sizeof(*v));
+	for (size_t a = 0; a < na; a++) {
+		v[a].len = pl + alen[a] + ll;
+		v[a].p = tm_xmalloc(v[a].len + 1);
+		memcpy(v[a].p, pre, pl);
+		memcpy(v[a].p + pl, alt[a], alen[a]);
+		memcpy(v[a].p + pl + alen[a], lit, ll);
+		v[a].p[v[a].len] = '\0';
+		v[a].anchor = tm__rare_byte(v[a].p, v[a].len);
+		v[a].needle = UINT32_MAX;
+	}
+	*nalts = na;
+	*shape = sh;
+	return v;
 }

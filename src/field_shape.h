@@ -28,6 +28,16 @@ struct tm_field_shape {
  * NULL when the regex is not of it. */
 struct tm_field_shape *tm__field_shape(const char *re, size_t n, size_t plen);
 
+/* P(?:A|B|...)L \s* (CLASS+ | word...) with P, each alternative and L plain literals (at most
+ * TM_ALT_SHAPE_MAX alternatives): the literals PAL, PBL... in the alternatives' order (owned
+ * array of *nalts, needles unset) and the shape read after them (*shape, owned), or NULL. Every
+ * match starts with one of them, at the leftmost of their occurrences where one is followed by
+ * the shape, the first listed when several are there: match.c reads it so, and asks PCRE2 only
+ * when none is. Megatron's loss and TFLOP/s fields are of it. */
+#define TM_ALT_SHAPE_MAX 8
+struct tm_alt_lit;
+struct tm_alt_lit *tm__alt_shape(const char *re, size_t n, size_t *nalts, struct tm_field_shape **shape);
+
 /* The value after a prefix that ends at s[at]: 1 with (*vo, *vn) its offset and length in s,
  * or 0 when the regex does not match there. */
 static inline int tm__field_shape_match(const struct tm_field_shape *sh, const char *s, size_t len, size_t at,

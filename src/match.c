@@ -241,9 +241,46 @@ static size_t needle_at(const struct tm_matcher *m, uint32_t id, const char *sub
 	return m->c.nseen[id] == m->c.gen ? m->c.npos[id] : SIZE_MAX;
 }
 
+/* A field of alternatives and a shape (tm__alt_shape): the value at the leftmost occurrence of
+ * its literals, read by the shape after the first listed literal there that it follows. 1 read,
+ * 0 no match (no literal occurs), -1 unsure (none is followed by the shape there: PCRE2 decides,
+ * for a match may start further on). */
+static int alt_shape(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
+		     const char **out, size_t *outlen)
+{
+	size_t start = SIZE_MAX;
+	for (size_t a = 0; a < f->nxalts; a++) {
+		const struct tm_alt_lit *t = &f->xalts[a];
+		size_t at = needle_at(m, t->needle, subj, len);
+		if (at == NEEDLE_UNKNOWN) {
+			const char *hit = find(subj, len, t->p, t->len, t->anchor);
+			at = hit ? (size_t)(hit - subj) : SIZE_MAX;
+		}
+		start = at < start ? at : start;
+	}
+	if (start == SIZE_MAX)
+		return 0;
+	for (size_t a = 0; a < f->nxalts; a++) {
+		const struct tm_alt_lit *t = &f->xalts[a];
+		size_t vo, vn;
+		if (len - start >= t->len && memcmp(subj + start, t->p, t->len) == 0 &&
+		    tm__field_shape_match(f->xshape, subj, len, start + t->len, &vo, &vn)) {
+			*out = subj + vo;
+			*outlen = vn;
+			return 1;
+		}
+	}
+	return -1;
+}
+
 int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen)
 {
+	if (f->xshape) {
+		int x = alt_shape(m, f, subj, len, out, outlen);
+		if (x >= 0)
+			return x;
+	}
 	/* md_sub, not md: the caller is still reading the rule's own ovector. With a prefix
 	 * literal, a match can only start where the literal occurs: memmem finds those, the regex
 	 * runs anchored there, leftmost first, which is what an unanchored search would return. */

@@ -109,6 +109,8 @@ int tm_ruleset_finish(struct tm_ruleset *rs, struct tm_diag *d)
 			f->needle = f->prefix ? tm_prefilter_needle(rs->pre, f->prefix, f->prefix_len) : TM_NO_NEEDLE;
 			for (size_t a = 0; a < f->nalts; a++)
 				f->alts[a].needle = tm_prefilter_needle(rs->pre, f->alts[a].p, f->alts[a].len);
+			for (size_t a = 0; a < f->nxalts; a++)
+				f->xalts[a].needle = tm_prefilter_needle(rs->pre, f->xalts[a].p, f->xalts[a].len);
 		}
 	}
 	tm_prefilter_done(rs->pre);

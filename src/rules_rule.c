@@ -44,6 +44,8 @@ void tm__rule_release(struct tm_rule *r)
 		free(r->fields[i].prefix);
 		free(r->fields[i].shape);
 		tm__alt_literals_free(r->fields[i].alts, r->fields[i].nalts);
+		tm__alt_literals_free(r->fields[i].xalts, r->fields[i].nxalts);
+		free(r->fields[i].xshape);
 	}
 	free(r->fields);
 	for (size_t i = 0; i < r->nkeys; i++) {
@@ -251,6 +253,8 @@ static void key_fields(struct tm_rload *L, struct tm_rule *r, const struct tm_yn
 		f->shape = prefix && c.group == 1 ? tm__field_shape(v->str, v->len, plen) : NULL;
 		if (!prefix)
 			f->alts = tm__alt_literals(v->str, v->len, &f->nalts, &f->alts_start);
+		if (c.group == 1 && !f->shape)
+			f->xalts = tm__alt_shape(v->str, v->len, &f->nxalts, &f->xshape);
 	}
 }
 

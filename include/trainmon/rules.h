@@ -128,6 +128,11 @@ struct tm_subfield {
 				      the first of them in the record */
 	uint32_t needle;           /* the prefilter's number for its prefix (its first offset in a
 				      record comes with the record's scan), or TM_NO_NEEDLE: searched */
+	struct tm_alt_lit *xalts;  /* owned or NULL: the regex is P(?:A|B..)L then a shape, and these
+				      are PAL, PBL... (src/field_shape.h: tm__alt_shape), each a
+				      needle where long enough; read with xshape before PCRE2 */
+	size_t nxalts;
+	struct tm_field_shape *xshape; /* owned with xalts */
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured

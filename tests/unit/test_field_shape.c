@@ -1,4 +1,5 @@
-/* test_field_shape.c: fields read without PCRE2 (src/field_shape.c), and looked for at their
+/* test_field_shape.c: fields read without PCRE2 (src/field_shape.c: a prefix and a shape, or
+ * P(?:A|B..)L and a shape), and looked for at their
  * prefix literal or their alternatives' literals (src/literal.c), give the slice their regex gives
  * at the leftmost position where it matches. Every `fields:` entry of the shipped packs with a
  * prefix or alternative literals is run on 20 000 random subjects (junk, the literal, often
@@ -71,13 +72,14 @@ int main(void)
 	static const char *const bits[] = { " ", "  ", "\t", "1", "42", "0.5", ".", "e", "E", "+", "-", "e-05",
 					    "nan", "inf", "NaN", "x", "|", ",", ":", "\r", "ms" };
 	uint64_t seed = 88172645463325252ull;
-	size_t shaped = 0, alted = 0, needled = 0, mismatches = 0;
+	size_t shaped = 0, alted = 0, needled = 0, xshaped = 0, mismatches = 0;
 	for (size_t i = 0; i < rs.nrules; i++)
 		for (size_t k = 0; k < rs.rules[i].nfields; k++) {
 			const struct tm_subfield *f = &rs.rules[i].fields[k];
 			if (!f->prefix && !f->nalts)
 				continue;
 			shaped += f->shape != NULL;
+			xshaped += f->xshape != NULL;
 			alted += f->nalts != 0;
 			needled += f->prefix ? f->needle != TM_NO_NEEDLE : f->alts[0].needle != TM_NO_NEEDLE;
 			for (int t = 0; t < 20000; t++) {
@@ -85,7 +87,8 @@ int main(void)
 				size_t n = 0;
 				int parts = (int)(next(&seed) % 12);
 				for (int q = 0; q < parts; q++) {
-					const char *b = f->prefix ? f->prefix : f->alts[next(&seed) % f->nalts].p;
+					const char *b = f->nxalts && next(&seed) % 2 ? f->xalts[next(&seed) % f->nxalts].p
+						      : f->prefix ? f->prefix : f->alts[next(&seed) % f->nalts].p;
 					size_t cut = next(&seed) % 8;           /* "prefixprefix" and "pprefix" */
 					if (next(&seed) % 6 != 0)
 						b = bits[next(&seed) % (sizeof(bits) / sizeof(bits[0]))];
@@ -120,8 +123,9 @@ int main(void)
 				}
 			}
 		}
-	printf("%zu fields with a shape, %zu with alternative literals, %zu read where the scan saw them\n", shaped,
-	       alted, needled);
+	printf("%zu fields with a shape, %zu with alternative literals, %zu with alternatives and a shape, %zu read "
+	       "where the scan saw them\n", shaped, alted, xshaped, needled);
+	TM_CHECK(&st, xshaped >= 2);
 	TM_CHECK(&st, shaped >= 10);
 	TM_CHECK(&st, alted >= 2);
 	TM_CHECK(&st, needled >= 20);
@@ -171,5 +175,30 @@ int main(void)
 	tm_matcher_release(&m);
 	tm_ruleset_release(&rs);
 	tm_diag_release(&d);
+	/* alternatives and a shape: the literals, in order, and the refusals */
+	{
+		size_t nx = 0;
+		struct tm_field_shape *xs = NULL;
+		static const char lossre[] = "\\| (?:lm loss|lm-loss):\\s*([-+0-9.eE]+|nan)";
+		struct tm_alt_lit *x = tm__alt_shape(lossre, strlen(lossre), &nx, &xs);
+		TM_CHECK(&st, x && nx == 2 && xs && strcmp(x[0].p, "| lm loss:") == 0 && strcmp(x[1].p, "| lm-loss:") == 0);
+		tm__alt_literals_free(x, nx);
+		free(xs);
+		static const char *const refused[] = {
+			"(?:a|b)?:\\s*(\\d+)",        /* optional group */
+			"(?:ab?|c):\\s*(\\d+)",       /* a quantifier in an alternative */
+			"(?:a|b):\\s*(\\d+) x",       /* text after the value */
+			"(?:a|(b)):\\s*(\\d+)",       /* a group in an alternative */
+			"(?:a||b):\\s*(\\d+)",        /* an empty alternative */
+			"(?i:a|b):\\s*(\\d+)",        /* options */
+			"x:?(?:a|b)\\s*(\\d+)",       /* an optional literal before */
+		};
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+			x = tm__alt_shape(refused[i], strlen(refused[i]), &nx, &xs);
+			TM_CHECK(&st, x == NULL && xs == NULL);
+			tm__alt_literals_free(x, nx);
+			free(xs);
+		}
+	}
 	return tm_test_done(&st, "test_field_shape");
 }
