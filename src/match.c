@@ -241,6 +241,23 @@ static size_t needle_at(const struct tm_matcher *m, uint32_t id, const char *sub
 	return m->c.nseen[id] == m->c.gen ? m->c.npos[id] : SIZE_MAX;
 }
 
+/* The leftmost offset in subj of any of the literals v[0, n) (needles noted by the scan, or
+ * searched), SIZE_MAX when none occurs. */
+static size_t leftmost(const struct tm_matcher *m, const struct tm_alt_lit *v, size_t n, const char *subj,
+		       size_t len)
+{
+	size_t start = SIZE_MAX;
+	for (size_t a = 0; a < n; a++) {
+		size_t at = needle_at(m, v[a].needle, subj, len);
+		if (at == NEEDLE_UNKNOWN) {
+			const char *hit = find(subj, len, v[a].p, v[a].len, v[a].anchor);
+			at = hit ? (size_t)(hit - subj) : SIZE_MAX;
+		}
+		start = at < start ? at : start;
+	}
+	return start;
+}
+
 /* A field of alternatives and a shape (tm__alt_shape): the value at the leftmost occurrence of
  * its literals, read by the shape after the first listed literal there that it follows. 1 read,
  * 0 no match (no literal occurs), -1 unsure (none is followed by the shape there: PCRE2 decides,
@@ -248,16 +265,7 @@ static size_t needle_at(const struct tm_matcher *m, uint32_t id, const char *sub
 static int alt_shape(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		     const char **out, size_t *outlen)
 {
-	size_t start = SIZE_MAX;
-	for (size_t a = 0; a < f->nxalts; a++) {
-		const struct tm_alt_lit *t = &f->xalts[a];
-		size_t at = needle_at(m, t->needle, subj, len);
-		if (at == NEEDLE_UNKNOWN) {
-			const char *hit = find(subj, len, t->p, t->len, t->anchor);
-			at = hit ? (size_t)(hit - subj) : SIZE_MAX;
-		}
-		start = at < start ? at : start;
-	}
+	size_t start = leftmost(m, f->xalts, f->nxalts, subj, len);
 	if (start == SIZE_MAX)
 		return 0;
 	for (size_t a = 0; a < f->nxalts; a++) {
@@ -311,16 +319,7 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	} else if (f->alts) {
 		/* no match without one of the alternatives' literals; with alts_start none begins
 		 * before the first of them */
-		size_t start = SIZE_MAX;
-		for (size_t a = 0; a < f->nalts; a++) {
-			const struct tm_alt_lit *t = &f->alts[a];
-			size_t at = needle_at(m, t->needle, subj, len);
-			if (at == NEEDLE_UNKNOWN) {
-				const char *hit = find(subj, len, t->p, t->len, t->anchor);
-				at = hit ? (size_t)(hit - subj) : SIZE_MAX;
-			}
-			start = at < start ? at : start;
-		}
+		size_t start = leftmost(m, f->alts, f->nalts, subj, len);
 		if (start == SIZE_MAX)
 			return 0;
 		rc = run_re(m, f->re, f->jit, subj, len, f->alts_start ? start : 0, m->md_sub);
