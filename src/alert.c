@@ -43,6 +43,21 @@ void tm_alerts_init(struct tm_alerts *a)
 		a->an.worst[i].rank = -1;
 }
 
+void tm_alerts_release(struct tm_alerts *a)
+{
+	tm_regress_release(&a->an.regress);
+	tm_spike_release(&a->an.loss);
+	tm_spike_release(&a->an.grad);
+}
+
+void tm_alerts_move(struct tm_alerts *to, struct tm_alerts *from)
+{
+	tm_alerts_release(to);
+	*to = *from;
+	from->an.regress.x = from->an.regress.s = NULL;
+	from->an.loss.ring = from->an.grad.ring = NULL;
+}
+
 static void emit(tm_alert_fn fn, void *ctx, enum tm_alert_kind k, int firing, double v, double thr,
 		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 

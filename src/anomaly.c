@@ -369,6 +369,7 @@ static void spikes(struct tm_anomalies *a, const struct tm_run *r, size_t from, 
 			dv->magnitude = d.div_value / d.div_ref - 1;
 		}
 	}
+	tm_spike_release(&d);
 }
 
 /* Stragglers over the run's complete per-rank reports (anomaly_stream.c). */

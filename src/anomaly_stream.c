@@ -1,8 +1,9 @@
 /* anomaly_stream.c: the detectors that judge one value at a time (anomaly.h): loss and
  * gradient-norm spikes with divergence, and stragglers.
  *
- * Each is plain data of a fixed size (a bounded ring, no pointer), so the daemon keeps one per
- * run, saves it in the state file and goes on after a restart where it stopped; analyze feeds
+ * Each is a little state and a bounded ring, allocated by the first value it keeps, so the daemon
+ * keeps one per run at no cost while the run is idle, saves it in the state file and goes on
+ * after a restart where it stopped; analyze feeds
  * the same functions every value of a finished run, so both commands give the same answer.
  * Spikes: PyTorch Lightning's SpikeDetection (lightning/fabric/utilities/spike.py): after
  * `warmup` values, a value that is not finite, or that is worse than the last accepted one and
@@ -15,12 +16,25 @@
 
 #include "trainmon/anomaly.h"
 #include "trainmon/sortd.h"
+#include "trainmon/xalloc.h"
 #include "banned.h"
 
 void tm_spike_init(struct tm_spike_det *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->pre = d->div_ref = d->div_value = d->div_step = NAN;
+}
+
+void tm_spike_release(struct tm_spike_det *d)
+{
+	free(d->ring);
+	d->ring = NULL;
+}
+
+void tm_spike_ring(struct tm_spike_det *d)
+{
+	if (!d->ring)
+		d->ring = tm_xcalloc(TM_SPIKE_WINDOW_MAX, sizeof(*d->ring));
 }
 
 void tm_spike_params(struct tm_spike_params *p, const struct tm_anomaly_cfg *c, int grad)
@@ -96,6 +110,7 @@ unsigned tm_spike_feed(struct tm_spike_det *d, const struct tm_spike_params *p, 
 		d->sum -= d->ring[d->head];
 	else
 		d->nring++;
+	tm_spike_ring(d);
 	d->ring[d->head] = v;
 	d->sum += v;
 	d->head = (uint32_t)((d->head + 1) % p->window);
@@ -169,6 +184,20 @@ void tm_regress_init(struct tm_regress_det *d)
 	d->shift_step = d->shift_from = d->shift_to = NAN;
 }
 
+void tm_regress_release(struct tm_regress_det *d)
+{
+	free(d->x);
+	d->x = d->s = NULL;
+}
+
+void tm_regress_ring(struct tm_regress_det *d)
+{
+	if (!d->x) {
+		d->x = tm_xcalloc(2 * (size_t)TM_REG_RING, sizeof(*d->x));
+		d->s = d->x + TM_REG_RING;
+	}
+}
+
 /* Median of the values at absolute indices [from, to); tmp has room for to - from. */
 static double ring_median(const struct tm_regress_det *d, uint64_t from, uint64_t to, double *tmp)
 {
@@ -239,6 +268,7 @@ unsigned tm_regress_feed(struct tm_regress_det *d, const struct tm_anomaly_cfg *
 	size_t persist, w = params(c, &persist);
 	if (!(x > 0) || !isfinite(x) || 2 * w + persist + 2 > TM_REG_RING)
 		return 0;
+	tm_regress_ring(d);
 	d->x[d->n % TM_REG_RING] = x;
 	d->s[d->n % TM_REG_RING] = step;
 	uint64_t i = d->n++;

@@ -471,6 +471,7 @@ void tm_daemon_free(struct tm_daemon *d)
 	save_reap(d, 1);
 	for (size_t i = 0; i < d->nfiles; i++) {
 		tm_tail_release(&d->files[i]->tail);
+		tm_alerts_release(&d->files[i]->alerts);
 		free(d->files[i]);
 	}
 	free(d->files);

@@ -490,7 +490,7 @@ static void restore(struct tm_daemon *d, struct tm_watched *w, struct tm_saved *
 {
 	s->used = 1;
 	tm_state_apply_run(s, &w->tail.feed.run);
-	w->alerts = s->alerts;
+	tm_alerts_move(&w->alerts, &s->alerts);
 	tm_alerts_reports_restored(&w->alerts, &w->tail.feed.run);   /* reports are not saved */
 	w->events_emitted = w->tail.feed.run.nevents;
 	w->alerts.last_step_ms = w->tail.feed.run.nsteps ? now : 0;
@@ -601,6 +601,7 @@ static void release_file(struct tm_daemon *d, struct tm_watched *w)
 	tm__notify_run_gone(d, w);         /* its alerts still firing in Alertmanager resolve */
 	tm__daemon_chains_gone(d, w);      /* its segment stays while a chain needs it */
 	tm_tail_release(&w->tail);
+	tm_alerts_release(&w->alerts);
 	free(w);
 	d->limit_reported = 0;             /* a slot is free: the next time the limit is hit is noted */
 }

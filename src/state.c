@@ -381,6 +381,7 @@ void tm_state_free(struct tm_saved *v, size_t n)
 		free(v[i].path);
 		free(v[i].framework);
 		tm_run_release(&v[i].run);
+		tm_alerts_release(&v[i].alerts);
 	}
 	free(v);
 }

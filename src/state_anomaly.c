@@ -121,6 +121,7 @@ static void rd_ds(struct rd *r, double *const *v, size_t n)
 
 static int parse_reg(struct tm_regress_det *g, struct rd *r)
 {
+	tm_regress_release(g);
 	tm_regress_init(g);
 	g->n = rd_u(r);
 	g->lo = rd_u(r);
@@ -132,6 +133,8 @@ static int parse_reg(struct tm_regress_det *g, struct rd *r)
 	uint64_t k = rd_u(r);
 	if (r->bad || k > TM_REG_RING || k > g->n || g->lo > g->n)
 		return -1;
+	if (k)
+		tm_regress_ring(g);
 	for (uint64_t i = g->n - k; i < g->n && !r->bad; i++) {
 		g->x[i % TM_REG_RING] = rd_d(r);
 		g->s[i % TM_REG_RING] = rd_d(r);
@@ -141,6 +144,7 @@ static int parse_reg(struct tm_regress_det *g, struct rd *r)
 
 static int parse_spike(struct tm_spike_det *d, struct rd *r)
 {
+	tm_spike_release(d);
 	tm_spike_init(d);
 	d->nring = (uint32_t)rd_u(r);
 	d->head = (uint32_t)rd_u(r);
@@ -154,6 +158,8 @@ static int parse_spike(struct tm_spike_det *d, struct rd *r)
 	RD_DS(r, &d->div_ref, &d->div_value, &d->div_step);
 	if (r->bad || d->nring > TM_SPIKE_WINDOW_MAX || d->head >= TM_SPIKE_WINDOW_MAX)
 		return -1;
+	if (d->nring)
+		tm_spike_ring(d);
 	for (uint32_t i = 0; i < d->nring && !r->bad; i++)
 		d->ring[i] = rd_d(r);
 	return r->bad ? -1 : 0;

@@ -86,6 +86,10 @@ struct tm_alert_event {
 typedef void (*tm_alert_fn)(void *ctx, const struct tm_alert_event *e);
 
 void tm_alerts_init(struct tm_alerts *a);
+/* Frees the detectors' rings (anomaly.h); init again to reuse. */
+void tm_alerts_release(struct tm_alerts *a);
+/* *to (released first) takes over *from, rings included; from keeps its other fields, no ring. */
+void tm_alerts_move(struct tm_alerts *to, struct tm_alerts *from);
 /* After new lines: evaluates new steps and events. s is the run's current summary. */
 void tm_alerts_update(struct tm_alerts *a, const struct tm_alert_cfg *c, const struct tm_run *r,
 		      const struct tm_summary *s, uint64_t now_ms, tm_alert_fn fn, void *ctx);

@@ -90,14 +90,18 @@ void tm_anomalies_release(struct tm_anomalies *a);
 void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
 		       const struct tm_anomaly_cfg *cfg);
 
-/* ---- streaming detectors: plain data (state.c saves them), fed one value at a time, so watch
- * judges each new step or report once and analyze gets the same answer by feeding them all ---- */
+/* ---- streaming detectors: fed one value at a time (state.c saves them), so watch judges each
+ * new step or report once and analyze gets the same answer by feeding them all. Their rings are
+ * allocated by the first value they keep: a daemon following 10 000 idle files holds none (13 KB
+ * a file before). A detector is owned where it is embedded: _release frees its ring, and a copy
+ * shares it (the daemon moves one: tm_alerts_move) ---- */
 
 #define TM_SPIKE_WINDOW_MAX 256          /* bound on loss_window: the ring is part of the state */
 
 /* Lightning's SpikeDetection on one series (loss or grad norm), with divergence after a spike. */
 struct tm_spike_det {
-	double ring[TM_SPIKE_WINDOW_MAX];/* the last accepted values */
+	double *ring;                    /* owned: TM_SPIKE_WINDOW_MAX last accepted values, NULL before
+					    the first */
 	uint32_t nring, head;
 	uint64_t count;                  /* finite or not, values seen */
 	double sum, last;                /* of the ring; the last accepted value */
@@ -124,6 +128,7 @@ struct tm_spike_params {
 enum { TM_SPK_NEW = 1, TM_SPK_MORE = 2, TM_SPK_OVER = 4, TM_SPK_DIVERGED = 8, TM_SPK_RECOVERED = 16 };
 
 void tm_spike_init(struct tm_spike_det *d);
+void tm_spike_release(struct tm_spike_det *d);   /* frees the ring; init again to reuse */
 /* The loss rule's parameters (grad = 1: the grad norm's, no divergence). */
 void tm_spike_params(struct tm_spike_params *p, const struct tm_anomaly_cfg *c, int grad);
 /* One printed value at a step (NAN values are skipped: returns 0). */
@@ -151,7 +156,9 @@ enum { TM_STR_FIRE = 1, TM_STR_RESOLVE = 2 };
  * when 2 * window + persist does not fit the ring. */
 #define TM_REG_RING 512
 struct tm_regress_det {
-	double x[TM_REG_RING], s[TM_REG_RING]; /* value and step of absolute index i at i % TM_REG_RING */
+	double *x, *s;                   /* value and step of absolute index i at i % TM_REG_RING: x owned,
+					    one block of 2 x TM_REG_RING with s in it; NULL before the
+					    first value */
 	uint64_t n;                      /* values seen */
 	uint64_t lo;                     /* absolute index where the current regime starts */
 	double base, band;               /* its level and band, NAN until it has window values */
@@ -164,6 +171,10 @@ struct tm_regress_det {
 };
 enum { TM_REG_UP = 1, TM_REG_DOWN = 2 };
 void tm_regress_init(struct tm_regress_det *d);
+void tm_regress_release(struct tm_regress_det *d);   /* frees the ring; init again to reuse */
+/* The ring, allocated if it is not yet (state.c reads values into it). */
+void tm_regress_ring(struct tm_regress_det *d);
+void tm_spike_ring(struct tm_spike_det *d);
 unsigned tm_regress_feed(struct tm_regress_det *d, const struct tm_anomaly_cfg *c, double step, double x);
 /* The level steps are judged against (the pre-regression one while regressed), NAN none yet. */
 double tm_regress_baseline(const struct tm_regress_det *d);

@@ -106,6 +106,7 @@ int main(void)
 	tm_alerts_update(&b, &c, &r, &s, now += 1000, rec, &l);
 	TM_CHECK(&st, l.n == 7 && l.e[6].kind == TM_AL_FAILURE);
 	TM_CHECK(&st, tm_alerts_run_over(&b));
+	tm_alerts_release(&b);              /* a's rings too: b is a copy, it shares them */
 	tm_run_release(&r);
 	return tm_test_done(&st, "test_alert");
 }

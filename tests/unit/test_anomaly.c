@@ -37,7 +37,7 @@ static void make_steps(struct tm_run *r, size_t n, double base, double shifted, 
  * of the first one in *at. */
 static size_t stream_ups(const struct tm_run *r, size_t from, const struct tm_anomaly_cfg *cfg, double *at)
 {
-	static struct tm_regress_det d;          /* 8 KB: not on the stack */
+	struct tm_regress_det d;
 	tm_regress_init(&d);
 	size_t ups = 0;
 	*at = NAN;
@@ -45,6 +45,7 @@ static size_t stream_ups(const struct tm_run *r, size_t from, const struct tm_an
 		if (tm_regress_feed(&d, cfg, tm_run_stepf(r, i, TM_SF_STEP), tm_run_stepf(r, i, TM_SF_TIME_S)) & TM_REG_UP)
 			if (ups++ == 0)
 				*at = d.shift_step;
+	tm_regress_release(&d);
 	return ups;
 }
 

@@ -229,6 +229,7 @@ static void test_stall(struct tm_test_state *st)
 	add_step(&x.r, 2);
 	tm_alerts_update(&x.a, &x.c, &x.r, &x.s, tm_loop_now(&l), on_alert, &x);
 	TM_CHECK(st, x.resolved == 1);
+	tm_alerts_release(&x.a);
 	tm_run_release(&x.r);
 	tm_loop_release(&l);
 }

@@ -88,7 +88,9 @@ static inline int tm_test_state_roundtrip(struct tm_tail *t, const char *log, co
 	tm_tail_sync(t, 1);
 	tm_alerts_init(&al);
 	struct tm_state_entry e = { t, &al, NULL };
-	if (tm_state_save(state, &e, 1) != 0)
+	int saved = tm_state_save(state, &e, 1);
+	tm_alerts_release(&al);
+	if (saved != 0)
 		return -1;
 	return tm_state_load(state, v, n, err, sizeof(err)) == 0 && *n == 1 ? 0 : -1;
 }
