@@ -75,6 +75,14 @@ static void put_escaped(struct tm_json *j, const char *s, size_t n)
 	fputc('"', f);
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
+		const unsigned char *q = p;           /* a run that needs no escape: one write */
+		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			fwrite(p, 1, (size_t)(q - p), f);
+			p = q;
+			continue;
+		}
 		unsigned char c = *p;
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
@@ -111,9 +119,15 @@ static void item(struct tm_json *j, const char *key)
 		fputc(',', j->f);
 	j->first[j->depth] = 0;
 	if (j->pretty && j->depth > 0) {
-		fputc('\n', j->f);
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", j->f);
+		static const char indent[] = "\n                                ";   /* 16 levels */
+		int w = 1 + 2 * j->depth;
+		if (w > (int)sizeof(indent) - 1) {
+			fputc('\n', j->f);
+			for (int i = 0; i < j->depth; i++)
+				fputs("  ", j->f);
+		} else {
+			fwrite(indent, 1, (size_t)w, j->f);
+		}
 	}
 	if (key) {
 		put_escaped(j, key, strlen(key));
