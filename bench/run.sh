@@ -175,6 +175,12 @@ q_steps=$(steps_of "$dir/out")
 per=$(awk -v a="$t_rss" -v b="$q_rss" -v s="$steps" -v q="$q_steps" 'BEGIN { printf "%.0f", (a - b) * 1024 / (s - q) }')
 printf '  %d steps: %.1f MiB; %d steps: %.1f MiB; %s bytes per step record (target <= 40)\n' \
 	"$q_steps" "$(awk -v r="$q_rss" 'BEGIN { print r / 1024 }')" "$steps" "$(awk -v r="$t_rss" 'BEGIN { print r / 1024 }')" "$per"
+# the store's own count (its columns' capacity): RSS rounds a column's last page up, 2 MiB for
+# the columns of 256 KiB or more (tm_xpages), so the difference above can read low or high
+TRAINMON_DEBUG_STATS=1 "$bin" analyze --format json "$log" >/dev/null 2>"$dir/stats" || true
+awk '/ step records in / { for (i = 1; i < NF; i++) if ($(i + 1) == "step" && $(i + 2) == "records") n = $i;
+	for (i = 1; i < NF; i++) if ($(i + 1) == "bytes" && $(i + 2) == "of") b = $i }
+	END { if (n > 0) printf "  the step store'"'"'s own count: %d bytes in columns for %d records, %.1f bytes per step record\n", b, n, b / n }' "$dir/stats"
 printf '  peak RSS at %d steps: %.1f MiB (target <= 64 MiB at 1 M steps)\n' "$steps" "$(awk -v r="$t_rss" 'BEGIN { print r / 1024 }')"
 rm -f "$dir/quarter.out"
 # the quarter's step count with four times the noise per step

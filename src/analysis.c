@@ -195,9 +195,10 @@ void tm_analysis_file(struct tm_analysis *a, const struct tm_analysis_cfg *c, co
 	struct tm_feed *f = a->f;
 	tm_run_name_hints(&f->run, path);
 	if (getenv("TRAINMON_DEBUG_STATS"))
-		fprintf(err, "%s: %llu records, %llu holding a rule literal, %llu regex runs\n", path,
-			(unsigned long long)f->m.records, (unsigned long long)f->m.literal_records,
-			(unsigned long long)f->m.regex_runs);
+		fprintf(err, "%s: %llu records, %llu holding a rule literal, %llu regex runs, %zu step records "
+			"in %zu bytes of columns\n", path, (unsigned long long)f->m.records,
+			(unsigned long long)f->m.literal_records, (unsigned long long)f->m.regex_runs,
+			f->run.nsteps, tm_steps_bytes(&f->run.steps));
 	struct tm_summary stats;                /* level-free half: derived again below if need be */
 	tm_summary_stats(&f->run, c->job, &stats);
 	a->s = stats;
