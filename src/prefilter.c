@@ -297,9 +297,10 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 	size_t nc = 0;
 	const uint8_t *gr = ac->grams;
 	uint32_t pos[TM_HITS];
-	size_t k = 0, i = 0;
+	size_t k = 0, i = 0, len = n;
 	if (n > UINT32_MAX)
-		n = UINT32_MAX;                 /* positions are 32-bit; records are far shorter */
+		n = UINT32_MAX;                 /* window positions are 32-bit (records are cut at
+					   --line-max, far shorter); the short literals see all */
 	if (ac->stride == 2) {
 		/* even positions: three windows (0, 2, 4) per 8-byte load */
 		for (; i + 8 <= n; i += 6) {
@@ -351,7 +352,7 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 	verify(ac, m, &nc, p, n, pos, k);
 	for (size_t j = 0; j < ac->nshorts; j++) {
 		const struct tm_lit *t = &ac->shorts[j];
-		if (memmem(p, n, t->p, t->len))
+		if (memmem(p, len, t->p, t->len))
 			for (size_t r = 0; r < t->nrules; r++)
 				candidate(m, &nc, t->rules[r]);
 	}
