@@ -141,11 +141,14 @@ static void sort_u32(uint32_t *v, size_t n)
  * convention of PCRE2 may count as a line break counts here. */
 static int vetoed(struct tm_matcher *m, const struct tm_rule *r, const char *p, size_t len, void *md)
 {
+	uint64_t aborted = m->regex_aborted;
 	int rc = run_re(m, r->veto, r->veto_jit, p, len, 0, md);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
-	if (rc < 0)
+	if (rc < 0) {
+		m->regex_aborted = aborted;    /* the whole regex runs next and is what counts */
 		return -1;
+	}
 	size_t s = pcre2_get_ovector_pointer(md)[0];
 	for (size_t i = 0; i < s; i++) {
 		unsigned char c = (unsigned char)p[i];
