@@ -56,6 +56,17 @@ static void opt(struct tm_job *j, const char *name, const char *arg)
 		fprintf(stderr, "%s\n", err);
 }
 
+/* TV-01's job: GPT-3 175B (the dgxc F_seq) on 128 H100, B = 256, s = 2048. */
+static void tv01_job(struct tm_job *j)
+{
+	tm_job_init(j);
+	opt(j, "model-flops", "2.20e15");
+	opt(j, "gpus", "128");
+	opt(j, "global-batch", "256");
+	opt(j, "seq-len", "2048");
+	opt(j, "gpu", "h100-sxm");
+}
+
 int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
@@ -74,12 +85,7 @@ int main(void)
 	 * F_seq = 2.20e15 (the dgxc rounded constant), peak 1979e12.
 	 * tok/s = 2048*256/7.47 = 70185.809906; MFU = 256*2.20e15/7.47/128/1979e12 = 29.76366 %;
 	 * days(1T) = 1e12/70185.809906/86400 = 164.90618. Tolerance 1e-9 relative (exact arithmetic). */
-	tm_job_init(&job);
-	opt(&job, "model-flops", "2.20e15");
-	opt(&job, "gpus", "128");
-	opt(&job, "global-batch", "256");
-	opt(&job, "seq-len", "2048");
-	opt(&job, "gpu", "h100-sxm");
+	tv01_job(&job);
 	opt(&job, "dtype", "fp8");
 	opt(&job, "basis", "last");
 	opt(&job, "target-tokens", "1T");
@@ -173,12 +179,7 @@ int main(void)
 		for (int i = 0; i < 40; i++)
 			snprintf(log + strlen(log), sizeof(log) - strlen(log),
 				 "[PAX STATUS]: train_step() took %.2f seconds.\n", i < 20 ? 7.5 : 9.25);
-		tm_job_init(&job);
-		opt(&job, "model-flops", "2.20e15");
-		opt(&job, "gpus", "128");
-		opt(&job, "global-batch", "256");
-		opt(&job, "seq-len", "2048");
-		opt(&job, "gpu", "h100-sxm");
+		tv01_job(&job);
 		opt(&job, "target-tokens", "1T");
 		run_log(log, &job, &s, &f, &rs);
 		struct tm_summary whole, base, two;
