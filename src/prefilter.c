@@ -19,33 +19,51 @@
 #include "trainmon/prefilter.h"
 #include "banned.h"
 
+/* The scan reads windows out of 64-bit loads as little-endian integers (as gram_hash() builds
+ * them) and verifies with masked loads: a big-endian port would need both changed. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "prefilter.c assumes little-endian loads");
+
 #define TM_GRAM_LOG2 16                  /* 2^16 one-byte flags: 64 KiB, one load per window */
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
 #define TM_HASH_MUL 2654435761u          /* Knuth's multiplicative hash */
 
-struct tm_lit {                          /* one distinct literal; what a hit compares first */
-	uint32_t hash;                   /* of the hashed window */
-	uint32_t win;                    /* that window's bytes, loaded as the scan loads them */
+struct tm_lit {                          /* one distinct literal */
 	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
 	size_t len;
-	size_t off;                      /* offset of the hashed window in the literal */
 	const char *p;                   /* borrowed from a rule of the ruleset */
 	uint32_t *rules;                 /* owned: rules that use this literal */
 	size_t nrules;
 };
 
+/* What a set flag is verified against: a literal seen from one of its windows. A literal has one
+ * entry, or two with stride 2 (windows at off and off + 1); entries are grouped by hash. */
+struct tm_vent {
+	uint64_t head, hmask;            /* the literal's first min(len, 8) bytes as a little-endian
+					    load gives them, and which bytes of the load count */
+	uint64_t tail;                   /* len > 8: its last 8 bytes */
+	uint32_t win;                    /* the window's bytes, loaded as the scan loads them */
+	uint32_t off;                    /* offset of the window in the literal */
+	uint32_t len;                    /* the literal's bytes (a rule's literal: far below 4 GiB) */
+	uint32_t lit;                    /* index into lits */
+	uint32_t needle;                 /* the literal's needle number, or TM_NO_NEEDLE */
+	uint32_t rule;                   /* its only rule when it has one and is no needle, else
+					    TM_NO_RULE: nothing to verify once that rule is a candidate */
+};
+
+#define TM_NO_RULE UINT32_MAX
+
 struct tm_prefilter {
 	uint8_t grams[TM_GRAM_BITS];     /* 1 where some literal's window hashes */
-	struct tm_lit *lits;             /* owned, literals of 4+ bytes, sorted by hash; with stride 2
-					    each literal has two entries (windows at off and off + 1) */
+	struct tm_lit *lits;             /* owned, literals of 4+ bytes */
 	size_t nlits, caplits;
+	struct tm_vent *vents;           /* owned, nlits * stride entries sorted by hash */
+	uint32_t *first;                 /* owned, TM_GRAM_BITS + 1: hash h's entries are
+					    vents[first[h], first[h + 1]) */
 	unsigned stride;                 /* 2 when every literal has 5+ bytes: only even positions
 					    are hashed; else 1 */
 	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
 	                                    (slow; `rules check` warns about them) */
 	size_t nshorts, capshorts;
-	uint32_t *first;                 /* owned, TM_GRAM_BITS: hash -> its first literal in lits
-					    (read only where grams is set) */
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
 	uint32_t nneedles;
@@ -60,6 +78,7 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 	for (size_t i = 0; i < ac->nshorts; i++)
 		free(ac->shorts[i].rules);
 	free(ac->lits);
+	free(ac->vents);
 	free(ac->first);
 	free(ac->shorts);
 	free(ac->always);
@@ -114,11 +133,6 @@ static size_t best_window(const unsigned char *u, size_t n, unsigned grams)
 	return best;
 }
 
-static int cmp_lit_hash(const void *a, const void *b)
-{
-	const struct tm_lit *x = a, *y = b;
-	return x->hash < y->hash ? -1 : x->hash > y->hash;
-}
 
 /* Finds or adds literal (p, n) in *v; returns its entry. */
 static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, const char *p, size_t n)
@@ -172,45 +186,66 @@ size_t tm_prefilter_needles(const struct tm_prefilter *ac)
 	return ac->nneedles;
 }
 
+static uint64_t load_le(const unsigned char *p, size_t n)   /* n <= 8 bytes, little-endian */
+{
+	uint64_t x = 0;
+	for (size_t k = 0; k < n; k++)
+		x |= (uint64_t)p[k] << (8 * k);
+	return x;
+}
+
+/* The entry of literal t (index lit) seen from its window at offset off. */
+static struct tm_vent vent_of(const struct tm_lit *t, uint32_t lit, size_t off)
+{
+	const unsigned char *u = (const unsigned char *)t->p;
+	size_t h = t->len < 8 ? t->len : 8;
+	struct tm_vent v = {
+		.head = load_le(u, h),
+		.hmask = h == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * h)) - 1,
+		.tail = t->len > 8 ? load_le(u + t->len - 8, 8) : 0,
+		.win = (uint32_t)load_le(u + off, 4),
+		.off = (uint32_t)off,
+		.len = (uint32_t)t->len,
+		.lit = lit,
+		.needle = t->needle,
+		.rule = t->needle == TM_NO_NEEDLE && t->nrules == 1 ? t->rules[0] : TM_NO_RULE,
+	};
+	return v;
+}
+
 void tm_prefilter_done(struct tm_prefilter *ac)
 {
 	/* Sampling: when every literal has 5+ bytes, hash only even positions. A literal occurrence
 	 * then always has one of two consecutive windows (off, off + 1) at an even position, so each
-	 * literal is entered twice, with a 5-byte best window split into two 4-grams. */
+	 * literal has two entries, with a 5-byte best window split into two 4-grams. */
 	size_t minlen = SIZE_MAX;
 	for (size_t i = 0; i < ac->nlits; i++)
 		if (ac->lits[i].len < minlen)
 			minlen = ac->lits[i].len;
 	ac->stride = ac->nlits && minlen >= 5 ? 2 : 1;
-	size_t n = ac->nlits;
-	if (ac->stride == 2)
-		tm_xgrow((void **)&ac->lits, &ac->caplits, 2 * n, sizeof(*ac->lits));
-	for (size_t i = 0; i < n; i++) {
-		struct tm_lit *t = &ac->lits[i];
-		t->off = best_window((const unsigned char *)t->p, t->len, ac->stride);
-		t->hash = gram_hash((const unsigned char *)t->p + t->off, 4);
-		memcpy(&t->win, t->p + t->off, 4);
-		ac->grams[t->hash] = 1;
-		if (ac->stride == 2) {
-			struct tm_lit *u = &ac->lits[n + i];
-			*u = *t;
-			u->rules = NULL;         /* a needle alone has no rules */
-			if (t->nrules) {
-				u->rules = tm_xmalloc(t->nrules * sizeof(*u->rules));
-				memcpy(u->rules, t->rules, t->nrules * sizeof(*u->rules));
-			}
-			u->off = t->off + 1;
-			u->hash = gram_hash((const unsigned char *)u->p + u->off, 4);
-			memcpy(&u->win, u->p + u->off, 4);
-			ac->grams[u->hash] = 1;
-		}
+	size_t nv = ac->nlits * ac->stride;
+	struct tm_vent *v = tm_xcalloc(nv ? nv : 1, sizeof(*v));
+	for (size_t i = 0; i < ac->nlits; i++) {
+		const struct tm_lit *t = &ac->lits[i];
+		size_t off = best_window((const unsigned char *)t->p, t->len, ac->stride);
+		for (unsigned k = 0; k < ac->stride; k++)
+			v[i * ac->stride + k] = vent_of(t, (uint32_t)i, off + k);
 	}
-	ac->nlits = n * ac->stride;
-	if (ac->nlits)
-		qsort(ac->lits, ac->nlits, sizeof(*ac->lits), cmp_lit_hash);
-	ac->first = tm_xcalloc(TM_GRAM_BITS, sizeof(*ac->first));
-	for (size_t i = ac->nlits; i-- > 0;)
-		ac->first[ac->lits[i].hash] = (uint32_t)i;
+	/* grouped by hash (a counting sort: entries of one hash keep the literals' order) */
+	ac->first = tm_xcalloc(TM_GRAM_BITS + 1, sizeof(*ac->first));
+	for (size_t e = 0; e < nv; e++)
+		ac->first[gram_hash((const unsigned char *)&v[e].win, 4) + 1]++;
+	for (size_t h = 0; h < TM_GRAM_BITS; h++)
+		ac->first[h + 1] += ac->first[h];
+	ac->vents = tm_xcalloc(nv ? nv : 1, sizeof(*ac->vents));
+	uint32_t *fill = tm_xcalloc(TM_GRAM_BITS, sizeof(*fill));
+	for (size_t e = 0; e < nv; e++) {
+		uint32_t h = gram_hash((const unsigned char *)&v[e].win, 4);
+		ac->vents[ac->first[h] + fill[h]++] = v[e];
+		ac->grams[h] = 1;
+	}
+	free(fill);
+	free(v);
 }
 
 
@@ -223,30 +258,37 @@ static inline void candidate(struct tm_cands *m, size_t *nc, uint32_t r)
 	}
 }
 
-/* a[0, len) == b[0, len) for len >= 4, without a call: words from both ends inwards, the last
- * one first (literals sharing a window differ mostly at an end: "time_" "time=" "time:" in a
- * line's "time "). */
-static inline int same_bytes(const unsigned char *a, const unsigned char *b, size_t len)
+/* The 8 bytes at a (a 64-bit load: no call, any alignment) */
+static inline uint64_t load8(const unsigned char *a)
 {
-	if (len < 8) {
-		uint32_t x0, y0, x1, y1;
-		memcpy(&x0, a, 4);
-		memcpy(&y0, b, 4);
-		memcpy(&x1, a + len - 4, 4);
-		memcpy(&y1, b + len - 4, 4);
-		return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-	}
-	uint64_t x, y;
-	memcpy(&x, a + len - 8, 8);
-	memcpy(&y, b + len - 8, 8);
-	if (x != y)
+	uint64_t x;
+	memcpy(&x, a, 8);
+	return x;
+}
+
+/* Whether the literal of entry v occurs at p + q (q + v->len <= n): its head under the mask, its
+ * tail, then the words between (literals sharing a window differ mostly at an end: "time_"
+ * "time=" "time:" in a line's "time "). */
+static inline int lit_at(const struct tm_prefilter *ac, const struct tm_vent *v, const unsigned char *p, size_t n,
+			 size_t q)
+{
+	uint64_t x;
+	if (q + 8 <= n)
+		x = load8(p + q);
+	else if (n >= 8)
+		x = load8(p + n - 8) >> (8 * (q + 8 - n));   /* the record's last 8 bytes, shifted */
+	else
+		x = load_le(p + q, n - q);
+	if ((x & v->hmask) != v->head)
 		return 0;
-	for (size_t j = 0; j + 8 < len; j += 8) {
-		memcpy(&x, a + j, 8);
-		memcpy(&y, b + j, 8);
-		if (x != y)
+	if (v->len <= 8)
+		return 1;
+	if (load8(p + q + v->len - 8) != v->tail)
+		return 0;
+	const unsigned char *u = (const unsigned char *)ac->lits[v->lit].p;
+	for (size_t j = 8; j + 8 < v->len; j += 8)
+		if (load8(p + q + j) != load8(u + j))
 			return 0;
-	}
 	return 1;
 }
 
@@ -260,25 +302,26 @@ static inline void verify1(const struct tm_prefilter *ac, struct tm_cands *m, si
 {
 	uint32_t win;
 	memcpy(&win, p + i, 4);
-	uint32_t h = gram_hash(p + i, 4);
-	for (size_t lo = ac->first[h]; lo < ac->nlits && ac->lits[lo].hash == h; lo++) {
-		const struct tm_lit *t = &ac->lits[lo];
-		if (win != t->win)
-			continue;               /* another window with the same hash */
-		if (i < t->off || i - t->off + t->len > n)
+	uint32_t h = (win * TM_HASH_MUL) >> (32 - TM_GRAM_LOG2);   /* gram_hash(p + i, 4) */
+	for (uint32_t e = ac->first[h], end = ac->first[h + 1]; e < end; e++) {
+		const struct tm_vent *v = &ac->vents[e];
+		if (win != v->win || i < v->off)
+			continue;               /* another window with the same hash, or the literal
+						   would begin before the record */
+		if (v->rule != TM_NO_RULE && m->seen[v->rule] == m->gen)
+			continue;               /* its rule is a candidate already */
+		size_t q = i - v->off;
+		if (q + v->len > n || !lit_at(ac, v, p, n, q))
 			continue;
-		const unsigned char *at = p + i - t->off;
-		if (!same_bytes(at, (const unsigned char *)t->p, t->len))
-			continue;
-		if (t->needle != TM_NO_NEEDLE) {
+		if (v->needle != TM_NO_NEEDLE) {
 			/* the first occurrence: one at q may be seen from window q + off + 1 after one at
 			 * q + 1 from window q + 1 + off, at the same position */
-			size_t q = i - t->off;
-			if (m->nseen[t->needle] != m->gen || q < m->npos[t->needle]) {
-				m->nseen[t->needle] = m->gen;
-				m->npos[t->needle] = q;
+			if (m->nseen[v->needle] != m->gen || q < m->npos[v->needle]) {
+				m->nseen[v->needle] = m->gen;
+				m->npos[v->needle] = q;
 			}
 		}
+		const struct tm_lit *t = &ac->lits[v->lit];
 		for (size_t k = 0; k < t->nrules; k++)
 			candidate(m, nc, t->rules[k]);
 	}
