@@ -600,9 +600,11 @@ static void on_step(struct tm_run *r, struct tm_run *ev, const struct tm_hit *h,
 {
 	const struct tm_rule *rule = h->rule;
 	int bar = !isnan(f[TM_F_BAR_S_PER_IT]) || !isnan(f[TM_F_BAR_IT_PER_S]) || f[TM_F_BAR_TRAIN] == 1;
-	if (bar && !rule->fallback && (r->framework < 0 || (r->rs && r->rs->packs[r->framework].fallback)))
-		return;                  /* a progress bar is no evidence of a framework: a framework
+	if (bar && !rule->fallback && (r->framework < 0 || (r->rs && r->rs->packs[r->framework].fallback))) {
+		r->bars_unclaimed++;     /* a progress bar is no evidence of a framework: a framework
 					    pack's bar counts once the pack has claimed the file */
+		return;
+	}
 	int c = claim(r, rule->pack);
 	if (c) {
 		fallback_done(r);
@@ -1233,7 +1235,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 		return -1;
 	if (a->nrivals || b->nrivals)
 		return -1;                       /* two packs' steps: one pass decides (tm_run_settle) */
-	if (a->bar_steps || b->bar_steps || b->bars_undecided || b->bars_eval)
+	if (a->bar_steps || b->bar_steps || b->bars_undecided || b->bars_eval || b->bars_unclaimed)
 		return -1;                       /* progress-bar records: which are steps, and which step
 						    a dict's values go to, depend on what came before */
 	/* a detector fired in a's bytes: one pass would not have run b's (a's framework is b's,
@@ -1307,6 +1309,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	a->out_of_order += b->out_of_order;
 	a->bars_eval += b->bars_eval;
 	a->bars_undecided += b->bars_undecided;
+	a->bars_unclaimed += b->bars_unclaimed;
 	a->bar_steps += b->bar_steps;
 	/* b's fallback records were dropped because b began mid-file; read in one pass after a's
 	 * framework pack had claimed the run, they would never have been made */

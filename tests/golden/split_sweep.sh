@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# split_sweep.sh: the split read with its cut swept across each shipped sample log. The split
+# cuts at the first newline after the middle; neutral lines before or after the sample move the
+# middle, so each sample is cut at SWEEP points in its first half and SWEEP in its second. At each
+# the output must be byte for byte one pass's (a cut used to lose a Levanter run's steps: the
+# second half's progress bars came before any line of it claimed the file).
+#
+# Two cuts are known to differ and are listed below, each with what differs, until fixed: a
+# listed cut that stops differing fails the test too, so the list stays true.
+#   torchtitan.out, 12 lines after: the second half opens with step 120's NaN-loss line, which a
+#     fallback rule also reads before the torchtitan pack claims that half: the event counts 2.
+#   megatron_host_oom-6612345.out, 19 lines after: the host-OOM event's rank is lost and the
+#     cascade counts one more rank (the rank state across the cut).
+known=" torchtitan.out:12:after megatron_host_oom-6612345.out:19:after "
+set -euo pipefail
+bin=${TRAINMON:?}
+samples=${SAMPLES:?}
+sweep=${SWEEP:-12}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0 runs=0
+for s in "$samples"/*.out; do
+	size=$(wc -c <"$s")
+	# a filler line of about size / (2 * sweep) bytes: k of them move the middle by k / 2 of it
+	width=$((size / (2 * sweep) + 1))
+	filler=$(printf '%*s' "$width" '' | tr ' ' 'x')
+	for side in before after; do
+		for k in $(seq 0 $((2 * sweep))); do
+			{
+				[ "$side" = before ] && for ((i = 0; i < k; i++)); do echo "$filler"; done
+				cat "$s"
+				[ "$side" = after ] && for ((i = 0; i < k; i++)); do echo "$filler"; done
+				true
+			} >"$work/cut.log"
+			"$bin" analyze --format json "$work/cut.log" >"$work/one.json" 2>"$work/one.err" || true
+			TRAINMON_SPLIT_MIN=1 "$bin" analyze --format json "$work/cut.log" >"$work/two.json" 2>"$work/two.err" || true
+			runs=$((runs + 1))
+			differs=0
+			cmp -s "$work/one.json" "$work/two.json" && cmp -s "$work/one.err" "$work/two.err" || differs=1
+			case "$known" in
+			*" $(basename "$s"):$k:$side "*)
+				if [ "$differs" = 0 ]; then
+					echo "FAIL: $(basename "$s"), $k filler lines $side it: listed as known to differ, but the same now: drop it from the list" >&2
+					fails=$((fails + 1))
+				fi
+				continue ;;
+			esac
+			if [ "$differs" = 1 ]; then
+				echo "FAIL: $(basename "$s"), $k filler lines $side it: the split read differs from one pass" >&2
+				diff "$work/one.json" "$work/two.json" | head -10 >&2 || true
+				fails=$((fails + 1))
+			fi
+		done
+	done
+done
+echo "$runs cuts, $fails differing"
+[ "$fails" = 0 ]
