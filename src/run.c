@@ -1093,9 +1093,31 @@ static void capture_ts(struct tm_run *r, const char *p, size_t n)
 		tm_run_at(r, r->line, r->rank, tm_time_epoch(&c));
 }
 
+static uint64_t events_made(const struct tm_run *r)
+{
+	uint64_t n = 0;
+	for (int k = 0; k < TM_EV_N; k++)
+		n += r->event_counts[k];
+	return n;
+}
+
+static int run_hit(struct tm_run *r, const struct tm_hit *h);
+
 int tm_run_hit(void *ctx, const struct tm_hit *h)
 {
 	struct tm_run *r = ctx;
+	if (!h->rule->fallback)
+		return run_hit(r, h);
+	/* a fallback rule's events: one pass does not make them once a framework pack has claimed
+	 * the file, so a split read's half that made some cannot be appended (tm_run_append) */
+	uint64_t before = events_made(r);
+	int rc = run_hit(r, h);
+	r->fallback_events += events_made(r) - before;
+	return rc;
+}
+
+static int run_hit(struct tm_run *r, const struct tm_hit *h)
+{
 	const struct tm_rule *rule = h->rule;
 	if (rule->rec == TM_REC_DETECT) {
 		claim(r, rule->pack);   /* a detector claims the run (and ends a fallback's claim) */
@@ -1211,6 +1233,8 @@ int tm_run_hit(void *ctx, const struct tm_hit *h)
 /* b's incident e continues a's incident l: ranks, hosts, times and code together. */
 static void merge_where(struct tm_event *l, const struct tm_event *e)
 {
+	if (l->rank < 0)
+		l->rank = e->rank;       /* the first rank one pass would have added (add_rank) */
 	for (size_t w = 0; w < TM_EVENT_RANKS / 64; w++)
 		l->ranks[w] |= e->ranks[w];
 	l->nranks = 0;
@@ -1238,6 +1262,9 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	if (a->bar_steps || b->bar_steps || b->bars_undecided || b->bars_eval || b->bars_unclaimed)
 		return -1;                       /* progress-bar records: which are steps, and which step
 						    a dict's values go to, depend on what came before */
+	if (b->fallback_events && a->framework >= 0 && a->rs && !a->rs->packs[a->framework].fallback)
+		return -1;                       /* events of b's fallback rules, which one pass never
+						    runs after a's framework pack claimed the file */
 	/* a detector fired in a's bytes: one pass would not have run b's (a's framework is b's,
 	 * checked above); else b's first detector is the file's first */
 	if (a->detected < 0)
@@ -1310,6 +1337,7 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	a->bars_eval += b->bars_eval;
 	a->bars_undecided += b->bars_undecided;
 	a->bars_unclaimed += b->bars_unclaimed;
+	a->fallback_events += b->fallback_events;
 	a->bar_steps += b->bar_steps;
 	/* b's fallback records were dropped because b began mid-file; read in one pass after a's
 	 * framework pack had claimed the run, they would never have been made */

@@ -149,6 +149,9 @@ struct tm_run {
 	uint64_t run_summary_line;   /* line of that summary, 0 none */
 	uint64_t bars_eval;          /* progress-bar records taken for an eval/other bar, not steps */
 	uint64_t bars_undecided;     /* progress-bar records not used: training or eval bar unknown */
+	uint64_t fallback_events;    /* events made by fallback-pack rules' hits (they run until a
+					framework pack claims the file; tm_run_append: one pass
+					decides) */
 	uint64_t bars_unclaimed;     /* a framework pack's progress-bar records passed over before
 					the pack claimed the file (tm_run_append: one pass decides) */
 	uint64_t fallback_dropped;   /* step records of a fallback pack dropped when a framework pack

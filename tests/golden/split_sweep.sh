@@ -3,15 +3,9 @@
 # cuts at the first newline after the middle; neutral lines before or after the sample move the
 # middle, so each sample is cut at SWEEP points in its first half and SWEEP in its second. At each
 # the output must be byte for byte one pass's (a cut used to lose a Levanter run's steps: the
-# second half's progress bars came before any line of it claimed the file).
-#
-# Two cuts are known to differ and are listed below, each with what differs, until fixed: a
-# listed cut that stops differing fails the test too, so the list stays true.
-#   torchtitan.out, 12 lines after: the second half opens with step 120's NaN-loss line, which a
-#     fallback rule also reads before the torchtitan pack claims that half: the event counts 2.
-#   megatron_host_oom-6612345.out, 19 lines after: the host-OOM event's rank is lost and the
-#     cascade counts one more rank (the rank state across the cut).
-known=" torchtitan.out:12:after megatron_host_oom-6612345.out:19:after "
+# second half's progress bars came before any line of it claimed the file; a fallback rule's event
+# made before the second half's claim counted twice; a host-OOM event's rank was lost when its
+# two lines fell on either side of the cut).
 set -euo pipefail
 bin=${TRAINMON:?}
 samples=${SAMPLES:?}
@@ -37,14 +31,6 @@ for s in "$samples"/*.out; do
 			runs=$((runs + 1))
 			differs=0
 			cmp -s "$work/one.json" "$work/two.json" && cmp -s "$work/one.err" "$work/two.err" || differs=1
-			case "$known" in
-			*" $(basename "$s"):$k:$side "*)
-				if [ "$differs" = 0 ]; then
-					echo "FAIL: $(basename "$s"), $k filler lines $side it: listed as known to differ, but the same now: drop it from the list" >&2
-					fails=$((fails + 1))
-				fi
-				continue ;;
-			esac
 			if [ "$differs" = 1 ]; then
 				echo "FAIL: $(basename "$s"), $k filler lines $side it: the split read differs from one pass" >&2
 				diff "$work/one.json" "$work/two.json" | head -10 >&2 || true
