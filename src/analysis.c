@@ -1,9 +1,9 @@
 /* analysis.c: one finished log analysed as `analyze` does it (see analysis.h), shared by the
  * commands over finished files so that `compare` reports exactly the numbers `analyze` prints.
  *
- * The file is read through the engine to EOF (a large regular file in two halves when the caller
- * allows it), summarised, its anomalies found; with more than one step-time regime the summary is
- * made again on the last regime's median. Messages go to the caller's FILE; nothing here exits.
+ * The file is read through the engine to EOF (a large regular file in chunks on several threads
+ * when the caller allows it), summarised, its anomalies found; with more than one step-time
+ * regime the summary is made again on the last regime's median. Messages go to the caller's FILE; nothing here exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,7 +157,7 @@ static struct tm_feed *read_file(const struct tm_analysis_cfg *c, const char *pa
 		borrow_buf(c->bufs, f);
 	if (c->in->framework)
 		tm_run_force_framework(&f->run, c->in->framework);
-	/* a large regular file is read in two halves on two threads, with the same result */
+	/* a large regular file is read in chunks on several threads, with the same result */
 	int rc = c->split && fd != 0 && S_ISREG(st.st_mode) ? tm_feed_file_split(f, fd, path, (uint64_t)st.st_size)
 							  : tm_feed_fd_to_eof(f, fd);
 	/* a file that shrank while we read it (copytruncate, a rewrite) gave us part of one version

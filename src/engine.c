@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,33 +108,139 @@ void tm_run_name_hints(struct tm_run *r, const char *path)
 	tm_run_set_sparam(r, TM_P_SLURM_JOB_ID, buf, TM_SRC_PARAM_FILENAME);
 }
 
-/* ---- the split read ---- */
+/* ---- the split read ----
+ * A large file is cut at newlines into chunks, read by a few threads, each chunk into a feed of
+ * its own, a thread taking the next chunk when it is done with one (a slower core, a busy
+ * neighbour: the faster threads read more chunks). Chunk 0 is read into f. As chunks are done,
+ * they are joined to f in file order (tm_run_append) by whichever thread completes the next one,
+ * under a lock, and freed: few chunks are held at a time and little joining is left at the end.
+ * A chunk whose records need the state before it is read again into f where the joins stand.
+ * The result is what one pass gives. */
 
 #define SPLIT_MIN (64u << 20)   /* below this, one thread reads faster than two start */
+#define SPLIT_CHUNKS 8          /* at most this many chunks; each at least SPLIT_MIN / 2 */
+#define SPLIT_THREADS 8         /* at most this many threads, the caller's included */
 
-struct half {
-	struct tm_feed *g;
+struct chunks {
 	const char *path;
-	uint64_t from;
-	int rc;
+	const uint64_t *at;         /* borrowed: chunk k is bytes [at[k], at[k + 1]), the last to EOF */
+	size_t n;
+	uint64_t size;
+	struct tm_feed **g;         /* borrowed: chunk k's feed (k >= 1), freed once joined */
+	int *rc;                    /* borrowed: chunk k's read status */
+	_Atomic size_t next;        /* the next chunk to read */
+	pthread_mutex_t mu;         /* guards what follows */
+	unsigned char *done;        /* borrowed: chunk k is read */
+	size_t joined;              /* chunks [0, joined) are in f */
+	struct tm_feed *f;          /* borrowed: the file's feed */
+	int fd;                     /* borrowed: f's descriptor, for reading a chunk again */
+	uint64_t f_at;              /* where f's lines stand */
+	int frc;                    /* f's status: 0 or -errno */
 };
 
-static void *read_second_half(void *arg)
+/* Joins chunk k (k >= 1) to f; with c->mu held. */
+static void join_chunk(struct chunks *c, size_t k)
 {
-	struct half *h = arg;
-	int fd = open(h->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		h->rc = -errno;
-		return NULL;
+	struct tm_feed *f = c->f, *g = c->g[k];
+	if (c->frc == 0 && c->rc[k] != 0)
+		c->frc = c->rc[k];
+	if (c->frc == 0 && tm_run_append(&f->run, &g->run, f->lines.line) == 0) {
+		f->lines.lines += g->lines.lines;
+		f->lines.line += g->lines.line;
+		f->lines.truncated += g->lines.truncated;
+		f->lines.records += g->lines.records;
+		f->m.records += g->m.records;
+		f->m.literal_records += g->m.literal_records;
+		f->m.regex_runs += g->m.regex_runs;
+		f->m.regex_aborted += g->m.regex_aborted;
+	} else if (c->frc == 0) {
+		/* chunk k needs the state before it: read it again into f, on from the joins */
+		if (c->f_at != c->at[k]) {
+			struct tm_yearless yl = f->lines.yl;
+			tm_lines_reset(&f->lines, c->at[k], f->lines.line);
+			f->lines.yl = yl;
+		}
+		f->end = k + 1 < c->n ? c->at[k + 1] : 0;
+		c->frc = lseek(c->fd, (off_t)c->at[k], SEEK_SET) < 0 ? -errno : tm_feed_fd_to_eof(f, c->fd);
+		f->end = 0;
+		c->f_at = k + 1 < c->n ? c->at[k + 1] : c->size;
 	}
-	if (lseek(fd, (off_t)h->from, SEEK_SET) < 0) {
-		h->rc = -errno;
-	} else {
-		tm_lines_reset(&h->g->lines, h->from, 0);
-		h->rc = tm_feed_fd_to_eof(h->g, fd);
+	tm_feed_release(g);
+	free(g);
+	c->g[k] = NULL;
+}
+
+/* Chunk k is read: joins every chunk that now can be, in order. */
+static void chunk_done(struct chunks *c, size_t k)
+{
+	pthread_mutex_lock(&c->mu);
+	c->done[k] = 1;
+	for (; c->joined < c->n && c->done[c->joined]; c->joined++)
+		if (c->joined)
+			join_chunk(c, c->joined);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Reads chunks until none is left (opening the file for itself); one read buffer passed from
+ * each chunk's feed to the next. */
+static void read_chunks(struct chunks *c)
+{
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t cap = 0;
+	for (;;) {
+		size_t k = atomic_fetch_add(&c->next, 1);
+		if (k >= c->n)
+			break;
+		struct tm_feed *g = c->g[k];
+		if (fd < 0) {
+			c->rc[k] = -errno;
+		} else {
+			if (buf)
+				tm_lines_lend(&g->lines, buf, cap);
+			tm_lines_reset(&g->lines, c->at[k], 0);
+			g->end = k + 1 < c->n ? c->at[k + 1] : 0;
+			c->rc[k] = lseek(fd, (off_t)c->at[k], SEEK_SET) < 0 ? -errno : tm_feed_fd_to_eof(g, fd);
+			g->end = 0;
+			tm_lines_take_buffer(&g->lines, &buf, &cap);
+		}
+		chunk_done(c, k);
 	}
-	close(fd);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void *chunk_worker(void *arg)
+{
+	read_chunks(arg);
 	return NULL;
+}
+
+/* Whether a chunk may begin right after the line p[0, n) (its newline excluded): not after a
+ * CRI partial line, whose record goes on in the next line. */
+static int clean_end(const char *p, size_t n)
+{
+	size_t k = n < 64 ? n : 64;     /* "<time> stdout P " opens the line */
+	return !memmem(p, k, " stdout P ", 10) && !memmem(p, k, " stderr P ", 10);
+}
+
+/* The first clean chunk start after `from` (a newline's next byte, within 64 KiB), or 0. */
+static uint64_t chunk_start(int fd, uint64_t from, uint64_t size)
+{
+	char buf[64 * 1024];
+	uint64_t back = from > 256 ? 256 : from;     /* the head of the line `from` falls in */
+	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)(from - back));
+	if (n <= 0)
+		return 0;
+	const char *p = buf + back, *end = buf + n, *line = NULL;
+	for (const char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		uint64_t at = from - back + (uint64_t)(nl + 1 - buf);
+		if (line && at < size && clean_end(line, (size_t)(nl - line)))
+			return at;
+		line = nl + 1;          /* lines from here are seen whole */
+	}
+	return 0;
 }
 
 int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t size)
@@ -143,48 +250,49 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (size < min || size < 2 || cpus < 2 || f->run.framework_forced)
 		return tm_feed_fd_to_eof(f, fd);
-	/* the first newline at or after the middle: the second half starts on a line */
-	char buf[64 * 1024];
-	uint64_t mid = size / 2, split = 0;
-	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)mid);
-	const char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
-	if (!nl || mid + (uint64_t)(nl - buf) + 1 >= size)
-		return tm_feed_fd_to_eof(f, fd);
-	split = mid + (uint64_t)(nl - buf) + 1;
-
-	struct tm_feed *g = tm_xcalloc(1, sizeof(*g));
-	tm_feed_init(g, f->run.file, f->run.rs, f->lines.line_max);
-	struct half h = { .g = g, .path = path, .from = split };
-	pthread_t th;
-	int threaded = pthread_create(&th, NULL, read_second_half, &h) == 0;
-	f->end = split;
-	int rc = tm_feed_fd_to_eof(f, fd);
-	f->end = 0;
-	if (!threaded)
-		read_second_half(&h);
-	else
-		pthread_join(th, NULL);
-	if (rc == 0 && h.rc == 0 && tm_run_append(&f->run, &g->run, f->lines.line) < 0) {
-		/* the second half needs the first's state: read it again, on from where f stopped */
-		tm_feed_release(g);
-		tm_feed_init(g, f->run.file, f->run.rs, f->lines.line_max);
-		if (lseek(fd, (off_t)split, SEEK_SET) < 0)
-			rc = -errno;
-		else
-			rc = tm_feed_fd_to_eof(f, fd);
-		h.rc = 0;
+	uint64_t chunk = size / SPLIT_CHUNKS > min / 2 ? size / SPLIT_CHUNKS : min / 2;
+	size_t want = chunk ? (size_t)(size / chunk) : 1;
+	if (want > SPLIT_CHUNKS)
+		want = SPLIT_CHUNKS;
+	uint64_t at[SPLIT_CHUNKS + 1];
+	size_t n = 1;
+	at[0] = 0;
+	for (size_t k = 1; k < want; k++) {
+		uint64_t s = chunk_start(fd, size / want * k, size);
+		if (s > at[n - 1])
+			at[n++] = s;
 	}
-	if (rc == 0)
-		rc = h.rc;
-	f->lines.lines += g->lines.lines;
-	f->lines.line += g->lines.line;
-	f->lines.truncated += g->lines.truncated;
-	f->lines.records += g->lines.records;
-	f->m.records += g->m.records;
-	f->m.literal_records += g->m.literal_records;
-	f->m.regex_runs += g->m.regex_runs;
-	f->m.regex_aborted += g->m.regex_aborted;
-	tm_feed_release(g);
-	free(g);
-	return rc;
+	if (n < 2)
+		return tm_feed_fd_to_eof(f, fd);
+	struct tm_feed *g[SPLIT_CHUNKS] = { NULL };
+	int rcs[SPLIT_CHUNKS] = { 0 };
+	unsigned char done[SPLIT_CHUNKS] = { 0 };
+	for (size_t k = 1; k < n; k++) {
+		g[k] = tm_xcalloc(1, sizeof(*g[k]));
+		tm_feed_init(g[k], f->run.file, f->run.rs, f->lines.line_max);
+	}
+	struct chunks c = { .path = path, .at = at, .n = n, .size = size, .g = g, .rc = rcs, .done = done,
+			    .f = f, .fd = fd, .f_at = at[1] };
+	atomic_init(&c.next, 1);
+	pthread_mutex_init(&c.mu, NULL);
+	size_t nth = (size_t)cpus < SPLIT_THREADS ? (size_t)cpus : SPLIT_THREADS;
+	if (nth > n)
+		nth = n;
+	pthread_t th[SPLIT_THREADS];
+	size_t started = 0;
+	for (; started + 1 < nth; started++)
+		if (pthread_create(&th[started], NULL, chunk_worker, &c) != 0)
+			break;
+	f->end = at[1];
+	int rc = tm_feed_fd_to_eof(f, fd);      /* chunk 0, while the others are read */
+	f->end = 0;
+	pthread_mutex_lock(&c.mu);
+	c.frc = rc;
+	pthread_mutex_unlock(&c.mu);
+	chunk_done(&c, 0);
+	read_chunks(&c);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&c.mu);
+	return c.frc;
 }

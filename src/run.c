@@ -1402,6 +1402,8 @@ int tm_run_append(struct tm_run *a, struct tm_run *b, uint64_t line_offset)
 	}
 	a->skipped_steps += b->skipped_steps;
 	a->skip_since += b->skip_since;
+	if (!isnan(b->skipped_total))
+		a->skipped_total = b->skipped_total;   /* the running total a next part goes on from */
 	if (b->step_line)
 		a->step_line = b->step_line + line_offset;
 	return 0;

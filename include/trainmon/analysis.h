@@ -60,7 +60,7 @@ struct tm_analysis_cfg {
 	const struct tm_job *job;               /* borrowed */
 	const struct tm_analysis_input *in;     /* borrowed */
 	const struct tm_anomaly_cfg *anomalies; /* borrowed */
-	int split;                              /* read a large file in two halves on two threads */
+	int split;                              /* read a large file in chunks on several threads */
 	struct tm_read_bufs *bufs;              /* borrowed, or NULL: each file allocates its own */
 };
 

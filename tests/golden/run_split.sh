@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run_split.sh: every golden `analyze` case again with the two-thread split read forced on
+# run_split.sh: every golden `analyze` case again with the split read forced on (8 chunks)
 # (TRAINMON_SPLIT_MIN=1): the output must be byte for byte what one pass gives.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# split_sweep.sh: the split read with its cut swept across each shipped sample log. The split
-# cuts at the first newline after the middle; neutral lines before or after the sample move the
-# middle, so each sample is cut at SWEEP points in its first half and SWEEP in its second. At each
-# the output must be byte for byte one pass's (a cut used to lose a Levanter run's steps: the
-# second half's progress bars came before any line of it claimed the file; a fallback rule's event
-# made before the second half's claim counted twice; a host-OOM event's rank was lost when its
-# two lines fell on either side of the cut).
+# split_sweep.sh: the split read with its cuts swept across each shipped sample log. Forced on a
+# small file (TRAINMON_SPLIT_MIN=1) it cuts it into 8 chunks at the first newline after each
+# eighth; neutral lines before or after the sample move the cuts, 2 * SWEEP + 1 placings on
+# each side. At each the output must be byte for byte one pass's. Cuts used to differ: a Levanter
+# run lost its steps (a chunk's progress bars came before any line of it claimed the file), a
+# fallback rule's event made before a chunk's claim counted twice, a host-OOM event's rank was
+# lost when its two lines fell on either side of a cut, DeepSpeed's skipped-step total restarted
+# after a chunk that had been joined.
 set -euo pipefail
 bin=${TRAINMON:?}
 samples=${SAMPLES:?}

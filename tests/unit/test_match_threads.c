@@ -1,5 +1,5 @@
 /* test_match_threads.c: regexes are JIT-compiled the first time they run (match.c: jit_ready),
- * and the two halves of a split read share the ruleset. Four threads, each with its own
+ * and the chunks of a split read share the ruleset. Four threads, each with its own
  * matcher, start matching a fresh ruleset at once, every record a first use for some regex in
  * some thread; each must count exactly the hits one thread counts, and every regex that ran must
  * end JIT-compiled where the JIT works. */
