@@ -11,9 +11,12 @@
  * reports), so watch, which keeps those detectors, finds what analyze finds. Applied to
  * the losses the log printed. Per step, a call allocates one array of doubles (the copy a median
  * reorders), and the rows of the timed records when some records have no time; the times
- * themselves are read from the run's step store.
+ * themselves are read from the run's step store. On a long run (SPIKES_THREAD_MIN records) the
+ * loss and grad-norm searches run on a second thread beside the step-time search: both only read
+ * the run, and the spikes' anomalies are put after the step time's, as one thread orders them.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,11 +419,34 @@ static double step_ts(const struct tm_run *r, double step)
 	return lo < r->nsteps && tm_run_stepf(r, lo, TM_SF_STEP) == step ? tm_run_stepf(r, lo, TM_SF_TS) : NAN;
 }
 
+#define SPIKES_THREAD_MIN 65536          /* records: below, a thread costs more than it saves */
+
+struct spike_job {                       /* the loss and grad-norm searches, on their own list */
+	struct tm_anomalies out;         /* owned until moved into the caller's */
+	const struct tm_run *r;
+	size_t from;
+	const struct tm_anomaly_cfg *cfg;
+};
+
+static void *spike_search(void *arg)
+{
+	struct spike_job *j = arg;
+	spikes(&j->out, j->r, j->from, j->cfg, 0);
+	spikes(&j->out, j->r, j->from, j->cfg, 1);
+	return NULL;
+}
+
 void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t warmup,
 		       const struct tm_anomaly_cfg *cfg)
 {
 	tm_anomalies_release(a);
 	size_t from = warmup < r->nsteps ? warmup : r->nsteps;
+	struct spike_job sj = { .r = r, .from = from, .cfg = cfg };
+	tm_anomalies_init(&sj.out);
+	const char *env = getenv("TRAINMON_SPIKES_THREAD_MIN");   /* tests force the thread */
+	size_t min = env ? (size_t)strtoull(env, NULL, 10) : SPIKES_THREAD_MIN;
+	pthread_t th;
+	int threaded = r->nsteps >= min && pthread_create(&th, NULL, spike_search, &sj) == 0;
 	struct timed t = { r, from, 0, NULL };
 	for (size_t i = from; i < r->nsteps; i++) {
 		double x = tm_run_stepf(r, i, TM_SF_TIME_S);
@@ -453,8 +479,16 @@ void tm_anomalies_find(struct tm_anomalies *a, const struct tm_run *r, size_t wa
 	}
 	if (t.rows)
 		tm_xpages_free(t.rows, (t.n + 1) * sizeof(*t.rows));
-	spikes(a, r, from, cfg, 0);
-	spikes(a, r, from, cfg, 1);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		spike_search(&sj);
+	if (sj.out.n) {
+		tm_xgrow((void **)&a->v, &a->cap, a->n + sj.out.n, sizeof(*a->v));
+		memcpy(a->v + a->n, sj.out.v, sj.out.n * sizeof(*a->v));
+		a->n += sj.out.n;
+	}
+	tm_anomalies_release(&sj.out);
 	stragglers(a, r, cfg);
 	for (size_t i = 0; i < a->n; i++) {
 		a->v[i].first_ts = step_ts(r, a->v[i].first_step);
