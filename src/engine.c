@@ -270,6 +270,7 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	for (size_t k = 1; k < n; k++) {
 		g[k] = tm_xcalloc(1, sizeof(*g[k]));
 		tm_feed_init(g[k], f->run.file, f->run.rs, f->lines.line_max);
+		g[k]->run.steps.small_pages = 1;   /* short-lived columns: no mostly empty huge page */
 	}
 	struct chunks c = { .path = path, .at = at, .n = n, .size = size, .g = g, .rc = rcs, .done = done,
 			    .f = f, .fd = fd, .f_at = at[1] };

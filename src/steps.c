@@ -55,6 +55,12 @@ static int same(double a, double b)
 	return bits(a) == bits(b);
 }
 
+/* A column's array, resized as tm_xpages does, with the huge-page hint unless s->small_pages */
+static void *pages(const struct tm_steps *s, void *p, size_t old, size_t n)
+{
+	return s->small_pages ? tm_xpages_small(p, old, n) : tm_xpages(p, old, n);
+}
+
 static size_t esize(const struct tm_scol *c)
 {
 	return c->mode == TM_SCOL_F64 ? sizeof(double) : sizeof(uint32_t);
@@ -83,12 +89,14 @@ void tm_steps_init(struct tm_steps *s)
 
 void tm_steps_release(struct tm_steps *s)
 {
+	int small = s->small_pages;      /* a property of the store, not of its rows */
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		tm_xpages_free(s->col[f].mem, col_bytes(&s->col[f], s->head + s->cap));
 		free(s->col[f].esc);
 	}
 	free(s->col);
 	tm_steps_init(s);
+	s->small_pages = small;
 }
 
 /* ---- escapes: (row, value) sorted by row ---- */
@@ -208,7 +216,7 @@ static int code_of(const struct tm_steps *s, struct tm_scol *c, double v, uint32
 static void col_alloc(const struct tm_steps *s, struct tm_scol *c, enum tm_scol_mode mode)
 {
 	c->mode = (uint8_t)mode;
-	c->mem = tm_xpages(NULL, 0, col_bytes(c, s->head + s->cap));
+	c->mem = pages(s, NULL, 0, col_bytes(c, s->head + s->cap));
 }
 
 /* A CODE column becomes F64. */
@@ -378,7 +386,7 @@ void tm_steps_reserve(struct tm_steps *s, size_t need)
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		struct tm_scol *c = &s->col[f];
 		if (c->mem)
-			c->mem = tm_xpages(c->mem, col_bytes(c, s->head + s->cap), col_bytes(c, s->head + cap));
+			c->mem = pages(s, c->mem, col_bytes(c, s->head + s->cap), col_bytes(c, s->head + cap));
 	}
 	s->cap = cap;
 }
@@ -393,7 +401,7 @@ static void grow_front(struct tm_steps *s)
 		struct tm_scol *c = &s->col[f];
 		if (!c->mem)
 			continue;
-		char *mem = tm_xpages(NULL, 0, col_bytes(c, head + s->cap));
+		char *mem = pages(s, NULL, 0, col_bytes(c, head + s->cap));
 		memcpy(mem + head * esize(c), c->mem, s->n * esize(c));   /* head was 0 */
 		tm_xpages_free(c->mem, col_bytes(c, s->cap));
 		c->mem = mem;

@@ -100,7 +100,7 @@ static size_t pages_len(size_t n)
 
 /* A fresh zero-filled mapping of len bytes (a multiple of TM_PMD) on a TM_PMD boundary: map
  * TM_PMD more, then unmap the ends around the aligned middle. */
-static void *pages_map(size_t len)
+static void *pages_map(size_t len, int huge)
 {
 	char *m = mmap(NULL, len + TM_PMD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
@@ -111,12 +111,13 @@ static void *pages_map(size_t len)
 	if (a + len < m + len + TM_PMD)
 		munmap(a + len, (size_t)(m + len + TM_PMD - (a + len)));
 #ifdef MADV_HUGEPAGE
-	(void)madvise(a, len, MADV_HUGEPAGE);
+	if (huge)
+		(void)madvise(a, len, MADV_HUGEPAGE);
 #endif
 	return a;
 }
 
-void *tm_xpages(void *p, size_t old, size_t n)
+static void *xpages(void *p, size_t old, size_t n, int huge)
 {
 	int was_map = p && old >= TM_XPAGES_MIN;
 	if (n < TM_XPAGES_MIN) {
@@ -133,7 +134,7 @@ void *tm_xpages(void *p, size_t old, size_t n)
 			munmap((char *)p + len, pages_len(old) - len);
 		return p;
 	}
-	void *q = pages_map(len);
+	void *q = pages_map(len, huge);
 	if (!p)
 		return q;
 	if (!was_map) {
@@ -147,6 +148,16 @@ void *tm_xpages(void *p, size_t old, size_t n)
 		munmap(p, pages_len(old));
 	}
 	return q;
+}
+
+void *tm_xpages(void *p, size_t old, size_t n)
+{
+	return xpages(p, old, n, 1);
+}
+
+void *tm_xpages_small(void *p, size_t old, size_t n)
+{
+	return xpages(p, old, n, 0);
 }
 
 void tm_xpages_free(void *p, size_t n)

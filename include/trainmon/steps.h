@@ -75,6 +75,8 @@ struct tm_steps {
 	size_t head;             /* free rows before row 0 (room for late steps) */
 	struct tm_scol *col;     /* owned: TM_SF_N columns from the first row on, NULL before (an idle
 				    run, a rival without records, costs no kilobyte of columns) */
+	int small_pages;         /* 1: columns without the huge-page hint (tm_xpages_small): a split
+				    read's chunk, short-lived and well under 2 MiB a column */
 };
 
 void tm_steps_init(struct tm_steps *s);     /* empty; all zero bytes is the same */

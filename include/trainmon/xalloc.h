@@ -24,5 +24,8 @@ void tm_xgrow(void **p, size_t *cap, size_t need, size_t elem);
 #define TM_XPAGES_MIN ((size_t)256 << 10)
 void *tm_xpages(void *p, size_t old, size_t n);
 void tm_xpages_free(void *p, size_t n);
+/* tm_xpages without the huge-page hint: for short-lived arrays well under 2 MiB, whose last huge
+ * page would be mostly empty yet resident whole (a split read's chunks). */
+void *tm_xpages_small(void *p, size_t old, size_t n);
 
 #endif
