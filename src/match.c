@@ -20,6 +20,7 @@
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
 #include "field_shape.h"
+#include "fixed_shape.h"
 #include "literal.h"
 #include "banned.h"
 
@@ -292,6 +293,15 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 		if (x >= 0)
 			return x;
 	}
+	size_t vo, vn;
+	if (f->fixed && f->fixed->anchored) {
+		/* ^: only offset 0 can match, whatever the prefix search would try */
+		if (!tm__fixed_match(f->fixed, subj, len, 0, &vo, &vn))
+			return 0;
+		*out = subj + vo;
+		*outlen = vn;
+		return 1;
+	}
 	/* md_sub, not md: the caller is still reading the rule's own ovector. With a prefix
 	 * literal, a match can only start where the literal occurs: memmem finds those, the regex
 	 * runs anchored there, leftmost first, which is what an unanchored search would return. */
@@ -304,13 +314,21 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 		else
 			hit = at == SIZE_MAX ? NULL : subj + at;
 		for (; hit; hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor)) {
-			size_t vo, vn;
 			if (f->shape && tm__field_shape_match(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len,
 							      &vo, &vn)) {
 				*out = subj + vo;
 				*outlen = vn;
 				return 1;
 			} else if (f->shape) {
+				from = hit + 1;
+				continue;
+			}
+			if (f->fixed) {
+				if (tm__fixed_match(f->fixed, subj, len, (size_t)(hit - subj), &vo, &vn)) {
+					*out = subj + vo;
+					*outlen = vn;
+					return 1;
+				}
 				from = hit + 1;
 				continue;
 			}

@@ -18,6 +18,7 @@
 #include "rules_int.h"
 #include "vocab.h"
 #include "trainmon/prefilter.h"
+#include "fixed_shape.h"
 #include "banned.h"
 
 /* Column of pattern offset off in the file, when the scalar's quoting allows exact mapping. */
@@ -215,6 +216,11 @@ struct tm_subfield *tm__pack_timestamp(struct tm_rload *L, const struct tm_ynode
 	f->needle = TM_NO_NEEDLE;          /* not in the prefilter: searched */
 	f->anchor = prefix ? tm__rare_byte(prefix, plen) : 0;
 	f->shape = NULL;
+	f->fixed = cap == 1 ? tm__fixed_shape(n->str, n->len) : NULL;   /* its group is the time's */
+	if (f->fixed && !f->fixed->anchored && !prefix) {
+		free(f->fixed);                  /* it could start anywhere: PCRE2 searches */
+		f->fixed = NULL;
+	}
 	return f;
 }
 
@@ -224,6 +230,7 @@ void tm__subfield_free(struct tm_subfield *f)
 		return;
 	pcre2_code_free(f->re);
 	free(f->prefix);
+	free(f->fixed);
 	free(f);
 }
 

@@ -133,6 +133,9 @@ struct tm_subfield {
 				      needle where long enough; read with xshape before PCRE2 */
 	size_t nxalts;
 	struct tm_field_shape *xshape; /* owned with xalts */
+	struct tm_fixed_shape *fixed;  /* owned or NULL: the regex is a sequence of byte sets
+				      (src/fixed_shape.h), matched without PCRE2 where it may start:
+				      offset 0 when anchored, else each occurrence of the prefix */
 };
 
 /* `keys:` of a param rule: raw key -> param, optionally a fixed value set when the captured
