@@ -186,6 +186,7 @@ static void chunk_done(struct chunks *c, size_t k)
 static void read_chunks(struct chunks *c)
 {
 	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	int open_err = fd < 0 ? errno : 0;      /* errno would not last until a chunk is taken */
 	char *buf = NULL;
 	size_t cap = 0;
 	for (;;) {
@@ -194,7 +195,7 @@ static void read_chunks(struct chunks *c)
 			break;
 		struct tm_feed *g = c->g[k];
 		if (fd < 0) {
-			c->rc[k] = -errno;
+			c->rc[k] = -open_err;
 		} else {
 			if (buf)
 				tm_lines_lend(&g->lines, buf, cap);
