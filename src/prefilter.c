@@ -5,8 +5,9 @@
  * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
  * bytes only even positions are hashed (each literal then enters two adjacent windows). A set
  * flag is verified exactly (the window, then the literal's bytes a word at a time) against the
- * few literals of that hash (a direct table gives the first), so a record yields exactly the rules whose literal it
- * holds, and most log lines cost about one hash per two bytes and nothing else. Shorter literals
+ * few entries of that hash (grouped behind a prefix-count index), so a record yields exactly the
+ * rules whose literal it holds, and most log lines cost about one hash per two bytes and nothing
+ * else. Shorter literals
  * are searched with memmem. No per-record allocation. Built once per ruleset; never changed after.
  * Needles (fields' prefixes of 5+ bytes) are literals of no rule or of some: a verified needle
  * only notes its first offset in the record, for match.c to read the field there.
@@ -132,7 +133,6 @@ static size_t best_window(const unsigned char *u, size_t n, unsigned grams)
 	}
 	return best;
 }
-
 
 /* Finds or adds literal (p, n) in *v; returns its entry. */
 static struct tm_lit *lit_entry(struct tm_lit **v, size_t *nv, size_t *cap, const char *p, size_t n)
