@@ -314,17 +314,11 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 		else
 			hit = at == SIZE_MAX ? NULL : subj + at;
 		for (; hit; hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor)) {
-			if (f->shape && tm__field_shape_match(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len,
-							      &vo, &vn)) {
-				*out = subj + vo;
-				*outlen = vn;
-				return 1;
-			} else if (f->shape) {
-				from = hit + 1;
-				continue;
-			}
-			if (f->fixed) {
-				if (tm__fixed_match(f->fixed, subj, len, (size_t)(hit - subj), &vo, &vn)) {
+			size_t pos = (size_t)(hit - subj);
+			if (f->shape || f->fixed) {
+				/* read without PCRE2: the shape after the prefix, the sequence from it */
+				if (f->shape ? tm__field_shape_match(f->shape, subj, len, pos + f->prefix_len, &vo, &vn)
+					     : tm__fixed_match(f->fixed, subj, len, pos, &vo, &vn)) {
 					*out = subj + vo;
 					*outlen = vn;
 					return 1;
@@ -332,7 +326,7 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 				from = hit + 1;
 				continue;
 			}
-			rc = run_re(m, f->re, f->jit, subj, len, (size_t)(hit - subj), m->md_sub);
+			rc = run_re(m, f->re, f->jit, subj, len, pos, m->md_sub);
 			if (rc > 0)
 				break;
 			from = hit + 1;
