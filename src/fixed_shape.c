@@ -1,10 +1,11 @@
 /* fixed_shape.c: a timestamp regex as a sequence of byte sets (see fixed_shape.h).
  *
  * The accepted syntax is a small part of PCRE2's, read as PCRE2 reads it without UTF, UCP or
- * option settings (how rules.c compiles a pack's timestamp): plain bytes; escapes \d [0-9], \w
- * [A-Za-z0-9_], \s (space, \t \n \v \f \r), \t, and a backslash before any other ASCII
- * punctuation or space (that character); classes [...] of those, bytes and ranges a-z; {n}
- * (1 to 64) and + after one of them; one group, ( or (?<name>; ^ first. Anything else gives NULL.
+ * option settings (how rules_regex.c compiles a pack's timestamp): plain bytes; escapes \d
+ * [0-9], \w [A-Za-z0-9_], \s (space, \t \n \v \f \r), \t, and a backslash before any other
+ * ASCII punctuation or space (that character); classes [...] of those, bytes and ranges a-z;
+ * {n} (1 to 64) and + after one of them; one group, ( or (?<name>; ^ first. Anything else gives
+ * NULL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,12 @@ static int is_alnum(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The escape at re[i] ('\\') added to set: its length, or 0 when it is not one of ours. *single:
- * it stands for one byte (a range may end with it). */
-static size_t escape(const char *re, size_t n, size_t i, uint8_t *set, int *single)
+/* The escape at re[i] ('\\') added to set: its length, or 0 when it is not one of ours. */
+static size_t escape(const char *re, size_t n, size_t i, uint8_t *set)
 {
 	if (i + 1 >= n)
 		return 0;
 	unsigned char c = (unsigned char)re[i + 1];
-	*single = 0;
 	switch (c) {
 	case 'd':
 		add_range(set, '0', '9');
@@ -60,13 +59,11 @@ static size_t escape(const char *re, size_t n, size_t i, uint8_t *set, int *sing
 		return 2;
 	case 't':
 		add(set, '\t');
-		*single = 1;
 		return 2;
 	default:
 		if (is_alnum(c) || c >= 0x80 || c < 0x20)
 			return 0;                /* \b \D \Q \x... and the rest: PCRE2's */
 		add(set, c);
-		*single = 1;
 		return 2;
 	}
 }
@@ -82,8 +79,7 @@ static size_t klass(const char *re, size_t n, size_t i, uint8_t *set)
 		if (c == '[')
 			return 0;                /* [:alpha:] and the like */
 		if (c == '\\') {
-			int single;
-			size_t k = escape(re, n, j, set, &single);
+			size_t k = escape(re, n, j, set);
 			if (!k || (j + k < n && re[j + k] == '-' && j + k + 1 < n && re[j + k + 1] != ']'))
 				return 0;        /* a range from an escape: PCRE2's */
 			j += k;
@@ -172,8 +168,7 @@ struct tm_fixed_shape *tm__fixed_shape(const char *re, size_t n)
 		if (c == '[') {
 			k = klass(re, n, i, cell->set);
 		} else if (c == '\\') {
-			int single;
-			k = escape(re, n, i, cell->set, &single);
+			k = escape(re, n, i, cell->set);
 		} else {
 			add(cell->set, c);
 		}
