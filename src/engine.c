@@ -226,17 +226,17 @@ static int clean_end(const char *p, size_t n)
 	return !memmem(p, k, " stdout P ", 10) && !memmem(p, k, " stderr P ", 10);
 }
 
-/* The first clean chunk start after `from` (a newline's next byte, within 64 KiB), or 0. */
+/* The first clean chunk start after `from` (a newline's next byte, within 64 KiB), or 0. The
+ * line `from` falls in is not seen whole, so the newline ending it is passed over. */
 static uint64_t chunk_start(int fd, uint64_t from, uint64_t size)
 {
 	char buf[64 * 1024];
-	uint64_t back = from > 256 ? 256 : from;     /* the head of the line `from` falls in */
-	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)(from - back));
+	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)from);
 	if (n <= 0)
 		return 0;
-	const char *p = buf + back, *end = buf + n, *line = NULL;
+	const char *p = buf, *end = buf + n, *line = NULL;
 	for (const char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-		uint64_t at = from - back + (uint64_t)(nl + 1 - buf);
+		uint64_t at = from + (uint64_t)(nl + 1 - buf);
 		if (line && at < size && clean_end(line, (size_t)(nl - line)))
 			return at;
 		line = nl + 1;          /* lines from here are seen whole */
