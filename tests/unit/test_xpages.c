@@ -29,9 +29,14 @@ static int aligned(const void *p)
 	return ((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0;
 }
 
-/* 1 when the mapping holding p has the huge-page hint, 0 when not, -1 when smaps cannot say */
+/* 1 when the mapping holding p has the huge-page hint, 0 when not, -1 when this kernel cannot
+ * say: no transparent huge pages (madvise then fails, and xalloc.c ignores that) or no smaps */
 static int hinted(const void *p)
 {
+	FILE *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (!thp)
+		return -1;
+	fclose(thp);
 	FILE *f = fopen("/proc/self/smaps", "r");
 	if (!f)
 		return -1;
