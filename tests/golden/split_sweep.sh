@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # split_sweep.sh: the split read with its cuts swept across each shipped sample log. Forced on a
-# small file (TRAINMON_SPLIT_MIN=1) it cuts it into 8 chunks at the first newline after each
+# small file (TRAINMON_SPLIT_MIN=1) it cuts it into 8 chunks at a line end just past each
 # eighth; neutral lines before or after the sample move the cuts, 2 * SWEEP + 1 placings on
 # each side. At each the output must be byte for byte one pass's. Cuts used to differ: a Levanter
 # run lost its steps (a chunk's progress bars came before any line of it claimed the file), a
