@@ -78,123 +78,6 @@ int tm_run_force_framework(struct tm_run *r, const char *pack)
 	return -1;
 }
 
-/* Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
- * +-22 is an exact integer times an exact power of ten, so one multiplication or division rounds
- * correctly: the same double strtod gives, without its cost. Returns 0 when the fast path does
- * not apply (the caller uses strtod). */
-static int fast_decimal(const char *s, const char *end, int pow10, double *out)
-{
-	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	int neg = 0, digits, frac = 0, seen_dot = 0;
-	uint64_t m = 0;
-	if (s < end && (*s == '-' || *s == '+'))
-		neg = *s++ == '-';
-	const char *start = s;
-	while (s < end && *s == '0')           /* leading zeros: not digits of the mantissa */
-		s++;
-	const char *d = s;
-	while (s < end && (unsigned char)(*s - '0') < 10)
-		m = m * 10 + (uint64_t)(*s++ - '0');
-	digits = (int)(s - d);
-	if (s < end && *s == '.') {
-		const char *f = ++s;
-		seen_dot = 1;
-		if (m == 0)                    /* "0.05": zeros before the first digit only scale */
-			while (s < end && *s == '0')
-				s++;
-		const char *fd = s;
-		while (s < end && (unsigned char)(*s - '0') < 10)
-			m = m * 10 + (uint64_t)(*s++ - '0');
-		frac = (int)(s - f);
-		digits += (int)(s - fd);
-	}
-	/* more than 15 significant digits (m may have wrapped: unsigned, then dropped) */
-	if (digits > 15 || s == start || (s == start + 1 && seen_dot))
-		return 0;
-	long e = -frac - pow10;
-	if (s < end && (*s == 'e' || *s == 'E')) {
-		/* the exponent as strtol reads it (spaces, a sign, digits); more than 6 digits are
-		 * left to the slow path */
-		const char *q = s + 1;
-		while (q < end && (*q == ' ' || (*q >= '\t' && *q <= '\r')))
-			q++;
-		int eneg = q < end && *q == '-';
-		if (q < end && (*q == '-' || *q == '+'))
-			q++;
-		const char *d0 = q;
-		long x = 0;
-		while (q < end && *q >= '0' && *q <= '9' && q - d0 < 6)
-			x = x * 10 + (*q++ - '0');
-		if (q == d0 || q != end)
-			return 0;
-		e += eneg ? -x : x;
-		s = q;
-	}
-	if (s != end)
-		return 0;
-	double v = (double)m;
-	if (m == 0)
-		v = 0;
-	else if (e >= 0 && e <= 22)
-		v *= p10[e];
-	else if (e < 0 && e >= -22)
-		v /= p10[-e];
-	else
-		return 0;
-	*out = neg ? -v : v;
-	return 1;
-}
-
-double tm_parse_num_pow10(const char *p, size_t n, int pow10)
-{
-	char buf[80];
-	size_t k = 0;
-	double v;
-	while (n && (*p == ' ' || *p == '\t'))
-		p++, n--;
-	/* the common case read in place: a plain decimal, which the copy below would not change
-	 * (the fast path accepts no ',' or '_', and the copy keeps 63 bytes) */
-	for (k = n; k && (p[k - 1] == ' ' || p[k - 1] == '%'); k--)
-		;
-	if (n <= 63 && k && fast_decimal(p, p + k, pow10, &v))
-		return v;
-	k = 0;
-	for (size_t i = 0; i < n && k < 63; i++)
-		if (p[i] != ',' && p[i] != '_')
-			buf[k++] = p[i];
-	while (k && (buf[k - 1] == ' ' || buf[k - 1] == '%'))
-		k--;
-	buf[k] = '\0';
-	if (k == 0)
-		return NAN;
-	if (fast_decimal(buf, buf + strlen(buf), pow10, &v))   /* a NUL byte ends the number */
-		return v;
-	if (pow10) {
-		/* scale in decimal: "1041.6" ms -> "1041.6e-3" s, correctly rounded by strtod */
-		char *e = strpbrk(buf, "eE");
-		long ex = 0;
-		if (e) {
-			char *end;
-			ex = strtol(e + 1, &end, 10);
-			if (*end)
-				return NAN;
-			k = (size_t)(e - buf);
-		}
-		snprintf(buf + k, sizeof(buf) - k, "e%ld", ex - pow10);
-	}
-	char *end;
-	v = strtod(buf, &end);
-	if (end == buf || *end)
-		return NAN;
-	return v;
-}
-
-double tm_parse_num(const char *p, size_t n)
-{
-	return tm_parse_num_pow10(p, n, 0);
-}
-
 static int truthy(const char *p, size_t n)
 {
 	return (n == 4 && (memcmp(p, "True", 4) == 0 || memcmp(p, "true", 4) == 0)) ||
@@ -488,7 +371,17 @@ static int map_value(const struct tm_rule *rule, const char **p, size_t *n)
 #define NF_LOSS 1      /* the loss was printed and is not finite */
 #define NF_GRAD 2      /* the gradient norm was printed and is not finite */
 
-static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n,
+/* How far the bytes from p[0, n) may be read: to the end of the hit's subject when they lie in it
+ * (a captured or matched field), else to p + n (a value map's replacement text). */
+static const char *in_subject(const struct tm_hit *h, const char *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)h->subj, x = (uintptr_t)p;
+	return x >= a && x - a <= h->len && n <= h->len - (x - a) ? h->subj + h->len : p + n;
+}
+
+/* A capture's value p[0, n) into fields; lim: how far the bytes from p may be read (see
+ * tm_parse_num_in). */
+static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n, const char *lim,
 			  double *fields, int *loss_nonfinite)
 {
 	if (c->kind == TM_CAP_FIELD) {
@@ -500,7 +393,7 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 			fields[c->target] = 1;      /* a flag: the group took part */
 			return;
 		}
-		fields[c->target] = tm_parse_num_pow10(p, n, c->pow10);
+		fields[c->target] = tm_parse_num_in(p, n, c->pow10, lim);
 	} else if (c->kind == TM_CAP_PARAM) {
 		set_param(r, c->target, p, n);
 	}
@@ -1158,14 +1051,15 @@ static int run_hit(struct tm_run *r, const struct tm_hit *h)
 			w.code = n && n < 9 && p[0] >= '0' && p[0] <= '9' ? (int)tm_parse_num(p, n) : -1;
 		else
 			if (c->kind != TM_CAP_PARAM || map_value(rule, &p, &n))
-				apply_capture(r, c, p, n, f, &loss_nonfinite);
+				apply_capture(r, c, p, n, in_subject(h, p, n), f, &loss_nonfinite);
 	}
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
 		const char *p;
 		size_t n;
 		if (tm_match_sub(r->m, &rule->fields[i], h->subj, h->len, &p, &n))
 			if (rule->fields[i].cap.kind != TM_CAP_PARAM || map_value(rule, &p, &n))
-				apply_capture(r, &rule->fields[i].cap, p, n, f, &loss_nonfinite);
+				apply_capture(r, &rule->fields[i].cap, p, n, in_subject(h, p, n), f,
+					      &loss_nonfinite);
 	}
 	/* job values kept for tm_run_settle's derivations */
 	if (f[TM_F_ACTUAL_SEQLEN] > 0) {

@@ -261,5 +261,8 @@ void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_file
 double tm_parse_num(const char *p, size_t n);
 /* The same, times 10^-pow10 applied in decimal (so 1041.6 ms is the double nearest 1.0416 s). */
 double tm_parse_num_pow10(const char *p, size_t n, int pow10);
+/* The same, where [p, lim) may be read (lim >= p + n: the bytes after the number, say the rest of
+ * its line), so that digits are read eight at a time. src/num.c. */
+double tm_parse_num_in(const char *p, size_t n, int pow10, const char *lim);
 
 #endif

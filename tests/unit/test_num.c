@@ -1,6 +1,7 @@
-/* test_num.c: number parsing as logs print it (src/run.c tm_parse_num): the fast decimal path
+/* test_num.c: number parsing as logs print it (src/num.c tm_parse_num): the fast decimal path
  * must give bit-for-bit the double strtod gives, and unit scaling happens in decimal. */
 #include <stdint.h>
+#include <string.h>
 
 #include "tm_test.h"
 #include "trainmon/run.h"
@@ -70,6 +71,50 @@ int main(void)
 	TM_NEAR(&st, tm_parse_num_pow10("12\0x", 4, 3), 0.012, 0);   /* a NUL byte ends it */
 	TM_CHECK(&st, isnan(tm_parse_num("12 3", 4)));
 	TM_CHECK(&st, isnan(tm_parse_num("1.5e", 4)));
+	/* read by words (tm_parse_num_in): the same bits as the byte-at-a-time path whatever follows
+	 * the number in the line, digits, dots and exponents included */
+	{
+		static const char tail[] = "0123456789.eE+- |x";
+		static const char *const shapes[] = { "4659.5", "1.500000E-04", "512", "0.837", "9.997334E+00",
+						      "0", "-12.71", ".5", "5.", "1234567", "12345678", "0.1234567",
+						      "0.12345678", "1234567.1234567", "7.", "-.25", "00.05", "+3", ".", "-.",
+						      ".e5", "1e5", "12.5e", "0000000.5" };
+		char line[128];
+		int bad = 0;
+		for (int i = 0; i < 100000; i++) {
+			size_t k;
+			if (i < 24 * 64) {
+				k = strlen(shapes[i % 24]);
+				memcpy(line, shapes[i % 24], k);
+			} else {
+				/* 1-15 digits, a dot anywhere or none, sometimes a sign and an exponent */
+				int nd = 1 + (int)(next(&seed) % 15), dot = (int)(next(&seed) % (uint64_t)(nd + 2));
+				k = 0;
+				if (next(&seed) % 5 == 0)
+					line[k++] = next(&seed) % 2 ? '-' : '+';
+				for (int d = 0; d < nd; d++) {
+					if (d == dot)
+						line[k++] = '.';
+					line[k++] = (char)('0' + next(&seed) % 10);
+				}
+				if (next(&seed) % 3 == 0)
+					k += (size_t)snprintf(line + k, 16, "E%+03d", (int)(next(&seed) % 40) - 20);
+			}
+			for (size_t j = k; j < sizeof(line); j++)
+				line[j] = tail[next(&seed) % (sizeof(tail) - 1)];
+			int pow10 = (int)(next(&seed) % 4);
+			char alone[64];
+			memcpy(alone, line, k);
+			double want = tm_parse_num_pow10(alone, k, pow10);
+			double got = tm_parse_num_in(line, k, pow10, line + sizeof(line));
+			if (memcmp(&want, &got, sizeof(got)) != 0 && !(isnan(want) && isnan(got))) {
+				if (bad++ < 5)
+					fprintf(stderr, "'%.*s' (then '%.8s') 10^-%d: alone %.17g, in its line %.17g\n",
+						(int)k, line, line + k, pow10, want, got);
+			}
+		}
+		TM_CHECK(&st, bad == 0);
+	}
 	/* unit scaling in decimal: 1041.6 ms is exactly the double nearest 1.0416 s */
 	TM_NEAR(&st, tm_parse_num_pow10("1041.6", 6, 3), 1.0416, 0);
 	TM_NEAR(&st, tm_parse_num_pow10("4.65e+03", 8, 3), 4.65, 0);
