@@ -15,6 +15,7 @@
 #include "trainmon/xalloc.h"
 
 #include "trainmon/engine.h"
+#include "trainmon/pool.h"
 #include "banned.h"
 
 void tm_feed_init(struct tm_feed *f, const char *file, const struct tm_ruleset *rs, size_t line_max)
@@ -248,7 +249,7 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 {
 	const char *env = getenv("TRAINMON_SPLIT_MIN");   /* tests force the split on small files */
 	uint64_t min = env ? strtoull(env, NULL, 10) : (uint64_t)SPLIT_MIN;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cpus = tm_pool_threads(SPLIT_THREADS);
 	if (size < min || size < 2 || cpus < 2 || f->run.framework_forced)
 		return tm_feed_fd_to_eof(f, fd);
 	uint64_t chunk = size / SPLIT_CHUNKS > min / 2 ? size / SPLIT_CHUNKS : min / 2;
@@ -277,7 +278,7 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 			    .f = f, .fd = fd, .f_at = at[1] };
 	atomic_init(&c.next, 1);
 	pthread_mutex_init(&c.mu, NULL);
-	size_t nth = (size_t)cpus < SPLIT_THREADS ? (size_t)cpus : SPLIT_THREADS;
+	size_t nth = cpus;
 	if (nth > n)
 		nth = n;
 	pthread_t th[SPLIT_THREADS];

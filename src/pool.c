@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>                       /* sched_getaffinity (_GNU_SOURCE: CMakeLists.txt) */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -48,7 +49,10 @@ static void *worker(void *arg)
 
 unsigned tm_pool_threads(unsigned max)
 {
-	long c = sysconf(_SC_NPROCESSORS_ONLN);
+	/* the CPUs this process may run on (taskset, a Slurm job's cpuset), not the machine's: more
+	 * threads than those only take turns */
+	cpu_set_t set;
+	long c = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = c > 0 ? (unsigned)c : 1;
 	return n < max ? n : max;
 }

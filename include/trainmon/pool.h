@@ -17,7 +17,8 @@ typedef void (*tm_pool_fn)(void *ctx, size_t i);
  * thread: the result is the same). */
 int tm_pool_run(size_t n, unsigned threads, size_t window, tm_pool_fn work, tm_pool_fn done, void *ctx);
 
-/* Threads worth starting: the online CPUs, at most max. */
+/* Threads worth starting: the CPUs this process may run on (its affinity: taskset, a cgroup
+ * cpuset), at most max. */
 unsigned tm_pool_threads(unsigned max);
 
 #endif
