@@ -1,18 +1,19 @@
 /* prefilter.c: which rules a record may match, from their literals (see prefilter.h).
  *
  * every distinct rule literal of 4+ bytes is represented by one of its 4-byte windows
- * (the one most likely to be rare: it crosses a word boundary), hashed into a 64 KiB table of
- * flags. A record is scanned once, several windows per 8-byte load; when every literal has 5+
- * bytes only even positions are hashed (each literal then enters two adjacent windows). The hash
- * folds a window x to 16 bits, x ^ (x >> 15): one shift and xor per load serve all its windows,
- * and no multiply (a multiplicative hash, one multiply per window, was bound by the core's one
- * multiply port: 6 % slower on the bench log, though the fold flags an eighth more windows there
- * and a quarter more on mixed real logs, each rejected by one compare). A set flag is verified
- * exactly (the window, then the literal's bytes a word at a time) against the few entries of
- * that hash (grouped behind a prefix-count index), so a record yields exactly the rules whose
- * literal it holds, and most log lines cost about one hash per two bytes and nothing else.
- * Shorter literals are searched with memmem. No per-record allocation. Built once per ruleset;
- * never changed after.
+ * (the one most likely to be rare: it crosses a word boundary), hashed into a table of 65 536
+ * 16-bit flags, each 0 or the number of its bucket of entries. A record is scanned once, several
+ * windows per 8-byte load; when every literal has 5+ bytes only even positions are hashed (each
+ * literal then enters two adjacent windows). The hash folds a window x to 16 bits,
+ * x ^ (x >> 15): one shift and xor per load serve all its windows, and no multiply (a
+ * multiplicative hash, one multiply per window, was bound by the core's one multiply port: 6 %
+ * slower on the bench log, though the fold flags an eighth more windows there and a quarter more
+ * on mixed real logs, each rejected by one compare). A set flag is verified exactly (the window,
+ * then the literal's bytes a word at a time) against the few entries of that hash, found from
+ * the flag itself (no second table indexed by hash: that one, 256 KiB, cost a load from the
+ * second-level cache per set flag), so a record yields exactly the rules whose literal it holds,
+ * and most log lines cost about one hash per two bytes and nothing else. Shorter literals are
+ * searched with memmem. No per-record allocation. Built once per ruleset; never changed after.
  * Needles (fields' prefixes of 5+ bytes) are literals of no rule or of some: a verified needle
  * only notes its first offset in the record, for match.c to read the field there.
  */
@@ -28,7 +29,7 @@
  * them) and verifies with masked loads: a big-endian port would need both changed. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "prefilter.c assumes little-endian loads");
 
-#define TM_GRAM_LOG2 16                  /* 2^16 one-byte flags: 64 KiB, one load per window */
+#define TM_GRAM_LOG2 16                  /* 2^16 flags: 128 KiB, one load per window */
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
 #define TM_FOLD 15                       /* a window's hash: its bits 0-15 xor its bits 15-30 (no
 					    bit outside the window: a load's windows share one fold) */
@@ -59,12 +60,15 @@ struct tm_vent {
 #define TM_NO_RULE UINT32_MAX
 
 struct tm_prefilter {
-	uint8_t grams[TM_GRAM_BITS];     /* 1 where some literal's window hashes */
+	uint16_t grams[TM_GRAM_BITS];    /* 0, or the bucket (from 1) of the entries whose window
+					    hashes here: the scan's flag is the verification's index */
 	struct tm_lit *lits;             /* owned, literals of 4+ bytes */
 	size_t nlits, caplits;
 	struct tm_vent *vents;           /* owned, nlits * stride entries sorted by hash */
-	uint32_t *first;                 /* owned, TM_GRAM_BITS + 1: hash h's entries are
-					    vents[first[h], first[h + 1]) */
+	uint32_t *bucket;                /* owned: bucket b's entries are vents[bucket[b],
+					    bucket[b + 1]), one bucket per hash (the hashes past
+					    the 65 535th share the last one: a window compare
+					    tells their entries apart) */
 	unsigned stride;                 /* 2 when every literal has 5+ bytes: only even positions
 					    are hashed; else 1 */
 	struct tm_lit *shorts;           /* owned, literals of 1-3 bytes: memmem on every record
@@ -85,7 +89,7 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 		free(ac->shorts[i].rules);
 	free(ac->lits);
 	free(ac->vents);
-	free(ac->first);
+	free(ac->bucket);
 	free(ac->shorts);
 	free(ac->always);
 	free(ac);
@@ -237,19 +241,33 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 			v[i * ac->stride + k] = vent_of(t, (uint32_t)i, off + k);
 	}
 	/* grouped by hash (a counting sort: entries of one hash keep the literals' order) */
-	ac->first = tm_xcalloc(TM_GRAM_BITS + 1, sizeof(*ac->first));
+	uint32_t *first = tm_xcalloc(TM_GRAM_BITS + 1, sizeof(*first));
 	for (size_t e = 0; e < nv; e++)
-		ac->first[gram_hash((const unsigned char *)&v[e].win, 4) + 1]++;
+		first[gram_hash((const unsigned char *)&v[e].win, 4) + 1]++;
 	for (size_t h = 0; h < TM_GRAM_BITS; h++)
-		ac->first[h + 1] += ac->first[h];
+		first[h + 1] += first[h];
 	ac->vents = tm_xcalloc(nv ? nv : 1, sizeof(*ac->vents));
 	uint32_t *fill = tm_xcalloc(TM_GRAM_BITS, sizeof(*fill));
 	for (size_t e = 0; e < nv; e++) {
 		uint32_t h = gram_hash((const unsigned char *)&v[e].win, 4);
-		ac->vents[ac->first[h] + fill[h]++] = v[e];
-		ac->grams[h] = 1;
+		ac->vents[first[h] + fill[h]++] = v[e];
+	}
+	/* the hashes that have entries, numbered in order */
+	size_t used = 0;
+	for (size_t h = 0; h < TM_GRAM_BITS; h++)
+		used += first[h + 1] > first[h];
+	ac->bucket = tm_xcalloc((used < UINT16_MAX ? used : UINT16_MAX) + 2, sizeof(*ac->bucket));
+	uint32_t nb = 0;
+	for (size_t h = 0; h < TM_GRAM_BITS; h++) {
+		if (first[h + 1] == first[h])
+			continue;
+		if (nb < UINT16_MAX)
+			ac->bucket[++nb] = first[h];
+		ac->grams[h] = (uint16_t)nb;
+		ac->bucket[nb + 1] = first[h + 1];
 	}
 	free(fill);
+	free(first);
 	free(v);
 }
 
@@ -308,7 +326,8 @@ static inline void verify1(const struct tm_prefilter *ac, struct tm_cands *m, si
 	uint32_t win;
 	memcpy(&win, p + i, 4);
 	uint32_t h = (win ^ (win >> TM_FOLD)) & (TM_GRAM_BITS - 1);   /* gram_hash(p + i, 4) */
-	for (uint32_t e = ac->first[h], end = ac->first[h + 1]; e < end; e++) {
+	uint32_t b = ac->grams[h];               /* read by the scan a moment ago */
+	for (uint32_t e = ac->bucket[b], end = ac->bucket[b + 1]; e < end; e++) {
 		const struct tm_vent *v = &ac->vents[e];
 		if (win != v->win || i < v->off)
 			continue;               /* another window with the same hash, or the literal
@@ -343,7 +362,7 @@ static void verify(const struct tm_prefilter *ac, struct tm_cands *m, size_t *nc
 size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, const unsigned char *p, size_t n)
 {
 	size_t nc = 0;
-	const uint8_t *gr = ac->grams;
+	const uint16_t *gr = ac->grams;
 	uint32_t pos[TM_HITS];
 	size_t k = 0, i = 0, len = n;
 	if (n > UINT32_MAX)
@@ -362,9 +381,9 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 			unsigned b2 = gr[h2];
 			if (!(b0 | b1 | b2))
 				continue;
-			pos[k] = (uint32_t)i, k += b0;
-			pos[k] = (uint32_t)i + 2, k += b1;
-			pos[k] = (uint32_t)i + 4, k += b2;
+			pos[k] = (uint32_t)i, k += b0 != 0;
+			pos[k] = (uint32_t)i + 2, k += b1 != 0;
+			pos[k] = (uint32_t)i + 4, k += b2 != 0;
 			if (k > TM_HITS - 4)
 				verify(ac, m, &nc, p, n, pos, k), k = 0;
 		}
@@ -385,10 +404,10 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 			unsigned b2 = gr[h2], b3 = gr[h3];
 			if (!(b0 | b1 | b2 | b3))
 				continue;
-			pos[k] = (uint32_t)i, k += b0;
-			pos[k] = (uint32_t)i + 1, k += b1;
-			pos[k] = (uint32_t)i + 2, k += b2;
-			pos[k] = (uint32_t)i + 3, k += b3;
+			pos[k] = (uint32_t)i, k += b0 != 0;
+			pos[k] = (uint32_t)i + 1, k += b1 != 0;
+			pos[k] = (uint32_t)i + 2, k += b2 != 0;
+			pos[k] = (uint32_t)i + 3, k += b3 != 0;
 			if (k > TM_HITS - 5)
 				verify(ac, m, &nc, p, n, pos, k), k = 0;
 		}
