@@ -86,7 +86,7 @@ int main(void)
 	struct tm_matcher m;
 	tm_matcher_init(&m, &rs);
 	static const char *const parts[] = { "loss", " nan", "loss: inf", "iter", "iteration", " step",
-					     "steps", "x", "\n", "\r", "\f", "\x85", " ", "=", "oom", "]ab",
+					     "steps", "x", "\n", "\r", "\f", "\v", "\x85", " ", "=", "oom", "]ab",
 					     "xc", "]c", "OOM", "abab", "KILL", "ZZ", "zz", "a" };
 	size_t np = sizeof(parts) / sizeof(parts[0]);
 	uint64_t seed = 0x2545f4914f6cdd1du;
