@@ -14,7 +14,8 @@
 # Then memory: peak RSS at two step counts (bytes per step record), and at one step count with
 # four times the noise (flat in noise bytes); and many files: the same log cut at line ends
 # into 1 MiB files, analysed in one command, against the one file in rounds with it (wall ratio,
-# output order).
+# output order). Last, whether the second CPU is a core of its own: one thread's CPU time on
+# one CPU, alone and beside a busy loop on another.
 # A peer that is missing is installed with apt-get when we are root (BENCH_NO_INSTALL=1: never),
 # else skipped with a note. --quick: 16 MB, one run, no installs (CTest's smoke test: it checks
 # that the script works, never a time).
@@ -45,7 +46,8 @@ have() {
 }
 
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+busy=""                                  # a busy loop of the CPU section below, killed on any exit
+trap '[ -z "$busy" ] || kill "$busy" 2>/dev/null; rm -rf "$dir"' EXIT
 log=$dir/bench.out
 bench/gen_log.sh "$log" "$mb" "$noise"
 size=$(stat -c %s "$log")
@@ -224,4 +226,32 @@ if ls "$dir"/parts/part-* | cmp -s - "$dir/order"; then
 else
 	echo "  output order: NOT the input order" >&2
 	exit 1
+fi
+
+# ---- the machine: is the second CPU a core of its own? ----
+# One thread's CPU time for the same bytes on one CPU, alone and with a busy loop pinned to
+# another: on a VM whose vCPUs share a physical core the second slows the first, and a threaded
+# run is charged up to twice the CPU for the same work (the CPU ratios above read with it).
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	read -r c1 c2 < <(awk '/^Cpus_allowed_list/ { n = split($2, r, ","); k = 0
+		for (i = 1; i <= n && k < 2; i++) { m = split(r[i], b, "-"); lo = b[1]; hi = m > 1 ? b[2] : b[1]
+			for (c = lo; c <= hi && k < 2; c++) { printf "%s%d", k ? " " : "", c; k++ } } print "" }' /proc/self/status)
+	head -c $((mb < 128 ? mb << 20 : 128 << 20)) "$log" >"$dir/probe.out"
+	: >"$dir/times.alone" && : >"$dir/times.shared"
+	for ((r = 0; r < runs; r++)); do
+		TRAINMON_SPLIT_MIN=18446744073709551615 timed "$dir/times.alone" taskset -c "$c1" "$bin" analyze --format json "$dir/probe.out"
+		taskset -c "$c2" sh -c 'while :; do :; done' &
+		busy=$!
+		TRAINMON_SPLIT_MIN=18446744073709551615 timed "$dir/times.shared" taskset -c "$c1" "$bin" analyze --format json "$dir/probe.out"
+		kill "$busy"
+		wait "$busy" 2>/dev/null || true
+		busy=""
+	done
+	medians "$dir/times.alone"
+	alone=$M_CPU
+	medians "$dir/times.shared"
+	awk -v a="$alone" -v s="$M_CPU" -v c1="$c1" -v c2="$c2" 'BEGIN {
+		printf "CPUs: one thread on cpu%d, %.3f s of CPU alone, %.3f s with cpu%d busy: %.2fx (%s)\n", c1, a, s, c2,
+			(a > 0) ? s / a : 0, (a < 0.1) ? "too short to tell" : (s / a > 1.25) ? "they share a core: a threaded run is charged for it" : "cores of their own" }'
+	rm -f "$dir/probe.out"
 fi
