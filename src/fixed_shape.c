@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fixed_shape.h"
+#include "swar.h"
 #include "trainmon/xalloc.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "fixed_shape.c reads 8 cells a load");
@@ -226,15 +227,10 @@ no:
 	return NULL;
 }
 
-/* Whether each byte of w (little-endian, as a load gives it) lies in [lo, hi] of its lane, every
- * lo and hi below 0x80: with the high bits set, w - lo cannot borrow across bytes and keeps its
- * high bit where the byte is >= lo; hi - w likewise where it is <= hi; and w's own high bit must be
- * clear. */
+/* Whether every byte of w lies in [lo, hi] of its lane (swar.h) */
 static inline int in_ranges(uint64_t w, uint64_t lo, uint64_t hi)
 {
-	const uint64_t H = 0x8080808080808080u;
-	uint64_t ge = (w | H) - lo, le = (hi | H) - (w & ~H);
-	return (ge & le & ~w & H) == H;
+	return tm_swar_in(w, lo, hi) == TM_SWAR_HIGH;
 }
 
 static inline int in_cell(const struct tm_fixed_cell *c, unsigned char b)

@@ -14,12 +14,10 @@
 #include <string.h>
 
 #include "trainmon/run.h"
+#include "swar.h"
 #include "banned.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "num.c reads digits as little-endian words");
-
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGH UINT64_C(0x8080808080808080)
 
 static uint64_t load8(const char *p)
 {
@@ -28,20 +26,16 @@ static uint64_t load8(const char *p)
 	return x;
 }
 
-/* 0x80 in each byte of x that is not an ASCII digit: bytes' low 7 bits compared with '0' and
- * '9' + 1 by additions that cannot carry into the next byte. */
+/* 0x80 in each byte of x that is not an ASCII digit */
 static uint64_t nondigits(uint64_t x)
 {
-	uint64_t low = x & ~HIGH;
-	uint64_t ge0 = low + (0x80 - '0') * ONES;        /* bit 7: low >= '0' */
-	uint64_t gt9 = low + (0x80 - '9' - 1) * ONES;    /* bit 7: low > '9' */
-	return ~(ge0 & ~gt9 & ~x) & HIGH;
+	return tm_swar_in(x, '0' * TM_SWAR_ONES, '9' * TM_SWAR_ONES) ^ TM_SWAR_HIGH;
 }
 
 /* The value of the first k (1-8) digit bytes of x, the first in the low byte. */
 static uint64_t digits8(uint64_t x, unsigned k)
 {
-	uint64_t y = (x & (ONES * 0x0f)) << (64 - 8 * k);   /* right-aligned: leading zero digits */
+	uint64_t y = (x & (TM_SWAR_ONES * 0x0f)) << (64 - 8 * k);   /* right-aligned: leading zero digits */
 	y = (y * 10 + (y >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
 	y = (y * 100 + (y >> 16)) & UINT64_C(0x0000ffff0000ffff);
 	return (y * 10000 + (y >> 32)) & UINT64_C(0x00000000ffffffff);
