@@ -31,8 +31,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "prefilter.c assumes l
 
 #define TM_GRAM_LOG2 16                  /* 2^16 flags: 128 KiB, one load per window */
 #define TM_GRAM_BITS (1u << TM_GRAM_LOG2)
-#define TM_FOLD 15                       /* a window's hash: its bits 0-15 xor its bits 15-30 (no
-					    bit outside the window: a load's windows share one fold) */
+/* A window's hash is the low 16 bits of TM_FOLD(x): its bits 0-15 xor its bits 15-30, no bit
+ * outside the window, so the windows of one load share one fold of it (bits 8j.. for window j). */
+#define TM_FOLD(x) ((x) ^ ((x) >> 15))
 
 struct tm_lit {                          /* one distinct literal */
 	uint32_t needle;                 /* its needle number, or TM_NO_NEEDLE */
@@ -103,12 +104,13 @@ static int byte_class(unsigned char c)
 	return (c >= 'a' && c <= 'z') ? 0 : (c >= 'A' && c <= 'Z') ? 1 : (c >= '0' && c <= '9') ? 2 : c == ' ' ? 3 : 4;
 }
 
-static uint32_t gram_hash(const unsigned char *p, unsigned gram)
+/* The hash of the 4-byte window at p. */
+static uint32_t gram_hash(const unsigned char *p)
 {
 	uint32_t x = 0;
-	for (unsigned k = 0; k < gram; k++)
+	for (unsigned k = 0; k < 4; k++)
 		x |= (uint32_t)p[k] << (8 * k);
-	return (x ^ (x >> TM_FOLD)) & (TM_GRAM_BITS - 1);
+	return TM_FOLD(x) & (TM_GRAM_BITS - 1);
 }
 
 static int gram_score(const unsigned char *u)
@@ -243,13 +245,13 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 	/* grouped by hash (a counting sort: entries of one hash keep the literals' order) */
 	uint32_t *first = tm_xcalloc(TM_GRAM_BITS + 1, sizeof(*first));
 	for (size_t e = 0; e < nv; e++)
-		first[gram_hash((const unsigned char *)&v[e].win, 4) + 1]++;
+		first[gram_hash((const unsigned char *)&v[e].win) + 1]++;
 	for (size_t h = 0; h < TM_GRAM_BITS; h++)
 		first[h + 1] += first[h];
 	ac->vents = tm_xcalloc(nv ? nv : 1, sizeof(*ac->vents));
 	uint32_t *fill = tm_xcalloc(TM_GRAM_BITS, sizeof(*fill));
 	for (size_t e = 0; e < nv; e++) {
-		uint32_t h = gram_hash((const unsigned char *)&v[e].win, 4);
+		uint32_t h = gram_hash((const unsigned char *)&v[e].win);
 		ac->vents[first[h] + fill[h]++] = v[e];
 	}
 	/* the hashes that have entries, numbered in order */
@@ -325,7 +327,7 @@ static inline void verify1(const struct tm_prefilter *ac, struct tm_cands *m, si
 {
 	uint32_t win;
 	memcpy(&win, p + i, 4);
-	uint32_t h = (win ^ (win >> TM_FOLD)) & (TM_GRAM_BITS - 1);   /* gram_hash(p + i, 4) */
+	uint32_t h = TM_FOLD(win) & (TM_GRAM_BITS - 1);   /* gram_hash(p + i) */
 	uint32_t b = ac->grams[h];               /* read by the scan a moment ago */
 	for (uint32_t e = ac->bucket[b], end = ac->bucket[b + 1]; e < end; e++) {
 		const struct tm_vent *v = &ac->vents[e];
@@ -373,7 +375,7 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 		for (; i + 8 <= n; i += 6) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);
-			uint64_t t = w ^ (w >> TM_FOLD);
+			uint64_t t = TM_FOLD(w);
 			uint32_t h0 = (uint32_t)t & (TM_GRAM_BITS - 1);
 			uint32_t h1 = (uint32_t)(t >> 16) & (TM_GRAM_BITS - 1);
 			uint32_t h2 = (uint32_t)(t >> 32) & (TM_GRAM_BITS - 1);
@@ -388,14 +390,14 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 				verify(ac, m, &nc, p, n, pos, k), k = 0;
 		}
 		for (; i + 4 <= n; i += 2)
-			if (gr[gram_hash(p + i, 4)])
+			if (gr[gram_hash(p + i)])
 				pos[k++] = (uint32_t)i;
 	} else {
 		/* four windows per 8-byte load and one branch: independent lookups keep the core busy */
 		for (; i + 8 <= n; i += 4) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);       /* windows as little-endian integers, as gram_hash() */
-			uint64_t t = w ^ (w >> TM_FOLD);
+			uint64_t t = TM_FOLD(w);
 			uint32_t h0 = (uint32_t)t & (TM_GRAM_BITS - 1);
 			uint32_t h1 = (uint32_t)(t >> 8) & (TM_GRAM_BITS - 1);
 			uint32_t h2 = (uint32_t)(t >> 16) & (TM_GRAM_BITS - 1);
@@ -415,7 +417,7 @@ size_t tm_prefilter_scan(const struct tm_prefilter *ac, struct tm_cands *m, cons
 	for (; i + 4 <= n; i++) {
 		if (k == TM_HITS)
 			verify(ac, m, &nc, p, n, pos, k), k = 0;
-		if (gr[gram_hash(p + i, 4)])
+		if (gr[gram_hash(p + i)])
 			pos[k++] = (uint32_t)i;
 	}
 	verify(ac, m, &nc, p, n, pos, k);
