@@ -3,7 +3,8 @@
  *
  * The file is read through the engine to EOF (a large regular file in chunks on several threads
  * when the caller allows it), summarised, its anomalies found; with more than one step-time
- * regime the summary is made again on the last regime's median. Messages go to the caller's FILE; nothing here exits.
+ * regime the summary is made again on the last regime's median. Messages go to the caller's
+ * FILE; nothing here exits.
  */
 #include <errno.h>
 #include <fcntl.h>
