@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,13 +109,15 @@ void tm_run_name_hints(struct tm_run *r, const char *path)
 }
 
 /* ---- the split read ----
- * A large file is cut at newlines into chunks, read by a few threads, each chunk into a feed of
- * its own, a thread taking the next chunk when it is done with one (a slower core, a busy
- * neighbour: the faster threads read more chunks). Chunk 0 is read into f. As chunks are done,
- * they are joined to f in file order (tm_run_append) by whichever thread completes the next one,
- * under a lock, and freed: few chunks are held at a time and little joining is left at the end.
- * A chunk whose records need the state before it is read again into f where the joins stand.
- * The result is what one pass gives. */
+ * A large file is cut at newlines into chunks. The caller's thread reads from the front into f,
+ * chunk after chunk, for as long as the next chunk is unclaimed; the other threads take chunks
+ * from the back, each into a feed of its own, until the two ends meet (a slower core, a busy
+ * neighbour: the faster threads read more chunks). Chunks read into a feed of their own are
+ * joined to f in file order (tm_run_append) by whichever thread completes the next one, under a
+ * lock, and freed. The front's chunks need no join: their steps go straight into f's store, not
+ * first into a chunk's fresh pages and then copied (each new page is a fault; on a virtual
+ * machine a costly one). A chunk whose records need the state before it is read again into f
+ * where the joins stand. The result is what one pass gives. */
 
 #define SPLIT_MIN (64u << 20)   /* below this, one thread reads faster than two start */
 #define SPLIT_CHUNKS 8          /* at most this many chunks; each at least SPLIT_MIN / 2 */
@@ -124,14 +125,20 @@ void tm_run_name_hints(struct tm_run *r, const char *path)
 
 struct chunks {
 	const char *path;
+	const char *file;           /* borrowed: f's run's file name, ruleset and line limit, for */
+	const struct tm_ruleset *rs;   /* the chunks' feeds */
+	size_t line_max;
 	const uint64_t *at;         /* borrowed: chunk k is bytes [at[k], at[k + 1]), the last to EOF */
 	size_t n;
 	uint64_t size;
-	struct tm_feed **g;         /* borrowed: chunk k's feed (k >= 1), freed once joined */
+	struct tm_feed **g;         /* borrowed: chunk k's feed, made by the thread that takes it from
+				       the back, freed once joined */
 	int *rc;                    /* borrowed: chunk k's read status */
-	_Atomic size_t next;        /* the next chunk to read */
 	pthread_mutex_t mu;         /* guards what follows */
-	unsigned char *done;        /* borrowed: chunk k is read */
+	size_t lo, hi;              /* chunks [lo, hi) are unclaimed: the front takes lo, the others
+				       hi - 1 */
+	unsigned char *done;        /* borrowed: chunk k is read (into its feed, or into f) */
+	unsigned char *in_f;        /* borrowed: chunk k was read into f by the front: no join */
 	size_t joined;              /* chunks [0, joined) are in f */
 	struct tm_feed *f;          /* borrowed: the file's feed */
 	int fd;                     /* borrowed: f's descriptor, for reading a chunk again */
@@ -177,7 +184,9 @@ static void chunk_done(struct chunks *c, size_t k)
 	pthread_mutex_lock(&c->mu);
 	c->done[k] = 1;
 	for (; c->joined < c->n && c->done[c->joined]; c->joined++)
-		if (c->joined)
+		if (c->in_f[c->joined])
+			c->f_at = c->joined + 1 < c->n ? c->at[c->joined + 1] : c->size;
+		else
 			join_chunk(c, c->joined);
 	pthread_mutex_unlock(&c->mu);
 }
@@ -191,10 +200,19 @@ static void read_chunks(struct chunks *c)
 	char *buf = NULL;
 	size_t cap = 0;
 	for (;;) {
-		size_t k = atomic_fetch_add(&c->next, 1);
-		if (k >= c->n)
+		pthread_mutex_lock(&c->mu);
+		size_t k = c->lo < c->hi ? --c->hi : SIZE_MAX;
+		pthread_mutex_unlock(&c->mu);
+		if (k == SIZE_MAX)
 			break;
-		struct tm_feed *g = c->g[k];
+		struct tm_feed *g = c->g[k] = tm_xcalloc(1, sizeof(*g));
+		tm_feed_init(g, c->file, c->rs, c->line_max);
+		g->run.steps.small_pages = 1;   /* short-lived columns: no mostly empty huge page */
+		/* rows for a step line every 128 bytes: a page is touched only when a row on it is
+		 * written, so this takes address space, not memory, and spares the columns' growth
+		 * its copies (each copy's pages are new faults) */
+		uint64_t end = k + 1 < c->n ? c->at[k + 1] : c->size;
+		g->run.steps.expect = (size_t)((end - c->at[k]) / 128);
 		if (fd < 0) {
 			c->rc[k] = -open_err;
 		} else {
@@ -268,15 +286,10 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 		return tm_feed_fd_to_eof(f, fd);
 	struct tm_feed *g[SPLIT_CHUNKS] = { NULL };
 	int rcs[SPLIT_CHUNKS] = { 0 };
-	unsigned char done[SPLIT_CHUNKS] = { 0 };
-	for (size_t k = 1; k < n; k++) {
-		g[k] = tm_xcalloc(1, sizeof(*g[k]));
-		tm_feed_init(g[k], f->run.file, f->run.rs, f->lines.line_max);
-		g[k]->run.steps.small_pages = 1;   /* short-lived columns: no mostly empty huge page */
-	}
-	struct chunks c = { .path = path, .at = at, .n = n, .size = size, .g = g, .rc = rcs, .done = done,
-			    .f = f, .fd = fd, .f_at = at[1] };
-	atomic_init(&c.next, 1);
+	unsigned char done[SPLIT_CHUNKS] = { 0 }, in_f[SPLIT_CHUNKS] = { 0 };
+	struct chunks c = { .path = path, .file = f->run.file, .rs = f->run.rs, .line_max = f->lines.line_max,
+			    .at = at, .n = n, .size = size, .g = g, .rc = rcs, .lo = 1, .hi = n, .done = done,
+			    .in_f = in_f, .f = f, .fd = fd, .f_at = at[1] };
 	pthread_mutex_init(&c.mu, NULL);
 	size_t nth = cpus;
 	if (nth > n)
@@ -286,13 +299,20 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	for (; started + 1 < nth; started++)
 		if (pthread_create(&th[started], NULL, chunk_worker, &c) != 0)
 			break;
-	f->end = at[1];
-	int rc = tm_feed_fd_to_eof(f, fd);      /* chunk 0, while the others are read */
+	/* the front: chunk 0, then each next chunk no other thread has taken, on in f */
+	for (size_t k = 0; k != SIZE_MAX;) {
+		f->end = k + 1 < n ? at[k + 1] : 0;
+		int rc = tm_feed_fd_to_eof(f, fd);
+		pthread_mutex_lock(&c.mu);
+		if (c.frc == 0)
+			c.frc = rc;
+		in_f[k] = 1;
+		k = rc == 0 && c.lo < c.hi ? c.lo++ : SIZE_MAX;
+		pthread_mutex_unlock(&c.mu);
+	}
 	f->end = 0;
-	pthread_mutex_lock(&c.mu);
-	c.frc = rc;
-	pthread_mutex_unlock(&c.mu);
-	chunk_done(&c, 0);
+	for (size_t k = 0; k < n && in_f[k]; k++)
+		chunk_done(&c, k);
 	read_chunks(&c);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(th[t], NULL);

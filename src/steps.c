@@ -89,7 +89,8 @@ void tm_steps_init(struct tm_steps *s)
 
 void tm_steps_release(struct tm_steps *s)
 {
-	int small = s->small_pages;      /* a property of the store, not of its rows */
+	int small = s->small_pages;      /* properties of the store, not of its rows */
+	size_t expect = s->expect;
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		tm_xpages_free(s->col[f].mem, col_bytes(&s->col[f], s->head + s->cap));
 		free(s->col[f].esc);
@@ -97,6 +98,7 @@ void tm_steps_release(struct tm_steps *s)
 	free(s->col);
 	tm_steps_init(s);
 	s->small_pages = small;
+	s->expect = expect;
 }
 
 /* ---- escapes: (row, value) sorted by row ---- */
@@ -382,6 +384,8 @@ void tm_steps_reserve(struct tm_steps *s, size_t need)
 {
 	if (need <= s->cap)
 		return;
+	if (s->cap == 0 && need < s->expect)
+		need = s->expect;
 	size_t cap = s->cap * 2 > need ? s->cap * 2 : need < 16 ? 16 : need;
 	for (int f = 0; s->col && f < TM_SF_N; f++) {
 		struct tm_scol *c = &s->col[f];

@@ -77,6 +77,8 @@ struct tm_steps {
 				    run, a rival without records, costs no kilobyte of columns) */
 	int small_pages;         /* 1: columns without the huge-page hint (tm_xpages_small): a split
 				    read's chunk, short-lived and well under 2 MiB a column */
+	size_t expect;           /* rows the columns are first made for (0: grow from 16); like
+				    small_pages, kept by tm_steps_release */
 };
 
 void tm_steps_init(struct tm_steps *s);     /* empty; all zero bytes is the same */

@@ -153,6 +153,9 @@ static void round_trip(struct tm_test_state *t, uint64_t seed, const struct plan
 	uint64_t s = seed;
 	struct tm_steps st;
 	tm_steps_init(&st);
+	/* a split read's chunk store: small pages, columns first made for a guessed row count */
+	st.small_pages = (int)(seed >> 3 & 1);
+	st.expect = seed >> 4 & 1 ? (size_t)(next(&s) % (2 * nrows + 1)) : 0;
 	struct tm_step *ref = calloc(nrows + 1, sizeof(*ref));
 	size_t n = 0;
 	for (size_t r = 0; r < nrows; r++) {
@@ -182,6 +185,29 @@ static void round_trip(struct tm_test_state *t, uint64_t seed, const struct plan
 	}
 	check_all(t, &st, ref, n);
 	free(ref);
+	tm_steps_release(&st);
+}
+
+/* A store's expected rows and page kind outlast its rows: a run that drops its records (a
+ * fallback's, a restart's) makes its columns again for as many. */
+static void expect_kept(struct tm_test_state *t)
+{
+	struct tm_steps st;
+	tm_steps_init(&st);
+	st.small_pages = 1;
+	st.expect = 70000;
+	struct tm_step row = { .step = 1, .time_s = 1.5, .loss = 2.25, .line = 7 }, got;
+	for (int round = 0; round < 2; round++) {
+		tm_steps_insert(&st, 0, &row);
+		TM_CHECK(t, st.cap >= 70000);
+		tm_steps_row(&st, 0, &got);
+		TM_CHECK(t, same(got.time_s, 1.5) && same(got.loss, 2.25) && got.line == 7);
+		tm_steps_release(&st);
+		TM_CHECK(t, st.n == 0 && st.cap == 0 && st.expect == 70000 && st.small_pages == 1);
+	}
+	st.expect = 0;
+	tm_steps_insert(&st, 0, &row);
+	TM_CHECK(t, st.cap < 70000);
 	tm_steps_release(&st);
 }
 
@@ -391,6 +417,7 @@ int main(void)
 	affine(&t);
 	compact(&t);
 	promotion(&t);
+	expect_kept(&t);
 	uint64_t seed = 0x9e3779b97f4a7c15u;
 	for (int round = 0; round < 60; round++) {
 		struct plan p;
