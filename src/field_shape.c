@@ -106,6 +106,9 @@ struct tm_field_shape *tm__field_shape(const char *re, size_t n, size_t plen)
 	for (unsigned c = 0; c < 256; c++)
 		if (sh.cls[c] && is_ws((unsigned char)c))
 			return NULL;              /* \s* could give back what the class takes */
+	sh.decimal = 1;
+	for (const char *d = "0123456789.+-eE"; *d; d++)
+		sh.decimal &= sh.cls[(unsigned char)*d];
 	struct tm_field_shape *out = tm_xmalloc(sizeof(*out));
 	*out = sh;
 	return out;

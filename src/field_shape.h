@@ -19,6 +19,7 @@
 struct tm_field_shape {
 	uint8_t cls[256];          /* 1: the byte is in the value's class */
 	uint8_t ws;                /* 1: \s* between the prefix and the value */
+	uint8_t decimal;           /* 1: the class holds every byte of a decimal, 0-9 . + - e E */
 	uint8_t nwords;
 	uint8_t wlen[TM_SHAPE_WORDS];
 	char words[TM_SHAPE_WORDS][TM_SHAPE_WORD_MAX];

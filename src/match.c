@@ -17,12 +17,15 @@
 #include <string.h>
 
 #include "trainmon/match.h"
+#include "trainmon/num.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
 #include "field_shape.h"
 #include "fixed_shape.h"
 #include "literal.h"
 #include "banned.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "shape_num reads spaces as little-endian words");
 
 /* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
  * the interpreter (its backtracking frames live on the heap) with these limits. */
@@ -350,4 +353,74 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	*out = subj + ov[2 * g];
 	*outlen = ov[2 * g + 1] - ov[2 * g];
 	return 1;
+}
+
+/* The value after a prefix that ends at s[at], read as a number in passing: 1 with *v when the
+ * class run there is exactly a plain decimal, 0 when the shape does not follow the prefix there
+ * (no class byte, no word), -1 when it does but not as one (tm__field_shape_match then). */
+static int shape_num(const struct tm_field_shape *sh, const char *s, size_t len, size_t at, int pow10, double *v)
+{
+	size_t j = at;
+	if (sh->ws) {
+		/* a column of spaces ("consumed samples:          512") eight bytes a load */
+		for (uint64_t x; len - j >= 8; j += 8) {
+			memcpy(&x, s + j, 8);
+			if ((x ^= UINT64_C(0x2020202020202020)) != 0) {
+				j += (size_t)__builtin_ctzll(x) >> 3;   /* little-endian: the first */
+				break;
+			}
+		}
+		while (j < len && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r')))
+			j++;
+	}
+	if (j == len || !sh->cls[(unsigned char)s[j]]) {
+		for (unsigned w = 0; w < sh->nwords; w++)
+			if (len - j >= sh->wlen[w] && memcmp(s + j, sh->words[w], sh->wlen[w]) == 0)
+				return -1;
+		return 0;
+	}
+	double x;
+	const char *end = tm_num_read(s + j, s + len, pow10, &x);
+	if (!end || (end < s + len && sh->cls[(unsigned char)*end]))
+		return -1;                      /* not a decimal, or the run goes on past it */
+	for (const char *q = s + j + 1; q < end && !sh->decimal; q++)
+		if (!sh->cls[(unsigned char)*q])
+			return -1;              /* the run ends inside it ("1e-3" in [0-9.]) */
+	*v = x;
+	return 1;
+}
+
+int tm_match_sub_num(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len, int pow10,
+		     double *v)
+{
+	if (f->xshape) {
+		/* as alt_shape: the leftmost occurrence of the literals, the first listed there */
+		size_t start = leftmost(m, f->xalts, f->nxalts, subj, len);
+		if (start == SIZE_MAX)
+			return 0;
+		for (size_t a = 0; a < f->nxalts; a++) {
+			const struct tm_alt_lit *t = &f->xalts[a];
+			if (len - start >= t->len && memcmp(subj + start, t->p, t->len) == 0) {
+				int x = shape_num(f->xshape, subj, len, start + t->len, pow10, v);
+				if (x)
+					return x;
+			}
+		}
+		return -1;
+	}
+	if (!f->shape || !f->prefix || (f->fixed && f->fixed->anchored))
+		return -1;
+	/* as tm_match_sub: the shape after each occurrence of the prefix, leftmost first */
+	const char *end = subj + len, *hit;
+	size_t at = needle_at(m, f->needle, subj, len);
+	if (at == NEEDLE_UNKNOWN)
+		hit = find(subj, len, f->prefix, f->prefix_len, f->anchor);
+	else
+		hit = at == SIZE_MAX ? NULL : subj + at;
+	for (; hit; hit = find(hit + 1, (size_t)(end - hit - 1), f->prefix, f->prefix_len, f->anchor)) {
+		int x = shape_num(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len, pow10, v);
+		if (x)
+			return x;
+	}
+	return 0;
 }

@@ -1,4 +1,4 @@
-/* num.c: numbers as logs print them (run.h: tm_parse_num, tm_parse_num_pow10, tm_parse_num_in).
+/* num.c: numbers as logs print them (see num.h).
  *
  * Most are plain decimals ("4659.5", "1.500000E-04", "512"), read in place by Clinger's fast
  * path; the rest (thousands separators, more than 15 digits, exponents past 10^22) go through a
@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trainmon/run.h"
+#include "trainmon/num.h"
 #include "swar.h"
 #include "banned.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "num.c reads digits as little-endian words");
+
+static const uint64_t p10i[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
 
 static uint64_t load8(const char *p)
 {
@@ -55,7 +57,6 @@ static unsigned digit_run(const char *s, const char *end, uint64_t *x)
  * dot) and *after (the byte after them); 0 when the number has no digit, or 8 in a row. */
 static int mantissa8(const char *s, const char *end, uint64_t *m, int *frac, const char **after)
 {
-	static const uint64_t p10i[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
 	uint64_t x;
 	unsigned i = digit_run(s, end, &x);
 	if (i == 8)
@@ -105,42 +106,29 @@ static int mantissa1(const char *s, const char *end, uint64_t *m, int *frac, con
 	return !(digits > 15 || s == start || (s == start + 1 && seen_dot));
 }
 
-/* Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
- * +-22 is an exact integer times an exact power of ten, so one multiplication or division rounds
- * correctly: the same double strtod gives, without its cost. [s, lim) is readable (lim >= end).
- * Returns 0 when the fast path does not apply (the caller uses strtod). */
-static int fast_decimal(const char *s, const char *end, const char *lim, int pow10, double *out)
+/* The exponent at s (after its 'e'): [-+]digits, up to 6 digits, read no further than lim; its
+ * end and *x, or NULL. */
+static const char *exponent(const char *s, const char *lim, long *x)
+{
+	int neg = s < lim && *s == '-';
+	if (s < lim && (*s == '-' || *s == '+'))
+		s++;
+	const char *d0 = s;
+	long e = 0;
+	while (s < lim && *s >= '0' && *s <= '9' && s - d0 < 6)
+		e = e * 10 + (*s++ - '0');
+	if (s == d0 || (s < lim && *s >= '0' && *s <= '9'))
+		return NULL;
+	*x = neg ? -e : e;
+	return s;
+}
+
+/* m * 10^e, with the sign: 1 with *out when exact m (below 2^53) and |e| <= 22 round once, as
+ * Clinger's fast path needs; 0 else. */
+static int scale(uint64_t m, long e, int neg, double *out)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	int neg = 0, frac;
-	uint64_t m;
-	if (s < end && (*s == '-' || *s == '+'))
-		neg = *s++ == '-';
-	/* words where 17 bytes may be read; the same m and frac either way (at most 14 digits) */
-	if (!(lim - s >= 17 && mantissa8(s, end, &m, &frac, &s)) && !mantissa1(s, end, &m, &frac, &s))
-		return 0;
-	long e = -frac - pow10;
-	if (s < end && (*s == 'e' || *s == 'E')) {
-		/* the exponent as strtol reads it (spaces, a sign, digits); more than 6 digits are
-		 * left to the slow path */
-		const char *q = s + 1;
-		while (q < end && (*q == ' ' || (*q >= '\t' && *q <= '\r')))
-			q++;
-		int eneg = q < end && *q == '-';
-		if (q < end && (*q == '-' || *q == '+'))
-			q++;
-		const char *d0 = q;
-		long x = 0;
-		while (q < end && *q >= '0' && *q <= '9' && q - d0 < 6)
-			x = x * 10 + (*q++ - '0');
-		if (q == d0 || q != end)
-			return 0;
-		e += eneg ? -x : x;
-		s = q;
-	}
-	if (s != end)
-		return 0;
 	double v = (double)m;
 	if (m == 0)
 		v = 0;
@@ -152,6 +140,86 @@ static int fast_decimal(const char *s, const char *end, const char *lim, int pow
 		return 0;
 	*out = neg ? -v : v;
 	return 1;
+}
+
+/* Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
+ * +-22 is an exact integer times an exact power of ten, so one multiplication or division rounds
+ * correctly: the same double strtod gives, without its cost. Reads the decimal at s, no further
+ * than end ([s, lim) is readable, lim >= end); returns the byte after it, or NULL when the fast
+ * path does not apply (the caller uses strtod) or s holds no decimal. An exponent is read as
+ * strtol reads it (spaces, a sign, up to 6 digits); one without digits is no decimal. */
+static const char *decimal_at(const char *s, const char *end, const char *lim, int pow10, double *out)
+{
+	int neg = 0, frac;
+	uint64_t m;
+	if (s < end && (*s == '-' || *s == '+'))
+		neg = *s++ == '-';
+	/* words where 17 bytes may be read; the same m and frac either way (at most 14 digits) */
+	if (!(lim - s >= 17 && mantissa8(s, end, &m, &frac, &s)) && !mantissa1(s, end, &m, &frac, &s))
+		return NULL;
+	long e = -frac - pow10;
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		const char *q = s + 1;
+		while (q < end && (*q == ' ' || (*q >= '\t' && *q <= '\r')))
+			q++;
+		long x;
+		if (!(q = exponent(q, end, &x)))
+			return NULL;
+		e += x;
+		s = q;
+	}
+	return scale(m, e, neg, out) ? s : NULL;
+}
+
+/* The decimal that is all of s[0, end): decimal_at's value, or 0. */
+static int fast_decimal(const char *s, const char *end, const char *lim, int pow10, double *out)
+{
+	return decimal_at(s, end, lim, pow10, out) == end;
+}
+
+const char *tm_num_read(const char *p, const char *lim, int pow10, double *v)
+{
+	if (lim - p >= 17) {
+		/* the common case in words, as mantissa8 (a sign, then at most 7 + 1 + 8 bytes read) */
+		const char *s = p;
+		int neg = *s == '-';
+		s += *s == '-' || *s == '+';
+		uint64_t x = load8(s), nd = nondigits(x);
+		if (!nd)
+			goto general;
+		unsigned i = (unsigned)__builtin_ctzll(nd) >> 3, f = 0;
+		uint64_t m = i ? digits8(x, i) : 0;
+		s += i;
+		if (*s == '.') {
+			x = load8(s + 1), nd = nondigits(x);
+			if (!nd)
+				goto general;
+			f = (unsigned)__builtin_ctzll(nd) >> 3;
+			if (f)
+				m = m * p10i[f] + digits8(x, f);
+			s += 1 + f;
+		}
+		if (i + f == 0)
+			return NULL;
+		long e = -(long)f - pow10;
+		if ((*s | 0x20) == 'e' && s + 1 < lim) {
+			long x10;
+			const char *q = exponent(s + 1, lim, &x10);
+			if (!q)
+				return NULL;
+			e += x10;
+			s = q;
+		}
+		return scale(m, e, neg, v) ? s : NULL;
+	}
+general:;
+	const char *end = decimal_at(p, lim, lim, pow10, v);
+	if (!end || end - p > 63)                     /* tm_parse_num_in reads 63 bytes in place */
+		return NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+			return NULL;                  /* "1e 5": strtol's spaces, not a plain decimal */
+	return end;
 }
 
 double tm_parse_num_in(const char *p, size_t n, int pow10, const char *lim)

@@ -1054,6 +1054,14 @@ static int run_hit(struct tm_run *r, const struct tm_hit *h)
 				apply_capture(r, c, p, n, in_subject(h, p, n), f, &loss_nonfinite);
 	}
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
+		const struct tm_capture *c = &rule->fields[i].cap;
+		if (c->kind == TM_CAP_FIELD && c->target != TM_F_BAR_TRAIN && c->target != TM_F_REPORT_REL &&
+		    c->target != TM_F_REPORT_OTHER) {
+			/* a number read in passing (a finite decimal: no nan/inf flag to raise) */
+			int x = tm_match_sub_num(r->m, &rule->fields[i], h->subj, h->len, c->pow10, &f[c->target]);
+			if (x >= 0)
+				continue;
+		}
 		const char *p;
 		size_t n;
 		if (tm_match_sub(r->m, &rule->fields[i], h->subj, h->len, &p, &n))

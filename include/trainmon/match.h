@@ -59,6 +59,14 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen);
 
+/* A numeric field's value read in passing: where the field is a shape (a prefix or alternatives,
+ * then a class run: src/field_shape.h) and its value a plain decimal (tm_num_read) that is the
+ * whole class run, 1 with *v, the value tm_parse_num_in gives for tm_match_sub's slice at pow10;
+ * 0 when the field does not match (tm_match_sub would return 0); -1 when this cannot tell (another
+ * kind of field, a word such as "nan", a number of another form): tm_match_sub then. */
+int tm_match_sub_num(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len, int pow10,
+		     double *v);
+
 /* Group g's slice of a hit; 0 when the group did not participate. */
 int tm_hit_group(const struct tm_hit *h, uint32_t g, const char **out, size_t *outlen);
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trainmon/num.h"
 #include "trainmon/match.h"
 #include "trainmon/rules.h"
 #include "trainmon/steps.h"
@@ -256,13 +257,5 @@ double tm_phase_seconds(const struct tm_phase *p);
 /* Sets a string parameter if the log has not (the file name's Slurm job id). */
 #define TM_SRC_PARAM_FILENAME 1
 void tm_run_set_sparam(struct tm_run *r, int param, const char *v, int from_filename);
-
-/* Parses a number as logs print it: 1.5, 1.249e+03, 1,541,366, nan, inf, -12.71. NAN on failure. */
-double tm_parse_num(const char *p, size_t n);
-/* The same, times 10^-pow10 applied in decimal (so 1041.6 ms is the double nearest 1.0416 s). */
-double tm_parse_num_pow10(const char *p, size_t n, int pow10);
-/* The same, where [p, lim) may be read (lim >= p + n: the bytes after the number, say the rest of
- * its line), so that digits are read eight at a time. src/num.c. */
-double tm_parse_num_in(const char *p, size_t n, int pow10, const char *lim);
 
 #endif

@@ -6,7 +6,8 @@
  * twice or overlapping, then spaces, digits, signs, dots, exponents, words, separators) through
  * tm_match_sub twice: after the prefilter's scan of the subject (the literal's first offset
  * noted by the scan, src/prefilter.c) and by searching, and through its PCRE2 regex tried at every
- * position; the slices must be equal. Then the recogniser's refusals. */
+ * position; the slices must be equal, and a numeric value read in passing (tm_match_sub_num)
+ * must be the one tm_parse_num_in gives for PCRE2's slice. Then the recogniser's refusals. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include "literal.h"
 #include "trainmon/diag.h"
 #include "trainmon/match.h"
+#include "trainmon/num.h"
 #include "trainmon/prefilter.h"
 #include "trainmon/rules.h"
 
@@ -72,7 +74,7 @@ int main(void)
 	static const char *const bits[] = { " ", "  ", "\t", "1", "42", "0.5", ".", "e", "E", "+", "-", "e-05",
 					    "nan", "inf", "NaN", "x", "|", ",", ":", "\r", "ms" };
 	uint64_t seed = 88172645463325252ull;
-	size_t shaped = 0, alted = 0, needled = 0, xshaped = 0, mismatches = 0;
+	size_t shaped = 0, alted = 0, needled = 0, xshaped = 0, mismatches = 0, read_num = 0;
 	for (size_t i = 0; i < rs.nrules; i++)
 		for (size_t k = 0; k < rs.rules[i].nfields; k++) {
 			const struct tm_subfield *f = &rs.rules[i].fields[k];
@@ -120,15 +122,28 @@ int main(void)
 								rs.rules[i].name, k, how ? "searched" : "scanned", (int)n, s, got,
 								vo, vn, want, wo, wn);
 					}
+					/* the value read in passing: no match where PCRE2 has none, else the
+					 * bits tm_parse_num_in gives for PCRE2's slice */
+					int pow10 = (int)(next(&seed) % 4);
+					double v = -1, ref = want ? tm_parse_num_in(s + wo, wn, pow10, s + n) : 0;
+					int x = tm_match_sub_num(&m, f, s, n, pow10, &v);
+					read_num += x == 1;
+					if ((x == 0 && want) || (x == 1 && (!want || memcmp(&v, &ref, sizeof(v)) != 0))) {
+						if (mismatches++ < 5)
+							fprintf(stderr, "rule %s field %zu (%s) on '%.*s': read %d %.17g, pcre %d then %.17g\n",
+								rs.rules[i].name, k, how ? "searched" : "scanned", (int)n, s, x, v,
+								want, ref);
+					}
 				}
 			}
 		}
 	printf("%zu fields with a shape, %zu with alternative literals, %zu with alternatives and a shape, %zu read "
-	       "where the scan saw them\n", shaped, alted, xshaped, needled);
+	       "where the scan saw them; %zu values read in passing\n", shaped, alted, xshaped, needled, read_num);
 	TM_CHECK(&st, xshaped >= 2);
 	TM_CHECK(&st, shaped >= 10);
 	TM_CHECK(&st, alted >= 2);
 	TM_CHECK(&st, needled >= 20);
+	TM_CHECK(&st, read_num >= 30000);
 	TM_CHECK(&st, mismatches == 0);
 	/* alternatives' literals: one per alternative, the starts when every one has a prefix */
 	size_t na = 0;

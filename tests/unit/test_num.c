@@ -1,10 +1,11 @@
 /* test_num.c: number parsing as logs print it (src/num.c tm_parse_num): the fast decimal path
- * must give bit-for-bit the double strtod gives, and unit scaling happens in decimal. */
+ * must give bit-for-bit the double strtod gives, and unit scaling happens in decimal; a decimal
+ * read in passing (tm_num_read) ends where the decimal does and has tm_parse_num's value. */
 #include <stdint.h>
 #include <string.h>
 
 #include "tm_test.h"
-#include "trainmon/run.h"
+#include "trainmon/num.h"
 
 static uint64_t next(uint64_t *s)
 {
@@ -12,6 +13,49 @@ static uint64_t next(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/* 1 to maxd random digits into out, a dot anywhere among them or none, sometimes a sign before:
+ * how many bytes. */
+static size_t signed_digits(uint64_t *seed, char *out, int maxd)
+{
+	size_t k = 0;
+	int nd = 1 + (int)(next(seed) % (uint64_t)maxd), dot = (int)(next(seed) % (uint64_t)(nd + 2));
+	if (next(seed) % 5 == 0)
+		out[k++] = next(seed) % 2 ? '-' : '+';
+	for (int d = 0; d < nd; d++) {
+		if (d == dot)
+			out[k++] = '.';
+		out[k++] = (char)('0' + next(seed) % 10);
+	}
+	return k;
+}
+
+/* Where the decimal at p[0, lim) ends: [-+] digits [. digits] (a digit at least), then
+ * [eE] [-+] digits when a digit follows; 0 when there is none. */
+static size_t ref_end(const char *p, size_t lim)
+{
+	size_t i = 0, d = 0;
+	if (i < lim && (p[i] == '-' || p[i] == '+'))
+		i++;
+	for (; i < lim && p[i] >= '0' && p[i] <= '9'; i++)
+		d++;
+	if (i < lim && p[i] == '.')
+		for (i++; i < lim && p[i] >= '0' && p[i] <= '9'; i++)
+			d++;
+	if (!d)
+		return 0;
+	size_t j = i + 1;
+	if (i < lim && (p[i] == 'e' || p[i] == 'E')) {
+		if (j < lim && (p[j] == '-' || p[j] == '+'))
+			j++;
+		if (j < lim && p[j] >= '0' && p[j] <= '9') {
+			while (j < lim && p[j] >= '0' && p[j] <= '9')
+				j++;
+			i = j;
+		}
+	}
+	return i;
 }
 
 int main(void)
@@ -88,15 +132,7 @@ int main(void)
 				memcpy(line, shapes[i % 24], k);
 			} else {
 				/* 1-15 digits, a dot anywhere or none, sometimes a sign and an exponent */
-				int nd = 1 + (int)(next(&seed) % 15), dot = (int)(next(&seed) % (uint64_t)(nd + 2));
-				k = 0;
-				if (next(&seed) % 5 == 0)
-					line[k++] = next(&seed) % 2 ? '-' : '+';
-				for (int d = 0; d < nd; d++) {
-					if (d == dot)
-						line[k++] = '.';
-					line[k++] = (char)('0' + next(&seed) % 10);
-				}
+				k = signed_digits(&seed, line, 15);
 				if (next(&seed) % 3 == 0)
 					k += (size_t)snprintf(line + k, 16, "E%+03d", (int)(next(&seed) % 40) - 20);
 			}
@@ -114,6 +150,45 @@ int main(void)
 			}
 		}
 		TM_CHECK(&st, bad == 0);
+	}
+	/* read in passing (tm_num_read): where it reads, the extent is the decimal's whole (digits,
+	 * a dot and digits, an exponent with digits: ref_end) and the value tm_parse_num_in's for it;
+	 * the bytes after it and the readable end vary (words read, or bytes one at a time) */
+	{
+		static const char tail[] = "0123456789.eE+- |x";
+		char line[48];
+		int bad = 0, read = 0;
+		for (int i = 0; i < 200000; i++) {
+			size_t k = signed_digits(&seed, line, 16);
+			if (next(&seed) % 3 == 0)
+				k += (size_t)snprintf(line + k, 12, "%c%+0*d", next(&seed) % 2 ? 'e' : 'E',
+						      1 + (int)(next(&seed) % 8), (int)(next(&seed) % 40) - 20);
+			for (size_t j = k; j < sizeof(line); j++)
+				line[j] = next(&seed) % 3 ? ' ' : tail[next(&seed) % (sizeof(tail) - 1)];
+			size_t lim = k + (size_t)(next(&seed) % (sizeof(line) - k + 1));
+			int pow10 = (int)(next(&seed) % 4);
+			double v;
+			const char *end = tm_num_read(line, line + lim, pow10, &v);
+			if (!end)
+				continue;
+			read++;
+			size_t e = ref_end(line, lim), n = (size_t)(end - line);
+			char alone[64];
+			memcpy(alone, line, n);
+			double want = tm_parse_num_pow10(alone, n, pow10);
+			if (n != e || memcmp(&want, &v, sizeof(v)) != 0) {
+				if (bad++ < 5)
+					fprintf(stderr, "'%.*s' (limit %zu) 10^-%d: read %zu bytes %.17g, want %zu bytes %.17g\n",
+						(int)sizeof(line), line, lim, pow10, n, v, e, want);
+			}
+		}
+		TM_CHECK(&st, bad == 0);
+		TM_CHECK(&st, read > 100000);
+		double v;
+		TM_CHECK(&st, tm_num_read("4659.5 | throughput per GPU", "4659.5 | throughput per GPU" + 27, 0, &v) &&
+			      v == 4659.5);
+		TM_CHECK(&st, !tm_num_read("1e 5 and more text after", "1e 5 and more text after" + 24, 0, &v));
+		TM_CHECK(&st, !tm_num_read("nan | and more text after", "nan | and more text after" + 25, 0, &v));
 	}
 	/* unit scaling in decimal: 1041.6 ms is exactly the double nearest 1.0416 s */
 	TM_NEAR(&st, tm_parse_num_pow10("1041.6", 6, 3), 1.0416, 0);
