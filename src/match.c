@@ -23,6 +23,7 @@
 #include "field_shape.h"
 #include "fixed_shape.h"
 #include "literal.h"
+#include "swar.h"
 #include "banned.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "shape_num reads spaces as little-endian words");
@@ -139,6 +140,27 @@ static void sort_u32(uint32_t *v, size_t n)
 	}
 }
 
+/* Whether p[0, n) holds a byte some newline convention of PCRE2 counts as a line break: \n \v
+ * \f \r or 0x85 (NEL). Eight bytes a load: a word with none of \n-\r and no high bit is passed
+ * over, the others are looked at byte by byte. */
+static int line_break(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w;
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if (!((w & TM_SWAR_HIGH) | tm_swar_in(w, '\n' * TM_SWAR_ONES, '\r' * TM_SWAR_ONES)))
+				continue;
+		}
+		for (size_t j = i; j < n && j < i + 8; j++) {
+			unsigned char c = (unsigned char)p[j];
+			if ((c >= '\n' && c <= '\r') || c == 0x85)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* A rule split by tm__re_split_veto: 1 when its veto occurs with no line break before it (the
  * rule cannot match), 0 when it does not occur (its fast regex answers), -1 when unsure (a
  * line break before it, or the run failed: the whole regex answers). Any byte that a newline
@@ -153,13 +175,7 @@ static int vetoed(struct tm_matcher *m, const struct tm_rule *r, const char *p, 
 		m->regex_aborted = aborted;    /* the whole regex runs next and is what counts */
 		return -1;
 	}
-	size_t s = pcre2_get_ovector_pointer(md)[0];
-	for (size_t i = 0; i < s; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if ((c >= '\n' && c <= '\r') || c == 0x85)
-			return -1;
-	}
-	return 1;
+	return line_break(p, pcre2_get_ovector_pointer(md)[0]) ? -1 : 1;
 }
 
 int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx)
