@@ -413,10 +413,45 @@ static void grow_front(struct tm_steps *s)
 	s->head = head;
 }
 
+/* A row appended (i == n), the common case: nothing moves, no escape follows the row, and a CODE
+ * or F64 column's new cell takes its code or value in one pass over the columns (not a pass
+ * writing NaNs and fourteen calls of tm_steps_set); whatever is not that plain (an escape, a
+ * column changing form) goes through tm_steps_set. */
+static void append_row(struct tm_steps *s, const struct tm_step *in)
+{
+	tm_steps_reserve(s, s->n + 1);
+	size_t i = s->n++;
+	for (int f = 0; f < TM_SF_N; f++) {
+		double v = f < TM_SF_LINE ? *(const double *)(const void *)((const char *)in + off[f])
+			   : f == TM_SF_LINE ? (double)in->line : (double)in->time_src;
+		struct tm_scol *c = &s->col[f];
+		if (c->mode == TM_SCOL_F64) {
+			f64s(s, c)[i] = v;
+			continue;
+		}
+		if (c->mode == TM_SCOL_CODE) {
+			uint32_t code, *cd = codes(s, c);
+			cd[i] = NAN_CODE;          /* a rescale in code_of passes over it */
+			if (code_of(s, c, v, &code)) {
+				cd[i] = code;
+				int32_t m = (int32_t)code;
+				uint32_t a = code == NAN_CODE ? 0u : (uint32_t)(m < 0 ? -m : m);
+				c->mmax = a > c->mmax ? a : c->mmax;
+				continue;
+			}
+		}
+		tm_steps_set(s, i, (enum tm_sf)f, v);
+	}
+}
+
 void tm_steps_insert(struct tm_steps *s, size_t i, const struct tm_step *in)
 {
 	if (!s->col)
 		s->col = tm_xcalloc(TM_SF_N, sizeof(*s->col));   /* every column ABSENT (0) */
+	if (i == s->n) {
+		append_row(s, in);
+		return;
+	}
 	for (int f = 0; f < TM_SF_N && i < s->n; f++)
 		if (s->col[f].mode == TM_SCOL_AFFINE)
 			materialize(s, &s->col[f]);      /* the rows after i would move */
