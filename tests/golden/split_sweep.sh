@@ -2,7 +2,9 @@
 # split_sweep.sh: the split read with its cuts swept across each shipped sample log. Forced on a
 # small file (TRAINMON_SPLIT_MIN=1) it cuts it into 8 chunks at a line end just past each
 # eighth; neutral lines before or after the sample move the cuts, 2 * SWEEP + 1 placings on
-# each side. At each the output must be byte for byte one pass's. Cuts used to differ: a Levanter
+# each side (at odd ones the front reads only the first chunk, TRAINMON_SPLIT_FRONT=1, so the
+# other chunks are read on their own and joined; at even ones it reads on as far as it gets).
+# At each the output must be byte for byte one pass's. Cuts used to differ: a Levanter
 # run lost its steps (a chunk's progress bars came before any line of it claimed the file), a
 # fallback rule's event made before a chunk's claim counted twice, a host-OOM event's rank was
 # lost when its two lines fell on either side of a cut, DeepSpeed's skipped-step total restarted
@@ -28,7 +30,9 @@ for s in "$samples"/*.out; do
 				true
 			} >"$work/cut.log"
 			"$bin" analyze --format json "$work/cut.log" >"$work/one.json" 2>"$work/one.err" || true
-			TRAINMON_SPLIT_MIN=1 "$bin" analyze --format json "$work/cut.log" >"$work/two.json" 2>"$work/two.err" || true
+			# odd placings: the front reads the first chunk only, the others are joined
+			front=$((k % 2 ? 1 : 0))
+			TRAINMON_SPLIT_MIN=1 TRAINMON_SPLIT_FRONT=$front "$bin" analyze --format json "$work/cut.log" >"$work/two.json" 2>"$work/two.err" || true
 			runs=$((runs + 1))
 			differs=0
 			cmp -s "$work/one.json" "$work/two.json" && cmp -s "$work/one.err" "$work/two.err" || differs=1
