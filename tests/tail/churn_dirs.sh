@@ -11,6 +11,13 @@ start_daemon --rotate-wait 0.2 --expire 1 --textfile "$PROM"
 gauge() { [ -f "$PROM" ] && awk -v n="$1" '$1 == n { print $2 }' "$PROM"; }
 gauge_is() { [ "$(gauge "$1")" = "$2" ]; }
 nfds() { ls /proc/"$TM_PID"/fd | wc -l; }
+# on a failure: the gauges as last written, what is left on disk, the daemon's descriptors
+on_fail() {
+	echo "directories_watched $(gauge trainmon_directories_watched), files_watched $(gauge trainmon_files_watched)"
+	echo "left under $D: $(find "$D" -mindepth 1 -type d | wc -l) directories, $(find "$D" -type f | wc -l) files"
+	[ -n "$TM_PID" ] && echo "descriptors: $(ls /proc/"$TM_PID"/fd 2>/dev/null | wc -l) (baseline ${FDS0:-?})"
+	return 0
+}
 wait_for "the start counted" 10 gauge_is trainmon_directories_watched 1
 FDS0=$(nfds)
 for ((b = 1; b <= 3; b++)); do

@@ -69,6 +69,10 @@ fail() {
 		echo "--- last JSON lines:"
 		tail -n 10 "$JSONL"
 	fi
+	if declare -F on_fail >/dev/null; then
+		echo "--- the test's own state:"
+		on_fail
+	fi
 	exit 1
 }
 
