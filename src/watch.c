@@ -6,8 +6,9 @@
  * with --poll. A scan lists a directory and reports every matching file: it is the answer to
  * IN_Q_OVERFLOW and to every poll tick, so a lost event can delay a line but never lose it.
  * A removed or moved-away subdirectory is forgotten with everything under it (inotify: IN_IGNORED
- * or IN_MOVE_SELF; polled: the next scan cannot open it), so churned job directories hold no
- * watch and no memory; one made again under the same name is a new directory (new dev/ino).
+ * or IN_MOVE_SELF, or its parent's IN_DELETE; polled: the next scan cannot open it), so churned
+ * job directories hold no watch and no memory; one made again under the same name is a new
+ * directory (new dev/ino).
  * Must not: know what following a file means (that is the caller's file callback), or print.
  */
 #include <dirent.h>
@@ -295,6 +296,18 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 	if (k < 0 || (size_t)k >= sizeof(full))
 		return;
 	if (ev->mask & IN_ISDIR) {
+		if (ev->mask & IN_DELETE) {
+			/* the parent's word that a subdirectory is gone: forgotten here too, should its own
+			 * IN_IGNORED not name the entry (one in a few hundred churned directories kept an
+			 * entry whose wd the kernel no longer had); a directory made again under the name
+			 * since (another inode) is left alone */
+			int ci = tm_watch_find(w, full);
+			struct stat st;
+			if (ci >= 0 && w->dirs[ci].depth > 0 &&
+			    (stat(full, &st) < 0 || st.st_dev != w->dirs[ci].dev || st.st_ino != w->dirs[ci].ino))
+				drop_dir(w, (size_t)ci);
+			return;
+		}
 		if (w->o.recursive && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && w->dirs[di].depth < 16 &&
 		    !w->dirs[di].names_only) {
 			int ni = tm_watch_add_dir(w, full, w->dirs[di].depth + 1);
