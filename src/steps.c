@@ -370,12 +370,17 @@ void tm_steps_row(const struct tm_steps *s, size_t i, struct tm_step *out)
 	out->time_src = isnan(src) ? 0 : (uint8_t)src;
 }
 
+/* Field f of a step as its column holds it. */
+static double field_of(const struct tm_step *in, int f)
+{
+	return f < TM_SF_LINE ? *(const double *)(const void *)((const char *)in + off[f])
+	       : f == TM_SF_LINE ? (double)in->line : (double)in->time_src;
+}
+
 void tm_steps_put(struct tm_steps *s, size_t i, const struct tm_step *in)
 {
-	for (int f = 0; f < TM_SF_LINE; f++)
-		tm_steps_set(s, i, (enum tm_sf)f, *(const double *)(const void *)((const char *)in + off[f]));
-	tm_steps_set(s, i, TM_SF_LINE, in->line);
-	tm_steps_set(s, i, TM_SF_TIME_SRC, in->time_src);
+	for (int f = 0; f < TM_SF_N; f++)
+		tm_steps_set(s, i, (enum tm_sf)f, field_of(in, f));
 }
 
 /* ---- rows ---- */
@@ -422,8 +427,7 @@ static void append_row(struct tm_steps *s, const struct tm_step *in)
 	tm_steps_reserve(s, s->n + 1);
 	size_t i = s->n++;
 	for (int f = 0; f < TM_SF_N; f++) {
-		double v = f < TM_SF_LINE ? *(const double *)(const void *)((const char *)in + off[f])
-			   : f == TM_SF_LINE ? (double)in->line : (double)in->time_src;
+		double v = field_of(in, f);
 		struct tm_scol *c = &s->col[f];
 		if (c->mode == TM_SCOL_F64) {
 			f64s(s, c)[i] = v;
