@@ -379,6 +379,12 @@ static const char *in_subject(const struct tm_hit *h, const char *p, size_t n)
 	return x >= a && x - a <= h->len && n <= h->len - (x - a) ? h->subj + h->len : p + n;
 }
 
+/* A field that flags that its group took part (1), not a number read from it. */
+static int flag_field(int target)
+{
+	return target == TM_F_BAR_TRAIN || target == TM_F_REPORT_REL || target == TM_F_REPORT_OTHER;
+}
+
 /* A capture's value p[0, n) into fields; lim: how far the bytes from p may be read (see
  * tm_parse_num_in). */
 static void apply_capture(struct tm_run *r, const struct tm_capture *c, const char *p, size_t n, const char *lim,
@@ -389,7 +395,7 @@ static void apply_capture(struct tm_run *r, const struct tm_capture *c, const ch
 			*loss_nonfinite |= NF_LOSS;
 		if (c->target == TM_F_GRAD_NORM && nonfinite_text(p, n))
 			*loss_nonfinite |= NF_GRAD;
-		if (c->target == TM_F_BAR_TRAIN || c->target == TM_F_REPORT_REL || c->target == TM_F_REPORT_OTHER) {
+		if (flag_field(c->target)) {
 			fields[c->target] = 1;      /* a flag: the group took part */
 			return;
 		}
@@ -1055,8 +1061,7 @@ static int run_hit(struct tm_run *r, const struct tm_hit *h)
 	}
 	for (size_t i = 0; i < rule->nfields && r->m; i++) {
 		const struct tm_capture *c = &rule->fields[i].cap;
-		if (c->kind == TM_CAP_FIELD && c->target != TM_F_BAR_TRAIN && c->target != TM_F_REPORT_REL &&
-		    c->target != TM_F_REPORT_OTHER) {
+		if (c->kind == TM_CAP_FIELD && !flag_field(c->target)) {
 			/* a number read in passing (a finite decimal: no nan/inf flag to raise) */
 			int x = tm_match_sub_num(r->m, &rule->fields[i], h->subj, h->len, c->pow10, &f[c->target]);
 			if (x >= 0)
