@@ -302,15 +302,17 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	/* the front: chunk 0, then each next chunk no other thread has taken, on in f (tests cap how
 	 * many, so that the other threads' chunks and their joins are sure to be exercised) */
 	const char *fenv = getenv("TRAINMON_SPLIT_FRONT");
-	size_t front = fenv && strtoull(fenv, NULL, 10) > 0 ? (size_t)strtoull(fenv, NULL, 10) : n;
-	for (size_t k = 0; k != SIZE_MAX; front--) {
+	size_t front = fenv ? (size_t)strtoull(fenv, NULL, 10) : 0, nfront = 0;
+	if (front == 0)
+		front = n;
+	for (size_t k = 0; k != SIZE_MAX;) {
 		f->end = k + 1 < n ? at[k + 1] : 0;
 		int rc = tm_feed_fd_to_eof(f, fd);
 		pthread_mutex_lock(&c.mu);
 		if (c.frc == 0)
 			c.frc = rc;
 		in_f[k] = 1;
-		k = rc == 0 && front > 1 && c.lo < c.hi ? c.lo++ : SIZE_MAX;
+		k = rc == 0 && ++nfront < front && c.lo < c.hi ? c.lo++ : SIZE_MAX;
 		pthread_mutex_unlock(&c.mu);
 	}
 	f->end = 0;
