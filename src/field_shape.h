@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "field_shape.h reads spaces as little-endian words");
+
 #define TM_SHAPE_WORDS 4
 #define TM_SHAPE_WORD_MAX 8
 
@@ -39,30 +41,49 @@ struct tm_field_shape *tm__field_shape(const char *re, size_t n, size_t plen);
 struct tm_alt_lit;
 struct tm_alt_lit *tm__alt_shape(const char *re, size_t n, size_t *nalts, struct tm_field_shape **shape);
 
+/* Where the value after a prefix that ends at s[at] would start: past the spaces when the shape
+ * allows them (a column of them, "consumed samples:          512", eight bytes a load). */
+static inline size_t tm__field_shape_start(const struct tm_field_shape *sh, const char *s, size_t len, size_t at)
+{
+	size_t j = at;
+	if (!sh->ws)
+		return j;
+	for (uint64_t x; len - j >= 8; j += 8) {
+		memcpy(&x, s + j, 8);
+		if ((x ^= UINT64_C(0x2020202020202020)) != 0) {
+			j += (size_t)__builtin_ctzll(x) >> 3;   /* little-endian: the first byte that differs */
+			break;
+		}
+	}
+	while (j < len && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r')))
+		j++;
+	return j;
+}
+
+/* The length of the shape's word at s[j] (the first listed that is there), or 0. */
+static inline size_t tm__field_shape_word(const struct tm_field_shape *sh, const char *s, size_t len, size_t j)
+{
+	for (unsigned w = 0; w < sh->nwords; w++)
+		if (len - j >= sh->wlen[w] && memcmp(s + j, sh->words[w], sh->wlen[w]) == 0)
+			return sh->wlen[w];
+	return 0;
+}
+
 /* The value after a prefix that ends at s[at]: 1 with (*vo, *vn) its offset and length in s,
  * or 0 when the regex does not match there. */
 static inline int tm__field_shape_match(const struct tm_field_shape *sh, const char *s, size_t len, size_t at,
 					size_t *vo, size_t *vn)
 {
-	size_t j = at;
-	if (sh->ws)
-		while (j < len && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r')))
-			j++;
-	size_t k = j;
+	size_t j = tm__field_shape_start(sh, s, len, at), k = j;
 	while (k < len && sh->cls[(unsigned char)s[k]])
 		k++;
-	if (k > j) {
-		*vo = j;
-		*vn = k - j;
-		return 1;
-	}
-	for (unsigned w = 0; w < sh->nwords; w++)
-		if (len - j >= sh->wlen[w] && memcmp(s + j, sh->words[w], sh->wlen[w]) == 0) {
-			*vo = j;
-			*vn = sh->wlen[w];
-			return 1;
-		}
-	return 0;
+	if (k == j)
+		k = j + tm__field_shape_word(sh, s, len, j);
+	if (k == j)
+		return 0;
+	*vo = j;
+	*vn = k - j;
+	return 1;
 }
 
 #endif

@@ -26,8 +26,6 @@
 #include "swar.h"
 #include "banned.h"
 
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "shape_num reads spaces as little-endian words");
-
 /* Fallback limits for a regex run that exhausted the JIT stack: a JIT stack of up to 1 MiB, then
  * the interpreter (its backtracking frames live on the heap) with these limits. */
 #define TM_JIT_STACK_START (32u << 10)
@@ -281,34 +279,98 @@ static size_t leftmost(const struct tm_matcher *m, const struct tm_alt_lit *v, s
 	return start;
 }
 
+/* What a shaped field's value is read as: a slice of the subject, or (as_num) a number at pow10
+ * into *num (tm_match_sub_num). */
+struct shape_read {
+	int as_num;                 /* a constant at each call: the reads below are inlined for it */
+	double *num;
+	int pow10;
+	const char **out;
+	size_t *outlen;
+};
+
+/* The value of shape sh after a literal that ends at subj[at], read as rd says: 1 read, 0 the
+ * shape does not follow there; read as a number, -1 when it does but not as a plain decimal that
+ * is its whole class run (tm_num_read; "1e-3" where the class is [0-9.], "nan", "1,024"). */
+#define TM_INLINE static inline __attribute__((always_inline))
+
+TM_INLINE int value_at(const struct tm_field_shape *sh, const char *subj, size_t len, size_t at,
+		       const struct shape_read *rd)
+{
+	if (!rd->as_num) {
+		size_t vo, vn;
+		if (!tm__field_shape_match(sh, subj, len, at, &vo, &vn))
+			return 0;
+		*rd->out = subj + vo;
+		*rd->outlen = vn;
+		return 1;
+	}
+	size_t j = tm__field_shape_start(sh, subj, len, at);
+	if (j == len || !sh->cls[(unsigned char)subj[j]])
+		return tm__field_shape_word(sh, subj, len, j) ? -1 : 0;
+	double x;
+	const char *end = tm_num_read(subj + j, subj + len, rd->pow10, &x);
+	if (!end || (end < subj + len && sh->cls[(unsigned char)*end]))
+		return -1;                      /* not a decimal, or the run goes on past it */
+	for (const char *q = subj + j + 1; q < end && !sh->decimal; q++)
+		if (!sh->cls[(unsigned char)*q])
+			return -1;              /* the run ends inside it */
+	*rd->num = x;
+	return 1;
+}
+
 /* A field of alternatives and a shape (tm__alt_shape): the value at the leftmost occurrence of
  * its literals, read by the shape after the first listed literal there that it follows. 1 read,
  * 0 no match (no literal occurs), -1 unsure (none is followed by the shape there: PCRE2 decides,
- * for a match may start further on). */
-static int alt_shape(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
-		     const char **out, size_t *outlen)
+ * for a match may start further on; or value_at's -1). */
+TM_INLINE int alt_shape(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
+			const struct shape_read *rd)
 {
 	size_t start = leftmost(m, f->xalts, f->nxalts, subj, len);
 	if (start == SIZE_MAX)
 		return 0;
 	for (size_t a = 0; a < f->nxalts; a++) {
 		const struct tm_alt_lit *t = &f->xalts[a];
-		size_t vo, vn;
-		if (len - start >= t->len && memcmp(subj + start, t->p, t->len) == 0 &&
-		    tm__field_shape_match(f->xshape, subj, len, start + t->len, &vo, &vn)) {
-			*out = subj + vo;
-			*outlen = vn;
-			return 1;
+		if (len - start >= t->len && memcmp(subj + start, t->p, t->len) == 0) {
+			int x = value_at(f->xshape, subj, len, start + t->len, rd);
+			if (x)
+				return x;
 		}
 	}
 	return -1;
 }
 
+/* The first occurrence of f's prefix in subj: where the record's scan saw it, else searched. */
+static const char *prefix_first(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj,
+				size_t len)
+{
+	size_t at = needle_at(m, f->needle, subj, len);
+	if (at == NEEDLE_UNKNOWN)
+		return find(subj, len, f->prefix, f->prefix_len, f->anchor);
+	return at == SIZE_MAX ? NULL : subj + at;
+}
+
+/* A field of a prefix and a shape: the value after the first occurrence of the prefix that the
+ * shape follows (leftmost first, as PCRE2 would find it). 1 read, 0 none; -1 as value_at. */
+TM_INLINE int prefix_shape(const struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
+			   const struct shape_read *rd)
+{
+	const char *end = subj + len;
+	for (const char *hit = prefix_first(m, f, subj, len); hit;
+	     hit = find(hit + 1, (size_t)(end - hit - 1), f->prefix, f->prefix_len, f->anchor)) {
+		int x = value_at(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len, rd);
+		if (x)
+			return x;
+	}
+	return 0;
+}
+
 int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len,
 		 const char **out, size_t *outlen)
 {
+	const struct shape_read rd = { .out = out, .outlen = outlen };
 	if (f->xshape) {
-		int x = alt_shape(m, f, subj, len, out, outlen);
+		int x = alt_shape(m, f, subj, len, &rd);
 		if (x >= 0)
 			return x;
 	}
@@ -325,30 +387,25 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	 * literal, a match can only start where the literal occurs: memmem finds those, the regex
 	 * runs anchored there, leftmost first, which is what an unanchored search would return. */
 	int rc = -1;
-	if (f->prefix) {
-		const char *from = subj, *end = subj + len, *hit;
-		size_t at = needle_at(m, f->needle, subj, len);
-		if (at == NEEDLE_UNKNOWN)
-			hit = find(from, len, f->prefix, f->prefix_len, f->anchor);
-		else
-			hit = at == SIZE_MAX ? NULL : subj + at;
-		for (; hit; hit = find(from, (size_t)(end - from), f->prefix, f->prefix_len, f->anchor)) {
+	if (f->prefix && f->shape) {
+		return prefix_shape(m, f, subj, len, &rd);     /* read without PCRE2 */
+	} else if (f->prefix) {
+		const char *end = subj + len;
+		for (const char *hit = prefix_first(m, f, subj, len); hit;
+		     hit = find(hit + 1, (size_t)(end - hit - 1), f->prefix, f->prefix_len, f->anchor)) {
 			size_t pos = (size_t)(hit - subj);
-			if (f->shape || f->fixed) {
-				/* read without PCRE2: the shape after the prefix, the sequence from it */
-				if (f->shape ? tm__field_shape_match(f->shape, subj, len, pos + f->prefix_len, &vo, &vn)
-					     : tm__fixed_match(f->fixed, subj, len, pos, &vo, &vn)) {
+			if (f->fixed) {
+				/* read without PCRE2: the sequence from the prefix */
+				if (tm__fixed_match(f->fixed, subj, len, pos, &vo, &vn)) {
 					*out = subj + vo;
 					*outlen = vn;
 					return 1;
 				}
-				from = hit + 1;
 				continue;
 			}
 			rc = run_re(m, f->re, f->jit, subj, len, pos, m->md_sub);
 			if (rc > 0)
 				break;
-			from = hit + 1;
 		}
 	} else if (f->alts) {
 		/* no match without one of the alternatives' literals; with alts_start none begins
@@ -371,72 +428,13 @@ int tm_match_sub(struct tm_matcher *m, const struct tm_subfield *f, const char *
 	return 1;
 }
 
-/* The value after a prefix that ends at s[at], read as a number in passing: 1 with *v when the
- * class run there is exactly a plain decimal, 0 when the shape does not follow the prefix there
- * (no class byte, no word), -1 when it does but not as one (tm__field_shape_match then). */
-static int shape_num(const struct tm_field_shape *sh, const char *s, size_t len, size_t at, int pow10, double *v)
-{
-	size_t j = at;
-	if (sh->ws) {
-		/* a column of spaces ("consumed samples:          512") eight bytes a load */
-		for (uint64_t x; len - j >= 8; j += 8) {
-			memcpy(&x, s + j, 8);
-			if ((x ^= UINT64_C(0x2020202020202020)) != 0) {
-				j += (size_t)__builtin_ctzll(x) >> 3;   /* little-endian: the first */
-				break;
-			}
-		}
-		while (j < len && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r')))
-			j++;
-	}
-	if (j == len || !sh->cls[(unsigned char)s[j]]) {
-		for (unsigned w = 0; w < sh->nwords; w++)
-			if (len - j >= sh->wlen[w] && memcmp(s + j, sh->words[w], sh->wlen[w]) == 0)
-				return -1;
-		return 0;
-	}
-	double x;
-	const char *end = tm_num_read(s + j, s + len, pow10, &x);
-	if (!end || (end < s + len && sh->cls[(unsigned char)*end]))
-		return -1;                      /* not a decimal, or the run goes on past it */
-	for (const char *q = s + j + 1; q < end && !sh->decimal; q++)
-		if (!sh->cls[(unsigned char)*q])
-			return -1;              /* the run ends inside it ("1e-3" in [0-9.]) */
-	*v = x;
-	return 1;
-}
-
 int tm_match_sub_num(struct tm_matcher *m, const struct tm_subfield *f, const char *subj, size_t len, int pow10,
 		     double *v)
 {
-	if (f->xshape) {
-		/* as alt_shape: the leftmost occurrence of the literals, the first listed there */
-		size_t start = leftmost(m, f->xalts, f->nxalts, subj, len);
-		if (start == SIZE_MAX)
-			return 0;
-		for (size_t a = 0; a < f->nxalts; a++) {
-			const struct tm_alt_lit *t = &f->xalts[a];
-			if (len - start >= t->len && memcmp(subj + start, t->p, t->len) == 0) {
-				int x = shape_num(f->xshape, subj, len, start + t->len, pow10, v);
-				if (x)
-					return x;
-			}
-		}
-		return -1;
-	}
+	const struct shape_read rd = { .as_num = 1, .num = v, .pow10 = pow10 };
+	if (f->xshape)
+		return alt_shape(m, f, subj, len, &rd);
 	if (!f->shape || !f->prefix || (f->fixed && f->fixed->anchored))
 		return -1;
-	/* as tm_match_sub: the shape after each occurrence of the prefix, leftmost first */
-	const char *end = subj + len, *hit;
-	size_t at = needle_at(m, f->needle, subj, len);
-	if (at == NEEDLE_UNKNOWN)
-		hit = find(subj, len, f->prefix, f->prefix_len, f->anchor);
-	else
-		hit = at == SIZE_MAX ? NULL : subj + at;
-	for (; hit; hit = find(hit + 1, (size_t)(end - hit - 1), f->prefix, f->prefix_len, f->anchor)) {
-		int x = shape_num(f->shape, subj, len, (size_t)(hit - subj) + f->prefix_len, pow10, v);
-		if (x)
-			return x;
-	}
-	return 0;
+	return prefix_shape(m, f, subj, len, &rd);
 }
