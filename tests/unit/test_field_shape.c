@@ -143,7 +143,7 @@ int main(void)
 	TM_CHECK(&st, shaped >= 10);
 	TM_CHECK(&st, alted >= 2);
 	TM_CHECK(&st, needled >= 20);
-	TM_CHECK(&st, read_num >= 30000);
+	TM_CHECK(&st, read_num >= 30000);  /* a floor (74 796 when written): the path is taken, often */
 	TM_CHECK(&st, mismatches == 0);
 	/* alternatives' literals: one per alternative, the starts when every one has a prefix */
 	size_t na = 0;
