@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
 jobs=$(nproc)
-cmake -S . -B build -DTM_WERROR=ON >/dev/null
-cmake --build build -j"$jobs"
+scripts/build.sh -DTM_WERROR=ON           # what the quick start builds: profile-guided
 (cd build && ctest --output-on-failure -j"$jobs")
 cmake -S . -B build-asan -DTM_WERROR=ON -DTM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"
