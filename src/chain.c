@@ -6,7 +6,8 @@
  * another's ended continues it. Nothing else joins two logs: logs without that evidence stay
  * runs of their own (a shared save directory is no evidence: job scripts wipe it). Ordering is by
  * the segments' first times when all have one, else by step numbers, and the chain says which.
- * Owns nothing beyond the chains it returns; never prints.
+ * Owns nothing beyond the chains it returns (and a segment its copies, an arena its blocks);
+ * never prints.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
@@ -46,22 +47,78 @@ static void seg_fields(struct tm_segment *sg, const struct tm_run *r, const stru
 	tm_interrupt_find(r, &sg->intr);
 }
 
-/* Step records from..r->nsteps copied into sg (sized for all of r's). */
-static void seg_steps(struct tm_segment *sg, const struct tm_run *r, size_t from)
+/* Step records from..r->nsteps copied into sg->steps, which has room for all of r's. */
+static void seg_copy(struct tm_segment *sg, const struct tm_run *r, size_t from)
 {
-	sg->steps = tm_xrealloc(sg->steps, (r->nsteps ? r->nsteps : 1) * sizeof(*sg->steps));
 	sg->nsteps = r->nsteps;
 	for (size_t i = from; i < r->nsteps; i++)
 		sg->steps[i] = (struct tm_seg_step){ tm_run_stepf(r, i, TM_SF_STEP), tm_run_stepf(r, i, TM_SF_TS),
 						     tm_run_stepf(r, i, TM_SF_TIME_S), tm_run_stepline(r, i) };
 }
 
-void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
+/* The same into an array of sg's own (sized for all of r's). */
+static void seg_steps(struct tm_segment *sg, const struct tm_run *r, size_t from)
+{
+	if (sg->steps_in_arena) {               /* an arena's records are never resized: own them */
+		sg->steps = NULL;
+		sg->steps_in_arena = 0;
+		from = 0;
+	}
+	sg->steps = tm_xrealloc(sg->steps, (r->nsteps ? r->nsteps : 1) * sizeof(*sg->steps));
+	seg_copy(sg, r, from);
+}
+
+struct tm_seg_block {                /* one reservation of a tm_seg_arena */
+	char *p;                     /* tm_xpages block of cap bytes */
+	size_t cap, used;
+};
+
+#define SEG_BLOCK ((size_t)64 << 20)
+
+/* n bytes (a multiple of 8) from a: at the end of its last block, else at the start of a new one
+ * of a->block bytes (0: SEG_BLOCK) or n, whichever is more. */
+static void *arena_take(struct tm_seg_arena *a, size_t n)
+{
+	struct tm_seg_block *b = a->n ? &a->v[a->n - 1] : NULL;
+	if (!b || b->cap - b->used < n) {
+		tm_xgrow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v));
+		b = &a->v[a->n++];
+		size_t block = a->block ? a->block : SEG_BLOCK;
+		b->cap = n > block ? n : block;
+		b->p = tm_xpages(NULL, 0, b->cap);
+		b->used = 0;
+	}
+	void *at = b->p + b->used;
+	b->used += n;
+	return at;
+}
+
+void tm_seg_arena_free(struct tm_seg_arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		tm_xpages_free(a->v[i].p, a->v[i].cap);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+void tm_segment_from_run_in(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param,
+			    struct tm_seg_arena *a)
 {
 	memset(sg, 0, sizeof(*sg));
 	sg->file = tm_xstrdup(r->file);
-	seg_steps(sg, r, 0);
+	if (a && r->nsteps) {
+		sg->steps = arena_take(a, r->nsteps * sizeof(*sg->steps));
+		sg->steps_in_arena = 1;
+		seg_copy(sg, r, 0);
+	} else {
+		seg_steps(sg, r, 0);
+	}
 	seg_fields(sg, r, s, param);
+}
+
+void tm_segment_from_run(struct tm_segment *sg, const struct tm_run *r, const struct tm_summary *s, int param)
+{
+	tm_segment_from_run_in(sg, r, s, param, NULL);
 }
 
 /* Records near the end that a later line may still fill in (a second record of the same step)
@@ -85,7 +142,8 @@ void tm_segment_refresh(struct tm_segment *sg, const struct tm_run *r, const str
 void tm_segment_release(struct tm_segment *sg)
 {
 	free(sg->file);
-	free(sg->steps);
+	if (!sg->steps_in_arena)
+		free(sg->steps);
 	free(sg->phases);
 	free(sg->key);
 	memset(sg, 0, sizeof(*sg));

@@ -100,6 +100,7 @@ struct file_result {
 
 struct analyze_ctx {                 /* what every file shares; read-only while the pool runs */
 	struct tm_segment *segs;     /* owned: the chain segments of the files reported so far */
+	struct tm_seg_arena arena;   /* owned: their step records */
 	size_t nsegs, npaths;
 	int chain_param;             /* TM_P_* or -1 */
 	struct tm_analysis_cfg cfg;
@@ -157,7 +158,7 @@ static void done(void *ctx, size_t i)
 		}
 		/* a chain needs two files, or --chain; a segment copies the run's steps (32 bytes each) */
 		if ((r->nsteps || r->nevents) && (cx->npaths > 1 || cx->o->chain))
-			tm_segment_from_run(&cx->segs[cx->nsegs++], r, s, cx->chain_param);
+			tm_segment_from_run_in(&cx->segs[cx->nsegs++], r, s, cx->chain_param, &cx->arena);
 	}
 	tm_analysis_release(&res->a);
 	free(res->msgs);
@@ -301,6 +302,7 @@ static int analyze_main(int argc, char **argv, int report)
 	tm_chains_free(chains, (size_t)nchains);
 	for (size_t i = 0; i < cx.nsegs; i++)
 		tm_segment_release(&cx.segs[i]);
+	tm_seg_arena_free(&cx.arena);
 	free(cx.segs);
 	tm_analysis_env_release(&env);
 	tm_cli_release(&cli);

@@ -2,7 +2,7 @@
  * segment is a chain of one under its own name, the next job's run joins it under that name, the
  * counters take the ledger's highest values (the productive time the resume turns into
  * wasted_progress does not go back), a gone segment stays while its chain needs it, and restored
- * counters go on from where a previous daemon left them. */
+ * counters go on from where a previous daemon left them; and analyze's segments kept in an arena. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +99,42 @@ static void refresh(struct tm_test_state *st, const struct tm_summary *s)
 	tm_run_release(&r);
 }
 
+/* analyze's segments in an arena: each its records, a block shared while they fit, a new one
+ * when not (a segment larger than a block on one of its own); a refresh moves a segment's records
+ * to an array of its own and leaves the others where they were */
+static void arena(struct tm_test_state *st, const struct tm_summary *s)
+{
+	struct tm_seg_arena a = { .block = 40 * sizeof(struct tm_seg_step) };
+	struct tm_run r[3];
+	struct tm_segment sg[3];
+	mkrun(&r[0], "/logs/a.out", 0, 10, 1000, NAN, NAN);      /* 100 records: a block of its own */
+	mkrun(&r[1], "/logs/b.out", 0, 10, 200, NAN, NAN);       /* 20: a new block */
+	mkrun(&r[2], "/logs/c.out", 0, 10, 200, NAN, NAN);       /* 20: after b's in it */
+	for (int i = 0; i < 3; i++) {
+		tm_segment_from_run_in(&sg[i], &r[i], s, -1, &a);
+		TM_CHECK(st, same_steps(&sg[i], &r[i]) && sg[i].steps_in_arena);
+	}
+	TM_CHECK(st, a.n == 2 && sg[2].steps == sg[1].steps + 20);
+	for (double x = 210; x <= 400; x += 10)
+		tm_run_push_step(&r[2], &(struct tm_step){ .step = x, .time_s = 1, .ts = 5000 + x, .line = (uint32_t)x });
+	tm_segment_refresh(&sg[2], &r[2], s, -1);
+	TM_CHECK(st, same_steps(&sg[2], &r[2]) && !sg[2].steps_in_arena);
+	TM_CHECK(st, same_steps(&sg[0], &r[0]) && same_steps(&sg[1], &r[1]));
+	struct tm_run empty;                                     /* no records: nothing taken */
+	tm_run_init(&empty, "/logs/e.out", NULL, NULL);
+	struct tm_segment se;
+	tm_segment_from_run_in(&se, &empty, s, -1, &a);
+	TM_CHECK(st, se.nsteps == 0 && !se.steps_in_arena && a.n == 2);
+	tm_segment_release(&se);
+	tm_run_release(&empty);
+	for (int i = 0; i < 3; i++) {
+		tm_segment_release(&sg[i]);
+		tm_run_release(&r[i]);
+	}
+	tm_seg_arena_free(&a);
+	TM_CHECK(st, a.n == 0 && a.v == NULL);
+}
+
 int main(void)
 {
 	struct tm_test_state st = { 0, 0 };
@@ -107,6 +143,7 @@ int main(void)
 	struct tm_summary s;
 	mksum(&s);
 	refresh(&st, &s);
+	arena(&st, &s);
 	struct tm_run a, b;
 	/* job 101 alone: a chain of one, named after its file; steps 1..1230 all productive so far */
 	mkrun(&a, "/logs/slurm-101.out", 1000, 10, 1230, 1000, NAN);
