@@ -110,14 +110,16 @@ void tm_run_name_hints(struct tm_run *r, const char *path)
 
 /* ---- the split read ----
  * A large file is cut at newlines into chunks. The caller's thread reads from the front into f,
- * chunk after chunk, for as long as the next chunk is unclaimed; the other threads take chunks
- * from the back, each into a feed of its own, until the two ends meet (a slower core, a busy
- * neighbour: the faster threads read more chunks). Chunks read into a feed of their own are
- * joined to f in file order (tm_run_append) by whichever thread completes the next one, under a
- * lock, and freed. The front's chunks need no join: their steps go straight into f's store, not
- * first into a chunk's fresh pages and then copied (each new page is a fault; on a virtual
- * machine a costly one). A chunk whose records need the state before it is read again into f
- * where the joins stand. The result is what one pass gives. */
+ * chunk after chunk, up to the middle; the first other thread (the lead) reads from the middle
+ * on, chunk after chunk, into one feed of its own (g[mid0]), so both halves go straight into
+ * stores that grow on huge pages. A thread with nothing left in its own range takes chunks from
+ * the top of what is unclaimed (the back half's first, then the front half's), each into a feed
+ * of its own: a slower core, a busy neighbour, and the faster threads read more. Feeds are joined
+ * to f in file order (tm_run_append) by whichever thread completes the next chunk, under a lock,
+ * and freed; the lead's feed once its run has ended. Before, every chunk but the front's had a
+ * feed of its own, and each new 4 KiB page of those stores was a fault (on a virtual machine a
+ * costly one). A chunk whose records need the state before it is read again into f where the
+ * joins stand. The result is what one pass gives. */
 
 #define SPLIT_MIN (64u << 20)   /* below this, one thread reads faster than two start */
 #define SPLIT_CHUNKS 8          /* at most this many chunks; each at least SPLIT_MIN / 2 */
@@ -134,11 +136,16 @@ struct chunks {
 	struct tm_feed **g;         /* borrowed: chunk k's feed, made by the thread that takes it from
 				       the back, freed once joined */
 	int *rc;                    /* borrowed: chunk k's read status */
+	size_t mid0;                /* where the lead's run starts */
 	pthread_mutex_t mu;         /* guards what follows */
-	size_t lo, hi;              /* chunks [lo, hi) are unclaimed: the front takes lo, the others
-				       hi - 1 */
+	size_t lo, mid, next, hi;   /* chunks [lo, mid) and [next, hi) are unclaimed: the front takes
+				       lo, the lead next, the others hi - 1, else mid - 1 */
+	int lead;                   /* a thread leads (reads from mid0 on into g[mid0]) */
+	size_t gend;                /* the lead's run is chunks [mid0, gend) (SIZE_MAX: not ended) */
 	unsigned char *done;        /* borrowed: chunk k is read (into its feed, or into f) */
 	unsigned char *in_f;        /* borrowed: chunk k was read into f by the front: no join */
+	unsigned char *in_g;        /* borrowed: chunk k was read into g[mid0] by the lead, after
+				       mid0: joined with it */
 	size_t joined;              /* chunks [0, joined) are in f */
 	struct tm_feed *f;          /* borrowed: the file's feed */
 	int fd;                     /* borrowed: f's descriptor, for reading a chunk again */
@@ -146,9 +153,11 @@ struct chunks {
 	int frc;                    /* f's status: 0 or -errno */
 };
 
-/* Joins chunk k (k >= 1) to f; with c->mu held. */
+/* Joins chunk k (k >= 1) to f, with the chunks after it its feed holds (the lead's run); with
+ * c->mu held. */
 static void join_chunk(struct chunks *c, size_t k)
 {
+	size_t e = k == c->mid0 && c->lead ? c->gend : k + 1;   /* the feed holds chunks [k, e) */
 	struct tm_feed *f = c->f, *g = c->g[k];
 	if (c->frc == 0 && c->rc[k] != 0)
 		c->frc = c->rc[k];
@@ -168,10 +177,10 @@ static void join_chunk(struct chunks *c, size_t k)
 			tm_lines_reset(&f->lines, c->at[k], f->lines.line);
 			f->lines.yl = yl;
 		}
-		f->end = k + 1 < c->n ? c->at[k + 1] : 0;
+		f->end = e < c->n ? c->at[e] : 0;
 		c->frc = lseek(c->fd, (off_t)c->at[k], SEEK_SET) < 0 ? -errno : tm_feed_fd_to_eof(f, c->fd);
 		f->end = 0;
-		c->f_at = k + 1 < c->n ? c->at[k + 1] : c->size;
+		c->f_at = e < c->n ? c->at[e] : c->size;
 	}
 	tm_feed_release(g);
 	free(g);
@@ -186,42 +195,90 @@ static void chunk_done(struct chunks *c, size_t k)
 	for (; c->joined < c->n && c->done[c->joined]; c->joined++)
 		if (c->in_f[c->joined])
 			c->f_at = c->joined + 1 < c->n ? c->at[c->joined + 1] : c->size;
-		else
+		else if (!c->in_g[c->joined])
 			join_chunk(c, c->joined);
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* A feed for chunks from k on, its store made for a step line every 128 bytes up to `end`: a
+ * page is touched only when a row on it is written, so this takes address space, not memory,
+ * and spares the columns' growth its copies (each copy's pages are new faults). small: 4 KiB
+ * pages (a chunk's short-lived columns: no mostly empty huge page). */
+static struct tm_feed *chunk_feed(struct chunks *c, size_t k, uint64_t end, int small)
+{
+	struct tm_feed *g = c->g[k] = tm_xcalloc(1, sizeof(*g));
+	tm_feed_init(g, c->file, c->rs, c->line_max);
+	g->run.steps.small_pages = small;
+	g->run.steps.expect = (size_t)((end - c->at[k]) / 128);
+	return g;
+}
+
+/* Reads chunk k's bytes into g from where g's lines stand (first: seeks to it); its status. */
+static int read_chunk(struct chunks *c, struct tm_feed *g, int fd, size_t k, int first, char **buf, size_t *cap)
+{
+	if (first) {
+		if (*buf)
+			tm_lines_lend(&g->lines, *buf, *cap);
+		tm_lines_reset(&g->lines, c->at[k], 0);
+		if (lseek(fd, (off_t)c->at[k], SEEK_SET) < 0)
+			return -errno;
+	}
+	g->end = k + 1 < c->n ? c->at[k + 1] : 0;
+	int rc = tm_feed_fd_to_eof(g, fd);
+	g->end = 0;
+	return rc;
+}
+
 /* Reads chunks until none is left (opening the file for itself); one read buffer passed from
- * each chunk's feed to the next. */
-static void read_chunks(struct chunks *c)
+ * each chunk's feed to the next. may_lead: this thread may be the lead (the front may not). */
+static void read_chunks(struct chunks *c, int may_lead)
 {
 	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	int open_err = fd < 0 ? errno : 0;      /* errno would not last until a chunk is taken */
 	char *buf = NULL;
 	size_t cap = 0;
+	pthread_mutex_lock(&c->mu);
+	int lead = may_lead && !c->lead && c->next < c->hi && fd >= 0;
+	if (lead) {
+		c->lead = 1;
+		c->next++;                     /* mid0: only the lead moves next */
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (lead) {
+		/* the lead's run: chunk after chunk from mid0 into g[mid0], while the next is free
+		 * (after an error the rest is left to the others) */
+		struct tm_feed *g = chunk_feed(c, c->mid0, c->size, 0);
+		int rc = 0;
+		for (size_t k = c->mid0;;) {
+			rc = read_chunk(c, g, fd, k, k == c->mid0, &buf, &cap);
+			pthread_mutex_lock(&c->mu);
+			k = rc == 0 && c->next < c->hi ? c->next++ : SIZE_MAX;
+			if (k == SIZE_MAX)
+				c->gend = c->next;
+			pthread_mutex_unlock(&c->mu);
+			if (k == SIZE_MAX)
+				break;
+		}
+		tm_lines_take_buffer(&g->lines, &buf, &cap);
+		pthread_mutex_lock(&c->mu);
+		c->rc[c->mid0] = rc;
+		for (size_t k = c->mid0 + 1; k < c->gend; k++)
+			c->in_g[k] = 1, c->done[k] = 1;
+		pthread_mutex_unlock(&c->mu);
+		chunk_done(c, c->mid0);
+	}
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
-		size_t k = c->lo < c->hi ? --c->hi : SIZE_MAX;
+		size_t k = c->next < c->hi ? --c->hi : c->lo < c->mid ? --c->mid : SIZE_MAX;
 		pthread_mutex_unlock(&c->mu);
 		if (k == SIZE_MAX)
 			break;
-		struct tm_feed *g = c->g[k] = tm_xcalloc(1, sizeof(*g));
-		tm_feed_init(g, c->file, c->rs, c->line_max);
-		g->run.steps.small_pages = 1;   /* short-lived columns: no mostly empty huge page */
-		/* rows for a step line every 128 bytes: a page is touched only when a row on it is
-		 * written, so this takes address space, not memory, and spares the columns' growth
-		 * its copies (each copy's pages are new faults) */
 		uint64_t end = k + 1 < c->n ? c->at[k + 1] : c->size;
-		g->run.steps.expect = (size_t)((end - c->at[k]) / 128);
+		struct tm_feed *g = chunk_feed(c, k, end, 1);
 		if (fd < 0) {
 			c->rc[k] = -open_err;
 		} else {
-			if (buf)
-				tm_lines_lend(&g->lines, buf, cap);
-			tm_lines_reset(&g->lines, c->at[k], 0);
-			g->end = k + 1 < c->n ? c->at[k + 1] : 0;
-			c->rc[k] = lseek(fd, (off_t)c->at[k], SEEK_SET) < 0 ? -errno : tm_feed_fd_to_eof(g, fd);
-			g->end = 0;
+			c->rc[k] = read_chunk(c, g, fd, k, 1, &buf, &cap);
 			tm_lines_take_buffer(&g->lines, &buf, &cap);
 		}
 		chunk_done(c, k);
@@ -233,7 +290,7 @@ static void read_chunks(struct chunks *c)
 
 static void *chunk_worker(void *arg)
 {
-	read_chunks(arg);
+	read_chunks(arg, 1);
 	return NULL;
 }
 
@@ -286,10 +343,12 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 		return tm_feed_fd_to_eof(f, fd);
 	struct tm_feed *g[SPLIT_CHUNKS] = { NULL };
 	int rcs[SPLIT_CHUNKS] = { 0 };
-	unsigned char done[SPLIT_CHUNKS] = { 0 }, in_f[SPLIT_CHUNKS] = { 0 };
+	unsigned char done[SPLIT_CHUNKS] = { 0 }, in_f[SPLIT_CHUNKS] = { 0 }, in_g[SPLIT_CHUNKS] = { 0 };
+	size_t mid0 = (n + 1) / 2;
 	struct chunks c = { .path = path, .file = f->run.file, .rs = f->run.rs, .line_max = f->lines.line_max,
-			    .at = at, .n = n, .size = size, .g = g, .rc = rcs, .lo = 1, .hi = n, .done = done,
-			    .in_f = in_f, .f = f, .fd = fd, .f_at = at[1] };
+			    .at = at, .n = n, .size = size, .g = g, .rc = rcs, .mid0 = mid0, .lo = 1, .mid = mid0,
+			    .next = mid0, .hi = n, .gend = SIZE_MAX, .done = done, .in_f = in_f, .in_g = in_g,
+			    .f = f, .fd = fd, .f_at = at[1] };
 	pthread_mutex_init(&c.mu, NULL);
 	size_t nth = cpus;
 	if (nth > n)
@@ -299,8 +358,9 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 	for (; started + 1 < nth; started++)
 		if (pthread_create(&th[started], NULL, chunk_worker, &c) != 0)
 			break;
-	/* the front: chunk 0, then each next chunk no other thread has taken, on in f (tests cap how
-	 * many, so that the other threads' chunks and their joins are sure to be exercised) */
+	/* the front: chunk 0, then each next chunk up to mid0 no other thread has taken, on in f
+	 * (tests cap how many, so that the other threads' chunks and their joins are sure to be
+	 * exercised); then it takes what is left like the others */
 	const char *fenv = getenv("TRAINMON_SPLIT_FRONT");
 	size_t front = fenv ? (size_t)strtoull(fenv, NULL, 10) : 0, nfront = 0;
 	if (front == 0)
@@ -312,13 +372,13 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 		if (c.frc == 0)
 			c.frc = rc;
 		in_f[k] = 1;
-		k = rc == 0 && ++nfront < front && c.lo < c.hi ? c.lo++ : SIZE_MAX;
+		k = rc == 0 && ++nfront < front && c.lo < c.mid ? c.lo++ : SIZE_MAX;
 		pthread_mutex_unlock(&c.mu);
 	}
 	f->end = 0;
 	for (size_t k = 0; k < n && in_f[k]; k++)
 		chunk_done(&c, k);
-	read_chunks(&c);
+	read_chunks(&c, 0);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
 	pthread_mutex_destroy(&c.mu);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # run_split.sh: every golden `analyze` case again with the split read forced on (8 chunks)
 # (TRAINMON_SPLIT_MIN=1), the front reading only the first (TRAINMON_SPLIT_FRONT=1: every other
-# chunk is read into a feed of its own and joined), and the anomaly search's loss and grad-norm
-# part on its own thread (TRAINMON_SPIKES_THREAD_MIN=1): the output must be byte for byte what
-# one pass gives.
+# chunk is read into the lead's run or a feed of its own, and joined), and the anomaly search's
+# loss and grad-norm part on its own thread (TRAINMON_SPIKES_THREAD_MIN=1): the output must be
+# byte for byte what one pass gives.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cases=()

@@ -3,7 +3,8 @@
 # rank printing (the second half appends, a's open step collection below three ranks being
 # closed by b's next step), and four ranks printing (a step's ranks straddle the middle: the
 # second half is read again). Either way the output is byte for byte one pass's. The front reads
-# only the first chunk (TRAINMON_SPLIT_FRONT=1): every other chunk is read on its own and joined.
+# only the first chunk (TRAINMON_SPLIT_FRONT=1): every other chunk is read by the other threads
+# (into the lead's run from the middle, or on its own) and joined.
 set -euo pipefail
 bin=${TRAINMON:?}
 work=$(mktemp -d)

@@ -3,7 +3,8 @@
 # small file (TRAINMON_SPLIT_MIN=1) it cuts it into 8 chunks at a line end just past each
 # eighth; neutral lines before or after the sample move the cuts, 2 * SWEEP + 1 placings on
 # each side (at odd ones the front reads only the first chunk, TRAINMON_SPLIT_FRONT=1, so the
-# other chunks are read on their own and joined; at even ones it reads on as far as it gets).
+# other chunks are read by the other threads, the lead's run from the middle and the rest on
+# their own, and joined; at even ones it reads on as far as it gets).
 # At each the output must be byte for byte one pass's. Cuts used to differ: a Levanter
 # run lost its steps (a chunk's progress bars came before any line of it claimed the file), a
 # fallback rule's event made before a chunk's claim counted twice, a host-OOM event's rank was
