@@ -133,8 +133,8 @@ struct chunks {
 	const uint64_t *at;         /* borrowed: chunk k is bytes [at[k], at[k + 1]), the last to EOF */
 	size_t n;
 	uint64_t size;
-	struct tm_feed **g;         /* borrowed: chunk k's feed, made by the thread that takes it from
-				       the back, freed once joined */
+	struct tm_feed **g;         /* borrowed: chunk k's feed (the lead's run: chunk mid0's), made
+				       by the thread that reads it, freed once joined */
 	int *rc;                    /* borrowed: chunk k's read status */
 	size_t mid0;                /* where the lead's run starts */
 	pthread_mutex_t mu;         /* guards what follows */
@@ -144,14 +144,19 @@ struct chunks {
 	size_t gend;                /* the lead's run is chunks [mid0, gend) (SIZE_MAX: not ended) */
 	unsigned char *done;        /* borrowed: chunk k is read (into its feed, or into f) */
 	unsigned char *in_f;        /* borrowed: chunk k was read into f by the front: no join */
-	unsigned char *in_g;        /* borrowed: chunk k was read into g[mid0] by the lead, after
-				       mid0: joined with it */
 	size_t joined;              /* chunks [0, joined) are in f */
 	struct tm_feed *f;          /* borrowed: the file's feed */
 	int fd;                     /* borrowed: f's descriptor, for reading a chunk again */
 	uint64_t f_at;              /* where f's lines stand */
 	int frc;                    /* f's status: 0 or -errno */
 };
+
+/* Whether chunk k was read into the lead's feed after its first (joined with it); with c->mu
+ * held, once the lead's run has ended. */
+static int in_lead_run(const struct chunks *c, size_t k)
+{
+	return c->lead && k > c->mid0 && k < c->gend;
+}
 
 /* Joins chunk k (k >= 1) to f, with the chunks after it its feed holds (the lead's run); with
  * c->mu held. */
@@ -195,7 +200,7 @@ static void chunk_done(struct chunks *c, size_t k)
 	for (; c->joined < c->n && c->done[c->joined]; c->joined++)
 		if (c->in_f[c->joined])
 			c->f_at = c->joined + 1 < c->n ? c->at[c->joined + 1] : c->size;
-		else if (!c->in_g[c->joined])
+		else if (!in_lead_run(c, c->joined))
 			join_chunk(c, c->joined);
 	pthread_mutex_unlock(&c->mu);
 }
@@ -263,7 +268,7 @@ static void read_chunks(struct chunks *c, int may_lead)
 		pthread_mutex_lock(&c->mu);
 		c->rc[c->mid0] = rc;
 		for (size_t k = c->mid0 + 1; k < c->gend; k++)
-			c->in_g[k] = 1, c->done[k] = 1;
+			c->done[k] = 1;
 		pthread_mutex_unlock(&c->mu);
 		chunk_done(c, c->mid0);
 	}
@@ -343,11 +348,11 @@ int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t siz
 		return tm_feed_fd_to_eof(f, fd);
 	struct tm_feed *g[SPLIT_CHUNKS] = { NULL };
 	int rcs[SPLIT_CHUNKS] = { 0 };
-	unsigned char done[SPLIT_CHUNKS] = { 0 }, in_f[SPLIT_CHUNKS] = { 0 }, in_g[SPLIT_CHUNKS] = { 0 };
+	unsigned char done[SPLIT_CHUNKS] = { 0 }, in_f[SPLIT_CHUNKS] = { 0 };
 	size_t mid0 = (n + 1) / 2;
 	struct chunks c = { .path = path, .file = f->run.file, .rs = f->run.rs, .line_max = f->lines.line_max,
 			    .at = at, .n = n, .size = size, .g = g, .rc = rcs, .mid0 = mid0, .lo = 1, .mid = mid0,
-			    .next = mid0, .hi = n, .gend = SIZE_MAX, .done = done, .in_f = in_f, .in_g = in_g,
+			    .next = mid0, .hi = n, .gend = SIZE_MAX, .done = done, .in_f = in_f,
 			    .f = f, .fd = fd, .f_at = at[1] };
 	pthread_mutex_init(&c.mu, NULL);
 	size_t nth = cpus;

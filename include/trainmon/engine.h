@@ -25,9 +25,10 @@ void tm_feed_release(struct tm_feed *f);
 int tm_feed_fd_to_eof(struct tm_feed *f, int fd);
 /* Reads a regular file of `size` bytes to EOF in chunks cut at newlines (up to 8), on up to one
  * thread per CPU the process may run on (tm_pool_threads: 8 at most): the calling thread reads
- * on into f from the front while the next chunk is free, the others take chunks from the back
- * into runs of their own, appended to f's in file order (tm_run_append), so the result is what
- * tm_feed_fd_to_eof would give. Falls back to one thread when the file is small or no newline is
+ * on into f from the front up to the middle, another (the lead) from the middle on into a run of
+ * its own, and a thread with nothing left in its range takes chunks from the top of what is
+ * unclaimed into runs of their own; runs are appended to f's in file order (tm_run_append), so
+ * the result is what tm_feed_fd_to_eof would give. Falls back to one thread when the file is small or no newline is
  * found where a chunk would begin. Returns 0 or -errno. */
 int tm_feed_file_split(struct tm_feed *f, int fd, const char *path, uint64_t size);
 
