@@ -18,7 +18,11 @@ find sample_logs -type f -name '*.out' | sort | while read -r f; do
 		mv "$dir/twice" "$out"
 	done
 	for fmt in text json csv; do
-		"$bin" analyze --format "$fmt" "$out" >/dev/null 2>&1 || true   # a failure log exits 1
+		rc=0
+		"$bin" analyze --format "$fmt" "$out" >/dev/null 2>&1 || rc=$?
+		# 1: a log with nothing to report (a failure-only sample); anything else (a usage or
+		# system error, a crash) would leave a profile of something else
+		[ "$rc" -le 1 ] || { echo "pgo-train.sh: analyze --format $fmt $f: exit $rc" >&2; exit 1; }
 	done
 	rm -f "$out"
 done
