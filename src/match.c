@@ -289,11 +289,13 @@ struct shape_read {
 	size_t *outlen;
 };
 
+/* Inlined into each caller, so that rd->as_num is a constant there (a pointer-mode read was 5 %
+ * slower). */
+#define TM_INLINE static inline __attribute__((always_inline))
+
 /* The value of shape sh after a literal that ends at subj[at], read as rd says: 1 read, 0 the
  * shape does not follow there; read as a number, -1 when it does but not as a plain decimal that
  * is its whole class run (tm_num_read; "1e-3" where the class is [0-9.], "nan", "1,024"). */
-#define TM_INLINE static inline __attribute__((always_inline))
-
 TM_INLINE int value_at(const struct tm_field_shape *sh, const char *subj, size_t len, size_t at,
 		       const struct shape_read *rd)
 {

@@ -299,8 +299,9 @@ static void on_event(struct tm_watch *w, const struct inotify_event *ev, uint64_
 		if (ev->mask & IN_DELETE) {
 			/* the parent's word that a subdirectory is gone: forgotten here too, should its own
 			 * IN_IGNORED not name the entry (one in a few hundred churned directories kept an
-			 * entry whose wd the kernel no longer had); a directory made again under the name
-			 * since (another inode) is left alone */
+			 * entry whose wd the kernel no longer had); an entry that already follows the
+			 * directory now under the name (a new one made since, found by a scan: the inode on
+			 * disk is the entry's) is left alone */
 			int ci = tm_watch_find(w, full);
 			struct stat st;
 			if (ci >= 0 && w->dirs[ci].depth > 0 &&
