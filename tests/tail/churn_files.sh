@@ -4,11 +4,15 @@
 # --expire 1. Every file of a batch is followed before the batch is deleted, so each batch has the
 # same 2 000 files in flight. After each batch the daemon must release every deleted file:
 # trainmon_files_watched (--textfile) returns to the live count and its descriptors to their
-# baseline. Its VmRSS after the last batch must be within 1 MiB of what it was after the second:
-# the first two batches grow the heap to its working size (the second fills the kept segments of
-# gone files, docs/design.md "Live chains"), later ones must reuse it. Measured growth from the
-# second batch on is under 50 kB (allocator bookkeeping); 1 MiB over 16 000 files catches a leak
-# of 64 bytes a file (the bug this guards against kept 9.5 KB a file). New files are followed
+# baseline. The lower VmRSS of the last two batches must be within 1 MiB of what it was after the
+# second: the first two batches grow the heap to its working size (the second fills the kept
+# segments of gone files, docs/design.md "Live chains"), later ones must reuse it. Later batches
+# move RSS by -100..+130 kB, but once in a few dozen runs one batch jumps by about 1 MiB and stays
+# (likely glibc keeping freed heap below its trim threshold, which it raises once a large block,
+# such as a file's 1 MiB read buffer, is freed: not traced) and failed a last-batch-only bound
+# (CI, and once under a local -j2 run); a leak raises every batch, so
+# the lower of the last two still shows it. 1 MiB then catches a leak of 73 bytes a file over 10
+# batches, 171 over 6 (the bug this guards against kept 9.5 KB a file). New files are followed
 # afterwards.
 . "$(dirname "$0")/lib.sh"
 BATCHES=${BATCHES:-10}
@@ -35,13 +39,16 @@ churn() {   # churn N: one batch of files created, written twice, deleted
 	wait_for "the files of batch $1 released (trainmon_files_watched back to $LIVE, have $(gauge trainmon_files_watched))" \
 		30 gauge_is trainmon_files_watched $LIVE
 }
+RSS2=
 for ((b = 1; b <= BATCHES; b++)); do
 	churn "$b"
-	[ "$b" = 2 ] && RSS1=$(rss_kb)
-	log "batch $b: RSS $(rss_kb) kB"
+	rss=$(rss_kb)
+	[ "$b" = 2 ] && RSS1=$rss
+	# the lower of the last two batches' (BATCHES >= 4)
+	[ "$b" -ge $((BATCHES - 1)) ] && { [ -z "$RSS2" ] || [ "$rss" -lt "$RSS2" ]; } && RSS2=$rss
+	log "batch $b: RSS $rss kB"
 done
-RSS2=$(rss_kb)
-log "RSS after batch 2: $RSS1 kB, after batch $BATCHES: $RSS2 kB ($((RSS2 - RSS1)) kB more, bound $RSS_SLACK_KB kB)"
+log "RSS after batch 2: $RSS1 kB, the lower of batches $((BATCHES - 1)) and $BATCHES: $RSS2 kB ($((RSS2 - RSS1)) kB more, bound $RSS_SLACK_KB kB)"
 [ $((RSS2 - RSS1)) -le "$RSS_SLACK_KB" ] || fail "RSS grew by $((RSS2 - RSS1)) kB over $(((BATCHES - 2) * BATCH)) deleted files"
 fds_back() { [ "$(nfds)" -le "$FDS0" ]; }
 wait_for "descriptors back to the baseline ($FDS0, have $(nfds))" 10 fds_back
