@@ -33,6 +33,9 @@ wait_for "failed attempts" 10 received_at_least hook 2
 echo ok >"$SCR/hook.mode"
 slack_ok() { [ "$(received hook | jq -c 'select(.mode == "ok" and .path == "/slack")' | wc -l)" -ge 2 ]; }
 wait_for "the slack messages" 10 slack_ok
+# the alertmanager sink retries on its own backoff: the webhook's success says nothing of it
+am_ok() { [ -n "$(received hook | jq -c 'select(.mode == "ok" and .path == "/am/api/v2/alerts")')" ]; }
+wait_for "an answered POST to /am/api/v2/alerts" 10 am_ok
 # Slack
 while IFS= read -r b; do
 	jq -e '(.text | type == "string" and length > 0) and (.blocks | type == "array" and length >= 2)
