@@ -18,6 +18,7 @@
 
 #include "trainmon/match.h"
 #include "trainmon/num.h"
+#include "trainmon/scan_memo.h"
 #include "trainmon/xalloc.h"
 #include "trainmon/prefilter.h"
 #include "field_shape.h"
@@ -109,6 +110,7 @@ void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs)
 	size_t nn = rs->pre ? tm_prefilter_needles(rs->pre) : 0;
 	m->c.nseen = tm_xcalloc(nn + 1, sizeof(*m->c.nseen));
 	m->c.npos = tm_xcalloc(nn + 1, sizeof(*m->c.npos));
+	m->memo = rs->pre ? tm_scan_memo_new(rs->pre) : NULL;
 }
 
 void tm_matcher_release(struct tm_matcher *m)
@@ -122,6 +124,7 @@ void tm_matcher_release(struct tm_matcher *m)
 	free(m->matches);
 	free(m->c.nseen);
 	free(m->c.npos);
+	tm_scan_memo_free(m->memo);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -188,7 +191,7 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		m->c.gen = 1;
 	}
 	m->records++;
-	size_t nc = tm_prefilter_scan(ac, &m->c, (const unsigned char *)p, len);
+	size_t nc = tm_scan_memo_scan(m->memo, &m->c, (const unsigned char *)p, len);
 	m->scan_subj = p;
 	m->scan_len = len;
 	m->literal_records += m->c.literal_hit;

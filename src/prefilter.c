@@ -78,6 +78,10 @@ struct tm_prefilter {
 	uint32_t *always;                /* owned: rules with no literal, run on every record */
 	uint32_t nalways;
 	uint32_t nneedles;
+	unsigned char **dskel;           /* owned: the skeletons of the literals with a digit (each
+					    digit made '0'; scan_memo.h), each owned */
+	size_t *dlen;                    /* owned: their lengths */
+	size_t ndskel;
 };
 
 void tm_prefilter_free(struct tm_prefilter *ac)
@@ -93,6 +97,10 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 	free(ac->bucket);
 	free(ac->shorts);
 	free(ac->always);
+	for (size_t i = 0; i < ac->ndskel; i++)
+		free(ac->dskel[i]);
+	free(ac->dskel);
+	free(ac->dlen);
 	free(ac);
 }
 
@@ -224,6 +232,33 @@ static struct tm_vent vent_of(const struct tm_lit *t, uint32_t lit, size_t off)
 	return v;
 }
 
+/* The skeleton of every literal that has a digit, for tm_prefilter_skeleton_safe. */
+static void add_digit_skeleton(struct tm_prefilter *ac, const struct tm_lit *t, size_t *cap)
+{
+	const unsigned char *u = (const unsigned char *)t->p;
+	size_t k = 0;
+	while (k < t->len && !(u[k] >= '0' && u[k] <= '9'))
+		k++;
+	if (k == t->len)
+		return;
+	tm_xgrow((void **)&ac->dskel, cap, ac->ndskel + 1, sizeof(*ac->dskel));
+	ac->dlen = tm_xrealloc(ac->dlen, *cap * sizeof(*ac->dlen));
+	unsigned char *sk = tm_xmalloc(t->len);
+	for (k = 0; k < t->len; k++)
+		sk[k] = u[k] >= '0' && u[k] <= '9' ? '0' : u[k];
+	ac->dskel[ac->ndskel] = sk;
+	ac->dlen[ac->ndskel++] = t->len;
+}
+
+static void digit_skeletons(struct tm_prefilter *ac)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < ac->nlits; i++)
+		add_digit_skeleton(ac, &ac->lits[i], &cap);
+	for (size_t i = 0; i < ac->nshorts; i++)
+		add_digit_skeleton(ac, &ac->shorts[i], &cap);
+}
+
 void tm_prefilter_done(struct tm_prefilter *ac)
 {
 	/* Sampling: when every literal has 5+ bytes, hash only even positions. A literal occurrence
@@ -271,6 +306,15 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 	free(fill);
 	free(first);
 	free(v);
+	digit_skeletons(ac);
+}
+
+int tm_prefilter_skeleton_safe(const struct tm_prefilter *ac, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < ac->ndskel; i++)
+		if (memmem(s, n, ac->dskel[i], ac->dlen[i]))
+			return 0;
+	return 1;
 }
 
 

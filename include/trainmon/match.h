@@ -15,6 +15,8 @@
 #include "trainmon/prefilter.h"
 #include "trainmon/rules.h"
 
+struct tm_scan_memo;
+
 struct tm_hit {
 	const struct tm_rule *rule;   /* borrowed from the ruleset */
 	const char *subj;             /* borrowed record text */
@@ -30,6 +32,8 @@ struct tm_matcher {
 	void *md;                     /* owned pcre2_match_data * for rule regexes */
 	void *md_sub;                 /* owned pcre2_match_data * for `fields:` sub-regexes */
 	struct tm_cands c;            /* owned arrays: the current record's candidate rules */
+	struct tm_scan_memo *memo;    /* owned: the prefilter's answers by skeleton, NULL without
+					 a prefilter */
 	uint64_t *matches;            /* owned, nrules: matches per rule */
 	uint64_t regex_runs;          /* regexes run (prefilter passed) */
 	uint64_t records;             /* records matched */

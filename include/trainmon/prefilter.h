@@ -47,4 +47,9 @@ void tm_prefilter_free(struct tm_prefilter *pf);
  * every needle that occurs (c->nseen, c->npos). */
 size_t tm_prefilter_scan(const struct tm_prefilter *pf, struct tm_cands *c, const unsigned char *p, size_t n);
 
+/* Whether the skeleton s[0, n) of a record (its every digit made '0', the same length) decides the
+ * record's scan: 1 when no literal with a digit could occur in a record of that skeleton, so
+ * every literal occurs where it occurs in the skeleton (scan_memo.h); 0 when one could. */
+int tm_prefilter_skeleton_safe(const struct tm_prefilter *pf, const unsigned char *s, size_t n);
+
 #endif

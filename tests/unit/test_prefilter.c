@@ -10,14 +10,6 @@
 #include "tm_test.h"
 #include "trainmon/prefilter.h"
 
-static uint64_t next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 struct lit {
 	const char *p;
 	int rule;       /* -1: a needle only */
@@ -73,24 +65,24 @@ static int run(struct tm_test_state *st, const struct lit *extra, size_t nextra,
 	char rec[1200];
 	int bad = 0;
 	for (int iter = 0; iter < 20000 && !bad; iter++) {
-		size_t n = next(&seed) % 1100;
+		size_t n = tm_test_next(&seed) % 1100;
 		for (size_t i = 0; i < n; i++)
-			rec[i] = alphabet[next(&seed) % (sizeof(alphabet) - 1)];
-		size_t sow = n ? next(&seed) % 40 : 0;    /* up to 40: more than a verify batch */
+			rec[i] = alphabet[tm_test_next(&seed) % (sizeof(alphabet) - 1)];
+		size_t sow = n ? tm_test_next(&seed) % 40 : 0;    /* up to 40: more than a verify batch */
 		for (size_t k = 0; k < sow; k++) {
-			const struct lit *l = &ls[next(&seed) % nl];
+			const struct lit *l = &ls[tm_test_next(&seed) % nl];
 			size_t len = strlen(l->p);
 			char tmp[64];
 			memcpy(tmp, l->p, len);
-			switch (next(&seed) % 4) {
-			case 0: tmp[next(&seed) % len] ^= 1; break;     /* one byte off */
+			switch (tm_test_next(&seed) % 4) {
+			case 0: tmp[tm_test_next(&seed) % len] ^= 1; break;     /* one byte off */
 			case 1: len--; break;                            /* cut short at the end */
 			case 2: memmove(tmp, tmp + 1, --len); break;     /* and at the start */
 			default: break;
 			}
 			if (len == 0 || len > n)
 				continue;
-			size_t at = next(&seed) % 3 == 0 ? (next(&seed) % 2 ? 0 : n - len) : next(&seed) % (n - len + 1);
+			size_t at = tm_test_next(&seed) % 3 == 0 ? (tm_test_next(&seed) % 2 ? 0 : n - len) : tm_test_next(&seed) % (n - len + 1);
 			memcpy(rec + at, tmp, len);
 		}
 		if (++c.gen == 0)

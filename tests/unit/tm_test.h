@@ -4,6 +4,7 @@
 #define TM_TEST_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,15 @@ struct tm_test_state { int failed, checked; };
 #define TM_STREQ(st, got, want) do { const char *g_ = (got), *w_ = (want); (st)->checked++; \
 	if (!g_ || strcmp(g_, w_) != 0) { (st)->failed++; \
 	fprintf(stderr, "%s:%d: %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_); } } while (0)
+
+/* xorshift64: the tests' reproducible random numbers (seed never 0) */
+static inline uint64_t tm_test_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
 
 static inline int tm_test_done(const struct tm_test_state *st, const char *name)
 {
