@@ -82,7 +82,8 @@ static int run(struct tm_test_state *st, const struct lit *extra, size_t nextra,
 			}
 			if (len == 0 || len > n)
 				continue;
-			size_t at = tm_test_next(&seed) % 3 == 0 ? (tm_test_next(&seed) % 2 ? 0 : n - len) : tm_test_next(&seed) % (n - len + 1);
+			size_t at = tm_test_next(&seed) % 3 == 0 ? (tm_test_next(&seed) % 2 ? 0 : n - len)
+								  : tm_test_next(&seed) % (n - len + 1);
 			memcpy(rec + at, tmp, len);
 		}
 		if (++c.gen == 0)
