@@ -33,8 +33,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "scan_memo.c builds sk
 #define TM_MEMO_NEEDLES 30
 #define TM_MEMO_WINDOW 1024
 #define TM_MEMO_REST 32768
-#define TM_MEMO_WARM 1024         /* records scanned before the memo starts: a daemon follows
-				     thousands of files, most of them short */
+#define TM_MEMO_WARM 128          /* records scanned before the memo starts: a daemon follows
+				     thousands of files, many of them a few lines long; analyze
+				     starts a memo per file (1 MiB files: about 6 000 records) */
 
 struct memo_slot {
 	uint64_t hash;                 /* 0: empty */

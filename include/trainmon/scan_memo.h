@@ -24,7 +24,7 @@
 struct tm_scan_memo;
 
 /* A memo for scans with pf (borrowed, must outlive it); owned, tm_scan_memo_free(). It starts
- * after the first thousand records it is given (a short file never pays for it): 2 KiB then, and
+ * after the first 128 records it is given (a file of a few lines never pays for it): 2 KiB then, and
  * under 1 KiB more for each record shape it keeps (256 at most). */
 struct tm_scan_memo *tm_scan_memo_new(const struct tm_prefilter *pf);
 /* tm_scan_memo_free(NULL) does nothing. */
