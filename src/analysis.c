@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "trainmon/analysis.h"
+#include "trainmon/scan_memo.h"
 #include "trainmon/cmd.h"
 #include "trainmon/xalloc.h"
 #include "banned.h"
@@ -99,42 +100,53 @@ void tm_read_bufs_release(struct tm_read_bufs *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		free(b->buf[i]);
+	for (size_t i = 0; i < b->nmemo; i++)
+		tm_scan_memo_free(b->memo[i]);
 	pthread_mutex_destroy(&b->mu);
 	memset(b, 0, sizeof(*b));
 }
 
-/* A kept buffer for f's reads, if there is one. */
+/* A kept buffer for f's reads and a kept scan memo, if there are. */
 static void borrow_buf(struct tm_read_bufs *b, struct tm_feed *f)
 {
 	char *buf = NULL;
 	size_t cap = 0;
+	struct tm_scan_memo *memo = NULL;
 	pthread_mutex_lock(&b->mu);
 	if (b->n) {
 		b->n--;
 		buf = b->buf[b->n];
 		cap = b->cap[b->n];
 	}
+	if (b->nmemo)
+		memo = b->memo[--b->nmemo];
 	pthread_mutex_unlock(&b->mu);
 	if (buf)
 		tm_lines_lend(&f->lines, buf, cap);
+	if (memo)
+		tm_matcher_adopt_memo(&f->m, memo);
 }
 
-/* f's read buffer back for the next file (freed when the store is full). */
+/* f's read buffer and scan memo back for the next file (freed when the store is full). */
 static void return_buf(struct tm_read_bufs *b, struct tm_feed *f)
 {
 	char *buf;
 	size_t cap;
 	tm_lines_take_buffer(&f->lines, &buf, &cap);
-	if (!buf)
-		return;
+	struct tm_scan_memo *memo = tm_matcher_take_memo(&f->m);
 	pthread_mutex_lock(&b->mu);
-	if (b->n < TM_READ_BUFS) {
+	if (buf && b->n < TM_READ_BUFS) {
 		b->buf[b->n] = buf;
 		b->cap[b->n++] = cap;
 		buf = NULL;
 	}
+	if (memo && b->nmemo < TM_READ_BUFS) {
+		b->memo[b->nmemo++] = memo;
+		memo = NULL;
+	}
 	pthread_mutex_unlock(&b->mu);
 	free(buf);
+	tm_scan_memo_free(memo);
 }
 
 static struct tm_feed *read_file(const struct tm_analysis_cfg *c, const char *path, FILE *err)

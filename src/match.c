@@ -128,6 +128,19 @@ void tm_matcher_release(struct tm_matcher *m)
 	memset(m, 0, sizeof(*m));
 }
 
+struct tm_scan_memo *tm_matcher_take_memo(struct tm_matcher *m)
+{
+	struct tm_scan_memo *memo = m->memo;
+	m->memo = NULL;
+	return memo;
+}
+
+void tm_matcher_adopt_memo(struct tm_matcher *m, struct tm_scan_memo *memo)
+{
+	tm_scan_memo_free(m->memo);
+	m->memo = memo;
+}
+
 static void sort_u32(uint32_t *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
@@ -191,7 +204,8 @@ int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn f
 		m->c.gen = 1;
 	}
 	m->records++;
-	size_t nc = tm_scan_memo_scan(m->memo, &m->c, (const unsigned char *)p, len);
+	size_t nc = m->memo ? tm_scan_memo_scan(m->memo, &m->c, (const unsigned char *)p, len)
+			    : tm_prefilter_scan(ac, &m->c, (const unsigned char *)p, len);
 	m->scan_subj = p;
 	m->scan_len = len;
 	m->literal_records += m->c.literal_hit;

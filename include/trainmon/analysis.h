@@ -43,13 +43,16 @@ void tm_analysis_groups(struct tm_opt_group *g);
 /* What every file of one command shares; read-only while files are analysed (on any thread). */
 /* Read buffers kept between the files one command reads, shared by its pool's threads under a
  * mutex: a file read into a fresh megabyte pays 270 page faults (a third of the CPU over 1 000
- * files of 1 MiB). */
+ * files of 1 MiB). The files' scan memos are kept the same way: the next file starts with the
+ * line shapes the last one taught (scan_memo.h), not with a cold table. */
 #define TM_READ_BUFS 16
 struct tm_read_bufs {
 	pthread_mutex_t mu;
 	char *buf[TM_READ_BUFS];     /* owned */
 	size_t cap[TM_READ_BUFS];
 	size_t n;
+	struct tm_scan_memo *memo[TM_READ_BUFS];   /* owned */
+	size_t nmemo;
 };
 void tm_read_bufs_init(struct tm_read_bufs *b);
 void tm_read_bufs_release(struct tm_read_bufs *b);

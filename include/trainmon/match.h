@@ -55,6 +55,13 @@ struct tm_matcher {
 void tm_matcher_init(struct tm_matcher *m, const struct tm_ruleset *rs);
 void tm_matcher_release(struct tm_matcher *m);
 
+/* The scan memo handed from a matcher done with its records to the next one of the same ruleset
+ * (analyze's files, one after another: the next starts with the shapes the last one saw). Take:
+ * m's memo, which m no longer has (it scans without one from then on). Adopt: memo (owned from
+ * now on, made for m's ruleset's prefilter) in place of m's own, which is freed. */
+struct tm_scan_memo *tm_matcher_take_memo(struct tm_matcher *m);
+void tm_matcher_adopt_memo(struct tm_matcher *m, struct tm_scan_memo *memo);
+
 /* Runs every candidate rule on the record, in rule order; calls fn per match. Returns 0 or the
  * callback's non-zero value. */
 int tm_match_record(struct tm_matcher *m, const char *p, size_t len, tm_hit_fn fn, void *ctx);
