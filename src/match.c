@@ -137,6 +137,10 @@ struct tm_scan_memo *tm_matcher_take_memo(struct tm_matcher *m)
 
 void tm_matcher_adopt_memo(struct tm_matcher *m, struct tm_scan_memo *memo)
 {
+	if (!memo || tm_scan_memo_prefilter(memo) != m->rs->pre) {
+		tm_scan_memo_free(memo);        /* another ruleset's answers: never used */
+		return;
+	}
 	tm_scan_memo_free(m->memo);
 	m->memo = memo;
 }

@@ -78,6 +78,11 @@ void tm_scan_memo_free(struct tm_scan_memo *m)
 	free(m);
 }
 
+const struct tm_prefilter *tm_scan_memo_prefilter(const struct tm_scan_memo *m)
+{
+	return m->pf;
+}
+
 uint64_t tm_scan_memo_hits(const struct tm_scan_memo *m)
 {
 	return m ? m->hits : 0;

@@ -58,7 +58,8 @@ void tm_matcher_release(struct tm_matcher *m);
 /* The scan memo handed from a matcher done with its records to the next one of the same ruleset
  * (analyze's files, one after another: the next starts with the shapes the last one saw). Take:
  * m's memo, which m no longer has (it scans without one from then on). Adopt: memo (owned from
- * now on, made for m's ruleset's prefilter) in place of m's own, which is freed. */
+ * now on) in place of m's own, which is freed; a memo made for another prefilter than m's
+ * ruleset's is freed instead. */
 struct tm_scan_memo *tm_matcher_take_memo(struct tm_matcher *m);
 void tm_matcher_adopt_memo(struct tm_matcher *m, struct tm_scan_memo *memo);
 

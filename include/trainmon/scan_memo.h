@@ -35,6 +35,9 @@ void tm_scan_memo_free(struct tm_scan_memo *memo);
  * not stamped on a remembered answer. */
 size_t tm_scan_memo_scan(struct tm_scan_memo *memo, struct tm_cands *c, const unsigned char *p, size_t n);
 
+/* The prefilter the memo answers for. */
+const struct tm_prefilter *tm_scan_memo_prefilter(const struct tm_scan_memo *memo);
+
 /* Records answered from the memo, and records looked up (for tests and the bench). */
 uint64_t tm_scan_memo_hits(const struct tm_scan_memo *memo);
 uint64_t tm_scan_memo_lookups(const struct tm_scan_memo *memo);

@@ -1,8 +1,9 @@
 /* test_match.c: the matcher (src/match.c): the literal prefilter runs only the rules whose literal
  * occurs in a record, a record holding the literal but failing the regex gives no hit, and a JIT
- * match hands out its named groups' slices. */
+ * match hands out its named groups' slices; the scan memo passes from one matcher to the next. */
 #include "tm_test.h"
 #include "trainmon/match.h"
+#include "trainmon/scan_memo.h"
 #include "trainmon/rules.h"
 #include "tm_test_pack.h"
 
@@ -78,6 +79,42 @@ int main(void)
 	TM_CHECK(&st, x.n == 2 && x.rule[0] == 0 && x.rule[1] == 1);
 	TM_CHECK(&st, m.regex_runs == 4);
 	TM_CHECK(&st, m.matches[0] == 2 && m.matches[1] == 1);
+
+	/* the scan memo handed to the next matcher (analyze's next file): it answers there, with the
+	 * same hits; a memo of another ruleset is refused (freed), and the matcher goes on with its own */
+	char line[80];
+	for (int i = 0; i < 400; i++) {
+		snprintf(line, sizeof(line), " iteration %d | loss %d.5 | lr 1e-4 and some more", 100 + i, i % 9);
+		match(&m, line, &x);
+	}
+	TM_CHECK(&st, m.matches[0] == 402);
+	struct tm_scan_memo *memo = tm_matcher_take_memo(&m);
+	TM_CHECK(&st, memo != NULL && tm_scan_memo_hits(memo) > 200);
+	TM_CHECK(&st, m.memo == NULL);
+	match(&m, " iteration 9 | loss 1.5 | lr 1e-4 and some more", &x);   /* scanned without it */
+	TM_CHECK(&st, x.n == 1 && x.rule[0] == 0);
+	struct tm_matcher m2;
+	tm_matcher_init(&m2, &rs);
+	tm_matcher_adopt_memo(&m2, memo);
+	TM_CHECK(&st, m2.memo == memo);
+	uint64_t h0 = tm_scan_memo_hits(memo);
+	match(&m2, " iteration 777 | loss 4.5 | lr 1e-4 and some more", &x);
+	TM_CHECK(&st, x.n == 1 && x.rule[0] == 0);
+	TM_STREQ(&st, x.step, "777");
+	TM_CHECK(&st, tm_scan_memo_hits(memo) == h0 + 1);   /* answered by what m learnt */
+	struct tm_ruleset rs2;
+	struct tm_diag d2;
+	TM_CHECK(&st, tm_test_pack(&rs2, &d2, pack) == 0);
+	struct tm_matcher m3;
+	tm_matcher_init(&m3, &rs2);
+	tm_matcher_adopt_memo(&m2, tm_matcher_take_memo(&m3));   /* another prefilter: refused */
+	TM_CHECK(&st, m2.memo == memo);
+	match(&m2, "iteration 7 | loss 1.5 then CUDA out of memory", &x);
+	TM_CHECK(&st, x.n == 2 && x.rule[0] == 0 && x.rule[1] == 1);
+	tm_matcher_release(&m3);
+	tm_diag_release(&d2);
+	tm_ruleset_release(&rs2);
+	tm_matcher_release(&m2);
 
 	tm_matcher_release(&m);
 	tm_diag_release(&d);
