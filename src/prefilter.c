@@ -80,6 +80,7 @@ struct tm_prefilter {
 	uint32_t nneedles;
 	unsigned char **dskel;           /* owned: the skeletons of the literals with a digit (each
 					    digit made '0'; scan_memo.h), each owned */
+	const char **dlit;               /* owned array: those literals (borrowed bytes) */
 	size_t *dlen;                    /* owned: their lengths */
 	size_t ndskel;
 };
@@ -100,6 +101,7 @@ void tm_prefilter_free(struct tm_prefilter *ac)
 	for (size_t i = 0; i < ac->ndskel; i++)
 		free(ac->dskel[i]);
 	free(ac->dskel);
+	free(ac->dlit);
 	free(ac->dlen);
 	free(ac);
 }
@@ -232,7 +234,7 @@ static struct tm_vent vent_of(const struct tm_lit *t, uint32_t lit, size_t off)
 	return v;
 }
 
-/* The skeleton of every literal that has a digit, for tm_prefilter_skeleton_safe. */
+/* The skeleton of every literal that has a digit, for tm_prefilter_digit_probes. */
 static void add_digit_skeleton(struct tm_prefilter *ac, const struct tm_lit *t, size_t *cap)
 {
 	const unsigned char *u = (const unsigned char *)t->p;
@@ -243,10 +245,12 @@ static void add_digit_skeleton(struct tm_prefilter *ac, const struct tm_lit *t, 
 		return;
 	tm_xgrow((void **)&ac->dskel, cap, ac->ndskel + 1, sizeof(*ac->dskel));
 	ac->dlen = tm_xrealloc(ac->dlen, *cap * sizeof(*ac->dlen));
+	ac->dlit = tm_xrealloc(ac->dlit, *cap * sizeof(*ac->dlit));
 	unsigned char *sk = tm_xmalloc(t->len);
 	for (k = 0; k < t->len; k++)
 		sk[k] = u[k] >= '0' && u[k] <= '9' ? '0' : u[k];
 	ac->dskel[ac->ndskel] = sk;
+	ac->dlit[ac->ndskel] = t->p;
 	ac->dlen[ac->ndskel++] = t->len;
 }
 
@@ -309,12 +313,21 @@ void tm_prefilter_done(struct tm_prefilter *ac)
 	digit_skeletons(ac);
 }
 
-int tm_prefilter_skeleton_safe(const struct tm_prefilter *ac, const unsigned char *s, size_t n)
+size_t tm_prefilter_digit_probes(const struct tm_prefilter *ac, const unsigned char *s, size_t n,
+				 struct tm_digit_probe *out, size_t max)
 {
-	for (size_t i = 0; i < ac->ndskel; i++)
-		if (memmem(s, n, ac->dskel[i], ac->dlen[i]))
-			return 0;
-	return 1;
+	size_t k = 0;
+	for (size_t i = 0; i < ac->ndskel; i++) {
+		const unsigned char *q = s, *end = s + n;
+		while ((q = memmem(q, (size_t)(end - q), ac->dskel[i], ac->dlen[i]))) {
+			if (k == max)
+				return max + 1;
+			out[k++] = (struct tm_digit_probe){ .lit = ac->dlit[i], .len = (uint32_t)ac->dlen[i],
+							     .off = (uint32_t)(q - s) };
+			q++;
+		}
+	}
+	return k;
 }
 
 

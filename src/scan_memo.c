@@ -6,8 +6,11 @@
  * the slot answers when it holds a record of that hash and length whose skeleton is the record's
  * skeleton, compared block by block as it is made (16 bytes a step with SSE2: the digits found by
  * a byte-wise x - '0' <= 9, their low nibble cleared, '0'-'9' -> '0'). Otherwise the record is
- * scanned and the slot takes its answer, unless the answer is too large for a slot; a skeleton
- * under which a literal with a digit could occur is kept as "scan again".
+ * scanned and the slot takes its answer, unless the answer is too large for a slot. A literal
+ * with a digit can only be where its own skeleton is in the record's (tm_prefilter_digit_probes):
+ * the slot keeps those places (probes) and whether the literal was at each in the record scanned,
+ * and answers only a record for which that is so again; a skeleton with more places than
+ * TM_MEMO_PROBES is kept as "scan again".
  *
  * A log of lines that never repeat would pay the skeleton for nothing, so the memo watches its
  * hits: fewer than a quarter in a window of TM_MEMO_WINDOW lookups, and the next TM_MEMO_REST
@@ -31,6 +34,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "scan_memo.c builds sk
 #define TM_MEMO_MAX 512           /* an iteration line is 150-400 bytes */
 #define TM_MEMO_CANDS 30
 #define TM_MEMO_NEEDLES 30
+#define TM_MEMO_PROBES 8          /* places a literal with a digit could be, checked per record */
 #define TM_MEMO_WINDOW 1024
 #define TM_MEMO_REST 32768
 #define TM_MEMO_WARM 128          /* records scanned before the memo starts: a daemon follows
@@ -40,9 +44,16 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "scan_memo.c builds sk
 struct memo_slot {
 	uint64_t hash;                 /* 0: empty */
 	uint16_t len;
-	uint8_t rescan;                /* 1: a literal with a digit may occur: scan every record */
+	uint8_t rescan;                /* 1: more than TM_MEMO_PROBES places where a literal with a
+					  digit could be: scan every record */
 	uint8_t literal_hit;
 	uint8_t ncand, nneedle;
+	uint8_t used;                  /* answered a record since it was kept or last passed over */
+	uint8_t probed;                /* 0: nprobe, probe, bits and rescan not known yet */
+	uint8_t nprobe;                /* places where a literal with a digit could be */
+	uint8_t bits;                  /* bit k: probe k's literal is at its place in the record
+					  the answer is for */
+	struct tm_digit_probe probe[TM_MEMO_PROBES];
 	uint32_t cand[TM_MEMO_CANDS];
 	uint32_t needle[TM_MEMO_NEEDLES];
 	uint16_t npos[TM_MEMO_NEEDLES];
@@ -193,20 +204,27 @@ static void skel_write(const unsigned char *p, size_t n, unsigned char *out)
 		blk_store(out + n - TM_BLK, skel_blk(p + n - TM_BLK));
 }
 
-/* The slot takes the answer the scan just left in c for the record p[0, n). */
-static void store(struct tm_scan_memo *m, struct memo_slot *s, uint64_t hash, const unsigned char *p, size_t n,
-		  const struct tm_cands *c, size_t nc)
+/* Bit k: the record p holds probe k's literal at the probe's offset. */
+static uint8_t probe_bits(const struct memo_slot *s, const unsigned char *p)
 {
-	s->hash = 0;
+	uint8_t b = 0;
+	for (unsigned k = 0; k < s->nprobe; k++)
+		b |= (uint8_t)((memcmp(p + s->probe[k].off, s->probe[k].lit, s->probe[k].len) == 0) << k);
+	return b;
+}
+
+/* The slot's answer from the scan just left in c; 0 when it is too large for a slot. */
+static int keep_answer(const struct tm_scan_memo *m, struct memo_slot *s, const struct tm_cands *c, size_t nc)
+{
 	if (nc > TM_MEMO_CANDS)
-		return;
+		return 0;
 	uint8_t nn = 0;
 	size_t needles = tm_prefilter_needles(m->pf);
 	for (size_t id = 0; id < needles; id++) {
 		if (c->nseen[id] != c->gen)
 			continue;
 		if (nn == TM_MEMO_NEEDLES)
-			return;
+			return 0;
 		s->needle[nn] = (uint32_t)id;
 		s->npos[nn++] = (uint16_t)c->npos[id];
 	}
@@ -214,10 +232,30 @@ static void store(struct tm_scan_memo *m, struct memo_slot *s, uint64_t hash, co
 	memcpy(s->cand, c->cand, nc * sizeof(*c->cand));
 	s->ncand = (uint8_t)nc;
 	s->literal_hit = (uint8_t)(c->literal_hit != 0);
+	return 1;
+}
+
+/* The slot takes the record p[0, n) of that hash, and the answer the scan just left in c. */
+static void store(struct tm_scan_memo *m, struct memo_slot *s, uint64_t hash, const unsigned char *p, size_t n,
+		  const struct tm_cands *c, size_t nc)
+{
+	s->hash = 0;
+	if (!keep_answer(m, s, c, nc))
+		return;
 	skel_write(p, n, s->skel);
 	s->len = (uint16_t)n;
-	s->rescan = (uint8_t)!tm_prefilter_skeleton_safe(m->pf, s->skel, n);
+	s->probed = 0;                 /* the probes wait for the shape's second record: a line that
+					  never comes again costs no search for them */
 	s->hash = hash;
+}
+
+/* The places of the slot's shape where a literal with a digit could be. */
+static void find_probes(const struct tm_scan_memo *m, struct memo_slot *s)
+{
+	size_t np = tm_prefilter_digit_probes(m->pf, s->skel, s->len, s->probe, TM_MEMO_PROBES);
+	s->rescan = np > TM_MEMO_PROBES;
+	s->nprobe = (uint8_t)(s->rescan ? 0 : np);
+	s->probed = 1;
 }
 
 /* Counts a lookup; a window with too few hits rests the memo. */
@@ -244,23 +282,57 @@ size_t tm_scan_memo_scan(struct tm_scan_memo *m, struct tm_cands *c, const unsig
 	if (!m->slot)
 		m->slot = tm_xcalloc(TM_MEMO_SLOTS, sizeof(*m->slot));
 	uint64_t hash = skel_hash(p, n);
-	struct memo_slot **sp = &m->slot[hash >> 56 & (TM_MEMO_SLOTS - 1)], *s = *sp;
+	/* two places a shape may be kept (a log's shapes would otherwise evict each other whenever
+	 * two of them share a place); a new shape takes the one not used since the other was */
+	struct memo_slot **sa = &m->slot[hash >> 56 & (TM_MEMO_SLOTS - 1)];
+	struct memo_slot **sb = &m->slot[hash >> 48 & (TM_MEMO_SLOTS - 1)];
+	struct memo_slot **sp = sa, *s = *sa;
+	if (!(s && s->hash == hash && s->len == n))
+		sp = sb, s = *sb;
 	if (s && s->hash == hash && s->len == n && skel_same(p, n, s->skel)) {
-		account(m, !s->rescan);         /* a rescan saved nothing */
-		if (s->rescan)
-			return tm_prefilter_scan(m->pf, c, p, n);
-		memcpy(c->cand, s->cand, s->ncand * sizeof(*c->cand));
-		for (unsigned k = 0; k < s->nneedle; k++) {
-			c->nseen[s->needle[k]] = c->gen;
-			c->npos[s->needle[k]] = s->npos[k];
+		s->used = 1;
+		/* the same skeleton; with each literal with a digit where it was or was not, the same
+		 * literals at the same offsets as the record the answer is for: the same answer */
+		int first = !s->probed;        /* the answer kept has no probe bits yet */
+		if (first)
+			find_probes(m, s);
+		uint8_t bits = s->rescan ? 0 : probe_bits(s, p);
+		if (!first && !s->rescan && bits == s->bits) {
+			account(m, 1);
+			memcpy(c->cand, s->cand, s->ncand * sizeof(*c->cand));
+			for (unsigned k = 0; k < s->nneedle; k++) {
+				c->nseen[s->needle[k]] = c->gen;
+				c->npos[s->needle[k]] = s->npos[k];
+			}
+			c->literal_hit = s->literal_hit;
+			return s->ncand;
 		}
-		c->literal_hit = s->literal_hit;
-		return s->ncand;
+		account(m, 0);
+		size_t nc = tm_prefilter_scan(m->pf, c, p, n);
+		if (!s->rescan) {             /* its second record, or another pattern of those literals:
+						 keep the latest */
+			if (keep_answer(m, s, c, nc))
+				s->bits = bits;
+			else
+				s->hash = 0;
+		}
+		return nc;
 	}
 	account(m, 0);
 	size_t nc = tm_prefilter_scan(m->pf, c, p, n);
-	if (!s)
-		s = *sp = tm_xmalloc(sizeof(*s));
-	store(m, s, hash, p, n, c, nc);
+	/* the new shape takes an empty place, else b when a answered a record since it was last
+	 * passed over (a clock of one bit), else a */
+	if (!*sa)
+		sp = sa;
+	else if (!*sb)
+		sp = sb;
+	else if ((*sa)->used)
+		(*sa)->used = 0, sp = sb;
+	else
+		sp = sa;
+	if (!*sp)
+		*sp = tm_xmalloc(sizeof(**sp));
+	(*sp)->used = 0;
+	store(m, *sp, hash, p, n, c, nc);
 	return nc;
 }

@@ -47,9 +47,16 @@ void tm_prefilter_free(struct tm_prefilter *pf);
  * every needle that occurs (c->nseen, c->npos). */
 size_t tm_prefilter_scan(const struct tm_prefilter *pf, struct tm_cands *c, const unsigned char *p, size_t n);
 
-/* Whether the skeleton s[0, n) of a record (its every digit made '0', the same length) decides the
- * record's scan: 1 when no literal with a digit could occur in a record of that skeleton, so
- * every literal occurs where it occurs in the skeleton (scan_memo.h); 0 when one could. */
-int tm_prefilter_skeleton_safe(const struct tm_prefilter *pf, const unsigned char *s, size_t n);
+/* Where a literal with a digit could occur in a record whose skeleton (its every digit made '0',
+ * the same length; scan_memo.h) is s[0, n): at each offset where the literal's own skeleton
+ * occurs in s, and nowhere else. Every literal without a digit occurs in such a record exactly
+ * where it occurs in s. Writes the probes (literal, offset) to out, at most max; returns their
+ * number, or max + 1 when there are more. */
+struct tm_digit_probe {
+	const char *lit;              /* borrowed: the literal's bytes */
+	uint32_t len, off;
+};
+size_t tm_prefilter_digit_probes(const struct tm_prefilter *pf, const unsigned char *s, size_t n,
+				 struct tm_digit_probe *out, size_t max);
 
 #endif
