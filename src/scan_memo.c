@@ -1,16 +1,17 @@
 /* scan_memo.c: prefilter answers remembered by skeleton (see scan_memo.h).
  *
- * A direct-mapped table of TM_MEMO_SLOTS skeletons, each with its scan's answer: the candidate
- * rules, the needles' first offsets, literal_hit. For a record of TM_MEMO_MIN to TM_MEMO_MAX
- * bytes, a hash of its length and of the skeleton of its first two and last blocks picks a slot;
- * the slot answers when it holds a record of that hash and length whose skeleton is the record's
+ * A table of TM_MEMO_SLOTS skeletons, each with its scan's answer: the candidate rules, the
+ * needles' first offsets, literal_hit. For a record of TM_MEMO_MIN to TM_MEMO_MAX bytes, a hash of
+ * its length and of the skeleton of its first two and last blocks picks two slots (a new shape
+ * takes the one not used since the other was); a slot answers when it holds a record of that
+ * hash and length whose skeleton is the record's
  * skeleton, compared block by block as it is made (16 bytes a step with SSE2: the digits found by
  * a byte-wise x - '0' <= 9, their low nibble cleared, '0'-'9' -> '0'). Otherwise the record is
  * scanned and the slot takes its answer, unless the answer is too large for a slot. A literal
  * with a digit can only be where its own skeleton is in the record's (tm_prefilter_digit_probes):
- * the slot keeps those places (probes) and whether the literal was at each in the record scanned,
- * and answers only a record for which that is so again; a skeleton with more places than
- * TM_MEMO_PROBES is kept as "scan again".
+ * the slot keeps those places (probes, found at the shape's second record) and whether the
+ * literal was at each in the record scanned, and answers only a record for which that is so
+ * again; a skeleton with more places than TM_MEMO_PROBES is kept as "scan again".
  *
  * A log of lines that never repeat would pay the skeleton for nothing, so the memo watches its
  * hits: fewer than a quarter in a window of TM_MEMO_WINDOW lookups, and the next TM_MEMO_REST
