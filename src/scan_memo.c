@@ -4,9 +4,9 @@
  * needles' first offsets, literal_hit. For a record of TM_MEMO_MIN to TM_MEMO_MAX bytes, a hash of
  * its length and of the skeleton of its first two and last blocks picks two slots (a new shape
  * takes the one not used since the other was); a slot answers when it holds a record of that
- * hash and length whose skeleton is the record's
- * skeleton, compared block by block as it is made (16 bytes a step with SSE2: the digits found by
- * a byte-wise x - '0' <= 9, their low nibble cleared, '0'-'9' -> '0'). Otherwise the record is
+ * hash and length whose skeleton is the record's skeleton, compared block by block as it is made
+ * (16 bytes a step with SSE2: the digits found by a byte-wise x - '0' <= 9, their low nibble
+ * cleared, '0'-'9' -> '0'). Otherwise the record is
  * scanned and the slot takes its answer, unless the answer is too large for a slot. A literal
  * with a digit can only be where its own skeleton is in the record's (tm_prefilter_digit_probes):
  * the slot keeps those places (probes, found at the shape's second record) and whether the
