@@ -287,9 +287,9 @@ size_t tm_scan_memo_scan(struct tm_scan_memo *m, struct tm_cands *c, const unsig
 	 * two of them share a place); a new shape takes the one not used since the other was */
 	struct memo_slot **sa = &m->slot[hash >> 56 & (TM_MEMO_SLOTS - 1)];
 	struct memo_slot **sb = &m->slot[hash >> 48 & (TM_MEMO_SLOTS - 1)];
-	struct memo_slot **sp = sa, *s = *sa;
+	struct memo_slot *s = *sa;
 	if (!(s && s->hash == hash && s->len == n))
-		sp = sb, s = *sb;
+		s = *sb;
 	if (s && s->hash == hash && s->len == n && skel_same(p, n, s->skel)) {
 		s->used = 1;
 		/* the same skeleton; with each literal with a digit where it was or was not, the same
@@ -323,6 +323,7 @@ size_t tm_scan_memo_scan(struct tm_scan_memo *m, struct tm_cands *c, const unsig
 	size_t nc = tm_prefilter_scan(m->pf, c, p, n);
 	/* the new shape takes an empty place, else b when a answered a record since it was last
 	 * passed over (a clock of one bit), else a */
+	struct memo_slot **sp;
 	if (!*sa)
 		sp = sa;
 	else if (!*sb)
